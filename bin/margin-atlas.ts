@@ -1,0 +1,157 @@
+/**
+ * Command-line interface on the same lib code as the app.
+ *   margin-atlas select FILE [--metric map|explicit|implicit|random] [--ratio 0.4] [--top-k K] [--weight 1]
+ *     [--seed 42] [--explicit-floor X] [--implicit-ceiling Y] [--out OUT] [--format jsonl|json|csv|tsv|parquet]
+ *     [--include-computed] [--indices IDX] [--recipe RECIPE.json]
+ *     [--mapping MAPPING.json] [--explicit-column F] [--implicit-column F]
+ * Errors go to stderr with a non-zero exit code.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { formatProblem, type ColumnMapping, type DatasetFormat } from "@/lib/dataset/types";
+import type { Metric } from "@/lib/metrics/select";
+import { DatasetSession, type SelectionSettings } from "@/lib/workbench/session";
+import { DEFAULT_SETTINGS } from "@/lib/workbench/defaults";
+
+const USAGE = `usage: npm run --silent cli -- select FILE [options]
+  --metric map|explicit|implicit|random   ranking (default map = alignment potential)
+  --ratio R            keep the top floor(R*N) scored rows (default 0.4)
+  --top-k K            keep the top K rows (overrides --ratio)
+  --weight W           implicit weight w in M_AP = z(m_ex) - w*z(|m_im|) (default 1)
+  --seed S             seed of the random baseline (default 42)
+  --explicit-floor X   only rows with explicit margin >= X
+  --implicit-ceiling Y only rows with |implicit margin| <= Y
+  --out OUT            write the selected rows (FILE's format unless --format; JSONL lines verbatim)
+  --format F           jsonl|json|csv|tsv|parquet
+  --include-computed   append explicit_margin, implicit_margin, m_ap, m_ap_rank
+  --indices IDX        write the selected 0-based row indices, ascending, one per line
+  --recipe R.json      write the selection recipe (input SHA-256, mapping, settings, indices)
+  --mapping M.json     column mapping (a ColumnMapping, or a recipe whose "mapping" is used)
+  --explicit-column F  use numeric field F as the explicit margin
+  --implicit-column F  use numeric field F as the implicit margin`;
+
+const METRICS: Metric[] = ["map", "explicit", "implicit", "random"];
+const FORMATS: DatasetFormat[] = ["jsonl", "json", "csv", "tsv", "parquet"];
+
+/** A usage or input error: printed to stderr, exit code 2 (usage) or 1 (input). */
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+function num(
+  name: string,
+  value: string | undefined,
+  check: (v: number) => boolean = Number.isFinite,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const v = Number(value);
+  if (value.trim() === "" || !check(v)) throw new CliError(`--${name}: expected a number, got "${value}"`, 2);
+  return v;
+}
+
+async function select(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      metric: { type: "string" },
+      ratio: { type: "string" },
+      "top-k": { type: "string" },
+      weight: { type: "string" },
+      seed: { type: "string" },
+      "explicit-floor": { type: "string" },
+      "implicit-ceiling": { type: "string" },
+      out: { type: "string" },
+      format: { type: "string" },
+      "include-computed": { type: "boolean" },
+      indices: { type: "string" },
+      recipe: { type: "string" },
+      mapping: { type: "string" },
+      "explicit-column": { type: "string" },
+      "implicit-column": { type: "string" },
+    },
+  });
+  if (positionals.length !== 1) throw new CliError(`select needs exactly one FILE\n${USAGE}`, 2);
+  const file = positionals[0];
+  const metric = (values.metric ?? DEFAULT_SETTINGS.metric) as Metric;
+  if (!METRICS.includes(metric))
+    throw new CliError(`--metric: expected one of ${METRICS.join(", ")}, got "${metric}"`, 2);
+  const format = values.format as DatasetFormat | undefined;
+  if (format !== undefined && !FORMATS.includes(format))
+    throw new CliError(`--format: expected one of ${FORMATS.join(", ")}, got "${format}"`, 2);
+  const settings: SelectionSettings = {
+    metric,
+    ratio: num("ratio", values.ratio, (v) => v >= 0 && v <= 1) ?? DEFAULT_SETTINGS.ratio,
+    topK: num("top-k", values["top-k"], (v) => Number.isInteger(v) && v >= 0),
+    weight: num("weight", values.weight) ?? DEFAULT_SETTINGS.weight,
+    seed: num("seed", values.seed, Number.isInteger) ?? DEFAULT_SETTINGS.seed,
+    explicitFloor: num("explicit-floor", values["explicit-floor"]),
+    implicitCeiling: num("implicit-ceiling", values["implicit-ceiling"]),
+  };
+  if (!fs.existsSync(file)) throw new CliError(`${file}: no such file`);
+  const blob = await fs.openAsBlob(file);
+  const name = path.basename(file);
+
+  let mapping: ColumnMapping | undefined;
+  if (values.mapping) {
+    const parsed = JSON.parse(fs.readFileSync(values.mapping, "utf8")) as ColumnMapping | { mapping: ColumnMapping };
+    mapping = "mapping" in parsed ? parsed.mapping : parsed;
+  }
+  let opened = await DatasetSession.open(blob, name, { mapping });
+  if (!opened.ok) throw new CliError(formatProblem(opened.reason));
+  const session = opened.data;
+  if (values["explicit-column"] || values["implicit-column"]) {
+    const base = session.summary().mapping;
+    const edited: ColumnMapping = {
+      ...base,
+      explicit: values["explicit-column"] ? { kind: "column", field: values["explicit-column"] } : base.explicit,
+      implicit: values["implicit-column"] ? { kind: "column", field: values["implicit-column"] } : base.implicit,
+    };
+    const problem = await session.remap(edited);
+    if (problem) throw new CliError(formatProblem(problem));
+    opened = { ok: true, data: session };
+  }
+
+  const { selection, scores } = session.select(settings);
+  const summary = session.summary();
+  if (values.out) {
+    const { blob: out } = await session.exportSelection(
+      format ?? summary.info.format,
+      values["include-computed"] ?? false,
+    );
+    fs.writeFileSync(values.out, new Uint8Array(await out.arrayBuffer()));
+  }
+  if (values.indices) fs.writeFileSync(values.indices, Array.from(selection.indices, (i) => `${i}\n`).join(""));
+  if (values.recipe) fs.writeFileSync(values.recipe, JSON.stringify(await session.recipe(blob), null, 2) + "\n");
+  process.stderr.write(
+    `${name}: ${summary.rowCount} rows (${summary.info.format}${summary.info.gzip ? ", gzip" : ""}, schema ${summary.mapping.schema}); ` +
+      `scored ${scores.valid} (missing explicit ${summary.missingExplicit}, implicit ${summary.missingImplicit}); ` +
+      `selected ${selection.indices.length} by ${metric}\n`,
+  );
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === "select") await select(rest);
+    else if (command === undefined || command === "--help" || command === "-h") {
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    } else throw new CliError(`unknown command "${command}"\n${USAGE}`, 2);
+    return 0;
+  } catch (err) {
+    const e = err as Error & { exitCode?: number };
+    process.stderr.write(`margin-atlas: ${e.message}\n`);
+    if (e instanceof CliError) return e.exitCode;
+    // parseArgs rejects unknown or malformed options with codes ERR_PARSE_ARGS_*: a usage error.
+    return String((e as { code?: string }).code).startsWith("ERR_PARSE_ARGS") ? 2 : 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,202 @@
+"use client";
+import { useEffect, useMemo, useRef, useSyncExternalStore } from "react";
+import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { useWorkbench } from "@/components/workbench-store";
+import { useRowViews } from "@/components/use-row-views";
+import { buffers } from "@/lib/workbench/buffers";
+import { pairToText } from "@/lib/dataset/pair";
+import type { OrderKey } from "@/lib/workbench/protocol";
+import type { RowView } from "@/lib/workbench/session";
+
+/** Height of one table row in px (fixed so the virtualizer needs no measuring). */
+const ROW_HEIGHT = 30;
+
+interface VisibleRow {
+  row: number;
+  selected: boolean;
+  rank: number;
+  mAp: number;
+  explicit: number;
+  implicit: number;
+  view: RowView | undefined;
+}
+
+function fmt(v: number): string {
+  return Number.isNaN(v) ? "missing" : v.toPrecision(4);
+}
+
+function preview(text: string | undefined): string {
+  if (text === undefined) return "…";
+  return text.length > 160 ? `${text.slice(0, 160)}…` : text;
+}
+
+const helper = createColumnHelper<VisibleRow>();
+
+/** Sortable key of each column (null = not sortable). */
+const SORT_KEYS: Record<string, OrderKey | null> = {
+  row: "row",
+  selected: null,
+  rank: "m_ap",
+  mAp: "m_ap",
+  explicit: "explicit",
+  implicit: "implicit",
+  prompt: null,
+  chosen: null,
+  rejected: null,
+};
+
+/** Virtualized, sortable table of pairs; texts are fetched by row as they scroll into view. Click opens a row. */
+export default function PairsTable() {
+  const dataVersion = useWorkbench((s) => s.dataVersion);
+  const orderVersion = useWorkbench((s) => s.orderVersion);
+  const maskVersion = useWorkbench((s) => s.maskVersion);
+  const scoreVersion = useWorkbench((s) => s.scoreVersion);
+  const sort = useWorkbench((s) => s.sort);
+  const setSort = useWorkbench((s) => s.setSort);
+  const selectedRow = useWorkbench((s) => s.selectedRow);
+  const openRow = useWorkbench((s) => s.openRow);
+  useSyncExternalStore(
+    (cb) => buffers.subscribe(cb),
+    () => buffers.version,
+    () => 0,
+  );
+  const { order, mask, mApRank, mAp, explicit, implicit } = buffers.get();
+  const views = useRowViews(dataVersion);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: order.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 10,
+  });
+  const items = virtualizer.getVirtualItems();
+  const visibleIds = items.map((it) => order[it.index]);
+  const idsKey = visibleIds.join(",");
+
+  useEffect(() => {
+    if (visibleIds.length) views.request(visibleIds);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [idsKey, views.request]);
+
+  const data: VisibleRow[] = visibleIds.map((row) => ({
+    row,
+    selected: mask[row] === 1,
+    rank: mApRank[row],
+    mAp: mAp[row],
+    explicit: explicit[row],
+    implicit: implicit[row],
+    view: views.get(row),
+  }));
+  void orderVersion;
+  void maskVersion;
+  void scoreVersion;
+
+  const columns = useMemo(
+    () => [
+      helper.accessor("row", { header: "Row", cell: (c) => c.getValue() }),
+      helper.accessor("selected", { header: "Selected", cell: (c) => (c.getValue() ? "✓" : "") }),
+      helper.accessor("rank", { header: "M_AP rank", cell: (c) => (Number.isNaN(c.getValue()) ? "—" : c.getValue()) }),
+      helper.accessor("mAp", { header: "M_AP", cell: (c) => fmt(c.getValue()) }),
+      helper.accessor("explicit", { header: "Explicit", cell: (c) => fmt(c.getValue()) }),
+      helper.accessor("implicit", { header: "Implicit", cell: (c) => fmt(c.getValue()) }),
+      helper.display({
+        id: "prompt",
+        header: "Prompt",
+        cell: (c) => preview(c.row.original.view && pairToText(c.row.original.view.pair).prompt),
+      }),
+      helper.display({
+        id: "chosen",
+        header: "Chosen",
+        cell: (c) => preview(c.row.original.view && pairToText(c.row.original.view.pair).chosen),
+      }),
+      helper.display({
+        id: "rejected",
+        header: "Rejected",
+        cell: (c) => preview(c.row.original.view && pairToText(c.row.original.view.pair).rejected),
+      }),
+    ],
+    [],
+  );
+
+  const table = useReactTable({ data, columns, getCoreRowModel: getCoreRowModel(), manualSorting: true });
+  const padTop = items.length ? items[0].start : 0;
+  const padBottom = items.length ? virtualizer.getTotalSize() - items[items.length - 1].end : 0;
+
+  return (
+    <div className="pairs">
+      <div className="pairs-toolbar">
+        <label>
+          <input
+            type="checkbox"
+            checked={sort.selectedOnly}
+            onChange={(e) => void setSort({ selectedOnly: e.target.checked })}
+          />
+          Selected rows only
+        </label>
+        <span>{order.length} rows</span>
+      </div>
+      <div ref={scrollRef} className="pairs-scroll">
+        <table aria-label="Pairs" aria-rowcount={order.length + 1}>
+          <thead>
+            {table.getHeaderGroups().map((g) => (
+              <tr key={g.id}>
+                {g.headers.map((h) => {
+                  const key = SORT_KEYS[h.column.id];
+                  const active = key !== null && sort.key === key;
+                  const ariaSort = active ? (sort.descending ? "descending" : "ascending") : "none";
+                  return (
+                    <th key={h.id} aria-sort={key ? ariaSort : undefined} className={`col-${h.column.id}`}>
+                      {key ? (
+                        <button
+                          type="button"
+                          // Margins and M_AP sort best-first (descending) on the first click; Row ascending.
+                          onClick={() =>
+                            void setSort({ key, descending: sort.key === key ? !sort.descending : key !== "row" })
+                          }
+                        >
+                          {flexRender(h.column.columnDef.header, h.getContext())}
+                          {active ? (sort.descending ? " ▼" : " ▲") : ""}
+                        </button>
+                      ) : (
+                        flexRender(h.column.columnDef.header, h.getContext())
+                      )}
+                    </th>
+                  );
+                })}
+              </tr>
+            ))}
+          </thead>
+          <tbody>
+            {padTop > 0 && (
+              <tr aria-hidden="true" style={{ height: padTop }}>
+                <td colSpan={columns.length} />
+              </tr>
+            )}
+            {table.getRowModel().rows.map((r, i) => (
+              <tr
+                key={r.original.row}
+                aria-rowindex={items[i].index + 2}
+                aria-selected={selectedRow === r.original.row}
+                className={`${r.original.selected ? "is-selected" : "is-dimmed"}${selectedRow === r.original.row ? " is-open" : ""}`}
+                style={{ height: ROW_HEIGHT }}
+                onClick={() => openRow(r.original.row)}
+              >
+                {r.getVisibleCells().map((c) => (
+                  <td key={c.id} className={`col-${c.column.id}`}>
+                    {flexRender(c.column.columnDef.cell, c.getContext())}
+                  </td>
+                ))}
+              </tr>
+            ))}
+            {padBottom > 0 && (
+              <tr aria-hidden="true" style={{ height: padBottom }}>
+                <td colSpan={columns.length} />
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,16 @@
+/** Typed client of the dataset worker: the only way components reach parsing, selection and export. */
+import { createWorkerClient, latestOnly, type WorkerClient } from "@/lib/worker/rpc";
+import type { DatasetApi } from "@/lib/workbench/protocol";
+
+let client: WorkerClient<DatasetApi> | null = null;
+
+/** The shared dataset worker client (the worker starts on first use). */
+export function datasetClient(): WorkerClient<DatasetApi> {
+  client ??= createWorkerClient<DatasetApi>(
+    () => new Worker(new URL("../workers/dataset.worker.ts", import.meta.url), { type: "module", name: "dataset" }),
+  );
+  return client;
+}
+
+/** `select` coalesced for drags: only the newest settings are computed; superseded calls resolve to null. */
+export const selectLatest = latestOnly((args: DatasetApi["select"]["args"]) => datasetClient().call("select", args));

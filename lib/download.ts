@@ -1,0 +1,13 @@
+/** Saves a Blob as a file through a temporary object URL, revoked once the download started. */
+export function downloadBlob(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = fileName;
+  a.rel = "noopener";
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  // Revoking synchronously can cancel the download in some browsers; one task later is enough.
+  setTimeout(() => URL.revokeObjectURL(url), 0);
+}

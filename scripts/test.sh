@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# One command: install everything (npm deps, Debian Chromium if missing) and run every check:
+# format, lint, typecheck, unit tests, production build, end-to-end tests in Chromium.
+# Ends with one line "N passed, N failed" summing every suite (static checks count as one test each).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 NEXT_TELEMETRY_DISABLED=1 CI=1
+mkdir -p test-results
+: > test-results/summary.tsv
+
+step() { # name, command...: records pass/fail of a step that has no test count of its own
+  local name="$1"; shift
+  echo "::: $name"
+  if "$@"; then printf '%s\t1\t0\t0\n' "$name" >> test-results/summary.tsv
+  else printf '%s\t0\t1\t0\n' "$name" >> test-results/summary.tsv; fi
+}
+
+bash scripts/ensure-chromium.sh || { echo "0 passed, 1 failed"; exit 1; }
+npm ci --no-audit --no-fund || { echo "0 passed, 1 failed"; exit 1; }
+npm run --silent prepare:assets || { echo "0 passed, 1 failed"; exit 1; }
+
+step "format" npx prettier --check .
+step "lint" npx eslint --max-warnings=0 .
+step "typecheck" npx tsc --noEmit -p .
+
+echo "::: unit (vitest)"
+npx vitest run --reporter=default --reporter=json --outputFile=test-results/vitest.json
+node scripts/count-results.mjs vitest test-results/vitest.json >> test-results/summary.tsv
+
+step "build" npx next build
+
+echo "::: e2e (playwright, Chromium)"
+PLAYWRIGHT_JSON_OUTPUT_NAME=test-results/playwright.json npx playwright test --reporter=list,json
+node scripts/count-results.mjs playwright test-results/playwright.json >> test-results/summary.tsv
+
+echo
+echo "Suite summary (name, passed, failed, skipped):"
+column -t -s $'\t' test-results/summary.tsv || cat test-results/summary.tsv
+awk -F'\t' '{p+=$2; f+=$3; s+=$4} END {if (s>0) printf "(%d skipped)\n", s; printf "%d passed, %d failed\n", p, f; exit (f>0)}' test-results/summary.tsv
