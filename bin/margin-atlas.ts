@@ -4,6 +4,8 @@
  *     [--seed 42] [--explicit-floor X] [--implicit-ceiling Y] [--out OUT] [--format jsonl|json|csv|tsv|parquet]
  *     [--include-computed] [--indices IDX] [--recipe RECIPE.json]
  *     [--mapping MAPPING.json] [--explicit-column F] [--implicit-column F]
+ *   margin-atlas score FILE --model DIR [--ref-model DIR] [--reward-model DIR] [--beta 0.1] [--max-length 2048]
+ *     [--max-prompt-length 1800] [--out OUT]   (see bin/score-command.ts)
  * Errors go to stderr with a non-zero exit code.
  */
 import fs from "node:fs";
@@ -13,6 +15,7 @@ import { formatProblem, type ColumnMapping, type DatasetFormat } from "@/lib/dat
 import type { Metric } from "@/lib/metrics/select";
 import { DatasetSession, type SelectionSettings } from "@/lib/workbench/session";
 import { DEFAULT_SETTINGS } from "@/lib/workbench/defaults";
+import { SCORE_USAGE, ScoreCliError, scoreCommand } from "./score-command";
 
 const USAGE = `usage: npm run --silent cli -- select FILE [options]
   --metric map|explicit|implicit|random   ranking (default map = alignment potential)
@@ -140,15 +143,16 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === "select") await select(rest);
+    else if (command === "score") await scoreCommand(rest, (line) => process.stderr.write(`${line}\n`));
     else if (command === undefined || command === "--help" || command === "-h") {
-      process.stdout.write(`${USAGE}\n`);
+      process.stdout.write(`${USAGE}\n\n${SCORE_USAGE}\n`);
       return command === undefined ? 2 : 0;
     } else throw new CliError(`unknown command "${command}"\n${USAGE}`, 2);
     return 0;
   } catch (err) {
     const e = err as Error & { exitCode?: number };
     process.stderr.write(`margin-atlas: ${e.message}\n`);
-    if (e instanceof CliError) return e.exitCode;
+    if (e instanceof CliError || e instanceof ScoreCliError) return e.exitCode;
     // parseArgs rejects unknown or malformed options with codes ERR_PARSE_ARGS_*: a usage error.
     return String((e as { code?: string }).code).startsWith("ERR_PARSE_ARGS") ? 2 : 1;
   }

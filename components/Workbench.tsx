@@ -10,6 +10,7 @@ import MarginHistograms from "@/components/MarginHistograms";
 import PairsTable from "@/components/PairsTable";
 import PairInspector from "@/components/PairInspector";
 import MarginScatter from "@/components/MarginScatter";
+import ScoringPanel from "@/components/ScoringPanel";
 import { buffers } from "@/lib/workbench/buffers";
 
 /** The workbench page: load, tune, look, read, export. */
@@ -45,6 +46,7 @@ export default function Workbench() {
           <div className="sidebar">
             <SelectionControls />
             <MappingPanel />
+            {/* <ScoringPanel /> */}
           </div>
           <div className="views">
             <MarginScatter

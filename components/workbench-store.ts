@@ -8,7 +8,7 @@ import { buffers } from "@/lib/workbench/buffers";
 import type { ColumnMapping, DatasetFormat } from "@/lib/dataset/types";
 import type { DatasetSummary, SelectionSettings } from "@/lib/workbench/session";
 import { DEFAULT_SETTINGS } from "@/lib/workbench/defaults";
-import type { OrderKey, SelectReply } from "@/lib/workbench/protocol";
+import type { DatasetApi, OrderKey, SelectReply } from "@/lib/workbench/protocol";
 import { WorkerCallError } from "@/lib/worker/rpc";
 import { downloadBlob } from "@/lib/download";
 
@@ -61,6 +61,22 @@ export interface WorkbenchState {
   exportSelection(format: DatasetFormat, includeComputed: boolean): Promise<void>;
   exportRecipe(): Promise<void>;
   dismissError(): void;
+  /**
+   * Attaches computed columns (the scoring worker's log-probs / rewards) and margins to the loaded dataset, then
+   * refreshes counts, views and the selection. Buffers in `args` are transferred.
+   */
+  attachComputed(args: DatasetApi["attach"]["args"]): Promise<void>;
+}
+
+/**
+ * The file the open dataset came from, kept outside React state (a Blob can be large and is not UI state): the
+ * scoring worker opens its own session over the same bytes.
+ */
+let loadedDataset: { file: Blob; name: string } | null = null;
+
+/** The Blob and name of the dataset currently open in the workbench (null before the first successful load). */
+export function currentDatasetFile(): { file: Blob; name: string } | null {
+  return loadedDataset;
 }
 
 function messageOf(err: unknown): string {
@@ -147,6 +163,7 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
           { file, name },
           { onProgress: (stage, fraction) => set({ progress: { stage, fraction } }) },
         );
+        loadedDataset = { file, name };
         await afterOpen(reply);
       } catch (err) {
         // The worker keeps the previous dataset when a new file fails, so the app keeps working on it.
@@ -226,6 +243,23 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
 
     dismissError() {
       set({ error: null });
+    },
+
+    async attachComputed(args) {
+      const transfer = [
+        ...args.columns.map((c) => c.values.buffer),
+        ...(args.explicit ? [args.explicit.buffer] : []),
+        ...(args.implicit ? [args.implicit.buffer] : []),
+      ];
+      try {
+        const reply = await datasetClient().call("attach", args, { transfer });
+        buffers.set({ explicit: reply.explicit, implicit: reply.implicit });
+        set((s) => ({ summary: reply.summary, dataVersion: s.dataVersion + 1 }));
+        await runSelect();
+        if (get().sort.key !== "row") await refreshOrder();
+      } catch (err) {
+        set({ error: messageOf(err) });
+      }
     },
   };
 });

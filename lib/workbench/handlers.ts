@@ -88,6 +88,11 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
     export({ format, includeComputed }) {
       return need().exportSelection(format, includeComputed);
     },
+    attach({ columns, explicit, implicit }, ctx) {
+      const s = need();
+      s.attachColumns(columns, { explicit, implicit });
+      return openReply(s, ctx.transfer);
+    },
     recipe(_args, ctx) {
       const s = need();
       return s.recipe(original as Blob, (f) => ctx.progress("hashing", f));

@@ -48,6 +48,11 @@ export type DatasetApi = {
     result: { blob: Blob; fileName: string; count: number };
   };
   recipe: { args: Record<string, never>; result: SelectionRecipe };
+  /** Attaches computed columns (see DatasetSession.attachColumns); buffers are transferred. */
+  attach: {
+    args: { columns: { name: string; values: Float64Array }[]; explicit?: Float64Array; implicit?: Float64Array };
+    result: OpenReply;
+  };
 };
 
 /** Detail of a "bad-input" error. */

@@ -117,6 +117,8 @@ export class DatasetSession {
   private scoreColumns: ScoreColumns | null = null;
   private selection: Selection | null = null;
   private settings: SelectionSettings = { ...DEFAULT_SETTINGS };
+  /** Columns computed in the browser (e.g. log-probs from the scoring worker), exported with the computed columns. */
+  private attached: ExtraColumn[] = [];
 
   private constructor(
     readonly source: RowSource,
@@ -183,6 +185,29 @@ export class DatasetSession {
     this.scoreColumns = null;
     this.selection = null;
     return null;
+  }
+
+  /**
+   * Attaches columns computed outside the file (the scoring worker's log-probs and reward scores) and, when given,
+   * replaces the explicit and/or implicit margin columns with computed ones (NaN for rows not scored yet).
+   * Attached columns are appended to exports with "Include computed columns".
+   */
+  attachColumns(columns: ExtraColumn[], margins: { explicit?: Float64Array; implicit?: Float64Array } = {}): void {
+    const n = this.source.rowCount;
+    for (const c of [...columns.map((c) => c.values), margins.explicit, margins.implicit]) {
+      if (c && c.length !== n) throw new Error(`attached column has ${c.length} rows, the dataset has ${n}`);
+    }
+    const byName = new Map(this.attached.map((c) => [c.name, c]));
+    for (const c of columns) byName.set(c.name, c);
+    this.attached = [...byName.values()];
+    this.columns = {
+      explicit: margins.explicit ?? this.columns.explicit,
+      implicit: margins.implicit ?? this.columns.implicit,
+    };
+    this.scores = null;
+    this.scoreKey = "";
+    this.scoreColumns = null;
+    this.selection = null;
   }
 
   /** Applies a user-edited mapping; on a problem, the previous mapping and columns stay in place. */
@@ -295,6 +320,7 @@ export class DatasetSession {
       { name: "implicit_margin", values: this.columns.implicit },
       { name: "m_ap", values: cols.mAp },
       { name: "m_ap_rank", values: cols.mApRank },
+      ...this.attached,
     ];
   }
 

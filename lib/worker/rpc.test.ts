@@ -5,6 +5,7 @@ type TestApi = {
   add: { args: { a: number; b: number }; result: number };
   fail: { args: Record<string, never>; result: never };
   slow: { args: { ms: number }; result: string };
+  stream: { args: { n: number }; result: number };
 };
 
 /** A fake Worker over a MessageChannel: the client side gets a Worker-like object, the server side a scope. */
@@ -20,6 +21,13 @@ function fakeWorker(): Worker {
       throw new HandlerError("bad file.jsonl, line 3", "bad-input", { line: 3 });
     },
     slow: ({ ms }) => new Promise((resolve) => setTimeout(() => resolve(`slept ${ms}`), ms)),
+    stream: ({ n }, ctx) => {
+      for (let i = 0; i < n; i++) {
+        const values = Float64Array.of(i, i * 10);
+        ctx.progress("chunk", (i + 1) / n, { rows: [i], values }, [values.buffer]);
+      }
+      return n;
+    },
   });
   channel.port1.start();
   channel.port2.start();
@@ -38,6 +46,18 @@ describe("worker rpc", () => {
     const sum = await client.call("add", { a: 2, b: 3 }, { onProgress: (s, f) => stages.push([s, f]) });
     expect(sum).toBe(5);
     expect(stages).toEqual([["adding", 0.5]]);
+    client.dispose();
+  });
+
+  it("delivers progress payloads in order, with transferred buffers", async () => {
+    const client = createWorkerClient<TestApi>(fakeWorker);
+    const got: [string, number, unknown][] = [];
+    const n = await client.call("stream", { n: 2 }, { onProgress: (s, f, d) => got.push([s, f, d]) });
+    expect(n).toBe(2);
+    expect(got).toEqual([
+      ["chunk", 0.5, { rows: [0], values: Float64Array.of(0, 0) }],
+      ["chunk", 1, { rows: [1], values: Float64Array.of(1, 10) }],
+    ]);
     client.dispose();
   });
 

@@ -16,7 +16,7 @@ export type ReplyMessage =
   | { type: "ready" }
   | { type: "result"; id: number; data: unknown }
   | { type: "error"; id: number; message: string; code?: string; detail?: unknown }
-  | { type: "progress"; id: number; stage: string; fraction: number };
+  | { type: "progress"; id: number; stage: string; fraction: number; data?: unknown };
 
 /** Error raised by the client when the worker replies `error`, crashes, or the call is cancelled. */
 export class WorkerCallError extends Error {
@@ -30,12 +30,18 @@ export class WorkerCallError extends Error {
   }
 }
 
-/** Progress callback of a call. */
-export type ProgressHandler = (stage: string, fraction: number) => void;
+/**
+ * Progress callback of a call. `data` is an optional payload (e.g. a chunk of streamed results); its buffers are
+ * transferred when the handler lists them.
+ */
+export type ProgressHandler = (stage: string, fraction: number, data?: unknown) => void;
+
+/** Worker-side progress: like {@link ProgressHandler}, plus buffers to transfer with the payload. */
+export type ProgressEmitter = (stage: string, fraction: number, data?: unknown, transfer?: Transferable[]) => void;
 
 /** Handler context inside the worker. */
 export interface HandlerContext {
-  progress: ProgressHandler;
+  progress: ProgressEmitter;
   /** Buffers to transfer with the result instead of copying. */
   transfer: Transferable[];
 }
@@ -62,7 +68,13 @@ export function serveWorker<A extends Api>(scope: Endpoint, handlers: Handlers<A
       return;
     }
     const ctx: HandlerContext = {
-      progress: (stage, fraction) => post({ type: "progress", id: msg.id, stage, fraction }),
+      progress: (stage, fraction, data, transfer) =>
+        post(
+          data === undefined
+            ? { type: "progress", id: msg.id, stage, fraction }
+            : { type: "progress", id: msg.id, stage, fraction, data },
+          transfer,
+        ),
       transfer: [],
     };
     try {
@@ -141,8 +153,10 @@ export function createWorkerClient<A extends Api>(createWorker: () => Worker): W
         }
         const p = pending.get(msg.id);
         if (!p) return;
-        if (msg.type === "progress") p.onProgress?.(msg.stage, msg.fraction);
-        else if (msg.type === "result") {
+        if (msg.type === "progress") {
+          if (msg.data === undefined) p.onProgress?.(msg.stage, msg.fraction);
+          else p.onProgress?.(msg.stage, msg.fraction, msg.data);
+        } else if (msg.type === "result") {
           pending.delete(msg.id);
           p.resolve(msg.data);
         } else {

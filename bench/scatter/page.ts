@@ -1,0 +1,254 @@
+/**
+ * Browser side of the scatter benchmark (bundled by run.ts with esbuild): draws N synthetic margin pairs
+ * with the app's own renderer (worker / main thread) or a minimal raw-WebGL point renderer, and times the
+ * first draw, selection-change redraws and pan redraws until the pixels are done.
+ */
+import { createScatterRenderer } from "@/lib/scatter-client";
+import { createPaletteSet } from "@/lib/scatter/palette";
+import { colorDomain, colorIndices } from "@/lib/scatter/raster";
+import type { SceneView } from "@/lib/scatter/scene";
+import { fitExtent, pan, type Viewport } from "@/lib/scatter/viewport";
+
+/** Which renderer a run measures. */
+export type BenchMode = "worker" | "main" | "webgl";
+
+/** One run's settings. */
+export interface BenchConfig {
+  n: number;
+  mode: BenchMode;
+  reps: number;
+  warmup: number;
+}
+
+/** One run's measurements (ms). */
+export interface BenchResult {
+  config: BenchConfig;
+  firstMs: number;
+  selectionMs: number[];
+  panMs: number[];
+  /** Rasterize + putImageData inside the renderer (worker/main), median over the timed redraws. */
+  innerMs: number | null;
+  drawn: number | null;
+  longTasksFirst: number;
+  longTasksRedraw: number;
+  longestTaskMs: number;
+  renderer: string;
+}
+
+const WIDTH = 800;
+const HEIGHT = 600;
+
+/** Deterministic synthetic margins: x ~ N(0.5, 1), y correlated with x, colour an M_AP-like mix, 1 % NaN colour. */
+function makeData(n: number) {
+  let s = 0x9e3779b9;
+  const rand = () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+  const xs = new Float64Array(n);
+  const ys = new Float64Array(n);
+  const color = new Float64Array(n);
+  const maskA = new Uint8Array(n);
+  const maskB = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    xs[i] = 0.5 + gauss();
+    ys[i] = 0.3 * xs[i] + 0.8 * gauss();
+    color[i] = rand() < 0.01 ? NaN : xs[i] - 0.5 * Math.abs(ys[i]);
+    maskA[i] = color[i] > 0 ? 1 : 0;
+    maskB[i] = rand() < 0.5 ? 1 : 0;
+  }
+  return { xs, ys, color, maskA, maskB };
+}
+
+const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length ? s[s.length >> 1] : NaN;
+};
+
+interface Drawer {
+  name: string;
+  first(view: Viewport): Promise<{ inner?: number; drawn?: number }>;
+  select(mask: Uint8Array): Promise<{ inner?: number; drawn?: number }>;
+  view(view: Viewport): Promise<{ inner?: number; drawn?: number }>;
+}
+
+function sceneView(viewport: Viewport): SceneView {
+  return { viewport, widthCss: WIDTH, heightCss: HEIGHT, pixelRatio: 1, pointSizeCss: 2 };
+}
+
+function rasterDrawer(container: HTMLElement, data: ReturnType<typeof makeData>, mainThread: boolean): Drawer {
+  const renderer = createScatterRenderer(container, {
+    mainThread,
+    createWorker: () => new Worker("./scatter.worker.js", { type: "module", name: "scatter" }),
+  });
+  const out = (r: { renderMs: number; drawn: number }) => ({ inner: r.renderMs, drawn: r.drawn });
+  return {
+    name: mainThread ? "raster, main thread" : `raster, ${renderer.mode === "worker" ? "worker" : "fallback"}`,
+    first: (vp) =>
+      renderer
+        .update({ data: { xs: data.xs, ys: data.ys }, color: data.color, mask: data.maskA, view: sceneView(vp) })
+        .then(out),
+    select: (mask) => renderer.update({ mask }).then(out),
+    view: (vp) => renderer.update({ view: sceneView(vp) }).then(out),
+  };
+}
+
+/**
+ * A minimal WebGL1 point renderer (no library): interleaved float positions + RGBA bytes, unselected rows
+ * first so selected ones land on top; a selection change rebuilds and re-uploads that order.
+ */
+function webglDrawer(container: HTMLElement, data: ReturnType<typeof makeData>): Drawer {
+  const canvas = document.createElement("canvas");
+  canvas.width = WIDTH;
+  canvas.height = HEIGHT;
+  container.appendChild(canvas);
+  const gl = canvas.getContext("webgl", { antialias: false, preserveDrawingBuffer: false })!;
+  const compile = (type: number, src: string) => {
+    const sh = gl.createShader(type)!;
+    gl.shaderSource(sh, src);
+    gl.compileShader(sh);
+    return sh;
+  };
+  const prog = gl.createProgram()!;
+  gl.attachShader(
+    prog,
+    compile(
+      gl.VERTEX_SHADER,
+      `attribute vec2 p; attribute vec4 c; uniform vec4 t; varying vec4 v;
+       void main() { gl_Position = vec4(p.x * t.x + t.y, p.y * t.z + t.w, 0.0, 1.0); gl_PointSize = 2.0; v = c; }`,
+    ),
+  );
+  gl.attachShader(
+    prog,
+    compile(gl.FRAGMENT_SHADER, `precision mediump float; varying vec4 v; void main() { gl_FragColor = v; }`),
+  );
+  gl.linkProgram(prog);
+  gl.useProgram(prog);
+  const buf = gl.createBuffer();
+  gl.bindBuffer(gl.ARRAY_BUFFER, buf);
+  const locP = gl.getAttribLocation(prog, "p");
+  const locC = gl.getAttribLocation(prog, "c");
+  gl.enableVertexAttribArray(locP);
+  gl.enableVertexAttribArray(locC);
+  gl.vertexAttribPointer(locP, 2, gl.FLOAT, false, 12, 0);
+  gl.vertexAttribPointer(locC, 4, gl.UNSIGNED_BYTE, true, 12, 8);
+  const locT = gl.getUniformLocation(prog, "t");
+  const palette = createPaletteSet();
+  const n = data.xs.length;
+  const bytes = new ArrayBuffer(n * 12);
+  const f32 = new Float32Array(bytes);
+  const u32 = new Uint32Array(bytes);
+  let idx: Uint16Array | null = null;
+  let count = 0;
+  const upload = (mask: Uint8Array) => {
+    idx ??= colorIndices(data.color, colorDomain(data.color));
+    let k = 0;
+    for (const want of [0, 1]) {
+      for (let i = 0; i < n; i++) {
+        if (mask[i] !== want || data.xs[i] !== data.xs[i] || data.ys[i] !== data.ys[i]) continue;
+        f32[k * 3] = data.xs[i];
+        f32[k * 3 + 1] = data.ys[i];
+        u32[k * 3 + 2] = (want ? palette.bright : palette.dim)[idx[i]];
+        k++;
+      }
+    }
+    count = k;
+    gl.bufferData(gl.ARRAY_BUFFER, bytes, gl.DYNAMIC_DRAW);
+  };
+  const pixel = new Uint8Array(4);
+  let viewport: Viewport | null = null;
+  const draw = () => {
+    const vp = viewport!;
+    const sx = 2 / (vp.xMax - vp.xMin);
+    const sy = 2 / (vp.yMax - vp.yMin);
+    gl.viewport(0, 0, WIDTH, HEIGHT);
+    gl.clearColor(0.04, 0.07, 0.13, 1);
+    gl.clear(gl.COLOR_BUFFER_BIT);
+    gl.uniform4f(locT, sx, -1 - vp.xMin * sx, sy, -1 - vp.yMin * sy);
+    gl.drawArrays(gl.POINTS, 0, count);
+    // readPixels blocks until the GPU (here SwiftShader) has finished the frame.
+    gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
+    return {};
+  };
+  const info = gl.getExtension("WEBGL_debug_renderer_info");
+  const name = info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : "unknown";
+  return {
+    name: `raw WebGL1 (${name.slice(0, 40)})`,
+    first: async (vp) => {
+      viewport = vp;
+      upload(data.maskA);
+      return draw();
+    },
+    select: async (mask) => {
+      upload(mask);
+      return draw();
+    },
+    view: async (vp) => {
+      viewport = vp;
+      return draw();
+    },
+  };
+}
+
+/** Runs one configuration in this page. */
+async function run(config: BenchConfig): Promise<BenchResult> {
+  const container = document.getElementById("plot")!;
+  container.replaceChildren();
+  const data = makeData(config.n);
+  // Let the task that generated the data end first, so it is not counted as a long task of the renderer.
+  await new Promise((r) => setTimeout(r, 50));
+  const tasks: PerformanceEntry[] = [];
+  const observer = new PerformanceObserver((list) => tasks.push(...list.getEntries()));
+  observer.observe({ type: "longtask", buffered: false });
+  const drawer =
+    config.mode === "webgl" ? webglDrawer(container, data) : rasterDrawer(container, data, config.mode === "main");
+  const fit = fitExtent(data.xs, data.ys);
+
+  const t0 = performance.now();
+  const first = await drawer.first(fit);
+  const firstMs = performance.now() - t0;
+  const tFirstEnd = performance.now();
+
+  const masks = [data.maskB, data.maskA];
+  const selectionMs: number[] = [];
+  const panMs: number[] = [];
+  const inner: number[] = [];
+  let drawn = first.drawn ?? null;
+  for (let i = 0; i < config.warmup + config.reps; i++) {
+    const timed = i >= config.warmup;
+    let t = performance.now();
+    const s = await drawer.select(masks[i % 2]);
+    if (timed) {
+      selectionMs.push(performance.now() - t);
+      if (s.inner !== undefined) inner.push(s.inner);
+    }
+    const vp = pan(fit, WIDTH, HEIGHT, i % 2 ? -8 : 8, i % 2 ? 5 : -5);
+    t = performance.now();
+    const p = await drawer.view(vp);
+    if (timed) {
+      panMs.push(performance.now() - t);
+      if (p.inner !== undefined) inner.push(p.inner);
+      drawn = p.drawn ?? drawn;
+    }
+  }
+  // Long-task entries are delivered asynchronously; give the observer a moment.
+  await new Promise((r) => setTimeout(r, 100));
+  observer.disconnect();
+  return {
+    config,
+    firstMs,
+    selectionMs,
+    panMs,
+    innerMs: inner.length ? median(inner) : null,
+    drawn,
+    longTasksFirst: tasks.filter((e) => e.startTime < tFirstEnd).length,
+    longTasksRedraw: tasks.filter((e) => e.startTime >= tFirstEnd).length,
+    longestTaskMs: tasks.reduce((m, e) => Math.max(m, e.duration), 0),
+    renderer: drawer.name,
+  };
+}
+
+(window as unknown as { scatterBench: { run: typeof run } }).scatterBench = { run };

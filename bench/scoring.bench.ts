@@ -1,0 +1,50 @@
+/**
+ * Scoring throughput on the demo LM: onnxruntime-node vs onnxruntime-web (WASM, in Node), with and without prompt
+ * KV sharing, one thread each.  Usage: npx tsx bench/scoring.bench.ts [pairs=32] [promptWords=150]
+ * Prints response tokens/s (scored tokens) and pairs/s; the first pass of each configuration is a warm-up.
+ */
+import * as ortNode from "onnxruntime-node";
+import * as ortWeb from "onnxruntime-web";
+import { buildDemoModels } from "@/lib/scoring/demo/demo-models";
+import { DEMO_CORPUS } from "@/lib/scoring/demo/demo-tokenizer";
+import { addTokenLogprobOutput } from "@/lib/scoring/logprob-graph";
+import { createLogprobScorer, type InferenceSessionLike, type TensorCtor } from "@/lib/scoring/engine";
+import { tokenizePair } from "@/lib/scoring/sequence";
+import { createScoringTokenizer } from "@/lib/scoring/tokenize";
+
+const nPairs = Number(process.argv[2] ?? 32);
+const promptWords = Number(process.argv[3] ?? 150);
+const { "demo-lm": lm } = buildDemoModels();
+const tok = createScoringTokenizer(
+  JSON.parse(String(lm["tokenizer.json"])),
+  JSON.parse(String(lm["tokenizer_config.json"])),
+  JSON.parse(String(lm["config.json"])),
+);
+const words = DEMO_CORPUS.split(/\s+/);
+const text = (start: number, n: number) =>
+  Array.from({ length: n }, (_, i) => words[(start + i) % words.length]).join(" ");
+const pairs = Array.from({ length: nPairs }, (_, i) =>
+  tokenizePair(tok, text(i * 7, promptWords), text(i * 13, 40 + (i % 5) * 20), text(i * 17 + 3, 30 + (i % 3) * 25)),
+);
+const responseTokens = pairs.reduce((n, p) => n + p.chosen.responseIds.length + p.rejected.responseIds.length, 0);
+const promptTokens = pairs.reduce((n, p) => n + p.chosen.promptIds.length, 0);
+const model = addTokenLogprobOutput(lm["onnx/model.onnx"] as Uint8Array);
+
+ortWeb.env.wasm.numThreads = 1;
+const runtimes: [string, InferenceSessionLike, TensorCtor][] = [
+  ["ort-node", await ortNode.InferenceSession.create(model, { intraOpNumThreads: 1 }), ortNode.Tensor],
+  ["ort-web (wasm)", await ortWeb.InferenceSession.create(model), ortWeb.Tensor],
+];
+console.log(`${nPairs} pairs, ${promptTokens} prompt tokens, ${responseTokens} response tokens, batch 8`);
+for (const [name, session, Tensor] of runtimes) {
+  const scorer = createLogprobScorer(session, Tensor, JSON.parse(String(lm["config.json"])));
+  for (const sharePrompt of [false, true]) {
+    await scorer.scorePairs(pairs.slice(0, 8), { sharePrompt, batchSize: 8 });
+    const t0 = performance.now();
+    await scorer.scorePairs(pairs, { sharePrompt, batchSize: 8 });
+    const s = (performance.now() - t0) / 1000;
+    console.log(
+      `${name.padEnd(15)} sharePrompt=${String(sharePrompt).padEnd(5)} ${(responseTokens / s).toFixed(0).padStart(7)} response tok/s  ${(nPairs / s).toFixed(1).padStart(6)} pairs/s  ${(s * 1000).toFixed(0)} ms`,
+    );
+  }
+}

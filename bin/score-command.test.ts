@@ -1,0 +1,138 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import * as ortWeb from "onnxruntime-web";
+import { buildDemoModels } from "@/lib/scoring/demo/demo-models";
+import { ScoreColumns } from "@/lib/scoring/columns";
+import {
+  loadModel,
+  type LoadedLanguageModel,
+  type LoadedRewardModel,
+  type OrtModule,
+} from "@/lib/scoring/model-loader";
+import { readModelFolder } from "@/lib/scoring/model-source";
+import { scoreDataset } from "@/lib/scoring/pipeline";
+import { createMemoryResultStore } from "@/lib/scoring/result-store";
+import { DEFAULT_SEQUENCE_OPTIONS } from "@/lib/scoring/sequence";
+import { DatasetSession } from "@/lib/workbench/session";
+import { createDirReader, defaultScoredPath, scoreCommand } from "./score-command";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ma-score-"));
+for (const [folder, files] of Object.entries(buildDemoModels())) {
+  for (const [rel, v] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, folder, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, folder, rel), v);
+  }
+}
+const ROWS = [
+  { prompt: "What is the capital of France?", chosen: "The capital of France is Paris.", rejected: "Rome." },
+  { prompt: "Hi", chosen: "Hello! How can I help you today?", rejected: "Hello" },
+  { prompt: "Tea?", chosen: "Boil water, add tea.", rejected: "No idea, sorry about that." },
+  { prompt: "Count to three", chosen: "1, 2, 3.", rejected: "3, 2, 1, 0, -1, and so on." },
+];
+const input = path.join(dir, "pairs.jsonl");
+fs.writeFileSync(input, ROWS.map((r) => JSON.stringify(r)).join("\n") + "\n");
+
+function cli(args: string[]) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "bin/margin-atlas.ts", ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The same rows scored with onnxruntime-web (WASM) in Node, through the browser worker's pipeline. */
+async function webColumns(): Promise<Record<string, number[]>> {
+  ortWeb.env.wasm.numThreads = 1;
+  const ort = ortWeb as unknown as OrtModule;
+  const load = async (name: string, kind: "lm" | "rm") =>
+    loadModel(await readModelFolder(createDirReader(path.join(dir, name)), ["onnx/model.onnx"]), ort, kind);
+  const policy = (await load("demo-lm", "lm")) as LoadedLanguageModel;
+  const reward = (await load("demo-rm", "rm")) as LoadedRewardModel;
+  const opened = await DatasetSession.open(await fs.openAsBlob(input), "pairs.jsonl");
+  if (!opened.ok) throw new Error(opened.reason.message);
+  const session = opened.data;
+  const cols = new ScoreColumns(ROWS.length);
+  await scoreDataset(
+    { rowCount: ROWS.length, pairs: async (rows) => (await session.rows(rows)).map((r) => r.pair) },
+    { policy, reference: policy, reward },
+    {
+      datasetKey: "k",
+      sequence: DEFAULT_SEQUENCE_OPTIONS,
+      store: createMemoryResultStore(),
+      onChunk: (c) => cols.add(c),
+    },
+  );
+  return Object.fromEntries(cols.attachment({ implicit: "dpo" }).columns.map((c) => [c.name, Array.from(c.values)]));
+}
+
+describe("cli score", () => {
+  it("writes the rows verbatim plus log-prob and reward columns equal to onnxruntime-web's (≤1e-4)", async () => {
+    const out = path.join(dir, "scored.jsonl");
+    const args = [input, "--model", path.join(dir, "demo-lm"), "--ref-model", path.join(dir, "demo-lm")];
+    const { stats } = await scoreCommand([...args, "--reward-model", path.join(dir, "demo-rm"), "--out", out]);
+    expect(stats).toMatchObject({ done: 4, total: 4, failed: 0 });
+    const lines = fs.readFileSync(out, "utf8").trim().split("\n");
+    const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    // The original bytes come first, untouched; the columns are appended.
+    lines.forEach((l, i) => expect(l.startsWith(JSON.stringify(ROWS[i]).slice(0, -1))).toBe(true));
+    const web = await webColumns();
+    const names = Object.keys(web);
+    expect(names).toEqual([
+      "chosen_logps",
+      "rejected_logps",
+      "chosen_logps_norm",
+      "rejected_logps_norm",
+      "ref_chosen_logps",
+      "ref_rejected_logps",
+      "score_chosen",
+      "score_rejected",
+    ]);
+    for (const name of names) {
+      parsed.forEach((row, i) => {
+        expect(typeof row[name]).toBe("number");
+        expect(Math.abs((row[name] as number) - web[name][i])).toBeLessThanOrEqual(1e-4);
+      });
+    }
+    parsed.forEach((row) => {
+      expect(row.chosen_logps_norm as number).toBeLessThan(0);
+      expect(row.ref_chosen_logps).toBe(row.chosen_logps);
+    });
+
+    // `select` reads the scored file back: implicit = chosen_logps_norm − rejected_logps_norm, explicit = scores.
+    const selected = path.join(dir, "selected.jsonl");
+    const r = cli(["select", out, "--ratio", "1", "--include-computed", "--out", selected]);
+    expect(r.stderr).toContain("scored 4 (missing explicit 0, implicit 0)");
+    expect(r.code).toBe(0);
+    const back = fs
+      .readFileSync(selected, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, number>);
+    back.forEach((row) => {
+      expect(row.implicit_margin).toBeCloseTo(row.chosen_logps_norm - row.rejected_logps_norm, 12);
+      expect(row.explicit_margin).toBeCloseTo(row.score_chosen - row.score_rejected, 12);
+    });
+  });
+
+  it.each([
+    [["score"], /exactly one FILE/],
+    [["score", "x.jsonl"], /needs --model/],
+    [["score", "x.jsonl", "--model", "m", "--max-length", "0"], /--max-length: expected a positive integer/],
+  ])("usage error %j exits 2", (args, message) => {
+    const r = cli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it.each([
+    ["data.jsonl", "data.scored.jsonl"],
+    ["d/data.jsonl.gz", "d/data.scored.jsonl"],
+    ["data.parquet", "data.scored.parquet"],
+  ])("default output of %s is %s", (file, out) => {
+    expect(defaultScoredPath(file)).toBe(out);
+  });
+});

@@ -1,0 +1,150 @@
+/**
+ * `margin-atlas score FILE --model DIR ...`: scores every row with onnxruntime-node on the same lib code as the
+ * browser worker and writes FILE's rows in FILE's format with the log-prob (and reward) columns appended, which
+ * `select` then reads as margins.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import * as ort from "onnxruntime-node";
+import { formatProblem } from "@/lib/dataset/types";
+import { exportRows } from "@/lib/export/export";
+import { ScoreColumns } from "@/lib/scoring/columns";
+import {
+  loadModel,
+  type LoadedLanguageModel,
+  type LoadedRewardModel,
+  type OrtModule,
+} from "@/lib/scoring/model-loader";
+import { onnxCandidates, readModelFolder, type ModelFileReader } from "@/lib/scoring/model-source";
+import { scoreDataset, type RunStats } from "@/lib/scoring/pipeline";
+import { createMemoryResultStore } from "@/lib/scoring/result-store";
+import { DEFAULT_SEQUENCE_OPTIONS } from "@/lib/scoring/sequence";
+import { DatasetSession } from "@/lib/workbench/session";
+
+/** Usage of the `score` command. */
+export const SCORE_USAGE = `usage: npm run --silent cli -- score FILE --model DIR [options]
+  --model DIR              policy model folder (config.json, tokenizer.json, onnx/model.onnx)
+  --ref-model DIR          reference model folder: adds ref_chosen_logps, ref_rejected_logps (DPO margins)
+  --reward-model DIR       reward model folder: adds score_chosen, score_rejected (explicit margin)
+  --beta B                 DPO beta, reported with the reference columns (default 0.1)
+  --max-length N           TRL max_length (default 2048)
+  --max-prompt-length N    TRL max_prompt_length (default 1800)
+  --batch-size N           rows per forward pass (default 8)
+  --out OUT                output file (default: FILE with .scored before its extension)`;
+
+/** A usage or input error of `score` (exit code 2 for usage, 1 for input). */
+export class ScoreCliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** Reads a model folder from disk. */
+export function createDirReader(dir: string): ModelFileReader {
+  return {
+    location: dir,
+    async read(rel) {
+      const file = path.join(dir, rel);
+      return fs.existsSync(file) ? new Uint8Array(fs.readFileSync(file)) : null;
+    },
+  };
+}
+
+function int(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const v = Number(value);
+  if (!Number.isInteger(v) || v <= 0)
+    throw new ScoreCliError(`--${name}: expected a positive integer, got "${value}"`, 2);
+  return v;
+}
+
+/** Default output path: `data.jsonl` → `data.scored.jsonl`, `data.jsonl.gz` → `data.scored.jsonl`. */
+export function defaultScoredPath(file: string): string {
+  const plain = file.replace(/\.gz$/i, "");
+  const ext = path.extname(plain);
+  return `${plain.slice(0, plain.length - ext.length)}.scored${ext}`;
+}
+
+async function load(dir: string, expect: "lm" | "rm") {
+  if (!fs.existsSync(dir)) throw new ScoreCliError(`${dir}: no such model folder`);
+  const folder = await readModelFolder(createDirReader(dir), onnxCandidates({ webgpu: false, shaderF16: false }));
+  return loadModel(folder, ort as unknown as OrtModule, expect, { executionProviders: ["cpu"] });
+}
+
+/** Runs `score` with parsed argv; returns the stats and the output path. */
+export async function scoreCommand(
+  argv: string[],
+  log: (line: string) => void = () => {},
+): Promise<{
+  out: string;
+  stats: RunStats;
+}> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      model: { type: "string" },
+      "ref-model": { type: "string" },
+      "reward-model": { type: "string" },
+      beta: { type: "string" },
+      "max-length": { type: "string" },
+      "max-prompt-length": { type: "string" },
+      "batch-size": { type: "string" },
+      out: { type: "string" },
+    },
+  });
+  if (positionals.length !== 1) throw new ScoreCliError(`score needs exactly one FILE\n${SCORE_USAGE}`, 2);
+  if (!values.model) throw new ScoreCliError(`score needs --model DIR\n${SCORE_USAGE}`, 2);
+  const beta = values.beta === undefined ? 0.1 : Number(values.beta);
+  if (!Number.isFinite(beta)) throw new ScoreCliError(`--beta: expected a number, got "${values.beta}"`, 2);
+  const maxLength = int("max-length", values["max-length"], DEFAULT_SEQUENCE_OPTIONS.maxLength);
+  const maxPromptLength = int(
+    "max-prompt-length",
+    values["max-prompt-length"],
+    DEFAULT_SEQUENCE_OPTIONS.maxPromptLength,
+  );
+  const batchSize = int("batch-size", values["batch-size"], 8);
+  const file = positionals[0];
+  if (!fs.existsSync(file)) throw new ScoreCliError(`${file}: no such file`);
+  const name = path.basename(file);
+  const opened = await DatasetSession.open(await fs.openAsBlob(file), name);
+  if (!opened.ok) throw new ScoreCliError(formatProblem(opened.reason));
+  const session = opened.data;
+
+  const policy = (await load(values.model, "lm")) as LoadedLanguageModel;
+  const reference = values["ref-model"] ? ((await load(values["ref-model"], "lm")) as LoadedLanguageModel) : undefined;
+  const reward = values["reward-model"] ? ((await load(values["reward-model"], "rm")) as LoadedRewardModel) : undefined;
+  const columns = new ScoreColumns(session.source.rowCount);
+  const stats = await scoreDataset(
+    { rowCount: session.source.rowCount, pairs: async (rows) => (await session.rows(rows)).map((r) => r.pair) },
+    { policy, reference, reward },
+    {
+      datasetKey: name,
+      sequence: { ...DEFAULT_SEQUENCE_OPTIONS, maxLength, maxPromptLength },
+      store: createMemoryResultStore(),
+      batchSize,
+      chunkPairs: 64,
+      onChunk: (chunk, s) => {
+        columns.add(chunk);
+        log(
+          `scored ${s.done}/${s.total} pairs (${s.pairsPerSec.toFixed(1)} pairs/s, ${Math.round(s.tokensPerSec)} tokens/s)`,
+        );
+      },
+    },
+  );
+  const { columns: extra } = columns.attachment({ implicit: reference ? "dpo" : "simpo", beta });
+  const all = Uint32Array.from({ length: session.source.rowCount }, (_, i) => i);
+  const blob = await exportRows(session.source, all, session.summary().info.format, extra);
+  const out = values.out ?? defaultScoredPath(file);
+  fs.writeFileSync(out, new Uint8Array(await blob.arrayBuffer()));
+  for (const m of [policy, reference, reward]) await m?.release();
+  const demo = policy.isDemo ? " (demo model: margins are illustrative)" : "";
+  log(
+    `${name}: scored ${stats.total} pairs in ${(stats.elapsedMs / 1000).toFixed(1)} s${stats.failed ? `, ${stats.failed} could not be tokenized` : ""}; wrote ${out}${demo}`,
+  );
+  return { out, stats };
+}

@@ -1,0 +1,461 @@
+"use client";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import type { KeyboardEvent as ReactKeyboardEvent, PointerEvent as ReactPointerEvent } from "react";
+import { createScatterRenderer, type ScatterRenderer } from "@/lib/scatter-client";
+import { colormapCssStops } from "@/lib/scatter/palette";
+import type { PickResult, RenderResult, SceneView } from "@/lib/scatter/scene";
+import { fitExtent, formatTick, niceTicks, pan, tickStep, zoomAt, type Viewport } from "@/lib/scatter/viewport";
+
+/** Props of {@link MarginScatter}. Buffers are resent to the renderer only when their version changes. */
+export interface MarginScatterProps {
+  x: Float64Array;
+  y: Float64Array;
+  /** Colour value per row (M_AP); NaN is drawn grey. */
+  color: Float64Array;
+  /** 1 = selected (bright); null = no selection (all bright). */
+  mask: Uint8Array | null;
+  /** Bump when x, y or color change. */
+  dataVersion: number;
+  /** Bump when only the mask changes: x/y/color are not resent. */
+  maskVersion: number;
+  xLabel: string;
+  yLabel: string;
+  /** Name of the colour value in the legend and tooltip. */
+  colorLabel?: string;
+  /** Plot height in CSS pixels (width follows the container). */
+  height?: number;
+  onHover?(row: number | null): void;
+  onSelectRow?(row: number): void;
+}
+
+/** Room for the axes around the plot area, CSS pixels. */
+const MARGIN = { top: 8, right: 12, bottom: 40, left: 60 };
+/** Hover / click radius around the cursor, CSS pixels. */
+const PICK_RADIUS = 6;
+/** Pointer travel under which a press counts as a click rather than a drag. */
+const CLICK_SLOP = 4;
+
+/** Smaller squares as the count grows: at 10^6 rows larger ones only hide each other. */
+function pointSizeFor(rows: number): number {
+  return rows > 200_000 ? 1.5 : rows > 20_000 ? 2 : 3;
+}
+
+function formatValue(v: number): string {
+  if (!Number.isFinite(v)) return "—";
+  const a = Math.abs(v);
+  return a !== 0 && (a >= 1e5 || a < 1e-3) ? v.toExponential(3) : v.toFixed(a >= 100 ? 1 : 4);
+}
+
+interface Hover extends PickResult {
+  left: number;
+  top: number;
+}
+
+/**
+ * Scatter of explicit (x) against implicit (y) margin coloured by M_AP: selected rows bright, the others
+ * dimmed. Wheel zooms at the cursor, drag pans, double-click / "Reset view" fits, hover shows the row,
+ * click opens it. Drawing happens in lib/scatter (a worker when OffscreenCanvas exists).
+ */
+export default function MarginScatter({
+  x,
+  y,
+  color,
+  mask,
+  dataVersion,
+  maskVersion,
+  xLabel,
+  yLabel,
+  colorLabel = "M_AP",
+  height = 420,
+  onHover,
+  onSelectRow,
+}: MarginScatterProps) {
+  const wrapperRef = useRef<HTMLElement>(null);
+  const plotRef = useRef<HTMLDivElement>(null);
+  const [renderer, setRenderer] = useState<ScatterRenderer | null>(null);
+  const [size, setSize] = useState({ width: 0, height: 0 });
+  const [viewport, setViewport] = useState<Viewport | null>(null);
+  const viewportRef = useRef<Viewport | null>(null);
+  const [domain, setDomain] = useState<[number, number] | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [hover, setHover] = useState<Hover | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const fitRef = useRef<Viewport | null>(null);
+  const sent = useRef<{ x?: Float64Array; y?: Float64Array; color?: Float64Array }>({});
+  const drag = useRef<{ id: number; x0: number; y0: number; vp: Viewport; moved: boolean } | null>(null);
+  const callbacks = useRef({ onHover, onSelectRow });
+  useEffect(() => {
+    callbacks.current = { onHover, onSelectRow };
+  });
+
+  const rows = x.length;
+  const ariaLabel = `Scatter of ${rows.toLocaleString("en-US")} pairs: ${xLabel} vs ${yLabel}`;
+
+  const applyViewport = useCallback((vp: Viewport) => {
+    viewportRef.current = vp;
+    setViewport(vp);
+  }, []);
+
+  /** Reports a frame on the wrapper (for e2e and the bench) and refreshes the legend domain. */
+  const onFrame = useCallback((r: RenderResult) => {
+    const el = wrapperRef.current;
+    if (el) {
+      el.dataset.renderMs = r.renderMs.toFixed(2);
+      el.dataset.points = String(r.drawn);
+      el.dataset.rows = String(r.rowCount);
+    }
+    setDomain((d) =>
+      d && r.colorDomain && d[0] === r.colorDomain[0] && d[1] === r.colorDomain[1] ? d : r.colorDomain,
+    );
+  }, []);
+  const onError = useCallback((err: unknown) => {
+    if ((err as { code?: string })?.code === "cancelled") return;
+    setNotice(`Scatter failed to draw: ${(err as Error)?.message ?? String(err)}`);
+  }, []);
+
+  // Mount the renderer once; it owns the canvas.
+  useEffect(() => {
+    const container = plotRef.current;
+    if (!container) return;
+    const r = createScatterRenderer(container, {
+      onFallback: (reason) => setNotice(reason),
+      decorateCanvas: (canvas) => {
+        canvas.setAttribute("role", "img");
+        canvas.setAttribute("aria-label", container.dataset.label ?? "Scatter");
+      },
+    });
+    if (r.mode === "main") setNotice("Scatter drawn on the main thread: this browser has no OffscreenCanvas.");
+    if (wrapperRef.current) wrapperRef.current.dataset.renderMode = r.mode;
+    setRenderer(r);
+    sent.current = {};
+    return () => {
+      r.destroy();
+      setRenderer(null);
+    };
+  }, []);
+
+  useEffect(() => {
+    renderer?.canvas.setAttribute("aria-label", ariaLabel);
+    if (plotRef.current) plotRef.current.dataset.label = ariaLabel;
+  }, [renderer, ariaLabel]);
+
+  // Follow the container's width (and the fixed height).
+  useEffect(() => {
+    const el = plotRef.current;
+    if (!el) return;
+    const observer = new ResizeObserver(() => {
+      const rect = el.getBoundingClientRect();
+      setSize((s) =>
+        s.width === Math.round(rect.width) && s.height === Math.round(rect.height)
+          ? s
+          : { width: Math.round(rect.width), height: Math.round(rect.height) },
+      );
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+
+  // Data and colour: resent only when their version moves, and each column only if it is a new array.
+  useEffect(() => {
+    if (!renderer) return;
+    const last = sent.current;
+    const patch: Parameters<ScatterRenderer["update"]>[0] = {};
+    if (last.x !== x || last.y !== y) {
+      patch.data = { xs: x, ys: y };
+      const fit = fitExtent(x, y);
+      fitRef.current = fit;
+      applyViewport(fit);
+      // The mask of the previous data may not match the new length; send the current one along.
+      patch.mask = mask;
+    }
+    if (last.color !== color) patch.color = color;
+    sent.current = { x, y, color };
+    if (patch.data || patch.color) renderer.update(patch).then(onFrame, onError);
+    if (renderer.mode === "worker" && wrapperRef.current) wrapperRef.current.dataset.renderMode = renderer.mode;
+    // The versions are the change signal (the arrays may be large and reused); mask has its own effect.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [renderer, dataVersion]);
+
+  useEffect(() => {
+    if (!renderer) return;
+    renderer.update({ mask }).then(onFrame, onError);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [renderer, maskVersion]);
+
+  const view = useMemo<SceneView | null>(
+    () =>
+      viewport && size.width > 0 && size.height > 0
+        ? {
+            viewport,
+            widthCss: size.width,
+            heightCss: size.height,
+            pixelRatio: typeof window === "undefined" ? 1 : window.devicePixelRatio || 1,
+            pointSizeCss: pointSizeFor(rows),
+          }
+        : null,
+    [viewport, size, rows],
+  );
+  const viewRef = useRef<SceneView | null>(null);
+  useEffect(() => {
+    viewRef.current = view;
+    if (!renderer || !view) return;
+    renderer.update({ view }).then((r) => {
+      onFrame(r);
+      if (wrapperRef.current) wrapperRef.current.dataset.renderMode = renderer.mode;
+    }, onError);
+  }, [renderer, view, onFrame, onError]);
+
+  const resetView = useCallback(() => {
+    if (fitRef.current) applyViewport(fitRef.current);
+  }, [applyViewport]);
+
+  // Wheel zoom needs a non-passive listener to keep the page from scrolling.
+  useEffect(() => {
+    const el = plotRef.current;
+    if (!el) return;
+    const onWheel = (e: WheelEvent) => {
+      const vp = viewportRef.current;
+      if (!vp) return;
+      e.preventDefault();
+      const rect = el.getBoundingClientRect();
+      const delta = e.deltaY * (e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? rect.height : 1);
+      const factor = Math.exp(-delta * 0.002);
+      applyViewport(zoomAt(vp, rect.width, rect.height, e.clientX - rect.left, e.clientY - rect.top, factor));
+    };
+    el.addEventListener("wheel", onWheel, { passive: false });
+    return () => el.removeEventListener("wheel", onWheel);
+  }, [applyViewport]);
+
+  const pickAt = useCallback(
+    async (clientX: number, clientY: number): Promise<Hover | null> => {
+      const el = plotRef.current;
+      const v = viewRef.current;
+      if (!renderer || !el || !v) return null;
+      const rect = el.getBoundingClientRect();
+      const xCss = clientX - rect.left;
+      const yCss = clientY - rect.top;
+      const hit = await renderer.pick({ xCss, yCss, radiusCss: PICK_RADIUS, view: v }).catch(() => null);
+      return hit ? { ...hit, left: xCss, top: yCss } : null;
+    },
+    [renderer],
+  );
+
+  const onPointerDown = (e: ReactPointerEvent<HTMLDivElement>) => {
+    if (e.button !== 0 || !viewportRef.current) return;
+    e.currentTarget.setPointerCapture(e.pointerId);
+    drag.current = { id: e.pointerId, x0: e.clientX, y0: e.clientY, vp: viewportRef.current, moved: false };
+  };
+  const onPointerMove = (e: ReactPointerEvent<HTMLDivElement>) => {
+    const d = drag.current;
+    if (d && d.id === e.pointerId) {
+      const dx = e.clientX - d.x0;
+      const dy = e.clientY - d.y0;
+      if (!d.moved && Math.hypot(dx, dy) < CLICK_SLOP) return;
+      if (!d.moved) setDragging(true);
+      d.moved = true;
+      setHover(null);
+      const rect = e.currentTarget.getBoundingClientRect();
+      applyViewport(pan(d.vp, rect.width, rect.height, dx, dy));
+      return;
+    }
+    void pickAt(e.clientX, e.clientY).then((h) => {
+      // A drag may have started while the pick was in flight.
+      if (drag.current?.moved) return;
+      setHover(h);
+      callbacks.current.onHover?.(h ? h.row : null);
+    });
+  };
+  const onPointerUp = (e: ReactPointerEvent<HTMLDivElement>) => {
+    const d = drag.current;
+    drag.current = null;
+    setDragging(false);
+    if (!d || d.id !== e.pointerId || d.moved) return;
+    void pickAt(e.clientX, e.clientY).then((h) => {
+      if (h) callbacks.current.onSelectRow?.(h.row);
+    });
+  };
+  const onPointerLeave = () => {
+    if (drag.current) return;
+    setHover(null);
+    callbacks.current.onHover?.(null);
+  };
+  const onKeyDown = (e: ReactKeyboardEvent<HTMLDivElement>) => {
+    const vp = viewportRef.current;
+    if (!vp || size.width === 0) return;
+    const { width: w, height: h } = size;
+    const step = 0.1;
+    const moves: Record<string, () => Viewport> = {
+      ArrowLeft: () => pan(vp, w, h, w * step, 0),
+      ArrowRight: () => pan(vp, w, h, -w * step, 0),
+      ArrowUp: () => pan(vp, w, h, 0, h * step),
+      ArrowDown: () => pan(vp, w, h, 0, -h * step),
+      "+": () => zoomAt(vp, w, h, w / 2, h / 2, 1.25),
+      "=": () => zoomAt(vp, w, h, w / 2, h / 2, 1.25),
+      "-": () => zoomAt(vp, w, h, w / 2, h / 2, 0.8),
+      "0": () => fitRef.current ?? vp,
+    };
+    const move = moves[e.key];
+    if (!move) return;
+    e.preventDefault();
+    applyViewport(move());
+  };
+
+  const axes = useMemo(() => {
+    if (!viewport || size.width === 0) return null;
+    const { width: w, height: h } = size;
+    const xCount = Math.max(2, Math.floor(w / 90));
+    const yCount = Math.max(2, Math.floor(h / 50));
+    const sx = w / (viewport.xMax - viewport.xMin);
+    const sy = h / (viewport.yMax - viewport.yMin);
+    const xStep = tickStep(viewport.xMin, viewport.xMax, xCount);
+    const yStep = tickStep(viewport.yMin, viewport.yMax, yCount);
+    return {
+      x: niceTicks(viewport.xMin, viewport.xMax, xCount).map((v) => ({
+        pos: (v - viewport.xMin) * sx,
+        label: formatTick(v, xStep),
+      })),
+      y: niceTicks(viewport.yMin, viewport.yMax, yCount).map((v) => ({
+        pos: (viewport.yMax - v) * sy,
+        label: formatTick(v, yStep),
+      })),
+      zeroX: viewport.xMin < 0 && viewport.xMax > 0 ? -viewport.xMin * sx : null,
+      zeroY: viewport.yMin < 0 && viewport.yMax > 0 ? viewport.yMax * sy : null,
+    };
+  }, [viewport, size]);
+
+  const gradient = useMemo(() => `linear-gradient(to right, ${colormapCssStops().join(", ")})`, []);
+  const totalW = size.width + MARGIN.left + MARGIN.right;
+  const totalH = height;
+
+  return (
+    <figure
+      ref={wrapperRef}
+      className="margin-scatter"
+      data-rows={rows}
+      style={{ margin: 0, display: "flex", flexDirection: "column", gap: 6 }}
+    >
+      <div style={{ display: "flex", alignItems: "center", gap: 12, flexWrap: "wrap", fontSize: 12 }}>
+        <figcaption style={{ fontWeight: 600 }}>
+          {xLabel} × {yLabel}
+        </figcaption>
+        <div aria-label={`Colour: ${colorLabel}`} style={{ display: "flex", alignItems: "center", gap: 6 }}>
+          <span>{colorLabel}</span>
+          <span data-testid="scatter-legend-lo">{domain ? formatValue(domain[0]) : "—"}</span>
+          <span aria-hidden style={{ width: 120, height: 10, borderRadius: 2, background: gradient }} />
+          <span data-testid="scatter-legend-hi">{domain ? formatValue(domain[1]) : "—"}</span>
+          <span aria-hidden style={{ width: 10, height: 10, borderRadius: 2, background: "#9ca3af" }} />
+          <span style={{ color: "var(--muted, #94a3b8)" }}>no value · dimmed = not selected</span>
+        </div>
+        <button type="button" onClick={resetView} style={{ marginLeft: "auto" }}>
+          Reset view
+        </button>
+      </div>
+      {notice && (
+        <p role="status" style={{ margin: 0, fontSize: 12, color: "var(--accent, #f59e0b)" }}>
+          {notice}
+        </p>
+      )}
+      <div style={{ position: "relative", height: totalH, background: "#0b1222", borderRadius: 4 }}>
+        <div
+          ref={plotRef}
+          tabIndex={0}
+          aria-label="Scatter plot area: arrow keys pan, + and − zoom, 0 resets"
+          onPointerDown={onPointerDown}
+          onPointerMove={onPointerMove}
+          onPointerUp={onPointerUp}
+          onPointerCancel={() => {
+            drag.current = null;
+            setDragging(false);
+          }}
+          onPointerLeave={onPointerLeave}
+          onDoubleClick={resetView}
+          onKeyDown={onKeyDown}
+          style={{
+            position: "absolute",
+            left: MARGIN.left,
+            top: MARGIN.top,
+            right: MARGIN.right,
+            bottom: MARGIN.bottom,
+            cursor: dragging ? "grabbing" : hover ? "pointer" : "crosshair",
+            touchAction: "none",
+            outlineOffset: 2,
+          }}
+        />
+        {axes && (
+          <svg
+            width={totalW}
+            height={totalH}
+            aria-hidden
+            style={{ position: "absolute", left: 0, top: 0, pointerEvents: "none", overflow: "visible" }}
+            fontSize={11}
+            fill="#94a3b8"
+          >
+            <g transform={`translate(${MARGIN.left},${MARGIN.top})`}>
+              {axes.zeroX !== null && (
+                <line x1={axes.zeroX} x2={axes.zeroX} y1={0} y2={size.height} stroke="#475569" strokeDasharray="3 3" />
+              )}
+              {axes.zeroY !== null && (
+                <line x1={0} x2={size.width} y1={axes.zeroY} y2={axes.zeroY} stroke="#475569" strokeDasharray="3 3" />
+              )}
+              <rect width={size.width} height={size.height} fill="none" stroke="#24324f" />
+              {axes.x.map((t) => (
+                <g key={`x${t.label}`} transform={`translate(${t.pos},${size.height})`}>
+                  <line y2={5} stroke="#64748b" />
+                  <text y={16} textAnchor="middle">
+                    {t.label}
+                  </text>
+                </g>
+              ))}
+              {axes.y.map((t) => (
+                <g key={`y${t.label}`} transform={`translate(0,${t.pos})`}>
+                  <line x2={-5} stroke="#64748b" />
+                  <text x={-8} dy="0.32em" textAnchor="end">
+                    {t.label}
+                  </text>
+                </g>
+              ))}
+              <text x={size.width / 2} y={size.height + 34} textAnchor="middle" fill="#e2e8f0">
+                {xLabel}
+              </text>
+              <text transform={`translate(${-46},${size.height / 2}) rotate(-90)`} textAnchor="middle" fill="#e2e8f0">
+                {yLabel}
+              </text>
+            </g>
+          </svg>
+        )}
+        {hover && (
+          <div
+            role="tooltip"
+            data-testid="scatter-tooltip"
+            style={{
+              position: "absolute",
+              left: MARGIN.left + Math.min(hover.left + 12, Math.max(0, size.width - 200)),
+              top: MARGIN.top + Math.max(0, hover.top - 70),
+              pointerEvents: "none",
+              background: "rgba(15, 23, 42, 0.95)",
+              border: "1px solid #24324f",
+              borderRadius: 4,
+              padding: "4px 8px",
+              fontSize: 12,
+              lineHeight: 1.4,
+              whiteSpace: "nowrap",
+            }}
+          >
+            <div>
+              <strong>row {hover.row}</strong> {mask ? (hover.selected ? "· selected" : "· not selected") : ""}
+            </div>
+            <div>
+              {xLabel}: {formatValue(hover.x)}
+            </div>
+            <div>
+              {yLabel}: {formatValue(hover.y)}
+            </div>
+            <div>
+              {colorLabel}: {formatValue(hover.color)}
+            </div>
+          </div>
+        )}
+      </div>
+    </figure>
+  );
+}

@@ -1,0 +1,248 @@
+"use client";
+import { useEffect, useState } from "react";
+import { DEMO_MODEL_URL, useScoring } from "@/components/scoring-store";
+import type { BackendChoice, ModelInfo, ModelRole } from "@/lib/scoring/protocol";
+import type { ImplicitKind } from "@/lib/scoring/columns";
+
+/** Shown whenever the bundled demo model scores: its numbers must not be mistaken for real margins. */
+export const DEMO_NOTICE =
+  "Demo model (tiny, built by this project): margins are illustrative; bring your own model for real curation";
+
+const ROLE_LABEL: Record<ModelRole, string> = { policy: "Model", reference: "Reference model", reward: "Reward model" };
+const FOLDER_LABEL: Record<ModelRole, string> = {
+  policy: "Load model folder",
+  reference: "Load reference model folder",
+  reward: "Load reward model folder",
+};
+
+// `webkitdirectory` is not in React's input typings; every current browser honours it for folder picking.
+const DIRECTORY_PROPS = { webkitdirectory: "", directory: "" } as Record<string, string>;
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GB`;
+}
+
+function formatEta(s: number | null): string {
+  if (s === null || !Number.isFinite(s)) return "–";
+  if (s < 60) return `${Math.ceil(s)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.ceil(s % 60)} s`;
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
+}
+
+function FolderInput({ role, disabled }: { role: ModelRole; disabled: boolean }) {
+  const loadFiles = useScoring((s) => s.loadModelFiles);
+  return (
+    <label className="button">
+      {FOLDER_LABEL[role]}
+      <input
+        type="file"
+        multiple
+        {...DIRECTORY_PROPS}
+        aria-label={FOLDER_LABEL[role]}
+        className="visually-hidden"
+        disabled={disabled}
+        onChange={(e) => {
+          const files = Array.from(e.target.files ?? []);
+          if (files.length) void loadFiles(role, files);
+          e.target.value = "";
+        }}
+      />
+    </label>
+  );
+}
+
+function ModelLine({ info }: { info: ModelInfo }) {
+  const unload = useScoring((s) => s.unloadModel);
+  const b = info.backend;
+  return (
+    <li data-testid={`model-${info.role}`}>
+      <strong>{ROLE_LABEL[info.role]}:</strong> {info.location} · {info.onnxPath} · {formatBytes(info.bytes)} · loaded
+      in {info.loadMs} ms ·{" "}
+      <span data-testid={`backend-${info.role}`}>
+        backend {b.backend === "webgpu" ? "WebGPU" : `WASM (${b.threads} thread${b.threads === 1 ? "" : "s"})`}
+      </span>
+      {!info.hasChatTemplate && <> · no chat template: prompt and response texts are concatenated</>}
+      {info.role !== "policy" && (
+        <button type="button" onClick={() => void unload(info.role)} aria-label={`Remove ${ROLE_LABEL[info.role]}`}>
+          ×
+        </button>
+      )}
+      {b.notice && (
+        <p role="note" className="notice" data-testid="backend-notice">
+          {b.notice}
+        </p>
+      )}
+    </li>
+  );
+}
+
+/** "Scoring": load models (folder, URL, Hub id, demo), pick the backend, score the dataset with pause/resume/cancel. */
+export default function ScoringPanel() {
+  const s = useScoring();
+  const [location, setLocation] = useState("");
+  const refreshCacheSize = s.refreshCacheSize;
+  useEffect(() => {
+    void refreshCacheSize();
+  }, [refreshCacheSize]);
+
+  const running = s.run.state === "running" || s.run.state === "paused";
+  const busy = running || s.loading !== null;
+  const models = (["policy", "reference", "reward"] as const).flatMap((r) => (s.models[r] ? [s.models[r]!] : []));
+  const usesDemo = models.some((m) => m.isDemo);
+  const fraction = s.run.total ? s.run.done / s.run.total : 0;
+
+  return (
+    <fieldset className="controls scoring">
+      <legend>Scoring</legend>
+      <label>
+        Backend
+        <select
+          aria-label="Backend"
+          value={s.backend}
+          disabled={busy}
+          onChange={(e) => s.setOptions({ backend: e.target.value as BackendChoice })}
+        >
+          <option value="auto">Auto</option>
+          <option value="webgpu">WebGPU</option>
+          <option value="wasm">WASM</option>
+        </select>
+      </label>
+      <FolderInput role="policy" disabled={busy} />
+      <form
+        className="model-location"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void s.loadModelLocation("policy", location);
+        }}
+      >
+        <input
+          type="text"
+          aria-label="Model URL or Hub id"
+          placeholder="https://…/ or org/name"
+          value={location}
+          onChange={(e) => setLocation(e.target.value)}
+        />
+        <button type="submit" disabled={busy || location.trim() === ""}>
+          Load model
+        </button>
+      </form>
+      <button type="button" disabled={busy} onClick={() => void s.loadModelLocation("policy", DEMO_MODEL_URL)}>
+        Use demo model
+      </button>
+      <details>
+        <summary>Reference and reward models</summary>
+        <FolderInput role="reference" disabled={busy} />
+        <FolderInput role="reward" disabled={busy} />
+        <p className="hint">
+          A reference model enables DPO margins (ref_* columns); a reward model adds score_chosen / score_rejected and
+          sets the explicit margin to their difference.
+        </p>
+      </details>
+      {s.loading && (
+        <p className="hint" role="status">
+          Loading {ROLE_LABEL[s.loading.role].toLowerCase()}: {s.loading.stage} {Math.round(s.loading.fraction * 100)}%
+        </p>
+      )}
+      {models.length > 0 && (
+        <ul className="notes model-list">
+          {models.map((m) => (
+            <ModelLine key={m.role} info={m} />
+          ))}
+        </ul>
+      )}
+      {usesDemo && (
+        <p role="note" className="notice" data-testid="demo-notice">
+          {DEMO_NOTICE}
+        </p>
+      )}
+      <label>
+        Implicit margin
+        <select
+          aria-label="Implicit margin"
+          value={s.implicit}
+          onChange={(e) => s.setOptions({ implicit: e.target.value as ImplicitKind })}
+        >
+          <option value="simpo">SimPO: mean log-prob</option>
+          <option value="sum">Sum of log-probs</option>
+          <option value="dpo">DPO (reference model)</option>
+        </select>
+      </label>
+      {s.implicit === "dpo" && (
+        <label>
+          DPO beta
+          <input
+            type="number"
+            aria-label="DPO beta"
+            step="0.01"
+            value={s.beta}
+            onChange={(e) => Number.isFinite(e.target.valueAsNumber) && s.setOptions({ beta: e.target.valueAsNumber })}
+          />
+        </label>
+      )}
+      <label>
+        Max length
+        <input
+          type="number"
+          aria-label="Max length"
+          min={2}
+          value={s.maxLength}
+          disabled={running}
+          onChange={(e) => e.target.valueAsNumber > 0 && s.setOptions({ maxLength: e.target.valueAsNumber })}
+        />
+      </label>
+      <label>
+        Max prompt length
+        <input
+          type="number"
+          aria-label="Max prompt length"
+          min={1}
+          value={s.maxPromptLength}
+          disabled={running}
+          onChange={(e) => e.target.valueAsNumber > 0 && s.setOptions({ maxPromptLength: e.target.valueAsNumber })}
+        />
+      </label>
+      <button type="button" disabled={busy || !s.models.policy} onClick={() => void s.scoreDataset()}>
+        Score dataset
+      </button>
+      <progress aria-label="Scoring progress" value={fraction} max={1} />
+      <p className="hint" data-testid="scoring-stats" aria-live="polite">
+        {s.run.state === "idle"
+          ? "Not scored yet. Results are stored in this browser and reused when the same dataset, model and lengths are scored again."
+          : `${s.run.state}: ${s.run.done} / ${s.run.total} pairs` +
+            (s.run.cached ? ` (${s.run.cached} from stored results)` : "") +
+            ` · ${s.run.pairsPerSec.toFixed(1)} pairs/s · ${Math.round(s.run.tokensPerSec)} tokens/s · ETA ${formatEta(s.run.etaSeconds)}` +
+            (s.run.failed ? ` · ${s.run.failed} pairs could not be tokenized` : "")}
+      </p>
+      <div className="button-row">
+        <button type="button" disabled={s.run.state !== "running"} onClick={() => void s.pause()}>
+          Pause
+        </button>
+        <button type="button" disabled={s.run.state !== "paused"} onClick={() => void s.resume()}>
+          Resume
+        </button>
+        <button type="button" disabled={!running} onClick={() => void s.cancel()}>
+          Cancel
+        </button>
+      </div>
+      <p className="hint" data-testid="model-cache-size">
+        Model cache: {s.cacheBytes === null ? "unavailable" : formatBytes(s.cacheBytes)}
+      </p>
+      <div className="button-row">
+        <button type="button" disabled={busy} onClick={() => void s.clearModelCache()}>
+          Clear model cache
+        </button>
+        <button type="button" disabled={busy} onClick={() => void s.clearStoredScores()}>
+          Clear stored scores
+        </button>
+      </div>
+      {s.error && (
+        <p role="alert" className="error">
+          {s.error}
+        </p>
+      )}
+    </fieldset>
+  );
+}

@@ -1,0 +1,269 @@
+/**
+ * UI state of in-browser scoring (zustand): loaded models, run progress and settings. Result columns live in a
+ * module-level {@link ScoreColumns} (big buffers stay out of React state); each streamed chunk is added there and
+ * attached to the dataset worker, throttled, through the workbench store.
+ */
+import { create } from "zustand";
+import { currentDatasetFile, useWorkbench } from "@/components/workbench-store";
+import {
+  clearModelCache,
+  modelCacheBytes,
+  parseModelLocation,
+  scoringClient,
+  type ModelSource,
+} from "@/lib/scoring-client";
+import { ScoreColumns, type ImplicitKind } from "@/lib/scoring/columns";
+import type { BackendChoice, ModelInfo, ModelRole, ScoreProgress } from "@/lib/scoring/protocol";
+import { DEFAULT_SEQUENCE_OPTIONS } from "@/lib/scoring/sequence";
+import { WorkerCallError } from "@/lib/worker/rpc";
+
+/** URL of the bundled demo LM (public/models, built by `npm run prepare:assets`). */
+export const DEMO_MODEL_URL = "/models/demo-lm/";
+
+/** Least time between two attaches while a run streams (each one re-runs selection and redraws the views). */
+const ATTACH_INTERVAL_MS = 1000;
+
+/** Progress of the current or last run. */
+export interface RunView {
+  state: "idle" | "running" | "paused" | "done" | "cancelled" | "error";
+  done: number;
+  total: number;
+  cached: number;
+  failed: number;
+  pairsPerSec: number;
+  tokensPerSec: number;
+  etaSeconds: number | null;
+}
+
+/** Scoring UI state and actions. */
+export interface ScoringState {
+  backend: BackendChoice;
+  implicit: ImplicitKind;
+  beta: number;
+  maxLength: number;
+  maxPromptLength: number;
+  models: Partial<Record<ModelRole, ModelInfo>>;
+  loading: { role: ModelRole; stage: string; fraction: number } | null;
+  run: RunView;
+  error: string | null;
+  /** Bytes in the model download cache; null until measured. */
+  cacheBytes: number | null;
+
+  setOptions(
+    patch: Partial<Pick<ScoringState, "backend" | "implicit" | "beta" | "maxLength" | "maxPromptLength">>,
+  ): void;
+  loadModelFiles(role: ModelRole, files: File[]): Promise<void>;
+  loadModelLocation(role: ModelRole, text: string): Promise<void>;
+  unloadModel(role: ModelRole): Promise<void>;
+  scoreDataset(): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  cancel(): Promise<void>;
+  refreshCacheSize(): Promise<void>;
+  clearModelCache(): Promise<void>;
+  clearStoredScores(): Promise<void>;
+}
+
+function messageOf(err: unknown): string {
+  if (err instanceof WorkerCallError) return err.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+const IDLE_RUN: RunView = {
+  state: "idle",
+  done: 0,
+  total: 0,
+  cached: 0,
+  failed: 0,
+  pairsPerSec: 0,
+  tokensPerSec: 0,
+  etaSeconds: null,
+};
+
+/** Results of the current dataset's run, and the file + mapping the scoring worker has open. */
+let columns: ScoreColumns | null = null;
+let openedIn: { file: Blob; mappingJson: string; rowCount: number } | null = null;
+
+/** The scoring store. */
+export const useScoring = create<ScoringState>()((set, get) => {
+  let attachChain: Promise<void> = Promise.resolve();
+  let lastAttach = 0;
+  let attachQueued = false;
+
+  /** Queues an attach of the current columns; while streaming, at most one per interval (the last one always runs). */
+  const attach = (force: boolean) => {
+    if (!columns || (attachQueued && !force)) return attachChain;
+    if (!force && performance.now() - lastAttach < ATTACH_INTERVAL_MS) return attachChain;
+    attachQueued = true;
+    lastAttach = performance.now();
+    attachChain = attachChain.then(async () => {
+      attachQueued = false;
+      if (!columns || columns.scored === 0) return;
+      const { implicit, beta } = get();
+      const kind = implicit === "dpo" && !columns.hasReference ? "simpo" : implicit;
+      await useWorkbench.getState().attachComputed(columns.attachment({ implicit: kind, beta }));
+    });
+    return attachChain;
+  };
+
+  const load = async (role: ModelRole, source: ModelSource) => {
+    if (get().run.state === "running" || get().run.state === "paused") {
+      set({ error: "cancel the scoring run before loading another model" });
+      return;
+    }
+    set({ loading: { role, stage: "starting", fraction: 0 }, error: null });
+    try {
+      const info = await scoringClient().call(
+        "loadModel",
+        { role, source, backend: get().backend },
+        { onProgress: (stage, fraction) => set({ loading: { role, stage, fraction } }) },
+      );
+      set((s) => ({ models: { ...s.models, [role]: info } }));
+    } catch (err) {
+      set({ error: messageOf(err) });
+    } finally {
+      set({ loading: null });
+      void get().refreshCacheSize();
+    }
+  };
+
+  return {
+    backend: "auto",
+    implicit: "simpo",
+    beta: 0.1,
+    maxLength: DEFAULT_SEQUENCE_OPTIONS.maxLength,
+    maxPromptLength: DEFAULT_SEQUENCE_OPTIONS.maxPromptLength,
+    models: {},
+    loading: null,
+    run: IDLE_RUN,
+    error: null,
+    cacheBytes: null,
+
+    setOptions(patch) {
+      const before = get();
+      set(patch);
+      // The margin is formed here from stored log-probs: switching SimPO / sum / DPO needs no re-scoring.
+      if (
+        (patch.implicit && patch.implicit !== before.implicit) ||
+        (patch.beta !== undefined && patch.beta !== before.beta)
+      )
+        void attach(true);
+    },
+
+    loadModelFiles(role, files) {
+      const picked = files.map((f) => ({ path: f.webkitRelativePath || f.name, data: f as Blob }));
+      const top = picked[0]?.path.split("/")[0] ?? "";
+      return load(role, { kind: "files", files: picked }).then(() => {
+        const info = get().models[role];
+        if (info && info.location === "local folder" && top)
+          set((s) => ({ models: { ...s.models, [role]: { ...info, location: `local folder ${top}` } } }));
+      });
+    },
+
+    async loadModelLocation(role, text) {
+      let source: ModelSource;
+      try {
+        source = parseModelLocation(text);
+      } catch (err) {
+        set({ error: messageOf(err) });
+        return;
+      }
+      await load(role, source);
+    },
+
+    async unloadModel(role) {
+      try {
+        await scoringClient().call("unloadModel", { role });
+        set((s) => {
+          const models = { ...s.models };
+          delete models[role];
+          return { models };
+        });
+      } catch (err) {
+        set({ error: messageOf(err) });
+      }
+    },
+
+    async scoreDataset() {
+      const dataset = currentDatasetFile();
+      const summary = useWorkbench.getState().summary;
+      const { models, implicit, maxLength, maxPromptLength } = get();
+      if (!dataset || !summary) return set({ error: "load a dataset first" });
+      if (!models.policy) return set({ error: "load a model first (or use the demo model)" });
+      if (implicit === "dpo" && !models.reference)
+        return set({ error: "a DPO implicit margin needs a reference model: load one, or choose SimPO or sum" });
+      if (maxPromptLength >= maxLength) return set({ error: "max prompt length must be below max length" });
+      set({ error: null, run: { ...IDLE_RUN, state: "running", total: summary.rowCount } });
+      try {
+        const mappingJson = JSON.stringify(summary.mapping);
+        if (!openedIn || openedIn.file !== dataset.file || openedIn.mappingJson !== mappingJson) {
+          const opened = await scoringClient().call("openDataset", {
+            file: dataset.file,
+            name: dataset.name,
+            mapping: summary.mapping,
+          });
+          openedIn = { file: dataset.file, mappingJson, rowCount: opened.rowCount };
+        }
+        columns = new ScoreColumns(openedIn.rowCount);
+        const stats = await scoringClient().call(
+          "score",
+          { maxLength, maxPromptLength },
+          {
+            onProgress: (_stage, _fraction, data) => {
+              const { chunk, stats: s } = data as ScoreProgress;
+              columns?.add(chunk);
+              set((st) => ({
+                run: { ...s, state: st.run.state === "paused" ? "paused" : "running" },
+              }));
+              void attach(false);
+            },
+          },
+        );
+        await attach(true);
+        set({ run: { ...stats, state: "done" } });
+      } catch (err) {
+        await attach(true);
+        const cancelled = err instanceof WorkerCallError && err.code === "cancelled";
+        set((s) => ({
+          run: { ...s.run, state: cancelled ? "cancelled" : "error", etaSeconds: null },
+          error: cancelled ? null : messageOf(err),
+        }));
+      }
+    },
+
+    async pause() {
+      await scoringClient().call("pause", {});
+      set((s) => ({ run: { ...s.run, state: s.run.state === "running" ? "paused" : s.run.state } }));
+    },
+
+    async resume() {
+      await scoringClient().call("resume", {});
+      set((s) => ({ run: { ...s.run, state: s.run.state === "paused" ? "running" : s.run.state } }));
+    },
+
+    async cancel() {
+      await scoringClient().call("cancel", {});
+    },
+
+    async refreshCacheSize() {
+      try {
+        set({ cacheBytes: await modelCacheBytes() });
+      } catch {
+        set({ cacheBytes: null });
+      }
+    },
+
+    async clearModelCache() {
+      await clearModelCache();
+      await get().refreshCacheSize();
+    },
+
+    async clearStoredScores() {
+      try {
+        await scoringClient().call("clearResults", {});
+      } catch (err) {
+        set({ error: messageOf(err) });
+      }
+    },
+  };
+});

@@ -1,0 +1,31 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { sha256Hex } from "@/lib/dataset/hash";
+import { sharedDatasets } from "@/lib/dataset/source-test-helpers";
+
+const nodeSha256 = (bytes: Uint8Array) => crypto.createHash("sha256").update(bytes).digest("hex");
+
+describe("sha256Hex", () => {
+  it.each([
+    ["empty", new Uint8Array(0)],
+    ["abc", new TextEncoder().encode("abc")],
+    // Crosses the 8 MB read chunk, so the hash must be incremental and in order.
+    ["9 MB of pseudo-random bytes", new Uint8Array(9 * 1024 * 1024).map((_, i) => (i * 2654435761) >>> 24)],
+  ])("%s matches node:crypto", async (_name, bytes) => {
+    const fractions: number[] = [];
+    const hex = await sha256Hex(new Blob([bytes as BlobPart]), (f) => fractions.push(f));
+    expect(hex).toBe(nodeSha256(bytes));
+    expect(fractions.at(-1)).toBe(1);
+  });
+
+  it("known vector", async () => {
+    expect(await sha256Hex(new Blob(["abc"]))).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  });
+
+  const gz = path.join(sharedDatasets, "hh-rlhf-harmless-base-test/test.jsonl.gz");
+  it.skipIf(!fs.existsSync(gz))("hashes a real file as given (skipped: ../shared/datasets not found)", async () => {
+    expect(await sha256Hex(await fs.openAsBlob(gz))).toBe(nodeSha256(fs.readFileSync(gz)));
+  });
+});

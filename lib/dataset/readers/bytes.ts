@@ -1,0 +1,125 @@
+/**
+ * Byte-level helpers shared by the readers: chunked Blob reading, growable offset arrays, range merging and
+ * character columns. Only Blob / TextDecoder APIs common to browsers and Node 20.
+ */
+
+/** Bytes read per step when indexing or scanning (big enough to amortise Blob reads, small enough for a worker). */
+export const CHUNK_BYTES = 8 * 1024 * 1024;
+
+/** A Float64Array that doubles when full (row offsets exceed 2^32 in >4 GB files, so not Uint32). */
+export class GrowableF64 {
+  private data = new Float64Array(1024);
+  length = 0;
+
+  /** Appends one value. */
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = value;
+  }
+
+  /** A right-sized copy of the values. */
+  toArray(): Float64Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+/** Reads `blob` in `CHUNK_BYTES` pieces from `start`, yielding each piece with its absolute offset. */
+export async function* readChunks(
+  blob: Blob,
+  start = 0,
+  chunkBytes = CHUNK_BYTES,
+): AsyncGenerator<{ offset: number; bytes: Uint8Array }> {
+  for (let offset = start; offset < blob.size; offset += chunkBytes) {
+    const end = Math.min(blob.size, offset + chunkBytes);
+    yield { offset, bytes: new Uint8Array(await blob.slice(offset, end).arrayBuffer()) };
+  }
+}
+
+/** Reads the bytes [start, end) of a Blob. */
+export async function readBytes(blob: Blob, start: number, end: number): Promise<Uint8Array> {
+  return new Uint8Array(await blob.slice(start, end).arrayBuffer());
+}
+
+/** True when the first bytes are the UTF-8 byte order mark. */
+export function hasBom(bytes: Uint8Array): boolean {
+  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+}
+
+/** A run of rows whose byte ranges are read with one Blob read. */
+export interface ByteRun {
+  start: number;
+  end: number;
+  /** Row indices (into the caller's arrays) covered by the run, in byte order. */
+  members: number[];
+}
+
+/**
+ * Groups byte ranges into runs read at once: ranges closer than `gapBytes` merge, runs stop growing at
+ * `maxBytes`. Thousands of tiny Blob reads are much slower than a few big ones (data-layer.md: 80k slices, 32 s).
+ */
+export function* groupRanges(
+  order: ArrayLike<number>,
+  starts: Float64Array,
+  ends: Float64Array,
+  gapBytes = 64 * 1024,
+  maxBytes = CHUNK_BYTES,
+): Generator<ByteRun> {
+  let run: ByteRun | null = null;
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k];
+    const s = starts[i];
+    const e = ends[i];
+    if (run && s >= run.start && s - run.end <= gapBytes && Math.max(run.end, e) - run.start <= maxBytes) {
+      run.end = Math.max(run.end, e);
+      run.members.push(i);
+    } else {
+      if (run) yield run;
+      run = { start: s, end: e, members: [i] };
+    }
+  }
+  if (run) yield run;
+}
+
+/** Number of Unicode code points in `text` before UTF-16 offset `end` (columns count characters, not units). */
+export function codePointCount(text: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    // A high surrogate followed by a low one is one character.
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < end) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    n++;
+  }
+  return n;
+}
+
+/** 1-based line and column (in characters) of UTF-16 offset `offset` within `text`. */
+export function lineColumnIn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  const end = Math.min(offset, text.length);
+  for (let i = 0; i < end; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: codePointCount(text, lineStart, end) + 1 };
+}
+
+/** Describes the character at `offset` for messages: `"x"`, `a line break`, or `the end of the record`. */
+export function describeCharAt(text: string, offset: number, end = "the end of the record"): string {
+  if (offset >= text.length) return end;
+  const c = text[offset];
+  if (c === "\n" || c === "\r") return "a line break";
+  if (c === "\t") return "a tab";
+  const cp = text.codePointAt(offset) ?? 0;
+  if (cp < 0x20) return `control character U+${cp.toString(16).padStart(4, "0").toUpperCase()}`;
+  return JSON.stringify(String.fromCodePoint(cp));
+}

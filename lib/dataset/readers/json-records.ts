@@ -1,0 +1,130 @@
+/**
+ * Shared machinery of the two JSON readers (JSON Lines, JSON array): each row is a byte range of the file,
+ * decoded and `JSON.parse`d only when scanned or fetched. Errors carry the file-level line and column.
+ */
+import { groupRanges, lineColumnIn, readBytes } from "@/lib/dataset/readers/bytes";
+import { describeJsonType, parseJson } from "@/lib/dataset/readers/json-error";
+import { SourceError } from "@/lib/dataset/source-error";
+import type { RowSource } from "@/lib/dataset/source";
+import type { FileInfo, ParseProblem, ParseResult, RawRecord, RecordVisitor } from "@/lib/dataset/types";
+
+/** Byte ranges of the rows plus where each starts in the file (1-based line and column). */
+export interface JsonRowIndex {
+  starts: Float64Array;
+  ends: Float64Array;
+  lines: Float64Array;
+  /** Start column of each row; null when every row starts at column 1 (JSON Lines). */
+  columns: Float64Array | null;
+}
+
+/** True for a plain JSON object (not an array or null). */
+export function isRecord(value: unknown): value is RawRecord {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** 0, 1, …, n − 1. */
+export function identity(n: number): Uint32Array {
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  return out;
+}
+
+/** A row source over byte ranges of JSON text (the two JSON formats differ only in how they are indexed). */
+export class JsonRowsSource implements RowSource {
+  readonly fields: string[] = [];
+  private readonly seen = new Set<string>();
+  private readonly decoder = new TextDecoder("utf-8", { fatal: true });
+  /** True once every record has been parsed, so `fields` is the union over the whole file. */
+  private complete = false;
+
+  constructor(
+    readonly info: FileInfo,
+    /** The (decompressed) file bytes the offsets point into. */
+    readonly bytes: Blob,
+    readonly index: JsonRowIndex,
+  ) {}
+
+  /** Number of records. */
+  get rowCount(): number {
+    return this.index.starts.length;
+  }
+
+  /** Parses every record in file order and calls `visit`; resolves null or the first problem. */
+  async scan(visit: RecordVisitor, onProgress?: (fraction: number) => void): Promise<ParseProblem | null> {
+    const { starts, ends } = this.index;
+    const n = starts.length;
+    const order = identity(n);
+    const total = n > 0 ? ends[n - 1] : 0;
+    for (const run of groupRanges(order, starts, ends)) {
+      const chunk = await readBytes(this.bytes, run.start, run.end);
+      for (const row of run.members) {
+        const parsed = this.parseRow(row, chunk.subarray(starts[row] - run.start, ends[row] - run.start));
+        if (!parsed.ok) return parsed.reason;
+        const problem = visit(parsed.data, { row, line: this.index.lines[row] });
+        if (problem) return problem;
+      }
+      onProgress?.(total > 0 ? run.end / total : 1);
+    }
+    this.complete = true;
+    return null;
+  }
+
+  /** Records by 0-based row index, in the order given; throws `SourceError` on a bad record. */
+  async getRecords(rows: ArrayLike<number>): Promise<RawRecord[]> {
+    const { starts, ends } = this.index;
+    const unique = [...new Set(Array.from(rows))];
+    for (const row of unique) {
+      if (!Number.isInteger(row) || row < 0 || row >= this.rowCount) {
+        throw new RangeError(`row ${row} is out of range (0…${this.rowCount - 1})`);
+      }
+    }
+    unique.sort((a, b) => starts[a] - starts[b]);
+    const byRow = new Map<number, RawRecord>();
+    for (const run of groupRanges(unique, starts, ends)) {
+      const chunk = await readBytes(this.bytes, run.start, run.end);
+      for (const row of run.members) {
+        const parsed = this.parseRow(row, chunk.subarray(starts[row] - run.start, ends[row] - run.start));
+        if (!parsed.ok) throw new SourceError(parsed.reason);
+        byRow.set(row, parsed.data);
+      }
+    }
+    return Array.from(rows, (row) => byRow.get(row) as RawRecord);
+  }
+
+  /** Makes `fields` the union over every record (scans once if needed); resolves the first problem, if any. */
+  async completeFields(): Promise<ParseProblem | null> {
+    return this.complete ? null : this.scan(() => undefined);
+  }
+
+  private parseRow(row: number, bytes: Uint8Array): ParseResult<RawRecord> {
+    const file = this.info.name;
+    const line = this.index.lines[row];
+    const startColumn = this.index.columns ? this.index.columns[row] : 1;
+    let text: string;
+    try {
+      text = this.decoder.decode(bytes);
+    } catch {
+      return {
+        ok: false,
+        reason: { file, line, column: startColumn, row, message: "the record is not valid UTF-8 text" },
+      };
+    }
+    const parsed = parseJson(text);
+    if (!parsed.ok) {
+      const at = lineColumnIn(text, parsed.error.offset);
+      const column = at.line === 1 ? startColumn + at.column - 1 : at.column;
+      return { ok: false, reason: { file, line: line + at.line - 1, column, row, message: parsed.error.message } };
+    }
+    if (!isRecord(parsed.value)) {
+      const message = `expected a JSON object {…} as the record, found ${describeJsonType(parsed.value)}`;
+      return { ok: false, reason: { file, line, column: startColumn, row, message } };
+    }
+    for (const key in parsed.value) {
+      if (!this.seen.has(key)) {
+        this.seen.add(key);
+        this.fields.push(key);
+      }
+    }
+    return { ok: true, data: parsed.value };
+  }
+}

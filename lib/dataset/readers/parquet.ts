@@ -1,0 +1,186 @@
+/**
+ * Parquet via hyparquet over `Blob.slice`. Rows are read a row group at a time (hyparquet decodes whole column
+ * chunks anyway) and the last few decoded groups are cached, since a page of scattered rows often hits the same
+ * groups. Public records turn INT64 BigInts into numbers when exactly representable, else into decimal strings.
+ */
+import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from "hyparquet";
+import { compressors } from "hyparquet-compressors";
+import { SourceError } from "@/lib/dataset/source-error";
+import type { RowSource } from "@/lib/dataset/source";
+import type { FileInfo, ParseProblem, ParseResult, RawRecord, RecordVisitor } from "@/lib/dataset/types";
+
+/** Decoded row groups kept in memory (a group of 100k paper-style rows is ~0.5 GB of strings: keep it small). */
+const CACHED_GROUPS = 2;
+
+/** A hyparquet AsyncBuffer over a Blob (works with browser Files and Node's `fs.openAsBlob`). */
+export function blobAsyncBuffer(blob: Blob): AsyncBuffer {
+  return { byteLength: blob.size, slice: (start, end) => blob.slice(start, end).arrayBuffer() };
+}
+
+/**
+ * Converts a value as hyparquet decodes it into a plain record value: BigInt → number when it is a safe
+ * integer, else its decimal string (never a rounded number); lists and structs recursively.
+ */
+export function toPlainValue(value: unknown): unknown {
+  if (typeof value === "bigint") {
+    const n = Number(value);
+    return Number.isSafeInteger(n) ? n : value.toString();
+  }
+  if (Array.isArray(value)) return value.map(toPlainValue);
+  if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = toPlainValue(v);
+    return out;
+  }
+  return value;
+}
+
+/** A Parquet file: schema columns as fields; rows decoded per row group on demand. */
+export class ParquetSource implements RowSource {
+  readonly fields: string[];
+  readonly rowCount: number;
+  /** First row of each row group, plus the total at the end. */
+  readonly groupStarts: Float64Array;
+  private readonly file: AsyncBuffer;
+  /** Most recently used last. */
+  private readonly cache: { group: number; rows: Promise<Record<string, unknown>[]> }[] = [];
+
+  constructor(
+    readonly info: FileInfo,
+    readonly bytes: Blob,
+    readonly metadata: FileMetaData,
+  ) {
+    this.file = blobAsyncBuffer(bytes);
+    const root = metadata.schema[0];
+    // Top-level columns are the root's direct children, in schema order.
+    const fields: string[] = [];
+    let i = 1;
+    for (let c = 0; c < (root.num_children ?? 0); c++) {
+      fields.push(metadata.schema[i].name);
+      i = skipSubtree(metadata.schema, i);
+    }
+    this.fields = fields;
+    this.groupStarts = new Float64Array(metadata.row_groups.length + 1);
+    metadata.row_groups.forEach((g, k) => (this.groupStarts[k + 1] = this.groupStarts[k] + Number(g.num_rows)));
+    this.rowCount = this.groupStarts[metadata.row_groups.length];
+  }
+
+  /** Row group holding `row`. */
+  groupOf(row: number): number {
+    let lo = 0;
+    let hi = this.groupStarts.length - 2;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.groupStarts[mid] <= row) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** The rows of one row group exactly as hyparquet decodes them (BigInts kept), for lossless Parquet export. */
+  rawGroup(group: number): Promise<Record<string, unknown>[]> {
+    const hit = this.cache.findIndex((c) => c.group === group);
+    if (hit >= 0) {
+      const [entry] = this.cache.splice(hit, 1);
+      this.cache.push(entry);
+      return entry.rows;
+    }
+    const rows = parquetReadObjects({
+      file: this.file,
+      metadata: this.metadata,
+      compressors,
+      rowStart: this.groupStarts[group],
+      rowEnd: this.groupStarts[group + 1],
+    });
+    this.cache.push({ group, rows });
+    // A failed read must not stay cached.
+    rows.catch(() => {
+      const at = this.cache.findIndex((c) => c.rows === rows);
+      if (at >= 0) this.cache.splice(at, 1);
+    });
+    if (this.cache.length > CACHED_GROUPS) this.cache.shift();
+    return rows;
+  }
+
+  /** Parses every record in file order and calls `visit`; resolves null or the first problem. */
+  async scan(visit: RecordVisitor, onProgress?: (fraction: number) => void): Promise<ParseProblem | null> {
+    const groups = this.metadata.row_groups.length;
+    for (let g = 0; g < groups; g++) {
+      let rows: Record<string, unknown>[];
+      try {
+        rows = await this.rawGroup(g);
+      } catch (err) {
+        return this.readProblem(g, err);
+      }
+      const first = this.groupStarts[g];
+      for (let k = 0; k < rows.length; k++) {
+        const problem = visit(toPlainValue(rows[k]) as RawRecord, { row: first + k });
+        if (problem) return problem;
+      }
+      onProgress?.(this.groupStarts[g + 1] / Math.max(1, this.rowCount));
+    }
+    return null;
+  }
+
+  /** Records by 0-based row index, in the order given; throws `SourceError` when a row group can't be read. */
+  async getRecords(rows: ArrayLike<number>): Promise<RawRecord[]> {
+    const out: RawRecord[] = new Array(rows.length);
+    const byGroup = new Map<number, number[]>();
+    for (let k = 0; k < rows.length; k++) {
+      const row = rows[k];
+      if (!Number.isInteger(row) || row < 0 || row >= this.rowCount) {
+        throw new RangeError(`row ${row} is out of range (0…${this.rowCount - 1})`);
+      }
+      const g = this.groupOf(row);
+      const list = byGroup.get(g);
+      if (list) list.push(k);
+      else byGroup.set(g, [k]);
+    }
+    // Groups one at a time, so at most one group beyond the cache is decoded at once.
+    for (const [g, positions] of byGroup) {
+      let decoded: Record<string, unknown>[];
+      try {
+        decoded = await this.rawGroup(g);
+      } catch (err) {
+        throw new SourceError(this.readProblem(g, err));
+      }
+      for (const k of positions) out[k] = toPlainValue(decoded[rows[k] - this.groupStarts[g]]) as RawRecord;
+    }
+    return out;
+  }
+
+  private readProblem(group: number, err: unknown): ParseProblem {
+    return {
+      file: this.info.name,
+      row: this.groupStarts[group],
+      message: `could not read row group ${group + 1} of ${this.metadata.row_groups.length}: ${err instanceof Error ? err.message : String(err)}`,
+    };
+  }
+}
+
+/** Index just past the subtree of schema element `i` (schema elements are a depth-first flattening). */
+function skipSubtree(schema: FileMetaData["schema"], i: number): number {
+  const children = schema[i].num_children ?? 0;
+  let next = i + 1;
+  for (let c = 0; c < children; c++) next = skipSubtree(schema, next);
+  return next;
+}
+
+/** Opens a Parquet file: reads its footer (schema, row groups); rows are decoded on demand. */
+export async function openParquet(
+  blob: Blob,
+  info: FileInfo,
+  onProgress?: (fraction: number) => void,
+): Promise<ParseResult<ParquetSource>> {
+  let metadata: FileMetaData;
+  try {
+    metadata = await parquetMetadataAsync(blobAsyncBuffer(blob));
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return { ok: false, reason: { file: info.name, message: `not a readable Parquet file (${why})` } };
+  }
+  onProgress?.(1);
+  const source = new ParquetSource(info, blob, metadata);
+  if (source.rowCount === 0) return { ok: false, reason: { file: info.name, message: "the Parquet file has no rows" } };
+  return { ok: true, data: source };
+}

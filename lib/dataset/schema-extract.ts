@@ -1,0 +1,117 @@
+/**
+ * The per-record pass over a file: checks each record's mapped text fields and writes its explicit and implicit
+ * margins into Float64 columns (NaN = missing).
+ */
+import type {
+  ColumnMapping,
+  ExplicitSource,
+  ImplicitSource,
+  MarginColumns,
+  ParseProblem,
+  RawRecord,
+  RecordLocation,
+  RecordVisitor,
+} from "@/lib/dataset/types";
+import { PairError, pairwiseOrientation, readPair, readPreference } from "@/lib/dataset/pair";
+import { clampedLogit, isMissing, readNumber, readNumberList } from "@/lib/dataset/schema-values";
+
+/** A margin for one record, or the field that held something other than a number. */
+type MarginRead = { ok: true; value: number } | { ok: false; field: string; message: string };
+
+function num(record: RawRecord, field: string): MarginRead {
+  const r = readNumber(record[field]);
+  return r.ok ? r : { ok: false, field, message: r.message };
+}
+
+function difference(record: RawRecord, chosen: string, rejected: string): MarginRead {
+  const c = num(record, chosen);
+  if (!c.ok) return c;
+  const r = num(record, rejected);
+  if (!r.ok) return r;
+  return { ok: true, value: c.value - r.value };
+}
+
+/** max − min of the finite scores; NaN when fewer than two are present. */
+function scoreRange(record: RawRecord, field: string): MarginRead {
+  const v = record[field];
+  if (isMissing(v)) return { ok: true, value: NaN };
+  const list = readNumberList(v);
+  if (!list.ok) return { ok: false, field, message: list.message };
+  const finite = list.values.filter((x) => !Number.isNaN(x));
+  if (finite.length < 2) return { ok: true, value: NaN };
+  return { ok: true, value: Math.max(...finite) - Math.min(...finite) };
+}
+
+/** The explicit margin of one record. */
+export function explicitMargin(record: RawRecord, source: ExplicitSource, mapping: ColumnMapping): MarginRead {
+  switch (source.kind) {
+    case "none":
+      return { ok: true, value: NaN };
+    case "column":
+      return num(record, source.field);
+    case "difference":
+      return difference(record, source.chosen, source.rejected);
+    case "score-range":
+      return scoreRange(record, source.field);
+    case "judge-probability": {
+      const p = readPreference(record[source.field], source.field);
+      if (!p.ok) return { ok: false, ...p.fault };
+      if (Number.isNaN(p.value)) return { ok: true, value: NaN };
+      const o = pairwiseOrientation(record, mapping);
+      if (!o.ok) return { ok: false, ...o.fault };
+      const pSecond = p.value - 1;
+      // With a label, the judge may disagree with it; the negative margin is kept because it is informative.
+      return { ok: true, value: clampedLogit(o.value.chosenIsB ? pSecond : 1 - pSecond) };
+    }
+  }
+}
+
+/** The implicit margin of one record. */
+export function implicitMargin(record: RawRecord, source: ImplicitSource): MarginRead {
+  switch (source.kind) {
+    case "none":
+      return { ok: true, value: NaN };
+    case "column":
+      return num(record, source.field);
+    case "difference":
+      return difference(record, source.chosen, source.rejected);
+    case "dpo": {
+      const policy = difference(record, source.chosen, source.rejected);
+      if (!policy.ok) return policy;
+      const ref = difference(record, source.refChosen, source.refRejected);
+      if (!ref.ok) return ref;
+      return { ok: true, value: source.beta * (policy.value - ref.value) };
+    }
+  }
+}
+
+function problem(file: string, where: RecordLocation, field: string, message: string): ParseProblem {
+  return { file, row: where.row, line: where.line, field, message };
+}
+
+/**
+ * A RecordVisitor that checks each record's mapped fields against the mapping and writes
+ * `columns.explicit[row]` / `columns.implicit[row]` (NaN = missing). The columns must hold every row.
+ */
+export function createExtractor(mapping: ColumnMapping, fileName: string, columns: MarginColumns): RecordVisitor {
+  return (record, where) => {
+    if (where.row >= columns.explicit.length || where.row >= columns.implicit.length) {
+      throw new RangeError(`margin columns hold ${columns.explicit.length} rows, row ${where.row} does not fit`);
+    }
+    let pair;
+    try {
+      pair = readPair(record, mapping);
+    } catch (e) {
+      // A mapping that names no field for a role: reported like a record problem so the scan stops cleanly.
+      if (e instanceof PairError) return problem(fileName, where, e.fault.field, e.fault.message);
+      throw e;
+    }
+    if (!pair.ok) return problem(fileName, where, pair.fault.field, pair.fault.message);
+    const ex = explicitMargin(record, mapping.explicit, mapping);
+    if (!ex.ok) return problem(fileName, where, ex.field, ex.message);
+    const im = implicitMargin(record, mapping.implicit);
+    if (!im.ok) return problem(fileName, where, im.field, im.message);
+    columns.explicit[where.row] = ex.value;
+    columns.implicit[where.row] = im.value;
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * Opening a dataset file as a `RowSource`: format detection (name, then content), transparent gzip, and a row
+ * index of byte offsets. Texts stay in the file's bytes and are parsed on demand, so 10^6 rows / 1 GB files
+ * don't become millions of live JS objects.
+ */
+import { openCsv } from "@/lib/dataset/readers/csv";
+import { gunzipBlob, isGzip } from "@/lib/dataset/readers/gzip";
+import { openJsonArray } from "@/lib/dataset/readers/json-array";
+import { openJsonl } from "@/lib/dataset/readers/jsonl";
+import { openParquet } from "@/lib/dataset/readers/parquet";
+import { readBytes } from "@/lib/dataset/readers/bytes";
+import type { DatasetFormat, FileInfo, ParseProblem, ParseResult, RawRecord, RecordVisitor } from "@/lib/dataset/types";
+
+/** A dataset file opened for reading: row count and field names up front, records parsed on demand. */
+export interface RowSource {
+  readonly info: FileInfo;
+  readonly rowCount: number;
+  /** Top-level field names in first-seen order (CSV header, Parquet schema, union over JSON records seen so far). */
+  readonly fields: string[];
+  /**
+   * Parses every record in file order and calls visit; resolves null on success, or the first problem
+   * (JSON syntax error with file, 1-based line and column; non-object record; visitor's problem).
+   */
+  scan(visit: RecordVisitor, onProgress?: (fraction: number) => void): Promise<ParseProblem | null>;
+  /** Records by 0-based row index, in the order given. Throws `SourceError` (code "bad-input") on a bad record. */
+  getRecords(rows: ArrayLike<number>): Promise<RawRecord[]>;
+}
+
+/** What the reader accepts, for "unknown format" problems. */
+export const ACCEPTED_FORMATS =
+  "JSON Lines (.jsonl, .ndjson), a JSON array of objects (.json), CSV (.csv), TSV (.tsv) or Parquet (.parquet), each optionally gzip-compressed (.gz)";
+
+/** Format named by the file's extension (after removing `.gz`), or null when the name says nothing. */
+export function formatFromName(name: string): DatasetFormat | null {
+  const lower = name.toLowerCase().replace(/\.gz$/, "");
+  const ext = lower.slice(lower.lastIndexOf(".") + 1);
+  if (ext === "jsonl" || ext === "ndjson") return "jsonl";
+  if (ext === "json") return "json";
+  if (ext === "csv") return "csv";
+  if (ext === "tsv" || ext === "tab") return "tsv";
+  if (ext === "parquet" || ext === "pq") return "parquet";
+  return null;
+}
+
+/** First non-whitespace byte after an optional BOM, or -1 when the prefix is all whitespace. */
+function firstSignificantByte(bytes: Uint8Array): number {
+  let i = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
+  return i < bytes.length ? bytes[i] : -1;
+}
+
+/**
+ * Detects the format from content and name: Parquet magic `PAR1` wins over the name; a `.json` file whose
+ * first value starts with `{` is read as JSON Lines (common on the Hub); unnamed files go by `[` / `{`.
+ */
+async function detectFormat(blob: Blob, name: string): Promise<ParseResult<DatasetFormat>> {
+  const head = await readBytes(blob, 0, Math.min(blob.size, 64 * 1024));
+  if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x41 && head[2] === 0x52 && head[3] === 0x31) {
+    return { ok: true, data: "parquet" };
+  }
+  const byName = formatFromName(name);
+  if (byName === "csv" || byName === "tsv") return { ok: true, data: byName };
+  if (byName === "parquet") {
+    return { ok: false, reason: { file: name, message: "not a Parquet file: it does not start with PAR1" } };
+  }
+  const first = firstSignificantByte(head);
+  if (first === -1 && head.length === blob.size) {
+    return { ok: false, reason: { file: name, message: "the file contains only whitespace" } };
+  }
+  if (byName === "json" && first === 0x7b) return { ok: true, data: "jsonl" };
+  if (byName === "jsonl" || byName === "json") return { ok: true, data: byName };
+  if (first === 0x5b) return { ok: true, data: "json" };
+  if (first === 0x7b) return { ok: true, data: "jsonl" };
+  return { ok: false, reason: { file: name, message: `unknown file format: expected ${ACCEPTED_FORMATS}` } };
+}
+
+/**
+ * Detects format (by name: .jsonl/.ndjson, .json, .csv, .tsv, .parquet, each optionally .gz; and by content
+ * sniffing: gzip magic 1f8b, PAR1, leading '[' vs '{'), decompresses gzip, and indexes rows (byte offsets,
+ * no full parse).
+ */
+export async function openSource(
+  file: Blob,
+  name: string,
+  onProgress?: (fraction: number) => void,
+): Promise<ParseResult<RowSource>> {
+  if (file.size === 0) return { ok: false, reason: { file: name, message: "the file is empty" } };
+  let bytes = file;
+  const gzip = isGzip(await readBytes(file, 0, 2));
+  if (gzip) {
+    // Decompression is the first half of the work for .gz files.
+    const inflated = await gunzipBlob(file, name, onProgress && ((f) => onProgress(f / 2)));
+    if (!inflated.ok) return inflated;
+    bytes = inflated.data;
+    if (bytes.size === 0) return { ok: false, reason: { file: name, message: "the file is empty (after gunzip)" } };
+  }
+  const detected = await detectFormat(bytes, name);
+  if (!detected.ok) return detected;
+  const info: FileInfo = { name, format: detected.data, gzip, byteLength: file.size };
+  const progress = onProgress && gzip ? (f: number) => onProgress(0.5 + f / 2) : onProgress;
+  switch (info.format) {
+    case "jsonl":
+      return openJsonl(bytes, info, progress);
+    case "json":
+      return openJsonArray(bytes, info, progress);
+    case "csv":
+    case "tsv":
+      return openCsv(bytes, info, progress);
+    case "parquet":
+      return openParquet(bytes, info, progress);
+  }
+}

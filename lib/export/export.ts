@@ -1,0 +1,419 @@
+/**
+ * Export of selected rows. Same format as the input keeps the original bytes of every record (JSON Lines lines,
+ * JSON array elements, CSV records) or, for Parquet, the source schema and decoded values. Computed columns are
+ * appended without touching the original bytes. Cross-format exports convert records (see `exportRows`).
+ */
+import { ByteWriter, ParquetWriter } from "hyparquet-writer";
+import type { SchemaElement } from "hyparquet-writer";
+import { groupRanges, readBytes } from "@/lib/dataset/readers/bytes";
+import { CsvSource } from "@/lib/dataset/readers/csv";
+import { JsonRowsSource } from "@/lib/dataset/readers/json-records";
+import { ParquetSource } from "@/lib/dataset/readers/parquet";
+import { SourceError } from "@/lib/dataset/source-error";
+import type { RowSource } from "@/lib/dataset/source";
+import type { DatasetFormat, RawRecord } from "@/lib/dataset/types";
+import { BlobBuilder } from "@/lib/export/blob-builder";
+import { ExportError } from "@/lib/export/export-error";
+import { appendMembers, hasLineBreak, jsonNumber, minifyJson } from "@/lib/export/json-bytes";
+
+export { exportFileName } from "@/lib/export/download-name";
+
+/** Extra numeric columns appended to each exported row (NaN → null in JSON/Parquet, empty cell in CSV). */
+export interface ExtraColumn {
+  name: string;
+  /** Indexed by source row. */
+  values: Float64Array;
+}
+
+/** Records converted per batch (bounds memory when the records are big). */
+const BATCH_ROWS = 2000;
+/** Rows per Parquet row group written. */
+const PARQUET_GROUP_ROWS = 10_000;
+
+const MIME: Record<DatasetFormat, string> = {
+  jsonl: "application/x-ndjson",
+  json: "application/json",
+  csv: "text/csv",
+  tsv: "text/tab-separated-values",
+  parquet: "application/vnd.apache.parquet",
+};
+
+/**
+ * Builds the bytes of the selected rows (in the order given, normally ascending source order) in `format`.
+ * - same format, no extras: JSON Lines lines / JSON array elements / CSV records byte for byte (JSON arrays are
+ *   re-wrapped as `[\n` + elements joined by `,\n` + `\n]\n`); Parquet keeps the source schema and values.
+ * - extras: JSON gets `,"name":value` after the last member (original bytes kept); CSV gets cells appended;
+ *   Parquet gets optional DOUBLE columns. A name that already is a field is refused (`ExportError`).
+ * - JSON array → JSON Lines: a pretty-printed element is minified (whitespace outside strings removed; number
+ *   spellings kept). CSV → JSON: objects of string cells. Parquet → JSON: values as `RowSource` gives them.
+ * - anything → CSV/TSV: nested values as compact JSON text; null and missing keys both become empty cells.
+ * - JSON/CSV → Parquet: per-field types inferred over the exported rows (strings, INT64 for safe integers,
+ *   DOUBLE, BOOLEAN); objects, arrays and mixed-type fields are stored as JSON text (logical type JSON).
+ * Throws `SourceError` for a record that can't be read and `ExportError` for a column clash.
+ */
+export async function exportRows(
+  source: RowSource,
+  rows: ArrayLike<number>,
+  format: DatasetFormat,
+  extra: ExtraColumn[] = [],
+): Promise<Blob> {
+  for (let k = 0; k < rows.length; k++) {
+    const row = rows[k];
+    if (!Number.isInteger(row) || row < 0 || row >= source.rowCount) {
+      throw new RangeError(`row ${row} is out of range (0…${source.rowCount - 1})`);
+    }
+  }
+  if (source instanceof JsonRowsSource) {
+    // Field names must be complete before a clash check, a CSV header or a Parquet schema is built from them.
+    const problem = await source.completeFields();
+    if (problem) throw new SourceError(problem);
+  }
+  checkExtraNames(source.fields, extra);
+  const out = new BlobBuilder();
+  if (format === "parquet") {
+    if (source instanceof ParquetSource) await parquetToParquet(source, rows, extra, out);
+    else await recordsToParquet(source, rows, extra, out);
+  } else if (source instanceof JsonRowsSource && (format === "jsonl" || format === "json")) {
+    await jsonToJson(source, rows, format, extra, out);
+  } else if (source instanceof CsvSource && format === source.info.format) {
+    await csvToSameCsv(source, rows, extra, out);
+  } else if (format === "csv" || format === "tsv") {
+    await recordsToCsv(source, rows, format === "tsv" ? "\t" : ",", extra, out);
+  } else {
+    await recordsToJson(source, rows, format, extra, out);
+  }
+  return out.finish(MIME[format]);
+}
+
+/** Refuses extra columns that would overwrite a field or each other: the export never silently alters data. */
+function checkExtraNames(fields: string[], extra: ExtraColumn[]): void {
+  const taken = new Set(fields);
+  for (const { name } of extra) {
+    if (taken.has(name)) {
+      throw new ExportError(
+        `cannot add the computed column "${name}": the file already has a field named "${name}". Export without the computed columns, or rename that field in the file.`,
+      );
+    }
+    taken.add(name);
+  }
+}
+
+/** Yields the bytes of the given rows in the order given, reading nearby rows with one Blob read. */
+async function* rowBytes(
+  blob: Blob,
+  order: ArrayLike<number>,
+  starts: Float64Array,
+  ends: Float64Array,
+): AsyncGenerator<{ index: number; bytes: Uint8Array }> {
+  for (const run of groupRanges(order, starts, ends)) {
+    const chunk = await readBytes(blob, run.start, run.end);
+    for (const i of run.members) yield { index: i, bytes: chunk.subarray(starts[i] - run.start, ends[i] - run.start) };
+  }
+}
+
+/** The given rows in batches of records, in order. */
+async function* recordBatches(
+  source: RowSource,
+  rows: ArrayLike<number>,
+): AsyncGenerator<{ first: number; records: RawRecord[] }> {
+  for (let first = 0; first < rows.length; first += BATCH_ROWS) {
+    const batch = Array.prototype.slice.call(rows, first, Math.min(rows.length, first + BATCH_ROWS)) as number[];
+    yield { first, records: await source.getRecords(batch) };
+  }
+}
+
+async function jsonToJson(
+  source: JsonRowsSource,
+  rows: ArrayLike<number>,
+  format: "jsonl" | "json",
+  extra: ExtraColumn[],
+  out: BlobBuilder,
+): Promise<void> {
+  const encoder = new TextEncoder();
+  const minify = format === "jsonl" && source.info.format === "json";
+  const { starts, ends } = source.index;
+  let k = 0;
+  if (format === "json") out.text(rows.length > 0 ? "[\n" : "[]\n");
+  for await (const { index: row, bytes } of rowBytes(source.bytes, rows, starts, ends)) {
+    let record = minify && hasLineBreak(bytes) ? minifyJson(bytes) : bytes;
+    if (extra.length > 0) {
+      const members = extra.map((c) => `${JSON.stringify(c.name)}:${jsonNumber(c.values[row])}`).join(",");
+      try {
+        record = appendMembers(record, encoder.encode(members));
+      } catch {
+        throw new SourceError({
+          file: source.info.name,
+          line: source.index.lines[row],
+          row,
+          message: "expected a JSON object {…} as the record; can't add computed columns to it",
+        });
+      }
+    }
+    if (format === "json" && k > 0) out.text(",\n");
+    out.bytes(record);
+    if (format === "jsonl") out.text("\n");
+    k++;
+  }
+  if (format === "json" && rows.length > 0) out.text("\n]\n");
+}
+
+async function csvToSameCsv(source: CsvSource, rows: ArrayLike<number>, extra: ExtraColumn[], out: BlobBuilder) {
+  const { starts, ends, newline } = source.index;
+  const delimiter = source.delimiter;
+  out.bytes(await readBytes(source.bytes, starts[0], ends[0]));
+  for (const c of extra) out.text(delimiter + csvCell(c.name, delimiter));
+  out.text(newline);
+  const records = Array.from(rows, (row) => row + 1); // record 0 is the header
+  for await (const { index, bytes } of rowBytes(source.bytes, records, starts, ends)) {
+    out.bytes(bytes);
+    for (const c of extra) out.text(delimiter + csvNumber(c.values[index - 1]));
+    out.text(newline);
+  }
+}
+
+async function recordsToCsv(
+  source: RowSource,
+  rows: ArrayLike<number>,
+  delimiter: string,
+  extra: ExtraColumn[],
+  out: BlobBuilder,
+): Promise<void> {
+  const fields = source.fields;
+  out.text([...fields, ...extra.map((c) => c.name)].map((f) => csvCell(f, delimiter)).join(delimiter) + "\n");
+  for await (const { first, records } of recordBatches(source, rows)) {
+    const lines: string[] = [];
+    records.forEach((record, k) => {
+      const cells = fields.map((f) => csvCell(cellText(record[f]), delimiter));
+      for (const c of extra) cells.push(csvNumber(c.values[rows[first + k]]));
+      lines.push(cells.join(delimiter) + "\n");
+    });
+    out.text(lines.join(""));
+  }
+}
+
+async function recordsToJson(
+  source: RowSource,
+  rows: ArrayLike<number>,
+  format: "jsonl" | "json",
+  extra: ExtraColumn[],
+  out: BlobBuilder,
+): Promise<void> {
+  if (format === "json") out.text(rows.length > 0 ? "[\n" : "[]\n");
+  for await (const { first, records } of recordBatches(source, rows)) {
+    const texts = records.map((record, k) => {
+      let value = record;
+      if (extra.length > 0) {
+        value = { ...record };
+        for (const c of extra) value[c.name] = finiteOrNull(c.values[rows[first + k]]);
+      }
+      return JSON.stringify(value, jsonReplacer);
+    });
+    if (format === "jsonl") out.text(texts.join("\n") + "\n");
+    else out.text((first > 0 ? ",\n" : "") + texts.join(",\n"));
+  }
+  if (format === "json" && rows.length > 0) out.text("\n]\n");
+}
+
+/** A hyparquet-writer `Writer` that hands its bytes to a BlobBuilder every MB instead of growing one buffer. */
+class BlobParquetWriter extends ByteWriter {
+  constructor(private readonly out: BlobBuilder) {
+    super(1024 * 1024);
+  }
+
+  override ensure(size: number): void {
+    // Only `offset` (absolute) is kept by the writer, so the buffer can be emptied between writes.
+    if (this.index > 1024 * 1024) this.drain();
+    super.ensure(size);
+  }
+
+  override finish(): void {
+    this.drain();
+  }
+
+  private drain(): void {
+    this.out.bytes(new Uint8Array(this.buffer, 0, this.index));
+    this.index = 0;
+  }
+}
+
+/** Optional DOUBLE schema elements of the extra columns. */
+function extraSchema(extra: ExtraColumn[]): SchemaElement[] {
+  return extra.map((c) => ({ name: c.name, type: "DOUBLE", repetition_type: "OPTIONAL" }));
+}
+
+/** Column data of the extra columns for the given rows (NaN → null). */
+function extraColumnData(extra: ExtraColumn[], rows: number[]) {
+  return extra.map((c) => ({ name: c.name, data: rows.map((r) => (Number.isNaN(c.values[r]) ? null : c.values[r])) }));
+}
+
+async function parquetToParquet(
+  source: ParquetSource,
+  rows: ArrayLike<number>,
+  extra: ExtraColumn[],
+  out: BlobBuilder,
+) {
+  // hyparquet-writer 0.17 types its schema with its own hyparquet 1.31 copy; the elements are the same shape.
+  const sourceSchema = source.metadata.schema as unknown as SchemaElement[];
+  const root = sourceSchema[0];
+  const schema: SchemaElement[] =
+    extra.length > 0
+      ? [
+          { ...root, num_children: (root.num_children ?? 0) + extra.length },
+          ...sourceSchema.slice(1),
+          ...extraSchema(extra),
+        ]
+      : sourceSchema;
+  const writer = new ParquetWriter({
+    writer: new BlobParquetWriter(out),
+    schema,
+    // pyarrow's stored schema would no longer match once columns are added.
+    kvMetadata:
+      extra.length > 0
+        ? source.metadata.key_value_metadata?.filter((kv) => kv.key !== "ARROW:schema")
+        : source.metadata.key_value_metadata,
+  });
+  let pending: Record<string, unknown>[] = [];
+  let pendingRows: number[] = [];
+  const flush = () => {
+    const columnData = [
+      ...source.fields.map((name) => ({ name, data: pending.map((r) => r[name]) })),
+      ...extraColumnData(extra, pendingRows),
+    ];
+    writer.write({ columnData, rowGroupSize: Math.max(1, pending.length) });
+    pending = [];
+    pendingRows = [];
+  };
+  for (let k = 0; k < rows.length; k++) {
+    const row = rows[k];
+    const g = source.groupOf(row);
+    let decoded: Record<string, unknown>[];
+    try {
+      decoded = await source.rawGroup(g);
+    } catch (err) {
+      throw new SourceError({ file: source.info.name, row, message: `could not read row ${row}: ${String(err)}` });
+    }
+    pending.push(decoded[row - source.groupStarts[g]]);
+    pendingRows.push(row);
+    if (pending.length >= PARQUET_GROUP_ROWS) flush();
+  }
+  if (pending.length > 0 || rows.length === 0) flush();
+  writer.finish();
+}
+
+/** Parquet type chosen for a field from the values it takes in the exported rows. */
+type InferredType = "STRING" | "INT64" | "DOUBLE" | "BOOLEAN" | "JSON";
+
+/** Kinds of values seen in one field. */
+interface Seen {
+  string: boolean;
+  integer: boolean;
+  float: boolean;
+  boolean: boolean;
+  other: boolean;
+}
+
+function inferType(seen: Seen): InferredType {
+  const kinds = [seen.string, seen.integer || seen.float, seen.boolean, seen.other].filter(Boolean).length;
+  if (kinds > 1 || seen.other) return "JSON";
+  if (seen.integer || seen.float) return seen.float ? "DOUBLE" : "INT64";
+  if (seen.boolean) return "BOOLEAN";
+  return "STRING"; // strings, or only nulls
+}
+
+const SCHEMA_OF: Record<InferredType, Omit<SchemaElement, "name">> = {
+  STRING: { type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "OPTIONAL" },
+  INT64: { type: "INT64", repetition_type: "OPTIONAL" },
+  DOUBLE: { type: "DOUBLE", repetition_type: "OPTIONAL" },
+  BOOLEAN: { type: "BOOLEAN", repetition_type: "OPTIONAL" },
+  JSON: { type: "BYTE_ARRAY", converted_type: "JSON", repetition_type: "OPTIONAL" },
+};
+
+async function recordsToParquet(source: RowSource, rows: ArrayLike<number>, extra: ExtraColumn[], out: BlobBuilder) {
+  const fields = source.fields;
+  const seen = fields.map(() => ({ string: false, integer: false, float: false, boolean: false, other: false }));
+  // Two passes over the exported rows (types first), so big selections are never held in memory at once.
+  for await (const { records } of recordBatches(source, rows)) {
+    for (const record of records) {
+      fields.forEach((f, j) => {
+        const v = record[f];
+        if (v === null || v === undefined) return;
+        const s = seen[j];
+        if (typeof v === "string") s.string = true;
+        else if (typeof v === "number") {
+          if (Number.isSafeInteger(v)) s.integer = true;
+          else s.float = true;
+        } else if (typeof v === "boolean") s.boolean = true;
+        else s.other = true;
+      });
+    }
+  }
+  const types = seen.map(inferType);
+  const schema: SchemaElement[] = [
+    { name: "root", num_children: fields.length + extra.length },
+    ...fields.map((name, j) => ({ name, ...SCHEMA_OF[types[j]] })),
+    ...extraSchema(extra),
+  ];
+  const writer = new ParquetWriter({ writer: new BlobParquetWriter(out), schema });
+  let pending: RawRecord[] = [];
+  let pendingRows: number[] = [];
+  const flush = () => {
+    const columnData = [
+      ...fields.map((name, j) => ({
+        name,
+        // hyparquet-writer wants BigInt for INT64 (inferred only for safe integers, so the conversion is exact).
+        data: pending.map((r) =>
+          types[j] === "INT64" && typeof r[name] === "number" ? BigInt(r[name]) : (r[name] ?? null),
+        ),
+      })),
+      ...extraColumnData(extra, pendingRows),
+    ];
+    writer.write({ columnData, rowGroupSize: Math.max(1, pending.length) });
+    pending = [];
+    pendingRows = [];
+  };
+  for await (const { first, records } of recordBatches(source, rows)) {
+    records.forEach((record, k) => {
+      pending.push(record);
+      pendingRows.push(rows[first + k]);
+    });
+    if (pending.length >= PARQUET_GROUP_ROWS) flush();
+  }
+  if (pending.length > 0 || rows.length === 0) flush();
+  writer.finish();
+}
+
+/** BigInts (from Parquet) as numbers when exact, else decimal strings, so JSON.stringify never throws. */
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value !== "bigint") return value;
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : value.toString();
+}
+
+function finiteOrNull(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
+}
+
+/** Text of one cell: strings as is, nested values as compact JSON, null/missing as "". */
+function cellText(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  if (value instanceof Date) return value.toISOString();
+  return JSON.stringify(value, jsonReplacer);
+}
+
+/** A number cell: shortest round-trip spelling; NaN and ±Infinity as an empty cell. */
+function csvNumber(value: number): string {
+  return Number.isFinite(value) ? String(value) : "";
+}
+
+/** Quotes a cell when it holds the delimiter, a quote, a line break or edge spaces (RFC 4180 doubling). */
+export function csvCell(text: string, delimiter: string): string {
+  const needs =
+    text.includes(delimiter) ||
+    text.includes('"') ||
+    text.includes("\n") ||
+    text.includes("\r") ||
+    (text.length > 0 && (text[0] === " " || text[text.length - 1] === " "));
+  return needs ? `"${text.replace(/"/g, '""')}"` : text;
+}

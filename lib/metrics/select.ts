@@ -1,0 +1,230 @@
+/**
+ * Scores and top-k selection following the paper's released code (Hesse73/Alignment-Potential-Metric,
+ * `metric_selection.py`; restated in ../shared/reference/ref_select.py): z-scores with numpy's population std and
+ * pairwise sums, `M_AP = z(m_ex) − w·z(|m_im|)`, keep `np.argsort(score, kind="stable")[-k:]`, k = int(ratio·N).
+ */
+import type { MarginColumns } from "@/lib/dataset/types";
+import { quickselect, stableArgsort } from "@/lib/metrics/order";
+import { randomScores } from "@/lib/metrics/random";
+import { moments, zScores } from "@/lib/metrics/stats";
+
+/** Ranking metric: alignment potential, the two single-margin baselines, or a seeded random baseline. */
+export type Metric = "map" | "explicit" | "implicit" | "random";
+
+/** The metric and its parameters. */
+export interface ScoreOptions {
+  metric: Metric;
+  /** w in `z(m_ex) − w·z(|m_im|)` (map only); the paper uses 1, and 2.5 for self-generated data. */
+  weight: number;
+  /** Seed of the random metric (taken modulo 2^32); the paper's code uses 42. */
+  seed: number;
+}
+
+/** Per-row scores under one metric. */
+export interface Scores {
+  /** Score per row (higher = better); NaN for rows the metric can't score (missing margin). */
+  score: Float64Array;
+  /** Rows that have a score. */
+  valid: number;
+  /** Rows missing m_ex / m_im (counted separately; a row can miss both). */
+  missingExplicit: number;
+  missingImplicit: number;
+}
+
+/** Defaults of the paper's code: w = 1, seed 42. */
+export const DEFAULT_SCORE_OPTIONS: ScoreOptions = { metric: "map", weight: 1, seed: 42 };
+
+function checkColumns(cols: MarginColumns): number {
+  const n = cols.explicit.length;
+  if (cols.implicit.length !== n) {
+    throw new RangeError(`margin columns differ in length: explicit ${n}, implicit ${cols.implicit.length}`);
+  }
+  return n;
+}
+
+function absolute(values: Float64Array): Float64Array {
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = Math.abs(values[i]);
+  return out;
+}
+
+function mapScores(cols: MarginColumns, weight: number): Float64Array {
+  const n = checkColumns(cols);
+  const { explicit, implicit } = cols;
+  const out = new Float64Array(n).fill(NaN);
+  let count = 0;
+  for (let i = 0; i < n; i++) if (Number.isFinite(explicit[i]) && Number.isFinite(implicit[i])) count++;
+  if (count === 0) return out;
+  // Both z-scores over the same rows (those with both margins), each on its compacted column as numpy would see
+  // it; written out instead of two zScores calls to allocate 3 buffers rather than 7 on million-row files.
+  const ex = new Float64Array(count);
+  const im = new Float64Array(count);
+  for (let i = 0, j = 0; i < n; i++) {
+    if (Number.isFinite(explicit[i]) && Number.isFinite(implicit[i])) {
+      ex[j] = explicit[i];
+      im[j++] = Math.abs(implicit[i]);
+    }
+  }
+  const scratch = new Float64Array(count);
+  const e = moments(ex, scratch);
+  const a = moments(im, scratch);
+  for (let i = 0, j = 0; i < n; i++) {
+    if (Number.isFinite(explicit[i]) && Number.isFinite(implicit[i])) {
+      // Same zero-std rule as zScores: z = 0 rather than numpy's NaN/±inf.
+      const zEx = e.std === 0 ? 0 : (ex[j] - e.mean) / e.std;
+      const zIm = a.std === 0 ? 0 : (im[j] - a.mean) / a.std;
+      out[i] = zEx - weight * zIm;
+      j++;
+    }
+  }
+  return out;
+}
+
+/**
+ * map: z(m_ex) − w·z(|m_im|) over rows with BOTH margins; explicit: z(m_ex) over rows with m_ex; implicit:
+ * −z(|m_im|) over rows with m_im; random: seeded uniform score for every row (see random.ts; not Python's
+ * `random.sample`). Non-finite margins count as missing. Zero std (e.g. one scored row, constant margins) gives
+ * z = 0 for every scored row instead of numpy's NaN, so ties then fall to the row-index rule of {@link selectTop}.
+ */
+export function computeScores(cols: MarginColumns, opts: ScoreOptions): Scores {
+  const n = checkColumns(cols);
+  let missingExplicit = 0;
+  let missingImplicit = 0;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(cols.explicit[i])) missingExplicit++;
+    if (!Number.isFinite(cols.implicit[i])) missingImplicit++;
+  }
+  let score: Float64Array;
+  switch (opts.metric) {
+    case "map":
+      score = mapScores(cols, opts.weight);
+      break;
+    case "explicit":
+      score = zScores(cols.explicit, null);
+      break;
+    case "implicit": {
+      score = zScores(absolute(cols.implicit), null);
+      for (let i = 0; i < n; i++) score[i] = -score[i];
+      break;
+    }
+    case "random":
+      score = randomScores(n, opts.seed);
+      break;
+    default: {
+      const never: never = opts.metric;
+      throw new RangeError(`unknown metric ${String(never)}`);
+    }
+  }
+  let valid = 0;
+  for (let i = 0; i < n; i++) if (!Number.isNaN(score[i])) valid++;
+  return { score, valid, missingExplicit, missingImplicit };
+}
+
+/** M_AP column (always the map metric with weight w) for colouring, same NaN rules as {@link computeScores}. */
+export function alignmentPotential(cols: MarginColumns, weight: number): Float64Array {
+  return mapScores(cols, weight);
+}
+
+/** How many rows to keep and which rows may be kept. */
+export interface SelectOptions {
+  /** Keep the top ⌊ratio·N⌋, N = number of scored rows (floor computed like Python int(ratio*N) in float64). */
+  ratio: number;
+  /** When set, overrides ratio (truncated, clamped to [0, N]). */
+  topK?: number;
+  /** Hand threshold: only rows with m_ex ≥ floor are candidates. */
+  explicitFloor?: number;
+  /** Hand threshold: only rows with |m_im| ≤ ceiling are candidates. */
+  implicitCeiling?: number;
+}
+
+/** The chosen rows. */
+export interface Selection {
+  /** 1 = selected, per row. */
+  mask: Uint8Array;
+  /** Selected rows, ascending. */
+  indices: Uint32Array;
+  /** Target k (⌊ratio·N⌋ or topK); `indices.length` = min(k, candidates). */
+  k: number;
+  /** Scored rows passing the thresholds. */
+  candidates: number;
+}
+
+/** Target k = int(ratio·N) (or topK), clamped to [0, N]; NaN or negative give 0 (numpy's `[-0:]` would keep all). */
+export function targetCount(scored: number, opts: Pick<SelectOptions, "ratio" | "topK">): number {
+  const raw = opts.topK !== undefined ? Math.trunc(opts.topK) : Math.trunc(opts.ratio * scored);
+  if (!(raw > 0)) return 0;
+  return Math.min(raw, scored);
+}
+
+/**
+ * Top-k rows by score among candidates (rows with a score passing the thresholds); k = ⌊ratio·N⌋ (or topK) over
+ * ALL scored rows, capped at the candidate count: tightening a threshold keeps k rows while enough candidates
+ * remain rather than shrinking k. Without thresholds the rows equal ref_select.py's. Ties match numpy's stable
+ * argsort taking the last k: among equal scores the HIGHER row index wins. O(N) average (Floyd–Rivest select).
+ */
+export function selectTop(scores: Scores, cols: MarginColumns, opts: SelectOptions): Selection {
+  const { score } = scores;
+  const n = score.length;
+  const floor = opts.explicitFloor;
+  const ceiling = opts.implicitCeiling;
+  const useFloor = floor !== undefined && !Number.isNaN(floor);
+  const useCeiling = ceiling !== undefined && !Number.isNaN(ceiling);
+  if ((useFloor && cols.explicit.length !== n) || (useCeiling && cols.implicit.length !== n)) {
+    throw new RangeError(`selectTop: margin columns do not have ${n} rows`);
+  }
+  const k = targetCount(scores.valid, opts);
+
+  const isCandidate = new Uint8Array(n);
+  let candidates = 0;
+  for (let i = 0; i < n; i++) {
+    const s = score[i];
+    if (Number.isNaN(s)) continue;
+    // Comparisons with a missing (NaN) margin are false, so a threshold on a margin excludes rows missing it.
+    if (useFloor && !(cols.explicit[i] >= floor)) continue;
+    if (useCeiling && !(Math.abs(cols.implicit[i]) <= ceiling)) continue;
+    isCandidate[i] = 1;
+    candidates++;
+  }
+
+  const take = Math.min(k, candidates);
+  const mask = new Uint8Array(n);
+  if (take === candidates) {
+    mask.set(isCandidate);
+  } else if (take > 0) {
+    const pool = new Float64Array(candidates);
+    for (let i = 0, j = 0; i < n; i++) if (isCandidate[i]) pool[j++] = score[i];
+    // The take-th largest score; rows above it are in, rows equal to it fill the rest from the highest index down.
+    const pos = candidates - take;
+    quickselect(pool, pos);
+    const t = pool[pos];
+    let above = 0;
+    for (let i = 0; i < n; i++) {
+      if (isCandidate[i] && score[i] > t) {
+        mask[i] = 1;
+        above++;
+      }
+    }
+    let ties = take - above;
+    for (let i = n - 1; i >= 0 && ties > 0; i--) {
+      if (isCandidate[i] && score[i] === t) {
+        mask[i] = 1;
+        ties--;
+      }
+    }
+  }
+  const indices = new Uint32Array(take);
+  for (let i = 0, j = 0; i < n; i++) if (mask[i]) indices[j++] = i;
+  return { mask, indices, k, candidates };
+}
+
+/**
+ * 1-based rank by score descending (rank 1 = best) with {@link selectTop}'s tie rule (equal scores: higher row
+ * index ranks better), so without thresholds the selected rows are exactly ranks 1..k; NaN where no score.
+ */
+export function rankOf(score: Float64Array): Float64Array {
+  const order = stableArgsort(score);
+  const out = new Float64Array(score.length).fill(NaN);
+  const m = order.length;
+  for (let p = 0; p < m; p++) out[order[p]] = m - p;
+  return out;
+}

@@ -1,0 +1,128 @@
+/**
+ * Encoders for the few ONNX messages we author (nodes, tensors, value infos, graphs, models), on ProtoWriter.
+ * Used by the log-prob graph rewrite (browser) and the fixture model builder (Node script, tests).
+ */
+import { ProtoWriter } from "./protobuf-wire";
+import { ONNX_TYPE } from "./onnx-model";
+
+/** An attribute value: number (int unless `float: true`), number[] (ints), string, or a float tensor. */
+export type OnnxAttr =
+  number | { float: number } | number[] | string | { tensor: OnnxTensorSpec } | { floats: number[] };
+
+/** A node to encode: op type, input/output names, attributes. */
+export interface OnnxNodeSpec {
+  op: string;
+  inputs: string[];
+  outputs: string[];
+  name?: string;
+  attrs?: Record<string, OnnxAttr>;
+}
+
+/** A tensor to encode: float32, int64 or bool data with its dims. */
+export interface OnnxTensorSpec {
+  name: string;
+  dims: number[];
+  data: Float32Array | BigInt64Array | Uint8Array;
+  /** ONNX_TYPE code; inferred from `data` when omitted (Uint8Array means bool). */
+  dataType?: number;
+}
+
+/** A graph input/output declaration: element type and symbolic or fixed dims. */
+export interface OnnxValueSpec {
+  name: string;
+  elemType: number;
+  dims: (number | string)[];
+}
+
+// AttributeProto.AttributeType
+const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, floats: 6, ints: 7 } as const;
+
+/** Encodes a TensorProto (raw_data little-endian, which is what every ONNX runtime reads fastest). */
+export function encodeTensor(t: OnnxTensorSpec): Uint8Array {
+  const w = new ProtoWriter();
+  for (const d of t.dims) w.uint(1, d);
+  const dataType =
+    t.dataType ??
+    (t.data instanceof Float32Array
+      ? ONNX_TYPE.float
+      : t.data instanceof BigInt64Array
+        ? ONNX_TYPE.int64
+        : ONNX_TYPE.bool);
+  w.uint(2, dataType);
+  w.string(8, t.name);
+  // Node and browsers run little-endian, so the typed array's bytes are already ONNX's raw_data layout.
+  w.bytes(9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  return w.finish();
+}
+
+function encodeAttr(name: string, v: OnnxAttr): Uint8Array {
+  const w = new ProtoWriter().string(1, name);
+  if (typeof v === "number") w.uint(20, ATTR_TYPE.int).uint(3, v);
+  else if (typeof v === "string") w.uint(20, ATTR_TYPE.string).string(4, v);
+  else if (Array.isArray(v)) {
+    w.uint(20, ATTR_TYPE.ints);
+    for (const x of v) w.uint(8, x);
+  } else if ("float" in v) w.uint(20, ATTR_TYPE.float).float(2, v.float);
+  else if ("floats" in v) {
+    w.uint(20, ATTR_TYPE.floats);
+    for (const x of v.floats) w.float(7, x);
+  } else w.uint(20, ATTR_TYPE.tensor).bytes(5, encodeTensor(v.tensor));
+  return w.finish();
+}
+
+/** Encodes a NodeProto. */
+export function encodeNode(n: OnnxNodeSpec): Uint8Array {
+  const w = new ProtoWriter();
+  for (const i of n.inputs) w.string(1, i);
+  for (const o of n.outputs) w.string(2, o);
+  if (n.name) w.string(3, n.name);
+  w.string(4, n.op);
+  for (const [k, v] of Object.entries(n.attrs ?? {})) w.bytes(5, encodeAttr(k, v));
+  return w.finish();
+}
+
+/** Encodes a ValueInfoProto with a tensor type. */
+export function encodeValueInfo(v: OnnxValueSpec): Uint8Array {
+  return new ProtoWriter()
+    .string(1, v.name)
+    .message(2, (type) =>
+      type.message(1, (tensor) =>
+        tensor.uint(1, v.elemType).message(2, (shape) => {
+          for (const d of v.dims) {
+            shape.message(1, (dim) => (typeof d === "number" ? dim.uint(1, d) : dim.string(2, d)));
+          }
+        }),
+      ),
+    )
+    .finish();
+}
+
+/** Graph parts; every field is optional so a partial graph can be appended to an existing model. */
+export interface OnnxGraphSpec {
+  name?: string;
+  nodes?: OnnxNodeSpec[];
+  initializers?: OnnxTensorSpec[];
+  inputs?: OnnxValueSpec[];
+  outputs?: OnnxValueSpec[];
+}
+
+/** Encodes a GraphProto. */
+export function encodeGraph(g: OnnxGraphSpec): Uint8Array {
+  const w = new ProtoWriter();
+  for (const n of g.nodes ?? []) w.bytes(1, encodeNode(n));
+  if (g.name) w.string(2, g.name);
+  for (const t of g.initializers ?? []) w.bytes(5, encodeTensor(t));
+  for (const i of g.inputs ?? []) w.bytes(11, encodeValueInfo(i));
+  for (const o of g.outputs ?? []) w.bytes(12, encodeValueInfo(o));
+  return w.finish();
+}
+
+/** Encodes a complete ModelProto (IR version 8, default-domain opset `opset`). */
+export function encodeModel(graph: OnnxGraphSpec, opset: number, producer = "margin-atlas"): Uint8Array {
+  return new ProtoWriter()
+    .uint(1, 8)
+    .string(2, producer)
+    .bytes(7, encodeGraph(graph))
+    .message(8, (o) => o.string(1, "").uint(2, opset))
+    .finish();
+}

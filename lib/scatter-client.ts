@@ -1,0 +1,224 @@
+/**
+ * Typed client of the scatter renderer: the component's only way to draw and hit-test. Renders in a worker
+ * on an OffscreenCanvas where the browser can; otherwise (no OffscreenCanvas, or the worker fails) on the
+ * main thread with the same lib/scatter code behind the same API.
+ */
+import { applyPatch } from "@/lib/scatter/handlers";
+import type { PickArgs, ScatterApi, ScatterPatch } from "@/lib/scatter/protocol";
+import { ScatterScene, type PickResult, type RenderResult } from "@/lib/scatter/scene";
+import { createWorkerClient, latestOnly, WorkerCallError, type WorkerClient } from "@/lib/worker/rpc";
+
+/** Where frames are drawn. */
+export type ScatterRenderMode = "worker" | "main";
+
+/** Options of {@link createScatterRenderer}. */
+export interface ScatterRendererOptions {
+  /** Starts the worker (the bench passes its own bundle); default: workers/scatter.worker.ts via the bundler. */
+  createWorker?: () => Worker;
+  /** Skip the worker even where OffscreenCanvas exists (benchmarks, debugging). */
+  mainThread?: boolean;
+  /** Called when the renderer falls back to the main thread, with the reason (shown to the user). */
+  onFallback?(reason: string): void;
+  /** Sets attributes (role, aria-label, class) of each canvas the renderer creates. */
+  decorateCanvas?(canvas: HTMLCanvasElement): void;
+}
+
+/** Handle of a mounted scatter renderer. */
+export interface ScatterRenderer {
+  /** Current drawing path. */
+  readonly mode: ScatterRenderMode;
+  /** The canvas in the container (replaced when falling back, since a transferred canvas can't be reused). */
+  readonly canvas: HTMLCanvasElement;
+  /**
+   * Merges `patch` into the next frame. Patches arriving while a frame is drawn are coalesced into one, so
+   * there is never a backlog; every caller's promise settles with the frame that included its patch.
+   */
+  update(patch: ScatterPatch): Promise<RenderResult>;
+  /** Hit-test; while one runs, newer calls supersede older ones, which resolve to null. */
+  pick(args: PickArgs): Promise<PickResult | null>;
+  /** Stops the worker and removes the canvas; pending calls reject with code "cancelled". */
+  destroy(): void;
+}
+
+/** Whether this browser can hand a canvas to a worker. */
+export function canUseOffscreenWorker(canvas: HTMLCanvasElement): boolean {
+  return (
+    typeof Worker !== "undefined" &&
+    typeof OffscreenCanvas !== "undefined" &&
+    typeof canvas.transferControlToOffscreen === "function"
+  );
+}
+
+const defaultWorker = () =>
+  new Worker(new URL("../workers/scatter.worker.ts", import.meta.url), { type: "module", name: "scatter" });
+
+/** Merges `next` into `base` (later fields win). */
+function mergePatch(base: ScatterPatch, next: ScatterPatch): ScatterPatch {
+  const out: ScatterPatch = { ...base };
+  if (next.data) out.data = next.data;
+  if (next.color) out.color = next.color;
+  if (next.mask !== undefined) out.mask = next.mask;
+  if (next.palette) out.palette = next.palette;
+  if (next.view) out.view = next.view;
+  return out;
+}
+
+/** Copies the patch's columns so their buffers can be transferred without detaching the caller's arrays. */
+function copyForTransfer(patch: ScatterPatch): { patch: ScatterPatch; transfer: Transferable[] } {
+  const out: ScatterPatch = { ...patch };
+  const transfer: Transferable[] = [];
+  if (patch.data) {
+    out.data = { xs: patch.data.xs.slice(), ys: patch.data.ys.slice() };
+    transfer.push(out.data.xs.buffer, out.data.ys.buffer);
+  }
+  if (patch.color) {
+    out.color = patch.color.slice();
+    transfer.push(out.color.buffer);
+  }
+  if (patch.mask) {
+    out.mask = patch.mask.slice();
+    transfer.push(out.mask.buffer);
+  }
+  return { patch: out, transfer };
+}
+
+interface Waiter {
+  resolve(r: RenderResult): void;
+  reject(e: unknown): void;
+}
+
+/** Mounts a canvas in `container` and returns the renderer that draws into it. */
+export function createScatterRenderer(container: HTMLElement, options: ScatterRendererOptions = {}): ScatterRenderer {
+  let canvas = document.createElement("canvas");
+  const mountCanvas = () => {
+    canvas.style.display = "block";
+    canvas.style.width = "100%";
+    canvas.style.height = "100%";
+    options.decorateCanvas?.(canvas);
+    container.appendChild(canvas);
+  };
+  mountCanvas();
+
+  let mode: ScatterRenderMode = !options.mainThread && canUseOffscreenWorker(canvas) ? "worker" : "main";
+  let destroyed = false;
+  // Everything sent so far, merged: replayed onto the main thread if the worker dies.
+  let state: ScatterPatch = {};
+  let pending: ScatterPatch | null = null;
+  let waiters: Waiter[] = [];
+  let inFlight = false;
+
+  let rpc: WorkerClient<ScatterApi> | null = null;
+  let initialised: Promise<unknown> | null = null;
+  let mainScene: ScatterScene | null = null;
+
+  const fallBack = (reason: string) => {
+    if (mode === "main") return;
+    mode = "main";
+    rpc?.dispose();
+    rpc = null;
+    initialised = null;
+    // The old canvas's control now belongs to the dead worker; only a fresh element can be drawn on here.
+    const old = canvas;
+    canvas = document.createElement("canvas");
+    mountCanvas();
+    old.remove();
+    options.onFallback?.(reason);
+  };
+
+  const workerFrame = async (patch: ScatterPatch): Promise<RenderResult> => {
+    if (!rpc) rpc = createWorkerClient<ScatterApi>(options.createWorker ?? defaultWorker);
+    const client = rpc;
+    if (!initialised) {
+      const offscreen = canvas.transferControlToOffscreen();
+      initialised = client.call("init", { canvas: offscreen }, { transfer: [offscreen] });
+      // The first frame after (re)starting must carry the whole state, not just the latest patch.
+      patch = mergePatch(state, patch);
+    }
+    await initialised;
+    const { patch: copy, transfer } = copyForTransfer(patch);
+    return client.call("update", copy, { transfer });
+  };
+
+  const mainFrame = (patch: ScatterPatch): RenderResult => {
+    if (!mainScene) {
+      mainScene = new ScatterScene();
+      patch = mergePatch(state, patch);
+    }
+    applyPatch(mainScene, patch);
+    const ctx = canvas.getContext("2d");
+    if (!ctx) throw new WorkerCallError("no 2D canvas context", "no-context");
+    return mainScene.render(ctx, (w, h) => ctx.createImageData(w, h));
+  };
+
+  const flush = async () => {
+    if (inFlight || !pending || destroyed) return;
+    const patch = pending;
+    const batch = waiters;
+    pending = null;
+    waiters = [];
+    inFlight = true;
+    try {
+      let result: RenderResult;
+      if (mode === "worker") {
+        try {
+          result = await workerFrame(patch);
+        } catch (err) {
+          const code = err instanceof WorkerCallError ? err.code : "";
+          if (destroyed || (code !== "worker-start" && code !== "worker-crash" && code !== "no-context")) throw err;
+          fallBack(`Scatter drawn on the main thread: ${(err as Error).message}`);
+          result = mainFrame(patch);
+        }
+      } else result = mainFrame(patch);
+      state = mergePatch(state, patch);
+      for (const w of batch) w.resolve(result);
+    } catch (err) {
+      state = mergePatch(state, patch);
+      for (const w of batch) w.reject(err);
+    } finally {
+      inFlight = false;
+      if (pending) void flush();
+    }
+  };
+
+  const workerPick = latestOnly((args: PickArgs) => rpc!.call("pick", args));
+
+  return {
+    get mode() {
+      return mode;
+    },
+    get canvas() {
+      return canvas;
+    },
+    update(patch) {
+      if (destroyed) return Promise.reject(new WorkerCallError("scatter renderer destroyed", "cancelled"));
+      pending = mergePatch(pending ?? {}, patch);
+      return new Promise<RenderResult>((resolve, reject) => {
+        waiters.push({ resolve, reject });
+        // A microtask lets updates made in the same task (e.g. data + view on mount) share one frame.
+        queueMicrotask(() => void flush());
+      });
+    },
+    async pick(args) {
+      if (destroyed) return null;
+      if (mode === "worker" && rpc && initialised) {
+        try {
+          return await workerPick(args);
+        } catch (err) {
+          if (err instanceof WorkerCallError && err.code === "cancelled") return null;
+          throw err;
+        }
+      }
+      return mainScene ? mainScene.pick(args.xCss, args.yCss, args.radiusCss, args.view) : null;
+    },
+    destroy() {
+      destroyed = true;
+      rpc?.dispose();
+      rpc = null;
+      const err = new WorkerCallError("scatter renderer destroyed", "cancelled");
+      for (const w of waiters) w.reject(err);
+      waiters = [];
+      pending = null;
+      canvas.remove();
+    },
+  };
+}

@@ -1,0 +1,16 @@
+/** Typed client of the scoring worker: the only way components reach model loading and scoring. */
+import { createWorkerClient, type WorkerClient } from "@/lib/worker/rpc";
+import type { ScoringApi } from "@/lib/scoring/protocol";
+
+export { clearModelCache, modelCacheBytes } from "@/lib/scoring/model-cache";
+export { parseModelLocation, type ModelSource } from "@/lib/scoring/model-source";
+
+let client: WorkerClient<ScoringApi> | null = null;
+
+/** The shared scoring worker client (the worker starts on first use). */
+export function scoringClient(): WorkerClient<ScoringApi> {
+  client ??= createWorkerClient<ScoringApi>(
+    () => new Worker(new URL("../workers/scoring.worker.ts", import.meta.url), { type: "module", name: "scoring" }),
+  );
+  return client;
+}

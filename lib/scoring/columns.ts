@@ -1,0 +1,126 @@
+/**
+ * Full-length result columns assembled from scored chunks, and the computed columns + margins they attach to a
+ * dataset: `chosen_logps, rejected_logps, chosen_logps_norm, rejected_logps_norm` (plus `ref_*` and
+ * `score_chosen, score_rejected`), the implicit margin (SimPO mean, sum, or DPO) and, with a reward model, the
+ * explicit margin. Shared by the page (streamed chunks) and the CLI (export columns).
+ */
+import type { ExtraColumn } from "@/lib/export/export";
+import type { LmChunk, ScoredChunk } from "./pipeline";
+
+/** How the implicit margin is formed from the log-prob columns. */
+export type ImplicitKind = "simpo" | "sum" | "dpo";
+
+/** Options of {@link ScoreColumns.attachment}. */
+export interface AttachmentOptions {
+  implicit: ImplicitKind;
+  /** DPO β (default 0.1, the usual DPO setting). */
+  beta?: number;
+}
+
+/** What to hand to DatasetSession.attachColumns. */
+export interface Attachment {
+  columns: ExtraColumn[];
+  implicit: Float64Array;
+  /** Present when a reward model scored the rows: score_chosen − score_rejected. */
+  explicit?: Float64Array;
+}
+
+interface LmColumns {
+  chosen: Float64Array;
+  rejected: Float64Array;
+  chosenTokens: Float64Array;
+  rejectedTokens: Float64Array;
+}
+
+const nanColumn = (n: number) => new Float64Array(n).fill(NaN);
+const lmColumns = (n: number): LmColumns => ({
+  chosen: nanColumn(n),
+  rejected: nanColumn(n),
+  chosenTokens: nanColumn(n),
+  rejectedTokens: nanColumn(n),
+});
+
+function putChunk(cols: LmColumns, rows: Int32Array, c: LmChunk) {
+  rows.forEach((row, k) => {
+    cols.chosen[row] = c.chosenLogps[k];
+    cols.rejected[row] = c.rejectedLogps[k];
+    cols.chosenTokens[row] = c.chosenTokens[k];
+    cols.rejectedTokens[row] = c.rejectedTokens[k];
+  });
+}
+
+// SimPO's length normalisation: mean log-prob per scored token; no scored token means no score.
+const mean = (sum: Float64Array, tokens: Float64Array) => sum.map((s, i) => (tokens[i] > 0 ? s / tokens[i] : NaN));
+
+/** Result columns of one dataset, filled chunk by chunk (NaN = not scored yet). */
+export class ScoreColumns {
+  private policy: LmColumns;
+  private reference: LmColumns | null = null;
+  private reward: { chosen: Float64Array; rejected: Float64Array } | null = null;
+  private seen: Uint8Array;
+  /** Rows with a result. */
+  scored = 0;
+
+  constructor(readonly rowCount: number) {
+    this.policy = lmColumns(rowCount);
+    this.seen = new Uint8Array(rowCount);
+  }
+
+  /** Adds a chunk's results. */
+  add(chunk: ScoredChunk): void {
+    putChunk(this.policy, chunk.rows, chunk.policy);
+    if (chunk.reference) putChunk((this.reference ??= lmColumns(this.rowCount)), chunk.rows, chunk.reference);
+    if (chunk.reward) {
+      const r = (this.reward ??= { chosen: nanColumn(this.rowCount), rejected: nanColumn(this.rowCount) });
+      chunk.rows.forEach((row, k) => {
+        r.chosen[row] = chunk.reward!.scoreChosen[k];
+        r.rejected[row] = chunk.reward!.scoreRejected[k];
+      });
+    }
+    for (const row of chunk.rows) {
+      if (!this.seen[row]) this.scored++;
+      this.seen[row] = 1;
+    }
+  }
+
+  /** Whether a reference model's columns are present (DPO margins need them). */
+  get hasReference(): boolean {
+    return this.reference !== null;
+  }
+
+  /** Fresh copies of the computed columns and margins (safe to transfer). */
+  attachment({ implicit, beta = 0.1 }: AttachmentOptions): Attachment {
+    const p = this.policy;
+    const chosenNorm = mean(p.chosen, p.chosenTokens);
+    const rejectedNorm = mean(p.rejected, p.rejectedTokens);
+    const columns: ExtraColumn[] = [
+      { name: "chosen_logps", values: p.chosen.slice() },
+      { name: "rejected_logps", values: p.rejected.slice() },
+      { name: "chosen_logps_norm", values: chosenNorm },
+      { name: "rejected_logps_norm", values: rejectedNorm },
+    ];
+    const ref = this.reference;
+    if (ref) {
+      columns.push(
+        { name: "ref_chosen_logps", values: ref.chosen.slice() },
+        { name: "ref_rejected_logps", values: ref.rejected.slice() },
+      );
+    }
+    let margin: Float64Array;
+    if (implicit === "dpo") {
+      if (!ref) throw new Error("a DPO implicit margin needs a reference model");
+      margin = p.chosen.map((c, i) => beta * (c - ref.chosen[i] - (p.rejected[i] - ref.rejected[i])));
+    } else if (implicit === "sum") margin = p.chosen.map((c, i) => c - p.rejected[i]);
+    else margin = chosenNorm.map((c, i) => c - rejectedNorm[i]);
+    const out: Attachment = { columns, implicit: margin };
+    if (this.reward) {
+      const r = this.reward;
+      columns.push(
+        { name: "score_chosen", values: r.chosen.slice() },
+        { name: "score_rejected", values: r.rejected.slice() },
+      );
+      out.explicit = r.chosen.map((c, i) => c - r.rejected[i]);
+    }
+    return out;
+  }
+}

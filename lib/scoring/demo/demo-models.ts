@@ -1,0 +1,83 @@
+/**
+ * The offline demo/fixture model folders (Hugging Face onnx-community layout): `demo-lm/` (causal LM with KV cache)
+ * and `demo-rm/` (reward model), sharing one byte-level BPE tokenizer. Deterministic: same bytes on every run.
+ */
+import { Tokenizer } from "@huggingface/tokenizers";
+import { buildTinyGpt2Lm, buildTinyGpt2Rm, createTinyGpt2Weights, type TinyGpt2Config } from "@/lib/onnx/tiny-gpt2";
+import { buildDemoTokenizer, DEMO_CORPUS } from "./demo-tokenizer";
+
+/** Relative path -> file contents (JSON files as text). */
+export type ModelFolderFiles = Record<string, Uint8Array | string>;
+
+/** Demo architecture: 2 layers, width 64, 4 heads, 2048 positions (TRL's default max_length). */
+export const DEMO_ARCH = { nLayer: 2, nHead: 4, nEmbd: 64, nPositions: 2048, layerNormEpsilon: 1e-5 } as const;
+
+/** Seeds of the two demo models' weights. */
+export const DEMO_SEEDS = { lm: 1234, rm: 5678 } as const;
+
+/** Log unigram frequencies of the corpus tokens (add-one smoothed), centred: the demo LM's output prior. */
+function unigramPrior(tokenizer: Tokenizer, vocabSize: number): Float32Array {
+  const counts = new Float64Array(vocabSize).fill(1);
+  for (const line of DEMO_CORPUS.split("\n")) for (const id of tokenizer.encode(line).ids) counts[id] += 1;
+  const total = counts.reduce((a, b) => a + b, 0);
+  const logp = Array.from(counts, (c) => Math.log(c / total));
+  const mean = logp.reduce((a, b) => a + b, 0) / vocabSize;
+  return Float32Array.from(logp, (v) => v - mean);
+}
+
+function gpt2Config(cfg: TinyGpt2Config, ids: Record<string, number>, extra: Record<string, unknown>) {
+  return {
+    ...extra,
+    model_type: "gpt2",
+    activation_function: "gelu_new",
+    n_layer: cfg.nLayer,
+    n_head: cfg.nHead,
+    n_embd: cfg.nEmbd,
+    n_positions: cfg.nPositions,
+    n_ctx: cfg.nPositions,
+    n_inner: null,
+    vocab_size: cfg.vocabSize,
+    layer_norm_epsilon: cfg.layerNormEpsilon,
+    bos_token_id: ids["<|endoftext|>"],
+    eos_token_id: ids["<|im_end|>"],
+    pad_token_id: ids["<|endoftext|>"],
+    tie_word_embeddings: true,
+    use_cache: true,
+    torch_dtype: "float32",
+  };
+}
+
+/** Builds both folders' files in memory: `{ "demo-lm": {...}, "demo-rm": {...} }`. */
+export function buildDemoModels(): Record<"demo-lm" | "demo-rm", ModelFolderFiles> {
+  const tok = buildDemoTokenizer();
+  const cfg: TinyGpt2Config = { ...DEMO_ARCH, vocabSize: tok.vocabSize };
+  const tokenizer = new Tokenizer(tok.tokenizerJson, tok.tokenizerConfig);
+  const lmWeights = createTinyGpt2Weights(cfg, DEMO_SEEDS.lm, unigramPrior(tokenizer, cfg.vocabSize));
+  const rmWeights = createTinyGpt2Weights(cfg, DEMO_SEEDS.rm);
+  const json = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
+  const shared = {
+    "tokenizer.json": json(tok.tokenizerJson),
+    "tokenizer_config.json": json(tok.tokenizerConfig),
+    "special_tokens_map.json": json({ eos_token: "<|im_end|>", pad_token: "<|endoftext|>" }),
+  };
+  const lmConfig = gpt2Config(cfg, tok.specialIds, { architectures: ["GPT2LMHeadModel"] });
+  const rmConfig = gpt2Config(cfg, tok.specialIds, {
+    architectures: ["GPT2ForSequenceClassification"],
+    num_labels: 1,
+    id2label: { "0": "LABEL_0" },
+    label2id: { LABEL_0: 0 },
+  });
+  return {
+    "demo-lm": {
+      ...shared,
+      "config.json": json(lmConfig),
+      "generation_config.json": json({ bos_token_id: lmConfig.bos_token_id, eos_token_id: lmConfig.eos_token_id }),
+      "onnx/model.onnx": buildTinyGpt2Lm(cfg, lmWeights),
+    },
+    "demo-rm": {
+      ...shared,
+      "config.json": json(rmConfig),
+      "onnx/model.onnx": buildTinyGpt2Rm(cfg, rmWeights, tok.specialIds["<|endoftext|>"]),
+    },
+  };
+}

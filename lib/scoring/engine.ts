@@ -1,0 +1,348 @@
+/**
+ * Log-prob scoring engine over an ONNX Runtime session (onnxruntime-web in the browser, onnxruntime-node in the
+ * CLI: both fit `InferenceSessionLike`). The session must be a decoder rewritten by `addTokenLogprobOutput`.
+ *
+ * Batches are right-padded: pad slots get attention_mask 0 (never attended to) and their outputs are dropped,
+ * and every real token gets its true position id, so padding cannot change a result beyond float rounding.
+ * Prompt sharing runs the common prompt prefix once and feeds its present.* as the past of the chosen and the
+ * rejected continuation (two runs on the same past tensors, so nothing is copied).
+ */
+import { TARGET_IDS, TOKEN_LOGPROBS } from "./logprob-graph";
+import type { TokenizedPair } from "./sequence";
+
+/** The tensor surface the engine reads (ort.Tensor satisfies it). */
+export interface TensorLike {
+  readonly type: string;
+  readonly dims: readonly number[];
+  readonly data: unknown;
+}
+
+/** A constructor like `ort.Tensor` (from onnxruntime-web or onnxruntime-node). */
+export type TensorCtor = new (
+  type: "int64" | "float32" | "float16" | "bool",
+  data: BigInt64Array | Float32Array | Uint16Array | Uint8Array,
+  dims: readonly number[],
+) => TensorLike;
+
+/** Input metadata as ORT >= 1.22 exposes it (`session.inputMetadata`). */
+export interface ValueMetadataLike {
+  readonly name: string;
+  readonly isTensor: boolean;
+  readonly type?: string;
+  readonly shape?: ReadonlyArray<number | string>;
+}
+
+/** The part of `ort.InferenceSession` the engine uses. */
+export interface InferenceSessionLike {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly inputMetadata?: readonly ValueMetadataLike[];
+  run(feeds: Record<string, TensorLike>, fetches: readonly string[]): Promise<Record<string, TensorLike>>;
+}
+
+/** One KV-cache input and the output that returns its updated value. */
+export interface PastSlot {
+  input: string;
+  output: string;
+  heads: number;
+  headDim: number;
+  type: "float32" | "float16";
+}
+
+/** How to feed this decoder: which optional inputs it declares and the shape of its cache. */
+export interface DecoderLayout {
+  past: PastSlot[];
+  hasPositionIds: boolean;
+  hasUseCacheBranch: boolean;
+}
+
+/** The decoder cannot be scored (missing rewrite, unknown cache shape...). */
+export class ScoringEngineError extends Error {
+  constructor(
+    message: string,
+    readonly code: "NOT_REWRITTEN" | "UNKNOWN_CACHE_SHAPE" | "ABORTED" | "BAD_OUTPUT",
+  ) {
+    super(message);
+  }
+}
+
+const PAST_RE = /^past_key_values\.(\d+)\.(key|value)$/;
+
+function num(v: unknown): number | null {
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
+/**
+ * Reads the cache layout from `session.inputMetadata` ([B, H, P, D] with numeric H and D, as Optimum exports);
+ * symbolic dims fall back to config.json (num_key_value_heads / n_head, head_dim / hidden size).
+ */
+export function describeDecoder(session: InferenceSessionLike, config: Record<string, unknown> = {}): DecoderLayout {
+  if (!session.inputNames.includes(TARGET_IDS) || !session.outputNames.includes(TOKEN_LOGPROBS)) {
+    throw new ScoringEngineError(
+      "session lacks target_ids/token_logprobs: load it via addTokenLogprobOutput",
+      "NOT_REWRITTEN",
+    );
+  }
+  const meta = new Map((session.inputMetadata ?? []).map((m) => [m.name, m]));
+  const cfgHeads = num(config.num_key_value_heads) ?? num(config.n_head) ?? num(config.num_attention_heads);
+  const hidden = num(config.n_embd) ?? num(config.hidden_size);
+  const attnHeads = num(config.num_attention_heads) ?? num(config.n_head);
+  const cfgHeadDim = num(config.head_dim) ?? (hidden && attnHeads ? hidden / attnHeads : null);
+  const past: PastSlot[] = [];
+  for (const input of session.inputNames) {
+    if (!PAST_RE.test(input)) continue;
+    const m = meta.get(input);
+    const shape = m?.shape ?? [];
+    const heads = num(shape[1]) ?? cfgHeads;
+    const headDim = num(shape[3]) ?? cfgHeadDim;
+    if (heads === null || headDim === null) {
+      throw new ScoringEngineError(
+        `cannot tell the shape of ${input} from metadata or config.json`,
+        "UNKNOWN_CACHE_SHAPE",
+      );
+    }
+    const type = m?.type === "float16" ? "float16" : "float32";
+    past.push({ input, output: input.replace("past_key_values", "present"), heads, headDim, type });
+  }
+  return {
+    past,
+    hasPositionIds: session.inputNames.includes("position_ids"),
+    hasUseCacheBranch: session.inputNames.includes("use_cache_branch"),
+  };
+}
+
+/** Log-prob result of one response. */
+export interface ResponseScore {
+  /** Sum of the response tokens' log-probs (DPO's log pi). */
+  sumLogp: number;
+  /** Number of scored tokens (the first token of a sequence with no prompt has no prediction and is not scored). */
+  tokens: number;
+  /** sumLogp / tokens (SimPO's length-normalised score); NaN when no token was scored. */
+  meanLogp: number;
+  /** Per-token log-probs of the scored tokens, in order. */
+  tokenLogps: Float32Array;
+}
+
+/** Scores of both sides of a pair. */
+export interface PairScore {
+  chosen: ResponseScore;
+  rejected: ResponseScore;
+}
+
+/** One sequence to score: the model reads promptIds ++ responseIds and the response tokens are scored. */
+export interface ScoreSequence {
+  promptIds: readonly number[];
+  responseIds: readonly number[];
+}
+
+/** Batching and progress options. */
+export interface ScoreOptions {
+  /** Max rows per forward pass (default 8). */
+  batchSize?: number;
+  /** Max padded tokens (rows x longest) per forward pass (default 4096); long rows go alone. */
+  maxBatchTokens?: number;
+  /** Run each pair's common prompt once and reuse its KV cache (default true). */
+  sharePrompt?: boolean;
+  /** Called after each batch with rows done so far and the total. */
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/** Groups indices of similar length (length bucketing) under row and token budgets; keeps padding small. */
+export function planBatches(lengths: readonly number[], batchSize: number, maxBatchTokens: number): number[][] {
+  const order = lengths.map((_, i) => i).sort((a, b) => lengths[a] - lengths[b] || a - b);
+  const batches: number[][] = [];
+  let cur: number[] = [];
+  for (const i of order) {
+    const longest = Math.max(lengths[i], ...cur.map((j) => lengths[j]));
+    if (cur.length && (cur.length + 1 > batchSize || (cur.length + 1) * longest > maxBatchTokens)) {
+      batches.push(cur);
+      cur = [];
+    }
+    cur.push(i);
+  }
+  if (cur.length) batches.push(cur);
+  return batches;
+}
+
+function finishScore(values: number[]): ResponseScore {
+  const tokenLogps = Float32Array.from(values);
+  const sumLogp = values.reduce((a, b) => a + b, 0);
+  return { sumLogp, tokens: values.length, meanLogp: values.length ? sumLogp / values.length : NaN, tokenLogps };
+}
+
+/** A row of one forward pass: the tokens fed now, the past length before them, and which outputs to keep. */
+interface Row {
+  ids: readonly number[];
+  pastLen: number;
+  /** Index (within `ids`) of the first position whose prediction is a scored token; scores run to the end. */
+  firstScored: number;
+}
+
+/** Scores sequences and pairs on one rewritten decoder session. */
+export interface LogprobScorer {
+  readonly layout: DecoderLayout;
+  scoreSequences(seqs: readonly ScoreSequence[], options?: ScoreOptions): Promise<ResponseScore[]>;
+  scorePairs(pairs: readonly TokenizedPair[], options?: ScoreOptions): Promise<PairScore[]>;
+}
+
+/** Creates the scorer; `Tensor` is the ORT module's Tensor class, `config` the model's config.json. */
+export function createLogprobScorer(
+  session: InferenceSessionLike,
+  Tensor: TensorCtor,
+  config: Record<string, unknown> = {},
+): LogprobScorer {
+  const layout = describeDecoder(session, config);
+  const i64 = (values: number[], dims: number[]) => new Tensor("int64", BigInt64Array.from(values, BigInt), dims);
+
+  function emptyPast(batch: number): Record<string, TensorLike> {
+    const feeds: Record<string, TensorLike> = {};
+    for (const p of layout.past) {
+      const data = p.type === "float16" ? new Uint16Array(0) : new Float32Array(0);
+      feeds[p.input] = new Tensor(p.type, data, [batch, p.heads, 0, p.headDim]);
+    }
+    return feeds;
+  }
+
+  /**
+   * One forward pass over right-padded rows. `past` holds the cache of the prefix (length `pastSlots`, right-padded,
+   * `pastMask` marks real slots). Returns per-row log-prob arrays and, when asked, the present.* tensors.
+   */
+  async function forward(
+    rows: Row[],
+    past: { feeds: Record<string, TensorLike>; slots: number; mask: number[][] } | null,
+    wantPresent: boolean,
+  ): Promise<{ logps: number[][]; present: Record<string, TensorLike> }> {
+    const B = rows.length;
+    const T = Math.max(1, ...rows.map((r) => r.ids.length));
+    const P = past?.slots ?? 0;
+    const ids: number[] = [];
+    const targets: number[] = [];
+    const positions: number[] = [];
+    const mask: number[] = [];
+    rows.forEach((r, b) => {
+      if (past) mask.push(...past.mask[b]);
+      for (let t = 0; t < T; t++) {
+        const real = t < r.ids.length;
+        ids.push(real ? r.ids[t] : 0);
+        targets.push(t + 1 < r.ids.length ? r.ids[t + 1] : 0);
+        positions.push(real ? r.pastLen + t : 0);
+        mask.push(real ? 1 : 0);
+      }
+    });
+    const feeds: Record<string, TensorLike> = {
+      input_ids: i64(ids, [B, T]),
+      attention_mask: i64(mask, [B, P + T]),
+      [TARGET_IDS]: i64(targets, [B, T]),
+      ...(past ? past.feeds : emptyPast(B)),
+    };
+    if (layout.hasPositionIds) feeds.position_ids = i64(positions, [B, T]);
+    if (layout.hasUseCacheBranch) feeds.use_cache_branch = new Tensor("bool", Uint8Array.of(P > 0 ? 1 : 0), [1]);
+    const fetches = [TOKEN_LOGPROBS, ...(wantPresent ? layout.past.map((p) => p.output) : [])];
+    const out = await session.run(feeds, fetches);
+    const lp = out[TOKEN_LOGPROBS];
+    if (!lp || !(lp.data instanceof Float32Array) || lp.data.length !== B * T) {
+      throw new ScoringEngineError(
+        `token_logprobs has shape [${lp?.dims.join(",")}], expected [${B},${T}]`,
+        "BAD_OUTPUT",
+      );
+    }
+    const data = lp.data;
+    const logps = rows.map((r, b) => {
+      const vals: number[] = [];
+      // Position t predicts ids[t+1]; the last real position predicts nothing inside this row.
+      for (let t = r.firstScored; t + 1 < r.ids.length; t++) vals.push(data[b * T + t]);
+      return vals;
+    });
+    const present: Record<string, TensorLike> = {};
+    if (wantPresent) for (const p of layout.past) present[p.input] = out[p.output];
+    return { logps, present };
+  }
+
+  function checkAbort(signal?: AbortSignal) {
+    if (signal?.aborted) throw new ScoringEngineError("scoring aborted", "ABORTED");
+  }
+
+  async function scoreSequences(seqs: readonly ScoreSequence[], options: ScoreOptions = {}): Promise<ResponseScore[]> {
+    const { batchSize = 8, maxBatchTokens = 4096 } = options;
+    const results = new Array<ResponseScore>(seqs.length);
+    const lengths = seqs.map((s) => s.promptIds.length + s.responseIds.length);
+    let done = 0;
+    for (const batch of planBatches(lengths, batchSize, maxBatchTokens)) {
+      checkAbort(options.signal);
+      const rows = batch.map((i) => {
+        const s = seqs[i];
+        return {
+          ids: [...s.promptIds, ...s.responseIds],
+          pastLen: 0,
+          firstScored: Math.max(0, s.promptIds.length - 1),
+        };
+      });
+      const { logps } = await forward(rows, null, false);
+      batch.forEach((i, k) => (results[i] = finishScore(logps[k])));
+      done += batch.length;
+      options.onProgress?.(done, seqs.length);
+    }
+    return results;
+  }
+
+  async function scorePairs(pairs: readonly TokenizedPair[], options: ScoreOptions = {}): Promise<PairScore[]> {
+    const { batchSize = 8, maxBatchTokens = 4096, sharePrompt = true } = options;
+    if (!sharePrompt || layout.past.length === 0) {
+      const flat = await scoreSequences(
+        pairs.flatMap((p) => [p.chosen, p.rejected]),
+        { ...options, onProgress: options.onProgress && ((d, t) => options.onProgress?.(d / 2, t / 2)) },
+      );
+      return pairs.map((_, i) => ({ chosen: flat[2 * i], rejected: flat[2 * i + 1] }));
+    }
+    // Shared prefix: the common prompt minus its last token, which is fed with each continuation so that the
+    // continuation's first position predicts the first response token (prompts differ at most in a merged token).
+    const shared = pairs.map((p) => {
+      const a = p.chosen.promptIds;
+      const b = p.rejected.promptIds;
+      let k = 0;
+      while (k < a.length && k < b.length && a[k] === b[k]) k++;
+      return Math.max(0, k - 1);
+    });
+    const lengths = pairs.map((p) =>
+      Math.max(
+        p.chosen.promptIds.length + p.chosen.responseIds.length,
+        p.rejected.promptIds.length + p.rejected.responseIds.length,
+      ),
+    );
+    const results = new Array<PairScore>(pairs.length);
+    let done = 0;
+    for (const batch of planBatches(lengths, batchSize, maxBatchTokens)) {
+      checkAbort(options.signal);
+      const prefixRows = batch.map((i) => ({
+        ids: pairs[i].chosen.promptIds.slice(0, shared[i]),
+        pastLen: 0,
+        firstScored: 0,
+      }));
+      const { present } = await forward(prefixRows, null, true);
+      const slots = Math.max(1, ...prefixRows.map((r) => r.ids.length));
+      const pastMask = prefixRows.map((r) => Array.from({ length: slots }, (_, j) => (j < r.ids.length ? 1 : 0)));
+      const past = { feeds: present, slots, mask: pastMask };
+      const side = async (pick: (p: TokenizedPair) => ScoreSequence) => {
+        const rows = batch.map((i) => {
+          const s = pick(pairs[i]);
+          const full = [...s.promptIds, ...s.responseIds];
+          return {
+            ids: full.slice(shared[i]),
+            pastLen: shared[i],
+            firstScored: Math.max(0, s.promptIds.length - 1 - shared[i]),
+          };
+        });
+        return (await forward(rows, past, false)).logps;
+      };
+      const chosen = await side((p) => p.chosen);
+      const rejected = await side((p) => p.rejected);
+      batch.forEach((i, k) => (results[i] = { chosen: finishScore(chosen[k]), rejected: finishScore(rejected[k]) }));
+      done += batch.length;
+      options.onProgress?.(done, pairs.length);
+    }
+    return results;
+  }
+
+  return { layout, scoreSequences, scorePairs };
+}

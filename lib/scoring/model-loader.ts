@@ -1,0 +1,102 @@
+/**
+ * Turns a model folder into a ready scorer on any ONNX Runtime build (onnxruntime-web in the worker,
+ * onnxruntime-node in the CLI): causal LMs get the log-prob graph rewrite, reward models are used as exported.
+ */
+import { createLogprobScorer, type InferenceSessionLike, type LogprobScorer, type TensorCtor } from "./engine";
+import { addTokenLogprobOutput } from "./logprob-graph";
+import { isDemoConfig } from "./demo-check";
+import { modelFolderHash, modelKind, type ModelFolder } from "./model-source";
+import { createRewardScorer, type RewardScorer } from "./reward";
+import { createScoringTokenizer, type ScoringTokenizer } from "./tokenize";
+
+/** The part of an ONNX Runtime module the loader needs (both onnxruntime-web and onnxruntime-node fit). */
+export interface OrtModule {
+  Tensor: unknown;
+  InferenceSession: {
+    create(model: Uint8Array, options?: Record<string, unknown>): Promise<unknown>;
+  };
+}
+
+/** A loaded causal LM: scores response log-probs. */
+export interface LoadedLanguageModel {
+  kind: "lm";
+  hash: string;
+  tokenizer: ScoringTokenizer;
+  scorer: LogprobScorer;
+  folder: Omit<ModelFolder, "onnx" | "externalData">;
+  isDemo: boolean;
+  release(): Promise<void>;
+}
+
+/** A loaded reward model: scores whole conversations. */
+export interface LoadedRewardModel {
+  kind: "rm";
+  hash: string;
+  tokenizer: ScoringTokenizer;
+  scorer: RewardScorer;
+  folder: Omit<ModelFolder, "onnx" | "externalData">;
+  isDemo: boolean;
+  release(): Promise<void>;
+}
+
+/** Either kind of loaded model. */
+export type LoadedModel = LoadedLanguageModel | LoadedRewardModel;
+
+/** A model of the wrong kind for its slot, or one ORT cannot open. */
+export class ModelLoadError extends Error {
+  constructor(
+    message: string,
+    readonly code: "WRONG_KIND" | "SESSION_FAILED" | "NO_PAD_TOKEN",
+  ) {
+    super(message);
+    this.name = "ModelLoadError";
+  }
+}
+
+/**
+ * Creates the session and scorer. `expect` is the slot's kind ("lm" for policy/reference, "rm" for reward);
+ * `sessionOptions` go to `InferenceSession.create` (execution providers, threads) with external data added.
+ */
+export async function loadModel(
+  folder: ModelFolder,
+  ort: OrtModule,
+  expect: "lm" | "rm",
+  sessionOptions: Record<string, unknown> = {},
+): Promise<LoadedModel> {
+  const kind = modelKind(folder.config);
+  if (kind !== expect) {
+    const what = kind === "rm" ? "a reward model (sequence classification)" : "a causal language model";
+    throw new ModelLoadError(`${folder.location} is ${what}; this slot needs the other kind`, "WRONG_KIND");
+  }
+  const hash = await modelFolderHash(folder);
+  const tokenizer = createScoringTokenizer(
+    folder.tokenizerJson,
+    folder.tokenizerConfig,
+    folder.config,
+    folder.chatTemplate,
+  );
+  const bytes = kind === "lm" ? addTokenLogprobOutput(folder.onnx) : folder.onnx;
+  const options = folder.externalData.length
+    ? { ...sessionOptions, externalData: folder.externalData.map((d) => ({ path: d.path, data: d.data })) }
+    : sessionOptions;
+  let session: InferenceSessionLike & { release?: () => Promise<void> };
+  try {
+    session = (await ort.InferenceSession.create(bytes, options)) as typeof session;
+  } catch (e) {
+    throw new ModelLoadError(`ONNX Runtime cannot open ${folder.onnxPath}: ${(e as Error).message}`, "SESSION_FAILED");
+  }
+  const { onnx: _onnx, externalData: _external, ...meta } = folder;
+  const common = {
+    hash,
+    tokenizer,
+    folder: meta,
+    isDemo: isDemoConfig(folder.config),
+    release: async () => session.release?.(),
+  };
+  const Tensor = ort.Tensor as TensorCtor;
+  if (kind === "lm") return { kind, ...common, scorer: createLogprobScorer(session, Tensor, folder.config) };
+  // The exported classifier pools the last token that is not config.json's pad_token_id, inside the graph.
+  const pad = typeof folder.config.pad_token_id === "number" ? folder.config.pad_token_id : tokenizer.padTokenId;
+  if (pad === null) throw new ModelLoadError("reward model config.json has no pad_token_id", "NO_PAD_TOKEN");
+  return { kind, ...common, scorer: createRewardScorer(session, Tensor, pad) };
+}

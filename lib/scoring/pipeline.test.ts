@@ -1,0 +1,225 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import * as ortWeb from "onnxruntime-web";
+import type { Pair } from "@/lib/dataset/types";
+import { ScoreColumns } from "./columns";
+import { loadModel, type LoadedLanguageModel, type LoadedRewardModel, type OrtModule } from "./model-loader";
+import { createFileMapReader, readModelFolder } from "./model-source";
+import { RunCancelledError, runKey, scoreDataset, type PairSource, type ScoredChunk } from "./pipeline";
+import { createMemoryResultStore } from "./result-store";
+import { DEFAULT_SEQUENCE_OPTIONS, tokenizePair } from "./sequence";
+import { simpoMargin } from "./margins";
+import { buildDemoModels } from "./demo/demo-models";
+
+const demo = buildDemoModels();
+const enc = (v: Uint8Array | string) => (typeof v === "string" ? new TextEncoder().encode(v) : v);
+const filesOf = (name: "demo-lm" | "demo-rm") =>
+  Object.entries(demo[name]).map(([path, v]) => ({ path, data: enc(v) }));
+
+const user = (content: string) => [{ role: "user", content }];
+const bot = (content: string) => [{ role: "assistant", content }];
+const PAIRS: Pair[] = [
+  {
+    prompt: user("What is the capital of France?"),
+    chosen: bot("The capital of France is Paris."),
+    rejected: bot("Rome."),
+  },
+  { prompt: user("Hi"), chosen: bot("Hello! How can I help you today?"), rejected: bot("Hello") },
+  { prompt: user("Tea?"), chosen: bot("Boil water, add tea."), rejected: bot("No idea, sorry about that.") },
+  {
+    prompt: [{ role: "system", content: "Be brief." }, ...user("Sky?")],
+    chosen: bot("Blue."),
+    rejected: bot("Green, mostly."),
+  },
+  { prompt: user("Count"), chosen: bot("1 2 3"), rejected: bot("one two") },
+];
+const source = (calls: number[][] = []): PairSource => ({
+  rowCount: PAIRS.length,
+  pairs: async (rows) => {
+    calls.push(rows);
+    return rows.map((r) => PAIRS[r]);
+  },
+});
+const SEQ = DEFAULT_SEQUENCE_OPTIONS;
+
+let policy: LoadedLanguageModel;
+let reward: LoadedRewardModel;
+beforeAll(async () => {
+  ortWeb.env.wasm.numThreads = 1;
+  const ort = ortWeb as unknown as OrtModule;
+  policy = (await loadModel(
+    await readModelFolder(createFileMapReader(filesOf("demo-lm")), ["onnx/model.onnx"]),
+    ort,
+    "lm",
+  )) as LoadedLanguageModel;
+  reward = (await loadModel(
+    await readModelFolder(createFileMapReader(filesOf("demo-rm")), ["onnx/model.onnx"]),
+    ort,
+    "rm",
+  )) as LoadedRewardModel;
+});
+
+function collect(): { chunks: ScoredChunk[]; columns: ScoreColumns; onChunk: (c: ScoredChunk) => void } {
+  const chunks: ScoredChunk[] = [];
+  const columns = new ScoreColumns(PAIRS.length);
+  return { chunks, columns, onChunk: (c) => (chunks.push(c), columns.add(c)) };
+}
+
+describe("scoreDataset", () => {
+  it("equals scoring the tokenized pairs directly (SimPO margins, sums, token counts)", async () => {
+    const direct = await policy.scorer.scorePairs(
+      PAIRS.map((p) => tokenizePair(policy.tokenizer, p.prompt, p.chosen[0].content, p.rejected[0].content, SEQ)),
+    );
+    const { columns, onChunk } = collect();
+    const stats = await scoreDataset(
+      source(),
+      { policy },
+      { datasetKey: "d", sequence: SEQ, store: createMemoryResultStore(), chunkPairs: 2, onChunk },
+    );
+    expect(stats).toMatchObject({ done: 5, total: 5, cached: 0, failed: 0, etaSeconds: 0 });
+    const a = columns.attachment({ implicit: "simpo" });
+    const byName = Object.fromEntries(a.columns.map((c) => [c.name, c.values]));
+    direct.forEach((d, i) => {
+      expect(byName.chosen_logps[i]).toBeCloseTo(d.chosen.sumLogp, 5);
+      expect(byName.rejected_logps[i]).toBeCloseTo(d.rejected.sumLogp, 5);
+      expect(byName.chosen_logps_norm[i]).toBeCloseTo(d.chosen.meanLogp, 5);
+      expect(a.implicit[i]).toBeCloseTo(simpoMargin(d), 5);
+    });
+    expect(a.explicit).toBeUndefined();
+    expect(Object.keys(byName)).toEqual(["chosen_logps", "rejected_logps", "chosen_logps_norm", "rejected_logps_norm"]);
+  });
+
+  it("resumes a cancelled run with identical numbers and re-scores nothing the second time", async () => {
+    const store = createMemoryResultStore();
+    const full = collect();
+    await scoreDataset(
+      source(),
+      { policy, reward },
+      { datasetKey: "ref", sequence: SEQ, store: createMemoryResultStore(), chunkPairs: 2, onChunk: full.onChunk },
+    );
+
+    const controller = new AbortController();
+    const first = collect();
+    const cut = scoreDataset(
+      source(),
+      { policy, reward },
+      {
+        datasetKey: "d2",
+        sequence: SEQ,
+        store,
+        chunkPairs: 2,
+        signal: controller.signal,
+        onChunk: (c) => (first.onChunk(c), controller.abort()),
+      },
+    );
+    await expect(cut).rejects.toBeInstanceOf(RunCancelledError);
+    expect(first.columns.scored).toBe(2);
+    expect((await store.load(runKey("d2", policy, SEQ))).size).toBe(2);
+
+    const calls: number[][] = [];
+    const second = collect();
+    const stats = await scoreDataset(
+      source(calls),
+      { policy, reward },
+      { datasetKey: "d2", sequence: SEQ, store, chunkPairs: 2, onChunk: second.onChunk },
+    );
+    expect(stats.cached).toBe(2);
+    expect(calls).toEqual([[2, 3], [4]]);
+    expect(second.chunks[0].fromCache).toBe(true);
+    const want = full.columns.attachment({ implicit: "sum" });
+    const got = second.columns.attachment({ implicit: "sum" });
+    expect(got.columns.map((c) => Array.from(c.values))).toEqual(want.columns.map((c) => Array.from(c.values)));
+    expect(Array.from(got.explicit!)).toEqual(Array.from(want.explicit!));
+
+    const third: number[][] = [];
+    const again = await scoreDataset(source(third), { policy, reward }, { datasetKey: "d2", sequence: SEQ, store });
+    expect(again).toMatchObject({ cached: 5, done: 5 });
+    expect(third).toEqual([]);
+  });
+
+  it("keys results by sequence settings: a different max_length scores again", async () => {
+    const store = createMemoryResultStore();
+    await scoreDataset(source(), { policy }, { datasetKey: "d", sequence: SEQ, store });
+    const calls: number[][] = [];
+    const stats = await scoreDataset(
+      source(calls),
+      { policy },
+      { datasetKey: "d", sequence: { ...SEQ, maxLength: 64, maxPromptLength: 32 }, store },
+    );
+    expect(stats.cached).toBe(0);
+    expect(calls.flat()).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it("waits while paused", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let waited = 0;
+    const run = scoreDataset(
+      source(),
+      { policy },
+      {
+        datasetKey: "p",
+        sequence: SEQ,
+        store: createMemoryResultStore(),
+        chunkPairs: 5,
+        waitWhilePaused: () => (waited++, gate),
+      },
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    expect(waited).toBe(1);
+    release();
+    expect((await run).done).toBe(5);
+  });
+});
+
+describe("ScoreColumns", () => {
+  const chunk = (
+    rows: number[],
+    c: number[],
+    r: number[],
+    tc: number[],
+    tr: number[],
+    ref?: number[][],
+  ): ScoredChunk => ({
+    rows: Int32Array.from(rows),
+    policy: {
+      chosenLogps: Float64Array.from(c),
+      rejectedLogps: Float64Array.from(r),
+      chosenTokens: Float64Array.from(tc),
+      rejectedTokens: Float64Array.from(tr),
+    },
+    reference: ref && {
+      chosenLogps: Float64Array.from(ref[0]),
+      rejectedLogps: Float64Array.from(ref[1]),
+      chosenTokens: Float64Array.from(tc),
+      rejectedTokens: Float64Array.from(tr),
+    },
+    fromCache: false,
+  });
+
+  it.each([
+    ["simpo", [-10 / 5 - -12 / 4, NaN, NaN]],
+    ["sum", [2, NaN, NaN]],
+    ["dpo", [0.5 * (-10 - -11 - (-12 - -11.5)), NaN, NaN]],
+  ] as const)("%s margin, NaN for rows not scored", (kind, expected) => {
+    const cols = new ScoreColumns(3);
+    cols.add(chunk([0], [-10], [-12], [5], [4], [[-11], [-11.5]]));
+    const a = cols.attachment({ implicit: kind, beta: 0.5 });
+    expect(Array.from(a.implicit)).toEqual(expected);
+    expect(a.columns.map((c) => c.name)).toEqual([
+      "chosen_logps",
+      "rejected_logps",
+      "chosen_logps_norm",
+      "rejected_logps_norm",
+      "ref_chosen_logps",
+      "ref_rejected_logps",
+    ]);
+    expect(cols.scored).toBe(1);
+  });
+
+  it("refuses DPO without a reference and gives NaN norms for zero scored tokens", () => {
+    const cols = new ScoreColumns(1);
+    cols.add(chunk([0], [0], [-1], [0], [1]));
+    expect(() => cols.attachment({ implicit: "dpo" })).toThrow(/reference model/);
+    expect(Array.from(cols.attachment({ implicit: "simpo" }).columns[2].values)).toEqual([NaN]);
+  });
+});

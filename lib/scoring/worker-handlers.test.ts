@@ -1,0 +1,116 @@
+import { describe, expect, it } from "vitest";
+import * as ortWeb from "onnxruntime-web";
+import type { HandlerContext } from "@/lib/worker/rpc";
+import { DatasetSession } from "@/lib/workbench/session";
+import { buildDemoModels } from "./demo/demo-models";
+import type { OrtModule } from "./model-loader";
+import type { ScoreProgress } from "./protocol";
+import { createMemoryResultStore } from "./result-store";
+import { createScoringHandlers } from "./worker-handlers";
+
+const demo = buildDemoModels();
+const enc = (v: Uint8Array | string) => (typeof v === "string" ? new TextEncoder().encode(v) : v);
+const lmFiles = Object.entries(demo["demo-lm"]).map(([p, v]) => ({ path: `demo-lm/${p}`, data: enc(v) }));
+const ROWS = Array.from({ length: 6 }, (_, i) => ({
+  prompt: `Question ${i}?`,
+  chosen: `Answer ${i}.`,
+  rejected: `No ${i}`,
+}));
+const file = new Blob([ROWS.map((r) => JSON.stringify(r)).join("\n")]);
+
+function env(loaded: string[] = []) {
+  ortWeb.env.wasm.numThreads = 1;
+  return {
+    store: createMemoryResultStore(),
+    loadOrt: async (backend: "webgpu" | "wasm") => (loaded.push(backend), ortWeb as unknown as OrtModule),
+    probeGpu: async () => ({ available: false, fallbackAdapter: false, shaderF16: false, reason: "no WebGPU adapter" }),
+    threads: () => 1,
+  };
+}
+
+function ctx(progress: [string, number, unknown][] = []): HandlerContext {
+  return { progress: (s, f, d) => progress.push([s, f, d]), transfer: [] };
+}
+
+async function mapping() {
+  const opened = await DatasetSession.open(file, "rows.jsonl");
+  if (!opened.ok) throw new Error(opened.reason.message);
+  return opened.data.summary().mapping;
+}
+
+describe("scoring worker handlers", () => {
+  it("opens the dataset, loads the demo folder on WASM with a visible notice, streams chunks", async () => {
+    const loaded: string[] = [];
+    const h = createScoringHandlers(env(loaded));
+    const opened = await h.openDataset({ file, name: "rows.jsonl", mapping: await mapping() }, ctx());
+    expect(opened.rowCount).toBe(6);
+    expect(opened.datasetKey).toMatch(/^[0-9a-f]{64}:/);
+    const info = await h.loadModel(
+      { role: "policy", source: { kind: "files", files: lmFiles }, backend: "auto" },
+      ctx(),
+    );
+    expect(loaded).toEqual(["wasm"]);
+    expect(info).toMatchObject({
+      role: "policy",
+      kind: "lm",
+      isDemo: true,
+      onnxPath: "onnx/model.onnx",
+      hasChatTemplate: true,
+    });
+    expect(info.backend).toMatchObject({ backend: "wasm", requested: "auto" });
+    expect(info.backend.notice).toMatch(/^WebGPU is unavailable/);
+
+    const progress: [string, number, unknown][] = [];
+    const stats = await h.score({ maxLength: 2048, maxPromptLength: 1800, chunkPairs: 4 }, ctx(progress));
+    expect(stats).toMatchObject({ done: 6, total: 6, cached: 0 });
+    expect(progress.map(([s, f]) => [s, f])).toEqual([
+      ["scoring", 4 / 6],
+      ["scoring", 1],
+    ]);
+    const rows = progress.flatMap(([, , d]) => Array.from((d as ScoreProgress).chunk.rows));
+    expect(rows).toEqual([0, 1, 2, 3, 4, 5]);
+    const first = (progress[0][2] as ScoreProgress).chunk.policy;
+    first.chosenLogps.forEach((v) => expect(v).toBeLessThan(0));
+
+    // Same settings again: everything comes from the store in one cached chunk.
+    const again: [string, number, unknown][] = [];
+    expect(await h.score({ maxLength: 2048, maxPromptLength: 1800 }, ctx(again))).toMatchObject({ cached: 6 });
+    expect(again).toHaveLength(1);
+    expect((again[0][2] as ScoreProgress).chunk.fromCache).toBe(true);
+    expect(Array.from((again[0][2] as ScoreProgress).chunk.policy.chosenLogps)).toEqual(
+      Array.from(first.chosenLogps).concat(Array.from((progress[1][2] as ScoreProgress).chunk.policy.chosenLogps)),
+    );
+  });
+
+  it("pauses between chunks, resumes, and cancels", async () => {
+    const h = createScoringHandlers(env());
+    await h.openDataset({ file, name: "rows.jsonl", mapping: await mapping() }, ctx());
+    await h.loadModel({ role: "policy", source: { kind: "files", files: lmFiles }, backend: "wasm" }, ctx());
+    const progress: [string, number, unknown][] = [];
+    const c = ctx(progress);
+    // Pause as each chunk arrives: the run must stop between chunks until resumed.
+    c.progress = (s, f, d) => {
+      progress.push([s, f, d]);
+      expect(h.pause({}, c)).toBe("paused");
+    };
+    const run = Promise.resolve(h.score({ maxLength: 2048, maxPromptLength: 1800, chunkPairs: 2 }, c));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(progress).toHaveLength(1);
+    await expect(h.score({ maxLength: 2048, maxPromptLength: 1800 }, ctx())).rejects.toMatchObject({ code: "busy" });
+    expect(h.resume({}, c)).toBe("running");
+    await new Promise((r) => setTimeout(r, 50));
+    expect(progress).toHaveLength(2);
+    expect(h.cancel({}, c)).toBe("paused");
+    await expect(run).rejects.toMatchObject({ code: "cancelled" });
+    expect(progress).toHaveLength(2);
+    expect(h.pause({}, c)).toBe("idle");
+  });
+
+  it("refuses a reward model in the policy slot", async () => {
+    const h = createScoringHandlers(env());
+    const rmFiles = Object.entries(demo["demo-rm"]).map(([p, v]) => ({ path: p, data: enc(v) }));
+    await expect(
+      h.loadModel({ role: "policy", source: { kind: "files", files: rmFiles }, backend: "wasm" }, ctx()),
+    ).rejects.toMatchObject({ code: "WRONG_KIND" });
+  });
+});

@@ -1,0 +1,209 @@
+/**
+ * The scoring worker's handlers: its own DatasetSession over the page's file, loaded models per role, and one
+ * run at a time with pause / resume / cancel. Kept out of the worker file (dependencies injected) so Node
+ * tests drive them with onnxruntime-web's Node build and an in-memory result store.
+ */
+import { sha256Hex } from "@/lib/dataset/hash";
+import { formatProblem, type ColumnMapping } from "@/lib/dataset/types";
+import { HandlerError, type Handlers } from "@/lib/worker/rpc";
+import { DatasetSession } from "@/lib/workbench/session";
+import { chooseBackend, sessionOptionsFor, type GpuProbe } from "./backend";
+import { ScoringEngineError } from "./engine";
+import { createUrlReader } from "./model-cache";
+import {
+  loadModel,
+  type LoadedLanguageModel,
+  type LoadedModel,
+  type LoadedRewardModel,
+  type OrtModule,
+} from "./model-loader";
+import {
+  createFileMapReader,
+  onnxCandidates,
+  readModelFolder,
+  sourceBaseUrl,
+  type ModelFileReader,
+  type ModelSource,
+} from "./model-source";
+import { RunCancelledError, scoreDataset } from "./pipeline";
+import type { ModelInfo, ModelRole, RunState, ScoringApi } from "./protocol";
+import type { ResultStore } from "./result-store";
+import { DEFAULT_SEQUENCE_OPTIONS } from "./sequence";
+
+/** What the handlers need from their environment. */
+export interface ScoringEnvironment {
+  store: ResultStore;
+  loadOrt(backend: "webgpu" | "wasm", threads: number): Promise<OrtModule>;
+  probeGpu(): Promise<GpuProbe>;
+  threads(): number;
+  fetchFn?: typeof fetch;
+}
+
+/** The mapping fields that decide how a row becomes a pair (margin fields do not change what is scored). */
+function pairMappingKey(m: ColumnMapping): string {
+  const { schema, prompt, chosen, rejected, outputA, outputB, label, preference, responses, scores } = m;
+  return JSON.stringify({ schema, prompt, chosen, rejected, outputA, outputB, label, preference, responses, scores });
+}
+
+function readerFor(source: ModelSource, fetchFn?: typeof fetch): ModelFileReader {
+  if (source.kind === "files") return createFileMapReader(source.files);
+  return createUrlReader(sourceBaseUrl(source), fetchFn);
+}
+
+/** Creates the handler set; state lives in the closure. */
+export function createScoringHandlers(env: ScoringEnvironment): Handlers<ScoringApi> {
+  let dataset: { session: DatasetSession; key: string } | null = null;
+  const models = new Map<ModelRole, { model: LoadedModel; info: ModelInfo }>();
+  let run: { controller: AbortController; paused: boolean; wake: (() => void) | null } | null = null;
+
+  const state = (): RunState => (!run ? "idle" : run.paused ? "paused" : "running");
+
+  return {
+    async openDataset({ file, name, mapping }, ctx) {
+      if (run) throw new HandlerError("a scoring run is in progress: cancel it first", "busy");
+      const opened = await DatasetSession.open(file, name, {
+        mapping,
+        onProgress: (stage, f) => ctx.progress(stage, f),
+      });
+      if (!opened.ok) throw new HandlerError(formatProblem(opened.reason), "bad-input", opened.reason);
+      const hash = await sha256Hex(file, (f) => ctx.progress("hashing", f));
+      dataset = { session: opened.data, key: `${hash}:${pairMappingKey(mapping)}` };
+      return { rowCount: opened.data.source.rowCount, datasetKey: dataset.key };
+    },
+
+    async loadModel({ role, source, backend: choice }, ctx) {
+      if (run) throw new HandlerError("a scoring run is in progress: cancel it first", "busy");
+      const started = performance.now();
+      const threads = env.threads();
+      let backend = chooseBackend(choice, choice === "wasm" ? NO_GPU : await env.probeGpu(), threads);
+      const reader = readerFor(source, env.fetchFn);
+      ctx.progress("reading model files", 0);
+      const folder = await readModelFolder(
+        reader,
+        onnxCandidates({ webgpu: backend.backend === "webgpu", shaderF16: backend.shaderF16 }),
+        (f) => ctx.progress("reading model files", f),
+      );
+      ctx.progress("creating session", 1);
+      const expect = role === "reward" ? "rm" : "lm";
+      let model: LoadedModel;
+      try {
+        const ort = await env.loadOrt(backend.backend, threads);
+        model = await loadModel(folder, ort, expect, sessionOptionsFor(backend.backend));
+      } catch (e) {
+        // "Auto" must still work where WebGPU is advertised but the session cannot start on it.
+        if (backend.backend !== "webgpu" || choice !== "auto" || (e as { code?: string }).code === "WRONG_KIND")
+          throw e;
+        backend = {
+          ...backend,
+          backend: "wasm",
+          notice: `WebGPU failed to start this model (${(e as Error).message}): running on WASM (CPU).`,
+        };
+        const ort = await env.loadOrt("wasm", threads);
+        model = await loadModel(folder, ort, expect, sessionOptionsFor("wasm"));
+      }
+      await models.get(role)?.model.release();
+      const info: ModelInfo = {
+        role,
+        kind: model.kind,
+        location: folder.location,
+        onnxPath: folder.onnxPath,
+        bytes: folder.bytes,
+        hash: model.hash,
+        isDemo: model.isDemo,
+        backend,
+        loadMs: Math.round(performance.now() - started),
+        hasChatTemplate: model.tokenizer.hasChatTemplate,
+      };
+      models.set(role, { model, info });
+      return info;
+    },
+
+    async unloadModel({ role }) {
+      if (run) throw new HandlerError("a scoring run is in progress: cancel it first", "busy");
+      await models.get(role)?.model.release();
+      models.delete(role);
+      return null;
+    },
+
+    async score(args, ctx) {
+      if (run) throw new HandlerError("a scoring run is already in progress", "busy");
+      if (!dataset) throw new HandlerError("no dataset is open in the scoring worker", "no-dataset");
+      const policy = models.get("policy")?.model as LoadedLanguageModel | undefined;
+      if (!policy) throw new HandlerError("load a model first", "no-model");
+      const current = { controller: new AbortController(), paused: false, wake: null as (() => void) | null };
+      run = current;
+      const { session, key } = dataset;
+      try {
+        return await scoreDataset(
+          { rowCount: session.source.rowCount, pairs: async (rows) => (await session.rows(rows)).map((r) => r.pair) },
+          {
+            policy,
+            reference: models.get("reference")?.model as LoadedLanguageModel | undefined,
+            reward: models.get("reward")?.model as LoadedRewardModel | undefined,
+          },
+          {
+            datasetKey: key,
+            sequence: { ...DEFAULT_SEQUENCE_OPTIONS, maxLength: args.maxLength, maxPromptLength: args.maxPromptLength },
+            store: env.store,
+            chunkPairs: args.chunkPairs,
+            batchSize: args.batchSize,
+            maxBatchTokens: args.maxBatchTokens,
+            signal: current.controller.signal,
+            waitWhilePaused: () =>
+              current.paused && !current.controller.signal.aborted
+                ? new Promise<void>((resolve) => (current.wake = resolve))
+                : Promise.resolve(),
+            onChunk: (chunk, stats) => {
+              const c = chunk;
+              const buffers = [c.rows, ...Object.values(c.policy), ...Object.values(c.reference ?? {})];
+              buffers.push(...Object.values(c.reward ?? {}));
+              ctx.progress(
+                "scoring",
+                stats.total ? stats.done / stats.total : 1,
+                { chunk, stats },
+                buffers.map((b) => (b as Float64Array | Int32Array).buffer),
+              );
+            },
+          },
+        );
+      } catch (e) {
+        if (e instanceof RunCancelledError || (e instanceof ScoringEngineError && e.code === "ABORTED")) {
+          throw new HandlerError("scoring cancelled", "cancelled");
+        }
+        throw e;
+      } finally {
+        run = null;
+      }
+    },
+
+    pause() {
+      if (run) run.paused = true;
+      return state();
+    },
+
+    resume() {
+      if (run) {
+        run.paused = false;
+        run.wake?.();
+        run.wake = null;
+      }
+      return state();
+    },
+
+    cancel() {
+      if (run) {
+        run.controller.abort();
+        run.wake?.();
+        run.wake = null;
+      }
+      return state();
+    },
+
+    async clearResults() {
+      await env.store.clear();
+      return null;
+    },
+  };
+}
+
+const NO_GPU: GpuProbe = { available: false, fallbackAdapter: false, shaderF16: false };
