@@ -2,7 +2,18 @@ import tseslint from "typescript-eslint";
 import nextVitals from "eslint-config-next/core-web-vitals";
 
 export default tseslint.config(
-  { ignores: [".next/**", "node_modules/**", "public/**", "test-results/**", "playwright-report/**", "next-env.d.ts", "bench/out/**"] },
+  {
+    ignores: [
+      ".next/**",
+      ".next-*/**",
+      "node_modules/**",
+      "public/**",
+      "test-results/**",
+      "playwright-report/**",
+      "next-env.d.ts",
+      "bench/out/**",
+    ],
+  },
   ...nextVitals,
   ...tseslint.configs.recommended,
   {

@@ -1,5 +1,5 @@
 "use client";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { useWorkbench } from "@/components/workbench-store";
 import type { ColumnMapping, ExplicitSource, ImplicitSource, SchemaKind } from "@/lib/dataset/types";
 
@@ -58,8 +58,8 @@ function FieldSelect(props: {
 export default function MappingPanel() {
   const summary = useWorkbench((s) => s.summary);
   const remap = useWorkbench((s) => s.remap);
+  // The parent keys this panel by dataVersion, so the draft starts afresh from each loaded mapping.
   const [draft, setDraft] = useState<ColumnMapping | null>(summary?.mapping ?? null);
-  useEffect(() => setDraft(summary?.mapping ?? null), [summary]);
   if (!summary || !draft) return null;
   const { fields } = summary;
   const schema = SCHEMAS.find((s) => s.value === draft.schema) ?? SCHEMAS[0];

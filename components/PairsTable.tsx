@@ -1,7 +1,6 @@
 "use client";
-import { useEffect, useMemo, useRef, useSyncExternalStore } from "react";
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
-import { useVirtualizer } from "@tanstack/react-virtual";
 import { useWorkbench } from "@/components/workbench-store";
 import { useRowViews } from "@/components/use-row-views";
 import { buffers } from "@/lib/workbench/buffers";
@@ -9,8 +8,12 @@ import { pairToText } from "@/lib/dataset/pair";
 import type { OrderKey } from "@/lib/workbench/protocol";
 import type { RowView } from "@/lib/workbench/session";
 
-/** Height of one table row in px (fixed so the virtualizer needs no measuring). */
+/** Height of one table row in px (fixed, so the visible window is plain arithmetic). */
 const ROW_HEIGHT = 30;
+/** Height of the scrolling body in px (matches .pairs-scroll). */
+const VIEWPORT_HEIGHT = 420;
+/** Rows rendered above and below the visible ones. */
+const OVERSCAN = 10;
 
 interface VisibleRow {
   row: number;
@@ -64,14 +67,15 @@ export default function PairsTable() {
   const { order, mask, mApRank, mAp, explicit, implicit } = buffers.get();
   const views = useRowViews(dataVersion);
   const scrollRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({
-    count: order.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 10,
-  });
-  const items = virtualizer.getVirtualItems();
-  const visibleIds = items.map((it) => order[it.index]);
+  // Rows have a fixed height, so the visible window is plain arithmetic on scrollTop (no measuring needed).
+  const [scrollTop, setScrollTop] = useState(0);
+  useEffect(() => {
+    if (scrollRef.current) scrollRef.current.scrollTop = 0;
+    setScrollTop(0);
+  }, [orderVersion]);
+  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
+  const last = Math.min(order.length, Math.ceil((scrollTop + VIEWPORT_HEIGHT) / ROW_HEIGHT) + OVERSCAN);
+  const visibleIds = Array.from(order.subarray(first, last));
   const idsKey = visibleIds.join(",");
 
   useEffect(() => {
@@ -119,9 +123,19 @@ export default function PairsTable() {
     [],
   );
 
-  const table = useReactTable({ data, columns, getCoreRowModel: getCoreRowModel(), manualSorting: true });
-  const padTop = items.length ? items[0].start : 0;
-  const padBottom = items.length ? virtualizer.getTotalSize() - items[items.length - 1].end : 0;
+  // autoResetAll: false — with a fresh `data` array per render, the default page-index auto-reset queues a
+  // state update after every render, which re-renders forever once a user event starts the cycle.
+  // eslint-disable-next-line react-hooks/incompatible-library -- the table is rebuilt per render by design (a small visible window)
+  const table = useReactTable({
+    data,
+    columns,
+    getCoreRowModel: getCoreRowModel(),
+    manualSorting: true,
+    manualPagination: true,
+    autoResetAll: false,
+  });
+  const padTop = first * ROW_HEIGHT;
+  const padBottom = (order.length - last) * ROW_HEIGHT;
 
   return (
     <div className="pairs">
@@ -136,7 +150,7 @@ export default function PairsTable() {
         </label>
         <span>{order.length} rows</span>
       </div>
-      <div ref={scrollRef} className="pairs-scroll">
+      <div ref={scrollRef} className="pairs-scroll" onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>
         <table aria-label="Pairs" aria-rowcount={order.length + 1}>
           <thead>
             {table.getHeaderGroups().map((g) => (
@@ -176,7 +190,7 @@ export default function PairsTable() {
             {table.getRowModel().rows.map((r, i) => (
               <tr
                 key={r.original.row}
-                aria-rowindex={items[i].index + 2}
+                aria-rowindex={first + i + 2}
                 aria-selected={selectedRow === r.original.row}
                 className={`${r.original.selected ? "is-selected" : "is-dimmed"}${selectedRow === r.original.row ? " is-open" : ""}`}
                 style={{ height: ROW_HEIGHT }}

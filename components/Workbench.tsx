@@ -45,8 +45,8 @@ export default function Workbench() {
         <div className="layout">
           <div className="sidebar">
             <SelectionControls />
-            <MappingPanel />
-            {/* <ScoringPanel /> */}
+            <MappingPanel key={dataVersion} />
+            <ScoringPanel />
           </div>
           <div className="views">
             <MarginScatter

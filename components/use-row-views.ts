@@ -1,54 +1,57 @@
 "use client";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useRef, useState } from "react";
 import { datasetClient } from "@/lib/dataset-client";
 import type { RowView } from "@/lib/workbench/session";
 
 /** Most rows kept in the page; older ones are fetched again on demand. */
 const CACHE_LIMIT = 2000;
 
+interface Cache {
+  dataVersion: number;
+  rows: Map<number, RowView>;
+  inFlight: Set<number>;
+}
+
 /**
  * Fetches row texts on demand from the dataset worker and caches them (LRU). `request(rows)` asks for rows;
- * `get(row)` returns a cached row or undefined. The cache empties when `dataVersion` changes.
+ * `get(row)` returns a cached row or undefined. The cache starts afresh when `dataVersion` changes.
  */
 export function useRowViews(dataVersion: number) {
-  const cache = useRef(new Map<number, RowView>());
-  const inFlight = useRef(new Set<number>());
+  const cache = useRef<Cache>({ dataVersion, rows: new Map(), inFlight: new Set() });
   const [, setTick] = useState(0);
 
-  useEffect(() => {
-    cache.current.clear();
-    inFlight.current.clear();
-    setTick((t) => t + 1);
+  const current = useCallback((): Cache => {
+    if (cache.current.dataVersion !== dataVersion)
+      cache.current = { dataVersion, rows: new Map(), inFlight: new Set() };
+    return cache.current;
   }, [dataVersion]);
 
   const request = useCallback(
     (rows: number[]) => {
-      const missing = rows.filter((r) => !cache.current.has(r) && !inFlight.current.has(r));
+      const c = current();
+      const missing = rows.filter((r) => !c.rows.has(r) && !c.inFlight.has(r));
       if (missing.length === 0) return;
-      for (const r of missing) inFlight.current.add(r);
-      const version = dataVersion;
+      for (const r of missing) c.inFlight.add(r);
       datasetClient()
         .call("rows", { rows: missing })
         .then((views) => {
-          if (version !== dataVersion) return;
+          if (cache.current !== c) return;
           for (const v of views) {
-            cache.current.delete(v.row);
-            cache.current.set(v.row, v);
+            c.rows.delete(v.row);
+            c.rows.set(v.row, v);
           }
-          while (cache.current.size > CACHE_LIMIT) {
-            const oldest = cache.current.keys().next().value as number;
-            cache.current.delete(oldest);
-          }
+          while (c.rows.size > CACHE_LIMIT) c.rows.delete(c.rows.keys().next().value as number);
           setTick((t) => t + 1);
         })
+        // A failed fetch leaves the rows uncached; the next scroll asks again.
         .catch(() => undefined)
         .finally(() => {
-          for (const r of missing) inFlight.current.delete(r);
+          for (const r of missing) c.inFlight.delete(r);
         });
     },
-    [dataVersion],
+    [current],
   );
 
-  const get = useCallback((row: number) => cache.current.get(row), []);
+  const get = useCallback((row: number) => current().rows.get(row), [current]);
   return { request, get };
 }

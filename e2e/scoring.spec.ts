@@ -13,7 +13,20 @@ import { exportSelection, openApp, ROOT, upload } from "./helpers";
 const DEMO_LM = path.join(ROOT, "public/models/demo-lm");
 const LOGP_COLUMNS = ["chosen_logps", "rejected_logps", "chosen_logps_norm", "rejected_logps_norm"];
 
-const WORDS = ["tea", "river", "Paris", "seven", "green", "quiet", "bread", "window", "storm", "violin", "sugar", "map"];
+const WORDS = [
+  "tea",
+  "river",
+  "Paris",
+  "seven",
+  "green",
+  "quiet",
+  "bread",
+  "window",
+  "storm",
+  "violin",
+  "sugar",
+  "map",
+];
 /** A TRL-style file of `n` pairs with an explicit margin column (so M_AP selects every scored row). */
 function writePairs(n: number, name: string): string {
   const lines = Array.from({ length: n }, (_, i) => {
@@ -107,7 +120,9 @@ test.describe("in-browser scoring", () => {
     await expect(page.getByTestId("model-cache-size")).not.toHaveText("Model cache: 0 B");
     await page.getByRole("button", { name: "Clear stored scores" }).click();
     await page.getByRole("button", { name: "Score dataset" }).click();
-    await expect(page.getByTestId("scoring-stats")).toContainText(/running: (\d{2,}) \/ 400 pairs/, { timeout: 60_000 });
+    await expect(page.getByTestId("scoring-stats")).toContainText(/running: (\d{2,}) \/ 400 pairs/, {
+      timeout: 60_000,
+    });
     await page.getByRole("button", { name: "Pause" }).click();
     await expect(page.getByTestId("scoring-stats")).toContainText("paused:");
     const pausedText = (await page.getByTestId("scoring-stats").textContent()) ?? "";
@@ -133,7 +148,9 @@ test.describe("in-browser scoring", () => {
 
     // Same dataset, model and lengths again: nothing is re-scored.
     await page.getByRole("button", { name: "Score dataset" }).click();
-    await expect(page.getByTestId("scoring-stats")).toContainText(`done: ${total} / ${total} pairs (${total} from stored results)`);
+    await expect(page.getByTestId("scoring-stats")).toContainText(
+      `done: ${total} / ${total} pairs (${total} from stored results)`,
+    );
   });
 
   test("WebGPU (SwiftShader) scores 3 pairs equal to the CLI's numbers", async () => {

@@ -71,7 +71,7 @@ export function chooseBackend(choice: BackendChoice, probe: GpuProbe, threads: n
 export function wasmThreads(): number {
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
-  return 1 && isolated ? 1 : Math.max(1, Math.min(4, cores));
+  return isolated ? Math.max(1, Math.min(4, cores)) : 1;
 }
 
 let wasmModule: Promise<OrtModule> | null = null;
