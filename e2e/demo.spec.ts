@@ -14,7 +14,9 @@ test.describe("bundled demo dataset", () => {
     await openApp(page, "?demo=1");
     await expect(page.getByText(`Selected ${want.length} of ${total}`)).toBeVisible();
     await expect(page.getByTestId("missing-counts")).toContainText(/missing implicit margin: [1-9]\d*/);
-    await expect(page.getByRole("img", { name: /Scatter of \d+ pairs/ })).toBeVisible();
+    await expect(
+      page.getByRole("img", { name: /^Scatter of [\d,]+ pairs: explicit margin m_ex vs implicit margin m_im$/ }),
+    ).toBeVisible();
     await expect(page.getByRole("table", { name: "Pairs" })).toBeVisible();
   });
 
@@ -63,7 +65,7 @@ test.describe("bundled demo dataset", () => {
     await expect(page.getByText(/^Selected \d+ of \d+$/)).toBeVisible();
     const before = await selectedCount(page);
     await page.getByLabel("Use explicit margin floor").check();
-    const slider = page.getByLabel("Explicit margin floor");
+    const slider = page.getByRole("slider", { name: "Explicit margin floor" });
     const box = (await slider.boundingBox())!;
     await page.mouse.move(box.x + 2, box.y + box.height / 2);
     await page.mouse.down();
@@ -120,4 +122,36 @@ test("text from the data is shown, never executed", async ({ page }) => {
   await expect(page.getByRole("region", { name: "Chosen" })).toContainText("<img src=x onerror=");
   expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
   expect(await page.locator(".inspector img, .inspector script").count()).toBe(0);
+});
+
+test("scatter: hover shows a pair's row, click opens it in the inspector, wheel zooms", async ({ page }) => {
+  await openApp(page, "?demo=1");
+  await expect(page.getByText(/^Selected \d+ of \d+$/)).toBeVisible();
+  const plot = page.getByLabel("Scatter plot area: arrow keys pan, + and − zoom, 0 resets");
+  const box = (await plot.boundingBox())!;
+  const tooltip = page.getByRole("tooltip");
+  // Sweep the dense middle of the cloud until the pointer is over a point.
+  let found: { x: number; y: number } | null = null;
+  for (let fx = 0.2; fx <= 0.6 && !found; fx += 0.02) {
+    const x = box.x + box.width * fx;
+    const y = box.y + box.height * 0.5;
+    await page.mouse.move(x, y);
+    if (await tooltip.isVisible({ timeout: 300 }).catch(() => false)) found = { x, y };
+    else await page.waitForTimeout(100);
+    if (!found && (await tooltip.isVisible())) found = { x, y };
+  }
+  expect(found).not.toBeNull();
+  const row = /row (\d+)/.exec((await tooltip.textContent()) ?? "")![1];
+  await page.mouse.click(found!.x, found!.y);
+  await expect(page.getByRole("complementary", { name: `Pair ${row}` })).toBeVisible();
+  const ticksBefore = await page.locator("figure.margin-scatter svg text").allTextContents();
+  await page.mouse.move(found!.x, found!.y);
+  await page.mouse.wheel(0, -400);
+  await expect
+    .poll(async () => (await page.locator("figure.margin-scatter svg text").allTextContents()).join("|"))
+    .not.toBe(ticksBefore.join("|"));
+  await page.getByRole("button", { name: "Reset view" }).click();
+  await expect
+    .poll(async () => (await page.locator("figure.margin-scatter svg text").allTextContents()).join("|"))
+    .toBe(ticksBefore.join("|"));
 });

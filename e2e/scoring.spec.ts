@@ -111,9 +111,10 @@ test.describe("in-browser scoring", () => {
     const total = 400;
     const file = writePairs(total, "resume.jsonl");
     await openApp(page);
+    await upload(page, file);
+    // The scoring panel appears with a loaded dataset; start from an empty model cache.
     await page.getByRole("button", { name: "Clear model cache" }).click();
     await expect(page.getByTestId("model-cache-size")).toHaveText("Model cache: 0 B");
-    await upload(page, file);
     await page.getByLabel("Backend").selectOption({ label: "WASM" });
     await page.getByRole("button", { name: "Use demo model" }).click();
     await expect(page.getByTestId("model-policy")).toContainText("/models/demo-lm/");
@@ -162,13 +163,14 @@ test.describe("in-browser scoring", () => {
     try {
       const context = await browser.newContext({ baseURL: test.info().project.use.baseURL, acceptDownloads: true });
       const page = await context.newPage();
+      const file = writePairs(3, "gpu.jsonl");
+      // navigator.gpu exists only in a secure context (localhost is one; the initial about:blank is not).
+      await openApp(page);
       const hasAdapter = await page.evaluate(async () => {
         const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
         return Boolean(gpu && (await gpu.requestAdapter()));
       });
       test.skip(!hasAdapter, "this Chromium gives no WebGPU adapter even with --enable-unsafe-webgpu");
-      const file = writePairs(3, "gpu.jsonl");
-      await openApp(page);
       await upload(page, file);
       await page.getByLabel("Backend").selectOption({ label: "WebGPU" });
       await page.getByLabel("Load model folder", { exact: true }).setInputFiles(DEMO_LM);
