@@ -39,9 +39,7 @@ test("re-mapping the implicit margin to summed log-probs changes the selection e
   expect(got).toEqual(want.map((i) => lines[i]));
 });
 
-test("switching the explicit margin source off and back updates counts and selection", async ({
-  page,
-}) => {
+test("switching the explicit margin source off and back updates counts and selection", async ({ page }) => {
   await openApp(page, "?demo=1");
   await expect(page.getByText(/^Selected \d+ of 2000$/)).toBeVisible();
   const before = (await page.getByText(/^Selected \d+ of 2000$/).textContent()) ?? "";
