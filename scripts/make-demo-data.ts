@@ -8,6 +8,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { createMulberry32 } from "@/lib/metrics/random";
 
 /** Seed of the committed file. */
 export const DEMO_SEED = 20250611;
@@ -35,17 +36,8 @@ export interface DemoRow {
   logp_margin_norm: number | null;
 }
 
-/** A small, fast, seedable PRNG (mulberry32); Math.random cannot be seeded. */
-export function createRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, shared with the other fixture builders (byte-identical output depends on it). */
+export const createRng = createMulberry32;
 
 type Rng = () => number;
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)];

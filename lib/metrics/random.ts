@@ -56,3 +56,18 @@ export function randomScores(n: number, seed: number): Float64Array {
   for (let i = 0; i < n; i++) out[i] = rng();
   return out;
 }
+
+/**
+ * mulberry32: a small seeded PRNG (32-bit state) used where byte-identical fixtures matter (demo data, demo model
+ * weights); the selection baseline uses {@link createRng} (xoshiro128**).
+ */
+export function createMulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

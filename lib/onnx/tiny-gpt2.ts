@@ -5,6 +5,7 @@
  */
 import { ONNX_TYPE, type OnnxFloatTensor } from "./onnx-model";
 import { encodeModel, type OnnxNodeSpec, type OnnxTensorSpec, type OnnxValueSpec } from "./onnx-writer";
+import { createMulberry32 } from "@/lib/metrics/random";
 
 /** Architecture hyper-parameters (names follow the GPT-2 config.json keys in camelCase). */
 export interface TinyGpt2Config {
@@ -22,17 +23,8 @@ export type TinyGpt2Weights = Map<string, OnnxFloatTensor>;
 /** Masked attention scores get this added; exp() of it underflows to exactly 0 in float32, so padding is inert. */
 export const ATTENTION_MASK_VALUE = -1e9;
 
-/** mulberry32: a small, fast, well-distributed seeded PRNG, identical in every JS engine. */
-export function createRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, shared with the other fixture builders (byte-identical output depends on it). */
+export const createRng = createMulberry32;
 
 function normal(rng: () => number, n: number, std: number): Float32Array {
   const out = new Float32Array(n);
