@@ -34,6 +34,7 @@ test("re-mapping the implicit margin to summed log-probs changes the selection e
   await page.getByLabel("Rejected log-prob field").selectOption("rejected_logps");
   await page.getByRole("button", { name: "Apply mapping" }).click();
   await expect(page.getByLabel("Detected schema")).toContainText("edited by the user");
+  await expect(page.getByLabel("Detected schema")).toContainText("implicit margin: chosen_logps − rejected_logps");
   const { bytes } = await exportSelection(page, "JSONL");
   const got = bytes.toString("utf8").split("\n").filter(Boolean);
   expect(got).toEqual(want.map((i) => lines[i]));

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { DatasetSession } from "./session";
+import { DatasetSession, describeMarginSource } from "./session";
 import { DEFAULT_SETTINGS } from "./defaults";
 import { createDatasetHandlers } from "./handlers";
 import type { HandlerContext } from "@/lib/worker/rpc";
@@ -101,5 +101,21 @@ describe.skipIf(!hasPaper)(`paper-style file${hasPaper ? "" : " (skipped: ../sha
     const [view] = await s.rows([0]);
     expect(view.pair.prompt[0].content).toMatch(/^Hi! I'd like to create a new language game/);
     expect(view.pair.chosen.map((m) => m.role)).toEqual(["assistant"]);
+  });
+});
+
+describe("describeMarginSource", () => {
+  it.each([
+    ["explicit", { kind: "none" }, "explicit margin: none (shown as missing)"],
+    ["explicit", { kind: "column", field: "rm_margin" }, "explicit margin: column rm_margin"],
+    ["explicit", { kind: "score-range", field: "all_rm_scores" }, "explicit margin: max − min of all_rm_scores"],
+    ["implicit", { kind: "difference", chosen: "a", rejected: "b" }, "implicit margin: a − b"],
+    [
+      "implicit",
+      { kind: "dpo", chosen: "pc", rejected: "pr", refChosen: "rc", refRejected: "rr", beta: 0.1 },
+      "implicit margin: DPO β=0.1 · [(pc − rc) − (pr − rr)]",
+    ],
+  ] as const)("%s %j", (which, source, text) => {
+    expect(describeMarginSource(which, source)).toBe(text);
   });
 });

@@ -5,6 +5,8 @@
 import type {
   ColumnMapping,
   DatasetFormat,
+  ExplicitSource,
+  ImplicitSource,
   FileInfo,
   MarginColumns,
   Pair,
@@ -94,6 +96,25 @@ export interface SelectionRecipe {
   selectedCount: number;
   /** 0-based row indices of the input, ascending. */
   selectedIndices: number[];
+}
+
+/** One line describing where a margin comes from, for the UI's notes after a manual re-map. */
+export function describeMarginSource(which: "explicit" | "implicit", source: ExplicitSource | ImplicitSource): string {
+  const what = `${which} margin`;
+  switch (source.kind) {
+    case "none":
+      return `${what}: none (shown as missing)`;
+    case "column":
+      return `${what}: column ${source.field}`;
+    case "difference":
+      return `${what}: ${source.chosen} − ${source.rejected}`;
+    case "score-range":
+      return `${what}: max − min of ${source.field}`;
+    case "judge-probability":
+      return `${what}: logit of the judge probability ${source.field}`;
+    case "dpo":
+      return `${what}: DPO β=${source.beta} · [(${source.chosen} − ${source.refChosen}) − (${source.rejected} − ${source.refRejected})]`;
+  }
 }
 
 function countMissing(cols: MarginColumns): { explicit: number; implicit: number; any: number } {
@@ -213,7 +234,12 @@ export class DatasetSession {
   /** Applies a user-edited mapping; on a problem, the previous mapping and columns stay in place. */
   async remap(mapping: ColumnMapping, onProgress?: (fraction: number) => void): Promise<ParseProblem | null> {
     const problem = await this.extract(mapping, onProgress);
-    if (!problem) this.notes = ["column mapping edited by the user"];
+    if (!problem)
+      this.notes = [
+        `column mapping edited by the user (schema ${mapping.schema})`,
+        describeMarginSource("explicit", mapping.explicit),
+        describeMarginSource("implicit", mapping.implicit),
+      ];
     return problem;
   }
 
