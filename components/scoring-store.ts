@@ -14,6 +14,7 @@ import {
 } from "@/lib/scoring-client";
 import { ScoreColumns, type ImplicitKind } from "@/lib/scoring/columns";
 import type { BackendChoice, ModelInfo, ModelRole, ScoreProgress } from "@/lib/scoring/protocol";
+import type { RunStats } from "@/lib/scoring/pipeline";
 import { DEFAULT_SEQUENCE_OPTIONS } from "@/lib/scoring/sequence";
 import { WorkerCallError } from "@/lib/worker/rpc";
 
@@ -24,15 +25,8 @@ export const DEMO_MODEL_URL = "/models/demo-lm/";
 const ATTACH_INTERVAL_MS = 1000;
 
 /** Progress of the current or last run. */
-export interface RunView {
+export interface RunView extends Omit<RunStats, "elapsedMs"> {
   state: "idle" | "running" | "paused" | "done" | "cancelled" | "error";
-  done: number;
-  total: number;
-  cached: number;
-  failed: number;
-  pairsPerSec: number;
-  tokensPerSec: number;
-  etaSeconds: number | null;
 }
 
 /** Scoring UI state and actions. */

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { GrowableF64, codePointCount, describeCharAt, groupRanges, lineColumnIn } from "@/lib/dataset/readers/bytes";
+import {
+  GrowableF64,
+  codePointCount,
+  describeCharAt,
+  distinctRows,
+  groupRanges,
+  lineColumnIn,
+} from "@/lib/dataset/readers/bytes";
 
 describe("groupRanges", () => {
   const starts = new Float64Array([0, 10, 20, 1000, 1010]);
@@ -73,5 +80,14 @@ describe("GrowableF64", () => {
     const a = g.toArray();
     expect(a.length).toBe(5000);
     expect([a[0], a[1023], a[1024], a[4999]]).toEqual([0, 1534.5, 1536, 7498.5]);
+  });
+});
+
+describe("distinctRows", () => {
+  it("drops repeats in first-seen order", () => {
+    expect(distinctRows([3, 1, 3, 0, 1], 4)).toEqual([3, 1, 0]);
+  });
+  it.each([[-1], [4], [1.5], [NaN]])("rejects row %s of 4 rows", (row) => {
+    expect(() => distinctRows([0, row], 4)).toThrow(new RangeError(`row ${row} is out of range (0…3)`));
   });
 });

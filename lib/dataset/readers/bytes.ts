@@ -123,3 +123,14 @@ export function describeCharAt(text: string, offset: number, end = "the end of t
   if (cp < 0x20) return `control character U+${cp.toString(16).padStart(4, "0").toUpperCase()}`;
   return JSON.stringify(String.fromCodePoint(cp));
 }
+
+/** The distinct row indices of a `getRecords` call, each checked against `rowCount` (RangeError otherwise). */
+export function distinctRows(rows: ArrayLike<number>, rowCount: number): number[] {
+  const unique = [...new Set(Array.from(rows))];
+  for (const row of unique) {
+    if (!Number.isInteger(row) || row < 0 || row >= rowCount) {
+      throw new RangeError(`row ${row} is out of range (0…${rowCount - 1})`);
+    }
+  }
+  return unique;
+}

@@ -4,7 +4,15 @@
  * papaparse. Cells stay strings: typing them is the schema layer's job.
  */
 import Papa from "papaparse";
-import { CHUNK_BYTES, GrowableF64, groupRanges, hasBom, readBytes, readChunks } from "@/lib/dataset/readers/bytes";
+import {
+  CHUNK_BYTES,
+  GrowableF64,
+  distinctRows,
+  groupRanges,
+  hasBom,
+  readBytes,
+  readChunks,
+} from "@/lib/dataset/readers/bytes";
 import { identity } from "@/lib/dataset/readers/json-records";
 import { SourceError } from "@/lib/dataset/source-error";
 import type { RowSource } from "@/lib/dataset/source";
@@ -141,12 +149,7 @@ export class CsvSource implements RowSource {
   /** Records by 0-based row index, in the order given; throws `SourceError` on a bad record. */
   async getRecords(rows: ArrayLike<number>): Promise<RawRecord[]> {
     const { starts, ends } = this.index;
-    const unique = [...new Set(Array.from(rows))];
-    for (const row of unique) {
-      if (!Number.isInteger(row) || row < 0 || row >= this.rowCount) {
-        throw new RangeError(`row ${row} is out of range (0…${this.rowCount - 1})`);
-      }
-    }
+    const unique = distinctRows(rows, this.rowCount);
     const records = unique.map((row) => row + 1).sort((a, b) => a - b);
     const byRow = new Map<number, RawRecord>();
     for (const run of groupRanges(records, starts, ends)) {

@@ -2,7 +2,7 @@
  * Shared machinery of the two JSON readers (JSON Lines, JSON array): each row is a byte range of the file,
  * decoded and `JSON.parse`d only when scanned or fetched. Errors carry the file-level line and column.
  */
-import { groupRanges, lineColumnIn, readBytes } from "@/lib/dataset/readers/bytes";
+import { distinctRows, groupRanges, lineColumnIn, readBytes } from "@/lib/dataset/readers/bytes";
 import { describeJsonType, parseJson } from "@/lib/dataset/readers/json-error";
 import { SourceError } from "@/lib/dataset/source-error";
 import type { RowSource } from "@/lib/dataset/source";
@@ -72,12 +72,7 @@ export class JsonRowsSource implements RowSource {
   /** Records by 0-based row index, in the order given; throws `SourceError` on a bad record. */
   async getRecords(rows: ArrayLike<number>): Promise<RawRecord[]> {
     const { starts, ends } = this.index;
-    const unique = [...new Set(Array.from(rows))];
-    for (const row of unique) {
-      if (!Number.isInteger(row) || row < 0 || row >= this.rowCount) {
-        throw new RangeError(`row ${row} is out of range (0…${this.rowCount - 1})`);
-      }
-    }
+    const unique = distinctRows(rows, this.rowCount);
     unique.sort((a, b) => starts[a] - starts[b]);
     const byRow = new Map<number, RawRecord>();
     for (const run of groupRanges(unique, starts, ends)) {

@@ -8,6 +8,7 @@ import { compressors } from "hyparquet-compressors";
 import { SourceError } from "@/lib/dataset/source-error";
 import type { RowSource } from "@/lib/dataset/source";
 import type { FileInfo, ParseProblem, ParseResult, RawRecord, RecordVisitor } from "@/lib/dataset/types";
+import { distinctRows } from "@/lib/dataset/readers/bytes";
 
 /** Decoded row groups kept in memory (a group of 100k paper-style rows is ~0.5 GB of strings: keep it small). */
 const CACHED_GROUPS = 2;
@@ -126,11 +127,9 @@ export class ParquetSource implements RowSource {
   async getRecords(rows: ArrayLike<number>): Promise<RawRecord[]> {
     const out: RawRecord[] = new Array(rows.length);
     const byGroup = new Map<number, number[]>();
+    distinctRows(rows, this.rowCount);
     for (let k = 0; k < rows.length; k++) {
       const row = rows[k];
-      if (!Number.isInteger(row) || row < 0 || row >= this.rowCount) {
-        throw new RangeError(`row ${row} is out of range (0…${this.rowCount - 1})`);
-      }
       const g = this.groupOf(row);
       const list = byGroup.get(g);
       if (list) list.push(k);
