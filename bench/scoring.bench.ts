@@ -6,11 +6,10 @@
 import * as ortNode from "onnxruntime-node";
 import * as ortWeb from "onnxruntime-web";
 import { buildDemoModels } from "@/lib/scoring/demo/demo-models";
-import { DEMO_CORPUS } from "@/lib/scoring/demo/demo-tokenizer";
 import { addTokenLogprobOutput } from "@/lib/scoring/logprob-graph";
 import { createLogprobScorer, type InferenceSessionLike, type TensorCtor } from "@/lib/scoring/engine";
-import { tokenizePair } from "@/lib/scoring/sequence";
 import { createScoringTokenizer } from "@/lib/scoring/tokenize";
+import { synthesizePairs } from "./scoring-pairs";
 
 const nPairs = Number(process.argv[2] ?? 32);
 const promptWords = Number(process.argv[3] ?? 150);
@@ -20,14 +19,7 @@ const tok = createScoringTokenizer(
   JSON.parse(String(lm["tokenizer_config.json"])),
   JSON.parse(String(lm["config.json"])),
 );
-const words = DEMO_CORPUS.split(/\s+/);
-const text = (start: number, n: number) =>
-  Array.from({ length: n }, (_, i) => words[(start + i) % words.length]).join(" ");
-const pairs = Array.from({ length: nPairs }, (_, i) =>
-  tokenizePair(tok, text(i * 7, promptWords), text(i * 13, 40 + (i % 5) * 20), text(i * 17 + 3, 30 + (i % 3) * 25)),
-);
-const responseTokens = pairs.reduce((n, p) => n + p.chosen.responseIds.length + p.rejected.responseIds.length, 0);
-const promptTokens = pairs.reduce((n, p) => n + p.chosen.promptIds.length, 0);
+const { pairs, promptTokens, responseTokens } = synthesizePairs(tok, nPairs, promptWords);
 const model = addTokenLogprobOutput(lm["onnx/model.onnx"] as Uint8Array);
 
 ortWeb.env.wasm.numThreads = 1;

@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { chromium, expect, test, type Page } from "@playwright/test";
 import { exportSelection, openApp, ROOT, upload } from "./helpers";
+import { chromiumLaunch } from "../scripts/chromium";
 
 const DEMO_LM = path.join(ROOT, "public/models/demo-lm");
 const LOGP_COLUMNS = ["chosen_logps", "rejected_logps", "chosen_logps_norm", "rejected_logps_norm"];
@@ -157,8 +158,8 @@ test.describe("in-browser scoring", () => {
   test("WebGPU (SwiftShader) scores 3 pairs equal to the CLI's numbers", async () => {
     test.setTimeout(150_000);
     const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-background-networking", "--no-first-run", "--enable-unsafe-webgpu"],
+      ...chromiumLaunch,
+      args: [...chromiumLaunch.args, "--enable-unsafe-webgpu"],
     });
     try {
       const context = await browser.newContext({ baseURL: test.info().project.use.baseURL, acceptDownloads: true });

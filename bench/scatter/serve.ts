@@ -88,15 +88,5 @@ export function serve(): Promise<{ url: string; close(): void }> {
   );
 }
 
-/** Chromium launch options of this machine (Debian's browser; no download works here). */
-export const chromiumLaunch = {
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-  ],
-};
+/** Chromium launch options of this machine (see scripts/chromium.ts). */
+export { chromiumLaunch } from "../../scripts/chromium";

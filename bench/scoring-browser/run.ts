@@ -15,12 +15,11 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
-import { DEMO_CORPUS } from "@/lib/scoring/demo/demo-tokenizer";
 import { createLogprobScorer } from "@/lib/scoring/engine";
 import { addTokenLogprobOutput } from "@/lib/scoring/logprob-graph";
-import { tokenizePair } from "@/lib/scoring/sequence";
 import { createScoringTokenizer } from "@/lib/scoring/tokenize";
-import { chromiumLaunch } from "../scatter/serve";
+import { chromiumLaunch } from "../../scripts/chromium";
+import { synthesizePairs } from "../scoring-pairs";
 import type { PageConfig, PageResult } from "./page";
 
 function arg(name: string, fallback: string): string {
@@ -130,15 +129,7 @@ async function main(): Promise<void> {
   const config = await json("config.json");
   const tok = createScoringTokenizer(await json("tokenizer.json"), await json("tokenizer_config.json"), config);
 
-  // Pair synthesis of bench/scoring.bench.ts: windows of the demo corpus, tokenized once, here.
-  const words = DEMO_CORPUS.split(/\s+/);
-  const text = (start: number, n: number) =>
-    Array.from({ length: n }, (_, i) => words[(start + i) % words.length]).join(" ");
-  const pairs = Array.from({ length: nPairs }, (_, i) =>
-    tokenizePair(tok, text(i * 7, promptWords), text(i * 13, 40 + (i % 5) * 20), text(i * 17 + 3, 30 + (i % 3) * 25)),
-  );
-  const responseTokens = pairs.reduce((n, p) => n + p.chosen.responseIds.length + p.rejected.responseIds.length, 0);
-  const promptTokens = pairs.reduce((n, p) => n + p.chosen.promptIds.length, 0);
+  const { pairs, promptTokens, responseTokens } = synthesizePairs(tok, nPairs, promptWords);
   console.error(
     `${nPairs} pairs, ${promptTokens} prompt tokens, ${responseTokens} response tokens, batch ${batchSize}`,
   );
