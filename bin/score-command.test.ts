@@ -14,10 +14,11 @@ import {
 } from "@/lib/scoring/model-loader";
 import { readModelFolder } from "@/lib/scoring/model-source";
 import { scoreDataset } from "@/lib/scoring/pipeline";
+import { loadReferenceModel, referenceLogprobs } from "@/lib/scoring/reference-forward";
 import { createMemoryResultStore } from "@/lib/scoring/result-store";
-import { DEFAULT_SEQUENCE_OPTIONS } from "@/lib/scoring/sequence";
+import { DEFAULT_SEQUENCE_OPTIONS, tokenizePair } from "@/lib/scoring/sequence";
 import { DatasetSession } from "@/lib/workbench/session";
-import { createDirReader, defaultScoredPath, scoreCommand } from "./score-command";
+import { createDirReader, defaultScoredPath, loadModelDir, scoreCommand } from "./score-command";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ma-score-"));
@@ -118,6 +119,27 @@ describe("cli score", () => {
     });
   });
 
+  it("scores with --ref-model pointing at a model whose weights are external data (demo-ref)", () => {
+    const out = path.join(dir, "scored-ref.jsonl");
+    const model = ["--model", path.join(dir, "demo-lm"), "--ref-model", path.join(dir, "demo-ref")];
+    const r = cli(["score", input, ...model, "--out", out]);
+    expect(r.stderr).toContain("pairs.jsonl: scored 4 pairs");
+    expect(r.code).toBe(0);
+    const rows = fs
+      .readFileSync(out, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, number>);
+    expect(rows.length).toBe(ROWS.length);
+    rows.forEach((row) => {
+      for (const name of ["chosen_logps", "rejected_logps", "ref_chosen_logps", "ref_rejected_logps"]) {
+        expect(Number.isFinite(row[name]) && row[name] < 0).toBe(true);
+      }
+      expect(Math.abs(row.ref_chosen_logps - row.chosen_logps)).toBeGreaterThan(1e-3);
+      expect(Math.abs(row.ref_rejected_logps - row.rejected_logps)).toBeGreaterThan(1e-3);
+    });
+  });
+
   it.each([
     [["score"], /exactly one FILE/],
     [["score", "x.jsonl"], /needs --model/],
@@ -134,5 +156,65 @@ describe("cli score", () => {
     ["data.parquet", "data.scored.parquet"],
   ])("default output of %s is %s", (file, out) => {
     expect(defaultScoredPath(file)).toBe(out);
+  });
+});
+
+describe("external-data model (demo-ref) on both runtimes", () => {
+  const refDir = path.join(dir, "demo-ref");
+  const oracle = loadReferenceModel(fs.readFileSync(path.join(refDir, "onnx/model.onnx")), 4, {
+    externalData: [{ path: "model.onnx_data", data: fs.readFileSync(path.join(refDir, "onnx/model.onnx_data")) }],
+  });
+
+  it.each([
+    [
+      "onnxruntime-web (WASM)",
+      async () => {
+        ortWeb.env.wasm.numThreads = 1;
+        const folder = await readModelFolder(createDirReader(refDir), ["onnx/model.onnx"]);
+        return loadModel(folder, ortWeb as unknown as OrtModule, "lm");
+      },
+    ],
+    ["onnxruntime-node (the CLI's loader)", () => loadModelDir(refDir, "lm")],
+  ])("%s gives the reference forward's log-probs within 1e-4", async (_, load) => {
+    const model = (await load()) as LoadedLanguageModel;
+    const pairs = ROWS.slice(0, 2).map((r) => tokenizePair(model.tokenizer, r.prompt, r.chosen, r.rejected));
+    const seqs = pairs.flatMap((p) => [p.chosen, p.rejected]);
+    const scores = await model.scorer.scoreSequences(seqs, { batchSize: 4 });
+    let maxDiff = 0;
+    seqs.forEach((s, i) => {
+      const expected = referenceLogprobs(oracle, [...s.promptIds, ...s.responseIds]).slice(
+        Math.max(0, s.promptIds.length - 1),
+      );
+      expect(scores[i].tokenLogps.length).toBe(expected.length);
+      scores[i].tokenLogps.forEach((v, k) => (maxDiff = Math.max(maxDiff, Math.abs(v - expected[k]))));
+    });
+    expect(maxDiff).toBeLessThan(1e-4);
+    await model.release();
+  });
+
+  it("--prompt-format plain concatenates texts (different numbers than the chat template); bad values exit 2", async () => {
+    const read = (f: string) =>
+      fs
+        .readFileSync(f, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as Record<string, number>);
+    const chat = path.join(dir, "chat.jsonl");
+    const plain = path.join(dir, "plain.jsonl");
+    await scoreCommand([input, "--model", path.join(dir, "demo-lm"), "--out", chat]);
+    await scoreCommand([input, "--model", path.join(dir, "demo-lm"), "--prompt-format", "plain", "--out", plain]);
+    const a = read(chat);
+    const b = read(plain);
+    // The response tokens differ (the template adds <|im_end|>\n after the answer), so the sums differ.
+    b.forEach((row, i) => expect(row.chosen_logps).not.toBeCloseTo(a[i].chosen_logps, 3));
+    const r = cli(["score", input, "--model", path.join(dir, "demo-lm"), "--prompt-format", "raw"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--prompt-format: expected chat or plain, got "raw"');
+  });
+
+  it("--variant names the graph file; a missing one is said plainly", () => {
+    const r = cli(["score", input, "--model", path.join(dir, "demo-lm"), "--variant", "model_q4.onnx"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("the requested ONNX graph onnx/model_q4.onnx is missing");
   });
 });

@@ -13,6 +13,7 @@ import { ScoreColumns } from "@/lib/scoring/columns";
 import {
   loadModel,
   type LoadedLanguageModel,
+  type LoadedModel,
   type LoadedRewardModel,
   type OrtModule,
 } from "@/lib/scoring/model-loader";
@@ -31,6 +32,8 @@ export const SCORE_USAGE = `usage: npm run --silent cli -- score FILE --model DI
   --max-length N           TRL max_length (default 2048)
   --max-prompt-length N    TRL max_prompt_length (default 1800)
   --batch-size N           rows per forward pass (default 8)
+  --variant FILE           ONNX graph to load, e.g. model_q4.onnx (default: best available, float32 first)
+  --prompt-format F        chat (default: the chat template when the tokenizer has one) or plain (concatenate)
   --out OUT                output file (default: FILE with .scored before its extension)`;
 
 /** A usage or input error of `score` (exit code 2 for usage, 1 for input). */
@@ -69,9 +72,14 @@ export function defaultScoredPath(file: string): string {
   return `${plain.slice(0, plain.length - ext.length)}.scored${ext}`;
 }
 
-async function load(dir: string, expect: "lm" | "rm") {
+/**
+ * Loads a model folder from disk on onnxruntime-node (CPU), as `score` does. External-data weights are handed to
+ * the session in memory, like in the browser.
+ */
+export async function loadModelDir(dir: string, expect: "lm" | "rm", variant?: string): Promise<LoadedModel> {
   if (!fs.existsSync(dir)) throw new ScoreCliError(`${dir}: no such model folder`);
-  const folder = await readModelFolder(createDirReader(dir), onnxCandidates({ webgpu: false, shaderF16: false }));
+  const names = variant ? [`onnx/${variant}`] : onnxCandidates({ webgpu: false, shaderF16: false });
+  const folder = await readModelFolder(createDirReader(dir), names);
   return loadModel(folder, ort as unknown as OrtModule, expect, { executionProviders: ["cpu"] });
 }
 
@@ -94,6 +102,8 @@ export async function scoreCommand(
       "max-length": { type: "string" },
       "max-prompt-length": { type: "string" },
       "batch-size": { type: "string" },
+      variant: { type: "string" },
+      "prompt-format": { type: "string" },
       out: { type: "string" },
     },
   });
@@ -108,6 +118,10 @@ export async function scoreCommand(
     DEFAULT_SEQUENCE_OPTIONS.maxPromptLength,
   );
   const batchSize = int("batch-size", values["batch-size"], 8);
+  const promptFormat = values["prompt-format"] ?? "chat";
+  if (promptFormat !== "chat" && promptFormat !== "plain")
+    throw new ScoreCliError(`--prompt-format: expected chat or plain, got "${promptFormat}"`, 2);
+  const variant = values.variant;
   const file = positionals[0];
   if (!fs.existsSync(file)) throw new ScoreCliError(`${file}: no such file`);
   const name = path.basename(file);
@@ -115,16 +129,20 @@ export async function scoreCommand(
   if (!opened.ok) throw new ScoreCliError(formatProblem(opened.reason));
   const session = opened.data;
 
-  const policy = (await load(values.model, "lm")) as LoadedLanguageModel;
-  const reference = values["ref-model"] ? ((await load(values["ref-model"], "lm")) as LoadedLanguageModel) : undefined;
-  const reward = values["reward-model"] ? ((await load(values["reward-model"], "rm")) as LoadedRewardModel) : undefined;
+  const policy = (await loadModelDir(values.model, "lm", variant)) as LoadedLanguageModel;
+  const reference = values["ref-model"]
+    ? ((await loadModelDir(values["ref-model"], "lm")) as LoadedLanguageModel)
+    : undefined;
+  const reward = values["reward-model"]
+    ? ((await loadModelDir(values["reward-model"], "rm")) as LoadedRewardModel)
+    : undefined;
   const columns = new ScoreColumns(session.source.rowCount);
   const stats = await scoreDataset(
     { rowCount: session.source.rowCount, pairs: async (rows) => (await session.rows(rows)).map((r) => r.pair) },
     { policy, reference, reward },
     {
       datasetKey: name,
-      sequence: { ...DEFAULT_SEQUENCE_OPTIONS, maxLength, maxPromptLength },
+      sequence: { ...DEFAULT_SEQUENCE_OPTIONS, maxLength, maxPromptLength, promptFormat },
       store: createMemoryResultStore(),
       batchSize,
       chunkPairs: 64,

@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 import { DEMO_MODEL_URL, useScoring } from "@/components/scoring-store";
 import type { BackendChoice, ModelInfo, ModelRole } from "@/lib/scoring/protocol";
 import type { ImplicitKind } from "@/lib/scoring/columns";
+import { ONNX_VARIANTS } from "@/lib/scoring/model-source";
 
 /** Shown whenever the bundled demo model scores: its numbers must not be mistaken for real margins. */
 export const DEMO_NOTICE =
@@ -83,6 +84,8 @@ function ModelLine({ info }: { info: ModelInfo }) {
 export default function ScoringPanel() {
   const s = useScoring();
   const [location, setLocation] = useState("");
+  const [slot, setSlot] = useState<ModelRole>("policy");
+  const [endpointDraft, setEndpointDraft] = useState<string | null>(null);
   const refreshCacheSize = s.refreshCacheSize;
   useEffect(() => {
     void refreshCacheSize();
@@ -110,12 +113,28 @@ export default function ScoringPanel() {
           <option value="wasm">WASM</option>
         </select>
       </label>
+      <label>
+        Model file
+        <select
+          aria-label="Model file"
+          value={s.variant}
+          disabled={busy}
+          onChange={(e) => s.setOptions({ variant: e.target.value })}
+        >
+          <option value="">Best available (float32 first)</option>
+          {ONNX_VARIANTS.map((v) => (
+            <option key={v.file} value={v.file}>
+              {v.file}: {v.description}
+            </option>
+          ))}
+        </select>
+      </label>
       <FolderInput role="policy" disabled={busy} />
       <form
         className="model-location"
         onSubmit={(e) => {
           e.preventDefault();
-          void s.loadModelLocation("policy", location);
+          void s.loadModelLocation(slot, location);
         }}
       >
         <input
@@ -125,10 +144,49 @@ export default function ScoringPanel() {
           value={location}
           onChange={(e) => setLocation(e.target.value)}
         />
+        <select aria-label="Load into" value={slot} onChange={(e) => setSlot(e.target.value as ModelRole)}>
+          <option value="policy">as model</option>
+          <option value="reference">as reference model</option>
+          <option value="reward">as reward model</option>
+        </select>
         <button type="submit" disabled={busy || location.trim() === ""}>
           Load model
         </button>
       </form>
+      <details>
+        <summary>Hub settings</summary>
+        <label>
+          Hub endpoint
+          <input
+            type="url"
+            aria-label="Hub endpoint"
+            value={endpointDraft ?? s.hubEndpoint}
+            onChange={(e) => setEndpointDraft(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === "Enter") e.currentTarget.blur();
+            }}
+            onBlur={() => {
+              if (endpointDraft !== null) s.setHub({ endpoint: endpointDraft });
+              setEndpointDraft(null);
+            }}
+          />
+        </label>
+        <label>
+          Hub token
+          <input
+            type="password"
+            aria-label="Hub token"
+            autoComplete="off"
+            placeholder="hf_… (gated or private models)"
+            value={s.hubToken}
+            onChange={(e) => s.setHub({ token: e.target.value })}
+          />
+        </label>
+        <p className="hint">
+          Hub ids (org/name, or org/name@revision) resolve to {s.hubEndpoint}/org/name/resolve/main/…; the token is kept
+          in memory only and sent to that endpoint only.
+        </p>
+      </details>
       <button type="button" disabled={busy} onClick={() => void s.loadModelLocation("policy", DEMO_MODEL_URL)}>
         Use demo model
       </button>
@@ -183,6 +241,18 @@ export default function ScoringPanel() {
         </label>
       )}
       <label>
+        Prompt format
+        <select
+          aria-label="Prompt format"
+          value={s.promptFormat}
+          disabled={running}
+          onChange={(e) => s.setOptions({ promptFormat: e.target.value as "chat" | "plain" })}
+        >
+          <option value="chat">Chat template (when the model has one)</option>
+          <option value="plain">Plain text (prompt + response concatenated)</option>
+        </select>
+      </label>
+      <label>
         Max length
         <input
           type="number"
@@ -216,6 +286,11 @@ export default function ScoringPanel() {
             ` · ${s.run.pairsPerSec.toFixed(1)} pairs/s · ${Math.round(s.run.tokensPerSec)} tokens/s · ETA ${formatEta(s.run.etaSeconds)}` +
             (s.run.failed ? ` · ${s.run.failed} pairs could not be tokenized` : "")}
       </p>
+      {s.plan && (
+        <p className={s.plan.longestFits ? "hint" : "notice"} data-testid="batch-plan">
+          {s.plan.note}
+        </p>
+      )}
       <div className="button-row">
         <button type="button" disabled={s.run.state !== "running"} onClick={() => void s.pause()}>
           Pause

@@ -7,7 +7,9 @@ import { create } from "zustand";
 import { currentDatasetFile, useWorkbench } from "@/components/workbench-store";
 import {
   clearModelCache,
+  HUB_ENDPOINT,
   modelCacheBytes,
+  parseHubEndpoint,
   parseModelLocation,
   scoringClient,
   type ModelSource,
@@ -15,11 +17,23 @@ import {
 import { ScoreColumns, type ImplicitKind } from "@/lib/scoring/columns";
 import type { BackendChoice, ModelInfo, ModelRole, ScoreProgress } from "@/lib/scoring/protocol";
 import type { RunStats } from "@/lib/scoring/pipeline";
-import { DEFAULT_SEQUENCE_OPTIONS } from "@/lib/scoring/sequence";
+import type { BatchPlan } from "@/lib/scoring/batch-plan";
+import { DEFAULT_SEQUENCE_OPTIONS, type PromptFormat } from "@/lib/scoring/sequence";
 import { WorkerCallError } from "@/lib/worker/rpc";
 
 /** URL of the bundled demo LM (public/models, built by `npm run prepare:assets`). */
 export const DEMO_MODEL_URL = "/models/demo-lm/";
+
+/** localStorage key of the Hub endpoint the user set (a mirror); the token is never stored. */
+const HUB_ENDPOINT_KEY = "margin-atlas.hub-endpoint";
+
+function storedHubEndpoint(): string {
+  try {
+    return globalThis.localStorage?.getItem(HUB_ENDPOINT_KEY) || HUB_ENDPOINT;
+  } catch {
+    return HUB_ENDPOINT;
+  }
+}
 
 /** Least time between two attaches while a run streams (each one re-runs selection and redraws the views). */
 const ATTACH_INTERVAL_MS = 1000;
@@ -36,16 +50,30 @@ export interface ScoringState {
   beta: number;
   maxLength: number;
   maxPromptLength: number;
+  /** ONNX graph file to load (`model_q4.onnx`...); "" picks the best available. */
+  variant: string;
+  /** Chat template (when the model has one) or plain concatenation of prompt and response texts. */
+  promptFormat: PromptFormat;
+  /** Where Hub ids are resolved (https://huggingface.co or a mirror); kept in localStorage. */
+  hubEndpoint: string;
+  /** Hub access token for gated/private repositories: memory only, sent to the Hub endpoint only. */
+  hubToken: string;
   models: Partial<Record<ModelRole, ModelInfo>>;
   loading: { role: ModelRole; stage: string; fraction: number } | null;
   run: RunView;
+  /** Batch limits of the current or last run (from the device's limits); null before a run reports. */
+  plan: BatchPlan | null;
   error: string | null;
   /** Bytes in the model download cache; null until measured. */
   cacheBytes: number | null;
 
   setOptions(
-    patch: Partial<Pick<ScoringState, "backend" | "implicit" | "beta" | "maxLength" | "maxPromptLength">>,
+    patch: Partial<
+      Pick<ScoringState, "backend" | "implicit" | "beta" | "maxLength" | "maxPromptLength" | "promptFormat" | "variant">
+    >,
   ): void;
+  /** Sets the Hub endpoint (checked; an error is shown and the old one kept when it is not a URL) and token. */
+  setHub(patch: { endpoint?: string; token?: string }): void;
   loadModelFiles(role: ModelRole, files: File[]): Promise<void>;
   loadModelLocation(role: ModelRole, text: string): Promise<void>;
   unloadModel(role: ModelRole): Promise<void>;
@@ -109,7 +137,7 @@ export const useScoring = create<ScoringState>()((set, get) => {
     try {
       const info = await scoringClient().call(
         "loadModel",
-        { role, source, backend: get().backend },
+        { role, source, backend: get().backend, ...(get().variant ? { variant: get().variant } : {}) },
         { onProgress: (stage, fraction) => set({ loading: { role, stage, fraction } }) },
       );
       set((s) => ({ models: { ...s.models, [role]: info } }));
@@ -127,9 +155,14 @@ export const useScoring = create<ScoringState>()((set, get) => {
     beta: 0.1,
     maxLength: DEFAULT_SEQUENCE_OPTIONS.maxLength,
     maxPromptLength: DEFAULT_SEQUENCE_OPTIONS.maxPromptLength,
+    promptFormat: "chat",
+    variant: "",
+    hubEndpoint: storedHubEndpoint(),
+    hubToken: "",
     models: {},
     loading: null,
     run: IDLE_RUN,
+    plan: null,
     error: null,
     cacheBytes: null,
 
@@ -142,6 +175,22 @@ export const useScoring = create<ScoringState>()((set, get) => {
         (patch.beta !== undefined && patch.beta !== before.beta)
       )
         void attach(true);
+    },
+
+    setHub({ endpoint, token }) {
+      if (token !== undefined) set({ hubToken: token.trim() });
+      if (endpoint === undefined) return;
+      try {
+        const checked = parseHubEndpoint(endpoint);
+        set({ hubEndpoint: checked, error: null });
+        try {
+          globalThis.localStorage?.setItem(HUB_ENDPOINT_KEY, checked);
+        } catch {
+          // Storage may be disabled: the endpoint still holds for this page.
+        }
+      } catch (err) {
+        set({ error: messageOf(err) });
+      }
     },
 
     loadModelFiles(role, files) {
@@ -162,6 +211,17 @@ export const useScoring = create<ScoringState>()((set, get) => {
         set({ error: messageOf(err) });
         return;
       }
+      const { hubEndpoint, hubToken } = get();
+      if (source.kind === "hub") {
+        source = { ...source, endpoint: hubEndpoint, ...(hubToken ? { token: hubToken } : {}) };
+      } else if (
+        hubToken &&
+        source.kind === "url" &&
+        new URL(source.baseUrl, location.href).origin === new URL(hubEndpoint).origin
+      ) {
+        // A pasted resolve URL of the same Hub gets the token too; other sites never see it.
+        source = { ...source, token: hubToken };
+      }
       await load(role, source);
     },
 
@@ -181,7 +241,7 @@ export const useScoring = create<ScoringState>()((set, get) => {
     async scoreDataset() {
       const dataset = currentDatasetFile();
       const summary = useWorkbench.getState().summary;
-      const { models, implicit, maxLength, maxPromptLength } = get();
+      const { models, implicit, maxLength, maxPromptLength, promptFormat } = get();
       if (!dataset || !summary) return set({ error: "load a dataset first" });
       if (!models.policy) return set({ error: "load a model first (or use the demo model)" });
       if (implicit === "dpo" && !models.reference)
@@ -201,13 +261,14 @@ export const useScoring = create<ScoringState>()((set, get) => {
         columns = new ScoreColumns(openedIn.rowCount);
         const stats = await scoringClient().call(
           "score",
-          { maxLength, maxPromptLength },
+          { maxLength, maxPromptLength, promptFormat },
           {
             onProgress: (_stage, _fraction, data) => {
-              const { chunk, stats: s } = data as ScoreProgress;
+              const { chunk, stats: s, plan } = data as ScoreProgress;
               columns?.add(chunk);
               set((st) => ({
                 run: { ...s, state: st.run.state === "paused" ? "paused" : "running" },
+                plan,
               }));
               void attach(false);
             },

@@ -8,10 +8,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium, expect, test, type Page } from "@playwright/test";
-import { exportSelection, openApp, ROOT, upload } from "./helpers";
+import { exportSelection, openApp, ROOT, sharedFile, upload } from "./helpers";
+import { startFakeHub } from "./hub-server";
 import { chromiumLaunch } from "../scripts/chromium";
 
 const DEMO_LM = path.join(ROOT, "public/models/demo-lm");
+const DEMO_RM = path.join(ROOT, "public/models/demo-rm");
+/** A second LM (another seed) whose weights are in external data (onnx/model.onnx_data): the DPO reference. */
+const DEMO_REF = path.join(ROOT, "public/models/demo-ref");
 const LOGP_COLUMNS = ["chosen_logps", "rejected_logps", "chosen_logps_norm", "rejected_logps_norm"];
 
 const WORDS = [
@@ -44,15 +48,16 @@ function writePairs(n: number, name: string): string {
   return file;
 }
 
-/** The CLI's numbers for `file` (onnxruntime-node), by row. */
-function cliScores(file: string): Record<string, number>[] {
-  const out = path.join(path.dirname(file), "cli-scored.jsonl");
-  execFileSync("npx", ["tsx", "bin/margin-atlas.ts", "score", file, "--model", DEMO_LM, "--out", out], {
-    cwd: ROOT,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  return fs
-    .readFileSync(out, "utf8")
+/** The CLI's numbers for `file` (onnxruntime-node), by row; `extra` adds e.g. `--ref-model DIR`. */
+function cliScores(file: string, extra: string[] = []): Record<string, number>[] {
+  // The CLI writes FILE's format: a JSON array for .json, lines for .jsonl.
+  const json = file.endsWith(".json");
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ma-cli-")), json ? "scored.json" : "scored.jsonl");
+  const args = ["tsx", "bin/margin-atlas.ts", "score", file, "--model", DEMO_LM, ...extra, "--out", out];
+  execFileSync("npx", args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+  const text = fs.readFileSync(out, "utf8");
+  if (json) return JSON.parse(text) as Record<string, number>[];
+  return text
     .split("\n")
     .filter(Boolean)
     .map((l) => JSON.parse(l));
@@ -65,7 +70,7 @@ async function scoreAndWait(page: Page, total: number): Promise<void> {
 }
 
 /** Exports every row with the computed columns and checks them against the CLI's numbers (≤1e-4). */
-async function expectExportMatchesCli(page: Page, file: string): Promise<void> {
+async function expectExportMatchesCli(page: Page, file: string): Promise<Record<string, number>[]> {
   const want = cliScores(file);
   await page.getByLabel("Selection ratio", { exact: true }).fill("1");
   await expect(page.getByText(`Selected ${want.length} of ${want.length}`)).toBeVisible();
@@ -83,6 +88,7 @@ async function expectExportMatchesCli(page: Page, file: string): Promise<void> {
     }
     expect(row.implicit_margin).toBeCloseTo(row.chosen_logps_norm - row.rejected_logps_norm, 9);
   });
+  return rows;
 }
 
 test.describe("in-browser scoring", () => {
@@ -103,6 +109,54 @@ test.describe("in-browser scoring", () => {
     await scoreAndWait(page, 24);
     await expect(page.getByTestId("missing-counts")).toContainText("missing implicit margin: 0");
     await expectExportMatchesCli(page, file);
+  });
+
+  test("a shared dataset (LLMBar, pairwise labels, no scores): policy + reward model fill both margins; export equals the CLI's", async ({
+    page,
+  }) => {
+    test.setTimeout(150_000);
+    const file = sharedFile("datasets/llmbar-adversarial-gptinst/dataset.json");
+    await openApp(page);
+    await upload(page, file);
+    await expect(page.getByTestId("missing-counts")).toContainText(
+      "missing explicit margin: 92 · missing implicit margin: 92",
+    );
+    const implicitHistogram = page.getByRole("figure", { name: "Histogram of Implicit margin" });
+    await expect(implicitHistogram).toContainText("92 missing");
+    await page.getByLabel("Backend").selectOption({ label: "WASM" });
+    await page.getByLabel("Load model folder", { exact: true }).setInputFiles(DEMO_LM);
+    await expect(page.getByTestId("model-policy")).toContainText("local folder demo-lm");
+    await page.getByText("Reference and reward models").click();
+    await page.getByLabel("Load reward model folder").setInputFiles(DEMO_RM);
+    await expect(page.getByTestId("model-reward")).toContainText("local folder demo-rm");
+    await page.getByLabel("Max prompt length").fill("384");
+    await page.getByLabel("Max length").fill("512");
+    await page.getByRole("button", { name: "Clear stored scores" }).click();
+    await scoreAndWait(page, 92);
+    await expect(page.getByTestId("batch-plan")).toContainText("batches ≤ 8 rows");
+    await expect(page.getByTestId("missing-counts")).toContainText(
+      "missing explicit margin: 0 · missing implicit margin: 0",
+    );
+    await expect(implicitHistogram).not.toContainText("missing");
+
+    const want = cliScores(file, ["--reward-model", DEMO_RM, "--max-length", "512", "--max-prompt-length", "384"]);
+    await page.getByLabel("Selection ratio", { exact: true }).fill("1");
+    await expect(page.getByText("Selected 92 of 92")).toBeVisible();
+    const { bytes } = await exportSelection(page, "JSON", true);
+    const rows = JSON.parse(bytes.toString("utf8")) as Record<string, unknown>[];
+    const source = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>[];
+    expect(rows).toHaveLength(92);
+    rows.forEach((row, i) => {
+      // The file's own fields come back untouched, the computed ones are appended.
+      for (const key of Object.keys(source[i])) expect(row[key]).toEqual(source[i][key]);
+      for (const name of [...LOGP_COLUMNS, "score_chosen", "score_rejected"]) {
+        expect(Math.abs((row[name] as number) - want[i][name]), `${name} of row ${i}`).toBeLessThanOrEqual(1e-4);
+      }
+      expect(row.explicit_margin as number).toBeCloseTo(
+        (row.score_chosen as number) - (row.score_rejected as number),
+        9,
+      );
+    });
   });
 
   test("reload mid-run, then Score dataset again resumes from stored results with identical numbers", async ({
@@ -180,8 +234,93 @@ test.describe("in-browser scoring", () => {
       await page.getByRole("button", { name: "Clear stored scores" }).click();
       await scoreAndWait(page, 3);
       await expectExportMatchesCli(page, file);
+
+      // Auto with both backends working: a calibration batch on each, the faster kept, the timings shown.
+      await page.getByLabel("Backend").selectOption({ label: "Auto" });
+      await page.getByLabel("Load model folder", { exact: true }).setInputFiles(DEMO_LM);
+      const notice = page.getByTestId("backend-notice");
+      await expect(notice).toContainText("Calibration (2 rows × 64 tokens)", { timeout: 60_000 });
+      const m = /WebGPU ([\d.]+) ms, WASM ([\d.]+) ms: using (WebGPU|WASM)/.exec((await notice.textContent()) ?? "");
+      expect(m, "calibration notice").not.toBeNull();
+      const kept = Number(m![1]) < Number(m![2]) ? "WebGPU" : "WASM";
+      expect(m![3]).toBe(kept);
+      await expect(page.getByTestId("backend-policy")).toContainText(`backend ${kept}`);
     } finally {
       await browser.close();
+    }
+  });
+
+  test("Hub id (gated, with a token), base URL and an external-data folder: DPO and reward margins equal the CLI's", async ({
+    page,
+  }) => {
+    test.setTimeout(150_000);
+    test.skip(!fs.existsSync(path.join(DEMO_REF, "onnx/model.onnx_data")), "run `npm run prepare:assets` first");
+    const hub = await startFakeHub(
+      { "margin-atlas/demo-lm": { dir: DEMO_LM }, "margin-atlas/gated-rm": { dir: DEMO_RM, token: "hf_e2e_token" } },
+      { "demo-ref": DEMO_REF },
+    );
+    try {
+      const file = writePairs(12, "hub.jsonl");
+      await openApp(page);
+      await upload(page, file);
+      await page.getByLabel("Backend").selectOption({ label: "WASM" });
+      await page.getByText("Hub settings").click();
+      await page.getByLabel("Hub endpoint").fill(hub.endpoint);
+      await page.getByLabel("Hub endpoint").press("Enter");
+
+      // Policy by Hub id: resolved on the (fake) Hub, weights through its CDN redirect.
+      await page.getByLabel("Model URL or Hub id").fill("margin-atlas/demo-lm");
+      await page.getByRole("button", { name: "Load model", exact: true }).click();
+      await expect(page.getByTestId("model-policy")).toContainText(
+        `${hub.endpoint}/margin-atlas/demo-lm/resolve/main/`,
+      );
+      expect(hub.requests).toContain("/margin-atlas/demo-lm/resolve/main/onnx/model.onnx");
+
+      // A gated reward model: refused without a token, with a message saying why; loads with one.
+      await page.getByLabel("Model URL or Hub id").fill("margin-atlas/gated-rm");
+      await page.getByLabel("Load into").selectOption({ label: "as reward model" });
+      await page.getByRole("button", { name: "Load model", exact: true }).click();
+      await expect(page.getByRole("alert").filter({ hasText: "HTTP 401" })).toContainText(
+        "private or gated and needs a Hub token",
+      );
+      await page.getByLabel("Hub token").fill("hf_e2e_token");
+      await page.getByRole("button", { name: "Load model", exact: true }).click();
+      await expect(page.getByTestId("model-reward")).toContainText("margin-atlas/gated-rm");
+
+      // The reference model by base URL on another origin; its weights are in onnx/model.onnx_data.
+      await page.getByLabel("Model URL or Hub id").fill(`${hub.endpoint}/files/demo-ref/`);
+      await page.getByLabel("Load into").selectOption({ label: "as reference model" });
+      await page.getByRole("button", { name: "Load model", exact: true }).click();
+      await expect(page.getByTestId("model-reference")).toContainText("/files/demo-ref/");
+      expect(hub.requests).toContain("/files/demo-ref/onnx/model.onnx_data");
+
+      await page.getByLabel("Implicit margin").selectOption({ label: "DPO (reference model)" });
+      await page.getByLabel("DPO beta").fill("0.2");
+      await page.getByRole("button", { name: "Clear stored scores" }).click();
+      await scoreAndWait(page, 12);
+      await expect(page.getByTestId("missing-counts")).toContainText("missing implicit margin: 0");
+
+      const want = cliScores(file, ["--ref-model", DEMO_REF, "--reward-model", DEMO_RM]);
+      await page.getByLabel("Selection ratio", { exact: true }).fill("1");
+      await expect(page.getByText("Selected 12 of 12")).toBeVisible();
+      const { bytes } = await exportSelection(page, "JSONL", true);
+      const rows = bytes
+        .toString("utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, number>);
+      expect(rows).toHaveLength(12);
+      const columns = [...LOGP_COLUMNS, "ref_chosen_logps", "ref_rejected_logps", "score_chosen", "score_rejected"];
+      rows.forEach((row, i) => {
+        for (const name of columns)
+          expect(Math.abs(row[name] - want[i][name]), `${name} of row ${i}`).toBeLessThan(1e-4);
+        const dpo = 0.2 * (row.chosen_logps - row.ref_chosen_logps - (row.rejected_logps - row.ref_rejected_logps));
+        expect(row.implicit_margin).toBeCloseTo(dpo, 9);
+        expect(row.explicit_margin).toBeCloseTo(row.score_chosen - row.score_rejected, 9);
+        expect(row.ref_chosen_logps).not.toBeCloseTo(row.chosen_logps, 3);
+      });
+    } finally {
+      await hub.close();
     }
   });
 });

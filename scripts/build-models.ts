@@ -1,6 +1,6 @@
 /**
- * Writes the deterministic demo/fixture model folders (demo-lm/, demo-rm/) in the Hugging Face onnx-community
- * layout.  Usage: npx tsx scripts/build-models.ts [outDir=public/models]
+ * Writes the deterministic demo/fixture model folders (demo-lm/, demo-ref/, demo-rm/) in the Hugging Face
+ * onnx-community layout.  Usage: npx tsx scripts/build-models.ts [outDir=public/models]
  * The output is generated, not committed.
  */
 import fs from "node:fs";

@@ -33,7 +33,20 @@ export interface OnnxFloatTensor {
 // ModelProto / GraphProto / ValueInfoProto / TensorProto field numbers (onnx.proto).
 const MODEL = { irVersion: 1, opsetImport: 8, graph: 7 } as const;
 const GRAPH = { initializer: 5, input: 11, output: 12 } as const;
-const TENSOR = { dims: 1, dataType: 2, floatData: 4, name: 8, rawData: 9, dataLocation: 14 } as const;
+const TENSOR = { dims: 1, dataType: 2, floatData: 4, name: 8, rawData: 9, externalData: 13, dataLocation: 14 } as const;
+/** TensorProto.DataLocation.EXTERNAL: the tensor's bytes live in a file named by its `external_data` entries. */
+const EXTERNAL = 1;
+
+/** An external-data file: the `location` string as the graph writes it, and the file's bytes. */
+export interface OnnxExternalDataFile {
+  path: string;
+  data: Uint8Array;
+}
+
+/** A graph whose external data cannot be used (an unsafe or missing location, a range outside its file). */
+export class OnnxExternalDataError extends Error {
+  readonly code = "BAD_EXTERNAL_DATA";
+}
 
 function graphChunks(model: Uint8Array): Uint8Array[] {
   // A singular message field that occurs several times is merged by protobuf parsers, so all occurrences count.
@@ -104,7 +117,85 @@ export function readModelInfo(model: Uint8Array): OnnxModelInfo {
   return { irVersion, opsets, inputs: inputs.filter((i) => !init.has(i.name)), outputs, initializerNames };
 }
 
-function readTensor(fields: WireField[]): { name: string; tensor: OnnxFloatTensor | null } {
+/** Where an external tensor's bytes are: TensorProto.external_data as a map (`location`, `offset`, `length`...). */
+function readExternalEntries(fields: Iterable<WireField>): Map<string, string> {
+  const entries = new Map<string, string>();
+  for (const f of fields) {
+    if (f.field !== TENSOR.externalData) continue;
+    let key = "";
+    let value = "";
+    for (const e of readFields(f.bytes)) {
+      if (e.field === 1) key = readString(e.bytes);
+      else if (e.field === 2) value = readString(e.bytes);
+    }
+    entries.set(key, value);
+  }
+  return entries;
+}
+
+/**
+ * Checks an external-data `location` before anything reads a file by it: it must be relative to the graph's
+ * folder, as onnx's own loader requires, so a crafted graph cannot reach outside the model folder.
+ */
+function checkLocation(location: string, tensor: string): string {
+  if (!location) throw new OnnxExternalDataError(`initializer "${tensor}" is external but names no location`);
+  const absolute = /^([/\\]|[A-Za-z]:)/.test(location);
+  if (absolute || location.split(/[/\\]/).includes("..")) {
+    throw new OnnxExternalDataError(
+      `initializer "${tensor}" names external data "${location}" outside the model folder (absolute or "..")`,
+    );
+  }
+  return location;
+}
+
+function* initializers(model: Uint8Array): Generator<WireField[]> {
+  for (const g of graphChunks(model)) {
+    for (const f of readFields(g)) if (f.field === GRAPH.initializer) yield [...readFields(f.bytes)];
+  }
+}
+
+function isExternal(fields: WireField[]): boolean {
+  return fields.some((f) => f.field === TENSOR.dataLocation && f.value === EXTERNAL);
+}
+
+function tensorName(fields: WireField[]): string {
+  const f = fields.find((x) => x.field === TENSOR.name);
+  return f ? readString(f.bytes) : "";
+}
+
+/**
+ * The distinct external-data files the graph's initializers name (their `location`, as written, in first-use
+ * order); empty when all weights are inline. Throws {@link OnnxExternalDataError} on an absolute or `..` location.
+ */
+export function readExternalDataLocations(model: Uint8Array): string[] {
+  const out = new Set<string>();
+  for (const fields of initializers(model)) {
+    if (!isExternal(fields)) continue;
+    out.add(checkLocation(readExternalEntries(fields).get("location") ?? "", tensorName(fields)));
+  }
+  return [...out];
+}
+
+function externalBytes(fields: WireField[], files: readonly OnnxExternalDataFile[]): Uint8Array {
+  const name = tensorName(fields);
+  const entries = readExternalEntries(fields);
+  const location = checkLocation(entries.get("location") ?? "", name);
+  const file = files.find((f) => f.path === location);
+  if (!file) throw new OnnxExternalDataError(`initializer "${name}" needs external data "${location}", not given`);
+  const offset = Number(entries.get("offset") ?? 0);
+  const length = entries.has("length") ? Number(entries.get("length")) : file.data.length - offset;
+  if (!(offset >= 0 && length >= 0 && offset + length <= file.data.length)) {
+    throw new OnnxExternalDataError(
+      `initializer "${name}": bytes ${offset}+${length} lie outside "${location}" (${file.data.length} bytes)`,
+    );
+  }
+  return file.data.subarray(offset, offset + length);
+}
+
+function readTensor(
+  fields: WireField[],
+  files: readonly OnnxExternalDataFile[] | undefined,
+): { name: string; tensor: OnnxFloatTensor | null } {
   let name = "";
   let dataType = 0;
   let external = false;
@@ -125,9 +216,10 @@ function readTensor(fields: WireField[]): { name: string; tensor: OnnxFloatTenso
       } else {
         floats.push(new DataView(f.bytes.buffer, f.bytes.byteOffset, 4).getFloat32(0, true));
       }
-    } else if (f.field === TENSOR.dataLocation && f.value === 1) external = true;
+    } else if (f.field === TENSOR.dataLocation && f.value === EXTERNAL) external = true;
   }
-  if (dataType !== ONNX_TYPE.float || external) return { name, tensor: null };
+  if (dataType !== ONNX_TYPE.float || (external && !files)) return { name, tensor: null };
+  if (external) raw = externalBytes(fields, files ?? []);
   let data: Float32Array;
   if (raw) {
     // Copy into an aligned buffer: the view may start at any byte offset.
@@ -139,15 +231,18 @@ function readTensor(fields: WireField[]): { name: string; tensor: OnnxFloatTenso
   return { name, tensor: { dims, data } };
 }
 
-/** Reads the float32 initializers stored inside the model (external-data tensors are skipped). */
-export function readFloatInitializers(model: Uint8Array): Map<string, OnnxFloatTensor> {
+/**
+ * Reads the float32 initializers. External-data tensors are read from `externalData` (matched by `location`) when
+ * given, and skipped when not.
+ */
+export function readFloatInitializers(
+  model: Uint8Array,
+  externalData?: readonly OnnxExternalDataFile[],
+): Map<string, OnnxFloatTensor> {
   const out = new Map<string, OnnxFloatTensor>();
-  for (const g of graphChunks(model)) {
-    for (const f of readFields(g)) {
-      if (f.field !== GRAPH.initializer) continue;
-      const { name, tensor } = readTensor([...readFields(f.bytes)]);
-      if (tensor) out.set(name, tensor);
-    }
+  for (const fields of initializers(model)) {
+    const { name, tensor } = readTensor(fields, externalData);
+    if (tensor) out.set(name, tensor);
   }
   return out;
 }

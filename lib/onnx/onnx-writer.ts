@@ -25,6 +25,15 @@ export interface OnnxTensorSpec {
   data: Float32Array | BigInt64Array | Uint8Array;
   /** ONNX_TYPE code; inferred from `data` when omitted (Uint8Array means bool). */
   dataType?: number;
+  /** Where `data`'s bytes are written instead of raw_data (see {@link externalizeTensors}). */
+  external?: OnnxExternalRef;
+}
+
+/** A byte range of an external-data file, relative to the graph's folder (TensorProto.external_data). */
+export interface OnnxExternalRef {
+  location: string;
+  offset: number;
+  length: number;
 }
 
 /** A graph input/output declaration: element type and symbolic or fixed dims. */
@@ -36,8 +45,17 @@ export interface OnnxValueSpec {
 
 // AttributeProto.AttributeType
 const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, floats: 6, ints: 7 } as const;
+// TensorProto.DataLocation.EXTERNAL
+const EXTERNAL_LOCATION = 1;
 
-/** Encodes a TensorProto (raw_data little-endian, which is what every ONNX runtime reads fastest). */
+function tensorBytes(t: OnnxTensorSpec): Uint8Array {
+  return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+}
+
+/**
+ * Encodes a TensorProto: raw_data little-endian (what every ONNX runtime reads fastest), or only the
+ * external_data entries when `external` is set.
+ */
 export function encodeTensor(t: OnnxTensorSpec): Uint8Array {
   const w = new ProtoWriter();
   for (const d of t.dims) w.uint(1, d);
@@ -50,9 +68,53 @@ export function encodeTensor(t: OnnxTensorSpec): Uint8Array {
         : ONNX_TYPE.bool);
   w.uint(2, dataType);
   w.string(8, t.name);
+  if (t.external) {
+    const { location, offset, length } = t.external;
+    for (const [key, value] of [
+      ["location", location],
+      ["offset", String(offset)],
+      ["length", String(length)],
+    ]) {
+      w.message(13, (e) => e.string(1, key).string(2, value));
+    }
+    return w.uint(14, EXTERNAL_LOCATION).finish();
+  }
   // Node and browsers run little-endian, so the typed array's bytes are already ONNX's raw_data layout.
-  w.bytes(9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  w.bytes(9, tensorBytes(t));
   return w.finish();
+}
+
+/** Options of {@link externalizeTensors}; the defaults are onnx's `convert_model_to_external_data`/`save`. */
+export interface ExternalizeOptions {
+  /** Tensors smaller than this stay inline (onnx's `size_threshold`). */
+  minBytes?: number;
+  /** Tensors larger than this start at a multiple of `alignmentBytes`, so runtimes can mmap them. */
+  alignThresholdBytes?: number;
+  alignmentBytes?: number;
+}
+
+/**
+ * Moves the data of tensors of at least `minBytes` into one external-data file named `location` (relative to the
+ * graph's folder), as Optimum/onnx exports of big models do. Returns the tensor specs (moved ones carry
+ * `external`) and the file's bytes.
+ */
+export function externalizeTensors(
+  tensors: readonly OnnxTensorSpec[],
+  location: string,
+  options: ExternalizeOptions = {},
+): { tensors: OnnxTensorSpec[]; data: Uint8Array } {
+  const { minBytes = 1024, alignThresholdBytes = 1 << 20, alignmentBytes = 1 << 16 } = options;
+  let size = 0;
+  const placed = tensors.map((t) => {
+    if (t.data.byteLength < minBytes) return t;
+    if (t.data.byteLength > alignThresholdBytes) size = Math.ceil(size / alignmentBytes) * alignmentBytes;
+    const external = { location, offset: size, length: t.data.byteLength };
+    size += t.data.byteLength;
+    return { ...t, external };
+  });
+  const data = new Uint8Array(size);
+  for (const t of placed) if (t.external) data.set(tensorBytes(t), t.external.offset);
+  return { tensors: placed, data };
 }
 
 function encodeAttr(name: string, v: OnnxAttr): Uint8Array {

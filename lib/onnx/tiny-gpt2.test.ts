@@ -56,6 +56,10 @@ describe("tiny GPT-2 ONNX builder", () => {
     const again = buildDemoModels();
     expect(Buffer.from(again["demo-lm"]["onnx/model.onnx"] as Uint8Array).equals(Buffer.from(f.lmOnnx))).toBe(true);
     expect(Buffer.from(again["demo-rm"]["onnx/model.onnx"] as Uint8Array).equals(Buffer.from(f.rmOnnx))).toBe(true);
+    expect(Buffer.from(again["demo-ref"]["onnx/model.onnx"] as Uint8Array).equals(Buffer.from(f.refOnnx))).toBe(true);
+    expect(Buffer.from(again["demo-ref"]["onnx/model.onnx_data"] as Uint8Array).equals(Buffer.from(f.refData))).toBe(
+      true,
+    );
     expect(f.lmOnnx.length).toBeLessThan(2 * 1024 * 1024);
     expect(f.rmOnnx.length).toBeLessThan(2 * 1024 * 1024);
   });

@@ -4,7 +4,14 @@
  * the offline demo; `reference-forward.ts` re-implements the same maths in TypeScript.
  */
 import { ONNX_TYPE, type OnnxFloatTensor } from "./onnx-model";
-import { encodeModel, type OnnxNodeSpec, type OnnxTensorSpec, type OnnxValueSpec } from "./onnx-writer";
+import {
+  encodeModel,
+  externalizeTensors,
+  type OnnxGraphSpec,
+  type OnnxNodeSpec,
+  type OnnxTensorSpec,
+  type OnnxValueSpec,
+} from "./onnx-writer";
 import { createMulberry32 } from "@/lib/metrics/random";
 
 /** Architecture hyper-parameters (names follow the GPT-2 config.json keys in camelCase). */
@@ -178,8 +185,7 @@ function weightInits(w: TinyGpt2Weights, skip: (name: string) => boolean): OnnxT
   return [...w].filter(([n]) => !skip(n)).map(([name, t]) => ({ name, dims: t.dims, data: t.data }));
 }
 
-/** Causal LM with KV cache, Optimum names: input_ids, attention_mask, position_ids, past_key_values.N.key/value. */
-export function buildTinyGpt2Lm(cfg: TinyGpt2Config, w: TinyGpt2Weights): Uint8Array {
+function lmGraph(cfg: TinyGpt2Config, w: TinyGpt2Weights): OnnxGraphSpec {
   const g = new GraphBuilder();
   const H = cfg.nHead;
   const D = cfg.nEmbd / H;
@@ -219,16 +225,32 @@ export function buildTinyGpt2Lm(cfg: TinyGpt2Config, w: TinyGpt2Weights): Uint8A
   const wteT = g.op1("Transpose", ["wte"], { perm: [1, 0] });
   g.op1("Add", [g.op1("MatMul", [hidden, wteT]), "lm_bias"]);
   g.rename("logits");
-  return encodeModel(
-    {
-      name: "tiny_gpt2_lm",
-      nodes: g.nodes,
-      initializers: [...weightInits(w, (n) => n === "score.weight"), ...g.inits],
-      inputs,
-      outputs,
-    },
-    17,
-  );
+  return {
+    name: "tiny_gpt2_lm",
+    nodes: g.nodes,
+    initializers: [...weightInits(w, (n) => n === "score.weight"), ...g.inits],
+    inputs,
+    outputs,
+  };
+}
+
+/** Causal LM with KV cache, Optimum names: input_ids, attention_mask, position_ids, past_key_values.N.key/value. */
+export function buildTinyGpt2Lm(cfg: TinyGpt2Config, w: TinyGpt2Weights): Uint8Array {
+  return encodeModel(lmGraph(cfg, w), 17);
+}
+
+/**
+ * The same causal LM with its weights (tensors of 1 KiB and more) in the external-data file `location`, as
+ * Optimum exports big models: `model` is the graph alone, `data` the file to write beside it.
+ */
+export function buildTinyGpt2LmWithExternalData(
+  cfg: TinyGpt2Config,
+  w: TinyGpt2Weights,
+  location: string,
+): { model: Uint8Array; data: Uint8Array } {
+  const graph = lmGraph(cfg, w);
+  const { tensors, data } = externalizeTensors(graph.initializers ?? [], location);
+  return { model: encodeModel({ ...graph, initializers: tensors }, 17), data };
 }
 
 /**

@@ -14,6 +14,8 @@ export interface GpuProbe {
   /** A software adapter (SwiftShader): correct but far slower than WASM. */
   fallbackAdapter: boolean;
   shaderF16: boolean;
+  /** The adapter's buffer limits (ORT asks its device for these), which bound the batch size. */
+  limits?: { maxBufferSize: number; maxStorageBufferBindingSize: number };
   /** Why there is no adapter, for the notice. */
   reason?: string;
 }
@@ -21,6 +23,7 @@ export interface GpuProbe {
 // The few WebGPU members used here (the project does not pull in @webgpu/types for them).
 interface GpuAdapterLike {
   features: { has(name: string): boolean };
+  limits?: { maxBufferSize?: number; maxStorageBufferBindingSize?: number };
   info?: { isFallbackAdapter?: boolean };
   isFallbackAdapter?: boolean;
 }
@@ -36,7 +39,12 @@ export async function probeWebGpu(): Promise<GpuProbe> {
     const adapter = await gpu.requestAdapter();
     if (!adapter) return { available: false, fallbackAdapter: false, shaderF16: false, reason: "no WebGPU adapter" };
     const fallback = Boolean(adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter);
-    return { available: true, fallbackAdapter: fallback, shaderF16: adapter.features.has("shader-f16") };
+    const l = adapter.limits;
+    const limits =
+      l?.maxBufferSize && l.maxStorageBufferBindingSize
+        ? { maxBufferSize: l.maxBufferSize, maxStorageBufferBindingSize: l.maxStorageBufferBindingSize }
+        : undefined;
+    return { available: true, fallbackAdapter: fallback, shaderF16: adapter.features.has("shader-f16"), limits };
   } catch (e) {
     return { available: false, fallbackAdapter: false, shaderF16: false, reason: (e as Error).message };
   }

@@ -335,8 +335,15 @@ export function createLogprobScorer(
         });
         return (await forward(rows, past, false)).logps;
       };
-      const chosen = await side((p) => p.chosen);
-      const rejected = await side((p) => p.rejected);
+      let chosen: number[][];
+      let rejected: number[][];
+      try {
+        chosen = await side((p) => p.chosen);
+        rejected = await side((p) => p.rejected);
+      } finally {
+        // GPU-resident caches (WebGPU) hold device memory until disposed; for CPU tensors this drops the data.
+        for (const t of Object.values(present)) (t as { dispose?: () => void }).dispose?.();
+      }
       batch.forEach((i, k) => (results[i] = { chosen: finishScore(chosen[k]), rejected: finishScore(rejected[k]) }));
       done += batch.length;
       options.onProgress?.(done, pairs.length);

@@ -43,11 +43,22 @@ async function readBody(
 
 /**
  * A reader over `<baseUrl><path>`: a 404 means the folder has no such file (optional files, quantised variants);
- * other failures throw. Successful downloads go into the Cache API; later reads come from there.
+ * so do 401 and 403, which the Hub answers for repositories that do not exist or that need a token (the reason is
+ * kept for {@link ModelFileReader.whyMissing}). Other failures throw. `token` is sent as `Authorization: Bearer`.
+ * Successful downloads go into the Cache API; later reads come from there.
  */
-export function createUrlReader(baseUrl: string, fetchFn: typeof fetch = fetch): ModelFileReader {
+export function createUrlReader(
+  baseUrl: string,
+  fetchFn: typeof fetch = fetch,
+  options: { token?: string } = {},
+): ModelFileReader {
+  const missing = new Map<string, string>();
+  const init: RequestInit | undefined = options.token
+    ? { headers: { authorization: `Bearer ${options.token}` } }
+    : undefined;
   return {
     location: baseUrl,
+    whyMissing: (path) => missing.get(path) ?? null,
     async read(path, onProgress) {
       const url = new URL(path, new URL(baseUrl, globalThis.location?.href ?? "http://localhost/")).href;
       const store = cacheStorage();
@@ -56,12 +67,21 @@ export function createUrlReader(baseUrl: string, fetchFn: typeof fetch = fetch):
       if (hit) return readBody(hit, onProgress);
       let res: Response;
       try {
-        res = await fetchFn(url);
+        res = init ? await fetchFn(url, init) : await fetchFn(url);
       } catch (e) {
         throw new ModelSourceError(`cannot reach ${url}: ${(e as Error).message}`, "FETCH_FAILED");
       }
-      // The Hub answers 401 for missing files of public repositories as well as for gated ones.
-      if (res.status === 404 || res.status === 401) return null;
+      if (res.status === 404) {
+        missing.set(path, `HTTP 404 for ${url}`);
+        return null;
+      }
+      if (res.status === 401 || res.status === 403) {
+        const why = options.token
+          ? "the token given has no access to it"
+          : "the repository does not exist, or it is private or gated and needs a Hub token";
+        missing.set(path, `HTTP ${res.status} for ${url}: ${why}`);
+        return null;
+      }
       if (!res.ok) throw new ModelSourceError(`${url}: HTTP ${res.status}`, "FETCH_FAILED");
       const bytes = await readBody(res, onProgress);
       if (cache) {

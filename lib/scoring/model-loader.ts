@@ -3,6 +3,7 @@
  * onnxruntime-node in the CLI): causal LMs get the log-prob graph rewrite, reward models are used as exported.
  */
 import { createLogprobScorer, type InferenceSessionLike, type LogprobScorer, type TensorCtor } from "./engine";
+import { readModelInfo } from "@/lib/onnx/onnx-model";
 import { addTokenLogprobOutput } from "./logprob-graph";
 import { isDemoConfig } from "./demo-check";
 import { modelFolderHash, modelKind, type ModelFolder } from "./model-source";
@@ -54,6 +55,22 @@ export class ModelLoadError extends Error {
 }
 
 /**
+ * On WebGPU, keeps a decoder's `present.*` outputs on the GPU (`preferredOutputLocation: "gpu-buffer"`): prompt
+ * sharing feeds them straight back as `past_key_values.*` for the chosen and the rejected continuation, so the
+ * prompt's KV cache never travels to JavaScript and back. Other backends are returned unchanged.
+ */
+export function withGpuResidentCache(model: Uint8Array, options: Record<string, unknown>): Record<string, unknown> {
+  const eps = options.executionProviders;
+  if (!Array.isArray(eps) || !eps.some((e) => e === "webgpu" || (e as { name?: string })?.name === "webgpu"))
+    return options;
+  const present = readModelInfo(model)
+    .outputs.map((o) => o.name)
+    .filter((n) => n.startsWith("present"));
+  if (!present.length) return options;
+  return { ...options, preferredOutputLocation: Object.fromEntries(present.map((n) => [n, "gpu-buffer"])) };
+}
+
+/**
  * Creates the session and scorer. `expect` is the slot's kind ("lm" for policy/reference, "rm" for reward);
  * `sessionOptions` go to `InferenceSession.create` (execution providers, threads) with external data added.
  */
@@ -76,6 +93,9 @@ export async function loadModel(
     folder.chatTemplate,
   );
   const bytes = kind === "lm" ? addTokenLogprobOutput(folder.onnx) : folder.onnx;
+  sessionOptions = kind === "lm" ? withGpuResidentCache(bytes, sessionOptions) : sessionOptions;
+  // Both builds take external data in memory as `{ path, data }`: onnxruntime-node's binding reads
+  // `sessionOptions.externalData` too (checked with 1.30), so the CLI needs no temp folder beside the graph bytes.
   const options = folder.externalData.length
     ? { ...sessionOptions, externalData: folder.externalData.map((d) => ({ path: d.path, data: d.data })) }
     : sessionOptions;

@@ -7,6 +7,7 @@ import {
   modelKind,
   normaliseFolderPaths,
   onnxCandidates,
+  ONNX_VARIANTS,
   parseModelLocation,
   readModelFolder,
   sourceBaseUrl,
@@ -14,10 +15,12 @@ import {
 import { chooseBackend } from "./backend";
 import { isDemoConfig } from "./demo-check";
 import { buildDemoModels } from "./demo/demo-models";
+import { encodeModel } from "@/lib/onnx/onnx-writer";
 
 const demo = buildDemoModels();
 const enc = (v: Uint8Array | string) => (typeof v === "string" ? new TextEncoder().encode(v) : v);
 const lmFiles = Object.entries(demo["demo-lm"]).map(([p, v]) => ({ path: `demo-lm/${p}`, data: enc(v) }));
+const refFiles = Object.entries(demo["demo-ref"]).map(([p, v]) => ({ path: `demo-ref/${p}`, data: enc(v) }));
 
 describe("model locations", () => {
   it.each([
@@ -65,6 +68,10 @@ describe("model locations", () => {
       ["config.json", "onnx/model.onnx", "onnx/model.onnx_data"],
     ],
     [
+      ["config.json", "model_q4f16.onnx", "model_q4f16.onnx_data", "model_q4f16.onnx_data_1"],
+      ["config.json", "onnx/model_q4f16.onnx", "onnx/model_q4f16.onnx_data", "onnx/model_q4f16.onnx_data_1"],
+    ],
+    [
       ["a/config.json", "b/x.json"],
       ["a/config.json", "b/x.json"],
     ],
@@ -72,15 +79,34 @@ describe("model locations", () => {
     expect(normaliseFolderPaths(paths)).toEqual(expected);
   });
 
+  const fp32AndInt = ["model.onnx", "model_quantized.onnx", "model_int8.onnx", "model_uint8.onnx", "model_q4.onnx"];
   it.each([
-    [{ webgpu: false, shaderF16: false }, ["onnx/model.onnx", "onnx/model_quantized.onnx", "onnx/model_q4.onnx"]],
-    [{ webgpu: true, shaderF16: false }, ["onnx/model.onnx", "onnx/model_quantized.onnx", "onnx/model_q4.onnx"]],
+    [{ webgpu: false, shaderF16: false }, [...fp32AndInt, "model_bnb4.onnx"]],
+    [{ webgpu: true, shaderF16: false }, [...fp32AndInt, "model_bnb4.onnx"]],
     [
       { webgpu: true, shaderF16: true },
-      ["onnx/model.onnx", "onnx/model_fp16.onnx", "onnx/model_quantized.onnx", "onnx/model_q4.onnx"],
+      [
+        "model.onnx",
+        "model_fp16.onnx",
+        "model_quantized.onnx",
+        "model_int8.onnx",
+        "model_uint8.onnx",
+        "model_q4.onnx",
+        "model_q4f16.onnx",
+        "model_bnb4.onnx",
+      ],
     ],
   ])("graph candidates for %j", (opts, names) => {
-    expect(onnxCandidates(opts)).toEqual(names);
+    expect(onnxCandidates(opts)).toEqual(names.map((n) => `onnx/${n}`));
+  });
+
+  it("describes every variant, fp32 first, fp16 ones flagged", () => {
+    expect(ONNX_VARIANTS[0].file).toBe("model.onnx");
+    expect(ONNX_VARIANTS.filter((v) => v.shaderF16).map((v) => v.file)).toEqual([
+      "model_fp16.onnx",
+      "model_q4f16.onnx",
+    ]);
+    ONNX_VARIANTS.forEach((v) => expect(v.description.length).toBeGreaterThan(0));
   });
 });
 
@@ -99,10 +125,11 @@ describe("readModelFolder", () => {
     expect(await modelFolderHash(folder)).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it("picks a quantised variant and its external data when model.onnx is absent", async () => {
+  it("picks a quantised variant when model.onnx is absent", async () => {
     const files = [
       ...lmFiles.filter((f) => !f.path.endsWith(".onnx")),
-      { path: "demo-lm/onnx/model_q4.onnx", data: Uint8Array.of(1, 2, 3) },
+      { path: "demo-lm/onnx/model_q4.onnx", data: enc(demo["demo-lm"]["onnx/model.onnx"]) },
+      // Not named by the graph, so not read: only the graph says which external files it needs.
       { path: "demo-lm/onnx/model_q4.onnx_data", data: Uint8Array.of(4, 5) },
     ];
     const folder = await readModelFolder(
@@ -110,7 +137,55 @@ describe("readModelFolder", () => {
       onnxCandidates({ webgpu: false, shaderF16: false }),
     );
     expect(folder.onnxPath).toBe("onnx/model_q4.onnx");
-    expect(folder.externalData).toEqual([{ path: "model_q4.onnx_data", data: Uint8Array.of(4, 5) }]);
+    expect(folder.externalData).toEqual([]);
+  });
+
+  it("reads the external data the graph names (demo-ref), beside the graph", async () => {
+    const folder = await readModelFolder(createFileMapReader(refFiles), ["onnx/model.onnx"]);
+    expect(folder.externalData).toEqual([{ path: "model.onnx_data", data: demo["demo-ref"]["onnx/model.onnx_data"] }]);
+    const sizes = [folder.onnx.length, folder.externalData[0].data.length];
+    expect(sizes).toEqual([14031, 1002752]);
+    expect(folder.bytes).toBeGreaterThan(sizes[0] + sizes[1]);
+  });
+
+  it("reads external data picked as bare file names", async () => {
+    const bare = refFiles.map((f) => ({ ...f, path: f.path.split("/").pop()! }));
+    const folder = await readModelFolder(createFileMapReader(bare), ["onnx/model.onnx"]);
+    expect(folder.externalData.map((d) => d.path)).toEqual(["model.onnx_data"]);
+  });
+
+  it("names the missing external data file", async () => {
+    const files = refFiles.filter((f) => !f.path.endsWith(".onnx_data"));
+    await expect(readModelFolder(createFileMapReader(files), ["onnx/model.onnx"])).rejects.toMatchObject({
+      code: "MISSING_FILE",
+      message: 'local folder: onnx/model.onnx keeps its weights in external data "model.onnx_data", which is missing',
+    });
+  });
+
+  it("refuses a graph whose external data points outside the folder", async () => {
+    const graph = encodeModel(
+      {
+        initializers: [
+          { name: "w", dims: [1], data: Float32Array.of(0), external: { location: "../x", offset: 0, length: 4 } },
+        ],
+      },
+      17,
+    );
+    const files = [
+      ...lmFiles.filter((f) => !f.path.endsWith(".onnx")),
+      { path: "demo-lm/onnx/model.onnx", data: graph },
+    ];
+    await expect(readModelFolder(createFileMapReader(files), ["onnx/model.onnx"])).rejects.toMatchObject({
+      code: "BAD_GRAPH",
+      message: expect.stringMatching(/^local folder: onnx\/model.onnx: initializer "w" names external data "\.\.\/x"/),
+    });
+  });
+
+  it("names a requested variant that is missing", async () => {
+    await expect(readModelFolder(createFileMapReader(lmFiles), ["onnx/model_q4f16.onnx"])).rejects.toMatchObject({
+      code: "MISSING_FILE",
+      message: "local folder: the requested ONNX graph onnx/model_q4f16.onnx is missing",
+    });
   });
 
   it("names the missing file", async () => {

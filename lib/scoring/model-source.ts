@@ -3,20 +3,26 @@
  * are read: config.json, tokenizer files, one ONNX graph (a quantised variant when asked) and its external data.
  * Pure TypeScript: the browser worker and the CLI both hand in a `ModelFileReader`.
  */
+import { readExternalDataLocations } from "@/lib/onnx/onnx-model";
+
 /** Where to read a model folder from. */
 export type ModelSource =
   /** Files picked with a directory or multi-file input; `path` is relative to the model folder. */
   | { kind: "files"; files: { path: string; data: Blob | ArrayBuffer | Uint8Array }[] }
   /** A folder served over HTTP(S) (or the app's own static `/models/...`). */
-  | { kind: "url"; baseUrl: string }
-  /** `org/name` on the Hugging Face Hub, read through its `resolve/<revision>/` URLs. */
-  | { kind: "hub"; id: string; revision?: string };
+  | { kind: "url"; baseUrl: string; token?: string }
+  /**
+   * `org/name` on the Hugging Face Hub, read through its `resolve/<revision>/` URLs. `endpoint` replaces
+   * https://huggingface.co (a mirror, like `HF_ENDPOINT` in huggingface_hub); `token` is sent as a Bearer token
+   * (gated and private repositories).
+   */
+  | { kind: "hub"; id: string; revision?: string; endpoint?: string; token?: string };
 
 /** A model folder that cannot be used; `code` is stable for UI messages. */
 export class ModelSourceError extends Error {
   constructor(
     message: string,
-    readonly code: "BAD_LOCATION" | "MISSING_FILE" | "BAD_JSON" | "FETCH_FAILED",
+    readonly code: "BAD_LOCATION" | "MISSING_FILE" | "BAD_JSON" | "BAD_GRAPH" | "FETCH_FAILED",
   ) {
     super(message);
     this.name = "ModelSourceError";
@@ -28,41 +34,66 @@ export interface ModelFileReader {
   /** Human-readable location (shown in the UI and in errors). */
   readonly location: string;
   read(path: string, onProgress?: (loadedBytes: number, totalBytes: number | null) => void): Promise<Uint8Array | null>;
+  /** Why `read(path)` found nothing, when the reader knows more than "absent" (an HTTP status, a gated repo). */
+  whyMissing?(path: string): string | null;
 }
 
+/** The public Hugging Face Hub (what `endpoint` defaults to). */
+export const HUB_ENDPOINT = "https://huggingface.co";
+
 /** URL of a file of a Hub repository (Hub's download route; works for LFS files too). */
-export function hubFileUrl(id: string, file: string, revision = "main"): string {
+export function hubFileUrl(id: string, file: string, revision = "main", endpoint = HUB_ENDPOINT): string {
   const repo = id
     .split("/")
     .map((s) => encodeURIComponent(s))
     .join("/");
-  return `https://huggingface.co/${repo}/resolve/${encodeURIComponent(revision)}/${file}`;
+  return `${endpoint.replace(/\/+$/, "")}/${repo}/resolve/${encodeURIComponent(revision)}/${file}`;
 }
 
-const HUB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const HUB_ID = /^([A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*)(?:@(\S+))?$/;
 
 /**
  * Parses what the user typed in "Model URL or Hub id": `http(s)://...` or a `/path/` on this site is a URL;
- * `org/name` is a Hub id. Anything else is refused with a message saying what is accepted.
+ * `org/name` (optionally `org/name@revision`) is a Hub id. Anything else is refused with a message saying what is
+ * accepted.
  */
 export function parseModelLocation(text: string): ModelSource {
   const t = text.trim();
   if (/^https?:\/\//i.test(t) || t.startsWith("/")) return { kind: "url", baseUrl: t.endsWith("/") ? t : `${t}/` };
-  if (HUB_ID.test(t)) return { kind: "hub", id: t };
+  const hub = HUB_ID.exec(t);
+  if (hub) return hub[2] ? { kind: "hub", id: hub[1], revision: hub[2] } : { kind: "hub", id: hub[1] };
   throw new ModelSourceError(
-    `"${t}" is neither a URL (https://… or /models/…) nor a Hub id (org/name)`,
+    `"${t}" is neither a URL (https://… or /models/…) nor a Hub id (org/name or org/name@revision)`,
     "BAD_LOCATION",
   );
 }
 
 /** Base URL of a URL or Hub source (what a reader fetches `<base><file>` from). */
 export function sourceBaseUrl(source: Exclude<ModelSource, { kind: "files" }>): string {
-  return source.kind === "url" ? source.baseUrl : hubFileUrl(source.id, "", source.revision);
+  return source.kind === "url" ? source.baseUrl : hubFileUrl(source.id, "", source.revision, source.endpoint);
+}
+
+/**
+ * Checks a Hub endpoint the user typed (a mirror or a local server): an http(s) origin, optionally with a path.
+ * Returns it without a trailing slash.
+ */
+export function parseHubEndpoint(text: string): string {
+  const t = text.trim();
+  let url: URL;
+  try {
+    url = new URL(t);
+  } catch {
+    throw new ModelSourceError(`Hub endpoint "${t}" is not a URL (like ${HUB_ENDPOINT})`, "BAD_LOCATION");
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new ModelSourceError(`Hub endpoint "${t}" must be http:// or https://`, "BAD_LOCATION");
+  return t.replace(/\/+$/, "");
 }
 
 /**
  * Normalises picked paths: a directory input gives `folder/onnx/model.onnx` (webkitRelativePath), a multi-file
- * input gives bare names. The common top folder is dropped; a bare `*.onnx` name is placed under `onnx/`.
+ * input gives bare names. The common top folder is dropped; a bare `*.onnx` (or `*.onnx_data`, `*.onnx_data_1`)
+ * name is placed under `onnx/`.
  */
 export function normaliseFolderPaths(paths: readonly string[]): string[] {
   const split = paths.map((p) => p.replace(/\\/g, "/").split("/").filter(Boolean));
@@ -70,7 +101,7 @@ export function normaliseFolderPaths(paths: readonly string[]): string[] {
   const common = split.length > 0 && split.every((s) => s.length > 1 && s[0] === first);
   return split.map((s) => {
     const rel = (common ? s.slice(1) : s).join("/");
-    return /^[^/]+\.onnx(_data)?$/.test(rel) ? `onnx/${rel}` : rel;
+    return /^[^/]+\.onnx(_data(_\d+)?)?$/.test(rel) ? `onnx/${rel}` : rel;
   });
 }
 
@@ -93,13 +124,33 @@ export function createFileMapReader(
   };
 }
 
-/** ONNX graphs to try, best first. fp32 first: margins are differences of small numbers, quantisation blurs them. */
+/** One graph variant of the onnx-community / Transformers.js layout (a file under `onnx/`). */
+export interface OnnxVariant {
+  file: string;
+  description: string;
+  /** Needs WebGPU with the shader-f16 feature: elsewhere its fp16 kernels are emulated, slower than fp32. */
+  shaderF16: boolean;
+}
+
+/**
+ * The graph variants a folder may hold, most precise first: margins are differences of small numbers, and each
+ * step down (fp16, 8-bit, 4-bit weights) blurs them more.
+ */
+export const ONNX_VARIANTS: readonly OnnxVariant[] = [
+  { file: "model.onnx", description: "float32, as exported", shaderF16: false },
+  { file: "model_fp16.onnx", description: "float16 weights and activations", shaderF16: true },
+  { file: "model_quantized.onnx", description: "8-bit dynamic quantisation", shaderF16: false },
+  { file: "model_int8.onnx", description: "8-bit signed weights", shaderF16: false },
+  { file: "model_uint8.onnx", description: "8-bit unsigned weights", shaderF16: false },
+  { file: "model_q4.onnx", description: "4-bit weights (MatMulNBits), float32 activations", shaderF16: false },
+  { file: "model_q4f16.onnx", description: "4-bit weights, float16 activations", shaderF16: true },
+  { file: "model_bnb4.onnx", description: "4-bit bitsandbytes (NF4/FP4) weights", shaderF16: false },
+];
+
+/** ONNX graphs to try, best first ({@link ONNX_VARIANTS} order), without the fp16 ones unless WebGPU has shader-f16. */
 export function onnxCandidates(options: { webgpu: boolean; shaderF16: boolean }): string[] {
-  const names = ["onnx/model.onnx"];
-  // fp16 kernels need the shader-f16 feature on WebGPU; on WASM they are emulated and slower than fp32.
-  if (options.webgpu && options.shaderF16) names.push("onnx/model_fp16.onnx");
-  names.push("onnx/model_quantized.onnx", "onnx/model_q4.onnx");
-  return names;
+  const f16 = options.webgpu && options.shaderF16;
+  return ONNX_VARIANTS.filter((v) => f16 || !v.shaderF16).map((v) => `onnx/${v.file}`);
 }
 
 /** The parsed files of a model folder, ready to build a session from. */
@@ -113,7 +164,7 @@ export interface ModelFolder {
   /** Which graph was picked, e.g. `onnx/model.onnx`. */
   onnxPath: string;
   onnx: Uint8Array;
-  /** External weights (`model.onnx_data`), with the file name the graph refers to. */
+  /** External weights (`model.onnx_data`...), each under the `location` the graph names it by. */
   externalData: { path: string; data: Uint8Array }[];
   /** Bytes read in total. */
   bytes: number;
@@ -131,18 +182,22 @@ function parseJson(bytes: Uint8Array, path: string, location: string): Record<st
 
 /**
  * Reads a model folder: config.json, tokenizer.json, tokenizer_config.json (optional), chat_template.jinja
- * (optional), the first ONNX graph of `onnxNames` that exists and its `_data` file when present.
- * `onProgress` reports the fraction of the graph bytes read (the big file).
+ * (optional), the first ONNX graph of `onnxNames` that exists and the external-data files its initializers name
+ * (read beside the graph).
+ * `onProgress` reports the fraction read of each big file (the graph, then each external-data file) with its path.
  */
 export async function readModelFolder(
   reader: ModelFileReader,
   onnxNames: readonly string[],
-  onProgress?: (fraction: number) => void,
+  onProgress?: (fraction: number, path: string) => void,
 ): Promise<ModelFolder> {
   let bytes = 0;
   const need = async (path: string) => {
     const b = await reader.read(path);
-    if (!b) throw new ModelSourceError(`${reader.location}: ${path} is missing`, "MISSING_FILE");
+    if (!b) {
+      const why = reader.whyMissing?.(path);
+      throw new ModelSourceError(`${reader.location}: ${path} is missing${why ? ` (${why})` : ""}`, "MISSING_FILE");
+    }
     bytes += b.length;
     return b;
   };
@@ -154,28 +209,43 @@ export async function readModelFolder(
   let onnxPath = "";
   let onnx: Uint8Array | null = null;
   for (const name of onnxNames) {
-    onnx = await reader.read(name, (loaded, total) => total && onProgress?.(Math.min(1, loaded / total)));
+    onnx = await reader.read(name, (loaded, total) => total && onProgress?.(Math.min(1, loaded / total), name));
     if (onnx) {
       onnxPath = name;
       break;
     }
   }
   if (!onnx) {
-    throw new ModelSourceError(
-      `${reader.location}: no ONNX graph found (looked for ${onnxNames.join(", ")})`,
-      "MISSING_FILE",
-    );
+    const message =
+      onnxNames.length === 1
+        ? `the requested ONNX graph ${onnxNames[0]} is missing`
+        : `no ONNX graph found (looked for ${onnxNames.join(", ")})`;
+    throw new ModelSourceError(`${reader.location}: ${message}`, "MISSING_FILE");
   }
   bytes += onnx.length + (tc?.length ?? 0) + (template?.length ?? 0);
+  let locations: string[];
+  try {
+    locations = readExternalDataLocations(onnx);
+  } catch (e) {
+    throw new ModelSourceError(`${reader.location}: ${onnxPath}: ${(e as Error).message}`, "BAD_GRAPH");
+  }
   const externalData: ModelFolder["externalData"] = [];
-  const dataName = `${onnxPath}_data`;
-  const data = await reader.read(dataName);
-  if (data) {
-    // ORT resolves external data by the `location` stored in the graph, which Optimum writes as the bare file name.
-    externalData.push({ path: dataName.slice(dataName.lastIndexOf("/") + 1), data });
+  const graphDir = onnxPath.slice(0, onnxPath.lastIndexOf("/") + 1);
+  for (const location of locations) {
+    const file = graphDir + location.replace(/\\/g, "/");
+    const data = await reader.read(file, (loaded, total) => total && onProgress?.(Math.min(1, loaded / total), file));
+    if (!data) {
+      const why = reader.whyMissing?.(file);
+      throw new ModelSourceError(
+        `${reader.location}: ${onnxPath} keeps its weights in external data "${location}", which is missing${why ? ` (${why})` : ""}`,
+        "MISSING_FILE",
+      );
+    }
+    // ORT (web and node) matches external data by the `location` string exactly as the graph writes it.
+    externalData.push({ path: location, data });
     bytes += data.length;
   }
-  onProgress?.(1);
+  onProgress?.(1, onnxPath);
   return {
     location: reader.location,
     config,

@@ -97,8 +97,11 @@ const STORE_LAYOUT = "v1";
 
 /** Key of one model's results over one dataset under one set of sequence settings. */
 export function runKey(datasetKey: string, model: { kind: string; hash: string }, seq: SequenceOptions): string {
-  const s = `${seq.maxLength}/${seq.maxPromptLength}/${seq.truncationMode}/${seq.appendEos ? "eos" : "noeos"}`;
-  return `${STORE_LAYOUT}|${datasetKey}|${model.kind}:${model.hash}|${model.kind === "rm" ? seq.maxLength : s}`;
+  // "chat" (the default) adds nothing, so keys stored before the prompt format existed stay valid.
+  const plain = seq.promptFormat === "plain" ? "/plain" : "";
+  const s = `${seq.maxLength}/${seq.maxPromptLength}/${seq.truncationMode}/${seq.appendEos ? "eos" : "noeos"}${plain}`;
+  const rm = `${seq.maxLength}${plain}`;
+  return `${STORE_LAYOUT}|${datasetKey}|${model.kind}:${model.hash}|${model.kind === "rm" ? rm : s}`;
 }
 
 /** Response text of one side: its assistant turns (usually one), joined by newlines. */
@@ -236,8 +239,20 @@ export async function scoreDataset(source: PairSource, models: ScoringModels, op
         for (const k of missing) {
           try {
             const p = pairs[k];
-            const c = tokenizeForReward(tok, promptOf(p), responseText(p.chosen), sequence.maxLength).ids;
-            const r = tokenizeForReward(tok, promptOf(p), responseText(p.rejected), sequence.maxLength).ids;
+            const c = tokenizeForReward(
+              tok,
+              promptOf(p),
+              responseText(p.chosen),
+              sequence.maxLength,
+              sequence.promptFormat,
+            ).ids;
+            const r = tokenizeForReward(
+              tok,
+              promptOf(p),
+              responseText(p.rejected),
+              sequence.maxLength,
+              sequence.promptFormat,
+            ).ids;
             seqs.push({ chosen: c, rejected: r });
             ks.push(k);
           } catch {

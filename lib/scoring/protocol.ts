@@ -1,6 +1,9 @@
 /** The scoring worker's API: one typed protocol (see lib/worker/rpc.ts for the message envelope). */
 import type { ColumnMapping } from "@/lib/dataset/types";
+import type { BatchPlan } from "./batch-plan";
+import type { CalibrationResult } from "./calibrate";
 import type { ModelSource } from "./model-source";
+import type { PromptFormat } from "./sequence";
 import type { RunStats, ScoredChunk } from "./pipeline";
 
 /** Which slot a model fills: the policy (implicit margin), a DPO reference, or a reward model (explicit margin). */
@@ -19,6 +22,8 @@ export interface BackendInfo {
   threads: number;
   /** The WebGPU adapter supports fp16 shaders (only then is model_fp16.onnx picked). */
   shaderF16: boolean;
+  /** Set when Auto timed both backends on this model and kept the faster. */
+  calibration?: CalibrationResult;
 }
 
 /** A loaded model as the UI shows it. */
@@ -41,6 +46,8 @@ export interface ModelInfo {
 export interface ScoreArgs {
   maxLength: number;
   maxPromptLength: number;
+  /** Chat template (default) or plain concatenation; see SequenceOptions.promptFormat. */
+  promptFormat?: PromptFormat;
   chunkPairs?: number;
   batchSize?: number;
   maxBatchTokens?: number;
@@ -50,6 +57,8 @@ export interface ScoreArgs {
 export interface ScoreProgress {
   chunk: ScoredChunk;
   stats: RunStats;
+  /** Batch limits of the run, from the policy's device limits and shape. */
+  plan: BatchPlan;
 }
 
 /** Run control state. */
@@ -62,7 +71,11 @@ export type ScoringApi = {
     args: { file: Blob; name: string; mapping: ColumnMapping };
     result: { rowCount: number; datasetKey: string };
   };
-  loadModel: { args: { role: ModelRole; source: ModelSource; backend: BackendChoice }; result: ModelInfo };
+  /** `variant` names one graph file (e.g. `model_q4.onnx`); without it the best available one is picked. */
+  loadModel: {
+    args: { role: ModelRole; source: ModelSource; backend: BackendChoice; variant?: string };
+    result: ModelInfo;
+  };
   unloadModel: { args: { role: ModelRole }; result: null };
   /** Scores every row not yet stored; progress carries {@link ScoreProgress} (buffers transferred). */
   score: { args: ScoreArgs; result: RunStats };

@@ -3,7 +3,7 @@
  * weights straight from the ONNX file. An independent oracle for the ONNX graphs, the log-prob rewrite and the
  * engine's batching/KV-sharing: it scores one unpadded sequence at a time, with no cache.
  */
-import { readFloatInitializers } from "@/lib/onnx/onnx-model";
+import { readFloatInitializers, type OnnxExternalDataFile } from "@/lib/onnx/onnx-model";
 import type { TinyGpt2Config, TinyGpt2Weights } from "@/lib/onnx/tiny-gpt2";
 
 /** Weights plus the hyper-parameters the forward pass needs. */
@@ -12,9 +12,20 @@ export interface ReferenceModel {
   weights: TinyGpt2Weights;
 }
 
+/** Options of {@link loadReferenceModel}. */
+export interface ReferenceModelOptions {
+  layerNormEpsilon?: number;
+  /** The graph's external-data files, when its weights live outside it. */
+  externalData?: readonly OnnxExternalDataFile[];
+}
+
 /** Loads a tiny-GPT-2 ONNX model's weights; `nHead` comes from config.json (`n_head`), the rest from shapes. */
-export function loadReferenceModel(onnx: Uint8Array, nHead: number, layerNormEpsilon = 1e-5): ReferenceModel {
-  const weights = readFloatInitializers(onnx);
+export function loadReferenceModel(
+  onnx: Uint8Array,
+  nHead: number,
+  { layerNormEpsilon = 1e-5, externalData }: ReferenceModelOptions = {},
+): ReferenceModel {
+  const weights = readFloatInitializers(onnx, externalData);
   const wte = weights.get("wte");
   const wpe = weights.get("wpe");
   if (!wte || !wpe) throw new Error("not a tiny GPT-2 model: wte/wpe initializers missing");

@@ -165,3 +165,29 @@ describe("tokenizeForReward", () => {
     expect(r).toEqual({ ids: full.slice(-maxLength), truncated });
   });
 });
+
+describe("prompt format: the user can switch a templated tokenizer to plain concatenation", () => {
+  it("plain concatenates even with a chat template (string and chat prompts)", () => {
+    expect(renderPromptResponse(chat, "Hi?", "Yes.", "plain")).toEqual({
+      promptText: "Hi?",
+      responseText: "Yes.",
+      templateMismatch: false,
+    });
+    const turns = [
+      { role: "system", content: "Be brief." },
+      { role: "user", content: "Hi?" },
+    ];
+    expect(renderPromptResponse(chat, turns, "Yes.", "plain").promptText).toBe("Be brief.\nHi?");
+  });
+
+  it("plain tokenizes as the template-less tokenizer does; chat differs", () => {
+    const opts = { ...DEFAULT_SEQUENCE_OPTIONS, promptFormat: "plain" as const };
+    const a = tokenizePair(chat, "Why is the sky blue?", "Rayleigh scattering.", "No idea.", opts);
+    const b = tokenizePair(plain, "Why is the sky blue?", "Rayleigh scattering.", "No idea.");
+    expect(a).toEqual(b);
+    expect(tokenizePair(chat, "Why is the sky blue?", "Rayleigh scattering.", "No idea.").chosen.promptIds).not.toEqual(
+      a.chosen.promptIds,
+    );
+    expect(tokenizeForReward(chat, "Hi?", "Yes.", 2048, "plain").ids).toEqual(chat.encode("Hi?Yes."));
+  });
+});

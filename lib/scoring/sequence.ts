@@ -18,7 +18,16 @@ export interface SequenceOptions {
   truncationMode: "keep_end" | "keep_start";
   /** Append EOS when the response does not already end with it (TRL always does). */
   appendEos: boolean;
+  /**
+   * `chat` (default): prompts go through the tokenizer's chat template when it has one (a plain-string prompt
+   * becomes one user turn); `plain`: prompt and response texts are concatenated even when a template exists
+   * (for base models, or datasets whose prompts already hold the template's text).
+   */
+  promptFormat?: PromptFormat;
 }
+
+/** How prompts become text: through the chat template (when the tokenizer has one) or concatenated as they are. */
+export type PromptFormat = "chat" | "plain";
 
 /** SimPO's recipe values: max_length 2048, max_prompt_length 1800, keep_end, EOS appended. */
 export const DEFAULT_SEQUENCE_OPTIONS: SequenceOptions = {
@@ -61,10 +70,16 @@ function commonPrefixLength(a: string, b: string): number {
 
 /**
  * prompt_text = template(prompt, add_generation_prompt) and response_text = template(prompt + [assistant]) minus
- * that prefix. Plain-string prompts become one user turn when there is a template; otherwise texts concatenate.
+ * that prefix. Plain-string prompts become one user turn when there is a template; without one, or with
+ * `format` "plain", texts concatenate (chat turns joined by newlines).
  */
-export function renderPromptResponse(tok: ScoringTokenizer, prompt: PromptInput, response: string): PromptResponseText {
-  if (!tok.hasChatTemplate) {
+export function renderPromptResponse(
+  tok: ScoringTokenizer,
+  prompt: PromptInput,
+  response: string,
+  format: PromptFormat = "chat",
+): PromptResponseText {
+  if (!tok.hasChatTemplate || format === "plain") {
     const promptText = typeof prompt === "string" ? prompt : prompt.map((m) => m.content).join("\n");
     return { promptText, responseText: response, templateMismatch: false };
   }
@@ -106,8 +121,8 @@ export function tokenizePair(
   rejected: string,
   options: SequenceOptions = DEFAULT_SEQUENCE_OPTIONS,
 ): TokenizedPair {
-  const c = renderPromptResponse(tok, prompt, chosen);
-  const r = renderPromptResponse(tok, prompt, rejected);
+  const c = renderPromptResponse(tok, prompt, chosen, options.promptFormat);
+  const r = renderPromptResponse(tok, prompt, rejected, options.promptFormat);
   const sides = [
     buildTokenizedAnswer(tok, c.promptText, c.responseText),
     buildTokenizedAnswer(tok, r.promptText, r.responseText),
@@ -161,8 +176,9 @@ export function tokenizeForReward(
   prompt: PromptInput,
   response: string,
   maxLength = DEFAULT_SEQUENCE_OPTIONS.maxLength,
+  format: PromptFormat = "chat",
 ): RewardSequence {
-  const { promptText, responseText } = renderPromptResponse(tok, prompt, response);
+  const { promptText, responseText } = renderPromptResponse(tok, prompt, response, format);
   let ids = tok.encode(promptText + responseText);
   if (tok.bosTokenId !== null && ids[0] !== tok.bosTokenId) ids = [tok.bosTokenId, ...ids];
   const truncated = ids.length > maxLength;

@@ -9,6 +9,9 @@ import { createScoringTokenizer, type ScoringTokenizer } from "./tokenize";
 export interface DemoFixture {
   lmOnnx: Uint8Array;
   rmOnnx: Uint8Array;
+  /** demo-ref's graph; its weights are in `refData` (external data "model.onnx_data"). */
+  refOnnx: Uint8Array;
+  refData: Uint8Array;
   lmConfig: Record<string, unknown>;
   rmConfig: Record<string, unknown>;
   tokenizerJson: Record<string, unknown>;
@@ -21,7 +24,7 @@ let cached: DemoFixture | null = null;
 /** Builds (once) and returns the demo fixture. */
 export function demoFixture(): DemoFixture {
   if (cached) return cached;
-  const { "demo-lm": lm, "demo-rm": rm } = buildDemoModels();
+  const { "demo-lm": lm, "demo-ref": ref, "demo-rm": rm } = buildDemoModels();
   const json = (v: Uint8Array | string) => JSON.parse(String(v)) as Record<string, unknown>;
   const tokenizerJson = json(lm["tokenizer.json"]);
   const tokenizerConfig = json(lm["tokenizer_config.json"]);
@@ -29,6 +32,8 @@ export function demoFixture(): DemoFixture {
   cached = {
     lmOnnx: lm["onnx/model.onnx"] as Uint8Array,
     rmOnnx: rm["onnx/model.onnx"] as Uint8Array,
+    refOnnx: ref["onnx/model.onnx"] as Uint8Array,
+    refData: ref["onnx/model.onnx_data"] as Uint8Array,
     lmConfig,
     rmConfig: json(rm["config.json"]),
     tokenizerJson,

@@ -8,6 +8,8 @@ import { formatProblem, type ColumnMapping } from "@/lib/dataset/types";
 import { HandlerError, type Handlers } from "@/lib/worker/rpc";
 import { DatasetSession } from "@/lib/workbench/session";
 import { chooseBackend, sessionOptionsFor, type GpuProbe } from "./backend";
+import { modelShape, planBatchLimits, WASM_MEMORY_BYTES, type BatchPlan } from "./batch-plan";
+import { calibrate, calibrationBatch, calibrationNotice, CALIBRATION_MAX_BYTES } from "./calibrate";
 import { ScoringEngineError } from "./engine";
 import { createUrlReader } from "./model-cache";
 import {
@@ -47,13 +49,13 @@ function pairMappingKey(m: ColumnMapping): string {
 
 function readerFor(source: ModelSource, fetchFn?: typeof fetch): ModelFileReader {
   if (source.kind === "files") return createFileMapReader(source.files);
-  return createUrlReader(sourceBaseUrl(source), fetchFn);
+  return createUrlReader(sourceBaseUrl(source), fetchFn, { token: source.token });
 }
 
 /** Creates the handler set; state lives in the closure. */
 export function createScoringHandlers(env: ScoringEnvironment): Handlers<ScoringApi> {
   let dataset: { session: DatasetSession; key: string } | null = null;
-  const models = new Map<ModelRole, { model: LoadedModel; info: ModelInfo }>();
+  const models = new Map<ModelRole, { model: LoadedModel; info: ModelInfo; limits?: GpuProbe["limits"] }>();
   let run: { controller: AbortController; paused: boolean; wake: (() => void) | null } | null = null;
 
   const state = (): RunState => (!run ? "idle" : run.paused ? "paused" : "running");
@@ -71,35 +73,70 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
       return { rowCount: opened.data.source.rowCount, datasetKey: dataset.key };
     },
 
-    async loadModel({ role, source, backend: choice }, ctx) {
+    async loadModel({ role, source, backend: choice, variant }, ctx) {
       if (run) throw new HandlerError("a scoring run is in progress: cancel it first", "busy");
       const started = performance.now();
       const threads = env.threads();
-      let backend = chooseBackend(choice, choice === "wasm" ? NO_GPU : await env.probeGpu(), threads);
+      const probe = choice === "wasm" ? NO_GPU : await env.probeGpu();
+      let backend = chooseBackend(choice, probe, threads);
       const reader = readerFor(source, env.fetchFn);
       ctx.progress("reading model files", 0);
       const folder = await readModelFolder(
         reader,
-        onnxCandidates({ webgpu: backend.backend === "webgpu", shaderF16: backend.shaderF16 }),
-        (f) => ctx.progress("reading model files", f),
+        variant
+          ? [`onnx/${variant}`]
+          : onnxCandidates({ webgpu: backend.backend === "webgpu", shaderF16: backend.shaderF16 }),
+        (f, path) => ctx.progress(`reading ${path}`, f),
       );
       ctx.progress("creating session", 1);
       const expect = role === "reward" ? "rm" : "lm";
+      const open = async (b: "webgpu" | "wasm") =>
+        loadModel(folder, await env.loadOrt(b, threads), expect, sessionOptionsFor(b));
       let model: LoadedModel;
-      try {
-        const ort = await env.loadOrt(backend.backend, threads);
-        model = await loadModel(folder, ort, expect, sessionOptionsFor(backend.backend));
-      } catch (e) {
-        // "Auto" must still work where WebGPU is advertised but the session cannot start on it.
-        if (backend.backend !== "webgpu" || choice !== "auto" || (e as { code?: string }).code === "WRONG_KIND")
-          throw e;
-        backend = {
-          ...backend,
-          backend: "wasm",
-          notice: `WebGPU failed to start this model (${(e as Error).message}): running on WASM (CPU).`,
-        };
-        const ort = await env.loadOrt("wasm", threads);
-        model = await loadModel(folder, ort, expect, sessionOptionsFor("wasm"));
+      if (choice === "auto" && probe.available && folder.bytes <= CALIBRATION_MAX_BYTES) {
+        // Both backends may work: time one small batch on each and keep the faster (a software adapter, or a
+        // tiny model on a real GPU, can lose to WASM).
+        ctx.progress("calibrating backends", 0);
+        const wasm = await open("wasm");
+        let gpu: LoadedModel | null = null;
+        try {
+          gpu = await open("webgpu");
+        } catch (e) {
+          if ((e as { code?: string }).code === "WRONG_KIND") throw e;
+          backend = {
+            ...backend,
+            backend: "wasm",
+            notice: `WebGPU failed to start this model (${(e as Error).message}): running on WASM (CPU).`,
+          };
+        }
+        if (gpu) {
+          const result = await calibrate({ webgpu: calibrationBatch(gpu), wasm: calibrationBatch(wasm) });
+          await (result.backend === "webgpu" ? wasm : gpu).release();
+          model = result.backend === "webgpu" ? gpu : wasm;
+          backend = { ...backend, backend: result.backend, notice: calibrationNotice(result), calibration: result };
+        } else {
+          model = wasm;
+        }
+      } else {
+        try {
+          model = await open(backend.backend);
+        } catch (e) {
+          // "Auto" must still work where WebGPU is advertised but the session cannot start on it.
+          if (backend.backend !== "webgpu" || choice !== "auto" || (e as { code?: string }).code === "WRONG_KIND")
+            throw e;
+          backend = {
+            ...backend,
+            backend: "wasm",
+            notice: `WebGPU failed to start this model (${(e as Error).message}): running on WASM (CPU).`,
+          };
+          model = await open("wasm");
+        }
+        if (choice === "auto" && probe.available && backend.backend === "webgpu") {
+          backend = {
+            ...backend,
+            notice: `Not calibrated: the model (${Math.round(folder.bytes / 1024 ** 2)} MB) is too big to load twice; using WebGPU.`,
+          };
+        }
       }
       await models.get(role)?.model.release();
       const info: ModelInfo = {
@@ -114,7 +151,7 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
         loadMs: Math.round(performance.now() - started),
         hasChatTemplate: model.tokenizer.hasChatTemplate,
       };
-      models.set(role, { model, info });
+      models.set(role, { model, info, limits: probe.limits });
       return info;
     },
 
@@ -128,8 +165,10 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
     async score(args, ctx) {
       if (run) throw new HandlerError("a scoring run is already in progress", "busy");
       if (!dataset) throw new HandlerError("no dataset is open in the scoring worker", "no-dataset");
-      const policy = models.get("policy")?.model as LoadedLanguageModel | undefined;
-      if (!policy) throw new HandlerError("load a model first", "no-model");
+      const policyEntry = models.get("policy");
+      const policy = policyEntry?.model as LoadedLanguageModel | undefined;
+      if (!policy || !policyEntry) throw new HandlerError("load a model first", "no-model");
+      const plan = args.batchSize ? null : planFor(policyEntry, args.maxLength);
       const current = { controller: new AbortController(), paused: false, wake: null as (() => void) | null };
       run = current;
       const { session, key } = dataset;
@@ -143,11 +182,16 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
           },
           {
             datasetKey: key,
-            sequence: { ...DEFAULT_SEQUENCE_OPTIONS, maxLength: args.maxLength, maxPromptLength: args.maxPromptLength },
+            sequence: {
+              ...DEFAULT_SEQUENCE_OPTIONS,
+              maxLength: args.maxLength,
+              maxPromptLength: args.maxPromptLength,
+              promptFormat: args.promptFormat ?? "chat",
+            },
             store: env.store,
             chunkPairs: args.chunkPairs,
-            batchSize: args.batchSize,
-            maxBatchTokens: args.maxBatchTokens,
+            batchSize: args.batchSize ?? plan?.batchSize,
+            maxBatchTokens: args.maxBatchTokens ?? plan?.maxBatchTokens,
             signal: current.controller.signal,
             waitWhilePaused: () =>
               current.paused && !current.controller.signal.aborted
@@ -160,7 +204,7 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
               ctx.progress(
                 "scoring",
                 stats.total ? stats.done / stats.total : 1,
-                { chunk, stats },
+                { chunk, stats, plan: plan ?? fixedPlan(args) },
                 buffers.map((b) => (b as Float64Array | Int32Array).buffer),
               );
             },
@@ -203,6 +247,30 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
       await env.store.clear();
       return null;
     },
+  };
+}
+
+/** Batch limits for the policy on its backend (WebGPU buffer limits or WASM memory) at `maxLength`. */
+function planFor(entry: { model: LoadedModel; info: ModelInfo; limits?: GpuProbe["limits"] }, maxLength: number) {
+  const webgpu = entry.info.backend.backend === "webgpu";
+  const limits =
+    webgpu && entry.limits
+      ? ({ backend: "webgpu", ...entry.limits } as const)
+      : webgpu
+        ? ({ backend: "webgpu", maxBufferSize: 256 * 1024 ** 2, maxStorageBufferBindingSize: 128 * 1024 ** 2 } as const)
+        : ({ backend: "wasm", memoryBytes: WASM_MEMORY_BYTES } as const);
+  return planBatchLimits(modelShape(entry.model.folder.config), limits, { maxLength, modelBytes: entry.info.bytes });
+}
+
+/** The plan reported when the caller fixed the batch limits itself. */
+function fixedPlan(args: { batchSize?: number; maxBatchTokens?: number }): BatchPlan {
+  const rows = args.batchSize ?? 8;
+  const tokens = args.maxBatchTokens ?? 4096;
+  return {
+    batchSize: rows,
+    maxBatchTokens: tokens,
+    longestFits: true,
+    note: `batches ≤ ${rows} rows / ${tokens} tokens (set by the caller)`,
   };
 }
 

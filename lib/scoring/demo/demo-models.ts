@@ -1,9 +1,16 @@
 /**
- * The offline demo/fixture model folders (Hugging Face onnx-community layout): `demo-lm/` (causal LM with KV cache)
- * and `demo-rm/` (reward model), sharing one byte-level BPE tokenizer. Deterministic: same bytes on every run.
+ * The offline demo/fixture model folders (Hugging Face onnx-community layout): `demo-lm/` (causal LM with KV cache),
+ * `demo-ref/` (a second causal LM, the DPO reference, with its weights in external data) and `demo-rm/` (reward
+ * model), sharing one byte-level BPE tokenizer. Deterministic: same bytes on every run.
  */
 import { Tokenizer } from "@huggingface/tokenizers";
-import { buildTinyGpt2Lm, buildTinyGpt2Rm, createTinyGpt2Weights, type TinyGpt2Config } from "@/lib/onnx/tiny-gpt2";
+import {
+  buildTinyGpt2Lm,
+  buildTinyGpt2LmWithExternalData,
+  buildTinyGpt2Rm,
+  createTinyGpt2Weights,
+  type TinyGpt2Config,
+} from "@/lib/onnx/tiny-gpt2";
 import { buildDemoTokenizer, DEMO_CORPUS } from "./demo-tokenizer";
 
 /** Relative path -> file contents (JSON files as text). */
@@ -12,8 +19,11 @@ export type ModelFolderFiles = Record<string, Uint8Array | string>;
 /** Demo architecture: 2 layers, width 64, 4 heads, 2048 positions (TRL's default max_length). */
 export const DEMO_ARCH = { nLayer: 2, nHead: 4, nEmbd: 64, nPositions: 2048, layerNormEpsilon: 1e-5 } as const;
 
-/** Seeds of the two demo models' weights. */
-export const DEMO_SEEDS = { lm: 1234, rm: 5678 } as const;
+/** Seeds of the demo models' weights. */
+export const DEMO_SEEDS = { lm: 1234, ref: 4321, rm: 5678 } as const;
+
+/** Names of the demo model folders. */
+export type DemoFolderName = "demo-lm" | "demo-ref" | "demo-rm";
 
 /** Log unigram frequencies of the corpus tokens (add-one smoothed), centred: the demo LM's output prior. */
 function unigramPrior(tokenizer: Tokenizer, vocabSize: number): Float32Array {
@@ -47,12 +57,19 @@ function gpt2Config(cfg: TinyGpt2Config, ids: Record<string, number>, extra: Rec
   };
 }
 
-/** Builds both folders' files in memory: `{ "demo-lm": {...}, "demo-rm": {...} }`. */
-export function buildDemoModels(): Record<"demo-lm" | "demo-rm", ModelFolderFiles> {
+/** Builds the folders' files in memory: `{ "demo-lm": {...}, "demo-ref": {...}, "demo-rm": {...} }`. */
+export function buildDemoModels(): Record<DemoFolderName, ModelFolderFiles> {
   const tok = buildDemoTokenizer();
   const cfg: TinyGpt2Config = { ...DEMO_ARCH, vocabSize: tok.vocabSize };
   const tokenizer = new Tokenizer(tok.tokenizerJson, tok.tokenizerConfig);
-  const lmWeights = createTinyGpt2Weights(cfg, DEMO_SEEDS.lm, unigramPrior(tokenizer, cfg.vocabSize));
+  const prior = unigramPrior(tokenizer, cfg.vocabSize);
+  const lmWeights = createTinyGpt2Weights(cfg, DEMO_SEEDS.lm, prior);
+  // Same prior as the policy, so it is a plausible SFT reference; other seed, so DPO margins are not zero.
+  const ref = buildTinyGpt2LmWithExternalData(
+    cfg,
+    createTinyGpt2Weights(cfg, DEMO_SEEDS.ref, prior),
+    "model.onnx_data",
+  );
   const rmWeights = createTinyGpt2Weights(cfg, DEMO_SEEDS.rm);
   const json = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
   const shared = {
@@ -67,12 +84,20 @@ export function buildDemoModels(): Record<"demo-lm" | "demo-rm", ModelFolderFile
     id2label: { "0": "LABEL_0" },
     label2id: { LABEL_0: 0 },
   });
+  const generationConfig = json({ bos_token_id: lmConfig.bos_token_id, eos_token_id: lmConfig.eos_token_id });
   return {
     "demo-lm": {
       ...shared,
       "config.json": json(lmConfig),
-      "generation_config.json": json({ bos_token_id: lmConfig.bos_token_id, eos_token_id: lmConfig.eos_token_id }),
+      "generation_config.json": generationConfig,
       "onnx/model.onnx": buildTinyGpt2Lm(cfg, lmWeights),
+    },
+    "demo-ref": {
+      ...shared,
+      "config.json": json(lmConfig),
+      "generation_config.json": generationConfig,
+      "onnx/model.onnx": ref.model,
+      "onnx/model.onnx_data": ref.data,
     },
     "demo-rm": {
       ...shared,
