@@ -45,7 +45,7 @@ export async function exportSelection(
 ): Promise<{ name: string; bytes: Buffer }> {
   const panel = page.getByRole("group", { name: "Export options" });
   if (!(await panel.isVisible())) await page.getByRole("button", { name: "Export selection" }).click();
-  await page.getByLabel("Format").selectOption({ label: format });
+  await page.getByLabel("Format", { exact: true }).selectOption({ label: format });
   const box = page.getByLabel("Include computed columns");
   if ((await box.isChecked()) !== includeComputed) await box.click();
   const [download] = await Promise.all([

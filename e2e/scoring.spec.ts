@@ -242,6 +242,7 @@ test.describe("in-browser scoring", () => {
       await expect(notice).toContainText("Calibration (2 rows × 64 tokens)", { timeout: 60_000 });
       const m = /WebGPU ([\d.]+) ms, WASM ([\d.]+) ms: using (WebGPU|WASM)/.exec((await notice.textContent()) ?? "");
       expect(m, "calibration notice").not.toBeNull();
+      test.info().annotations.push({ type: "calibration", description: m![0] });
       const kept = Number(m![1]) < Number(m![2]) ? "WebGPU" : "WASM";
       expect(m![3]).toBe(kept);
       await expect(page.getByTestId("backend-policy")).toContainText(`backend ${kept}`);
@@ -294,7 +295,7 @@ test.describe("in-browser scoring", () => {
       await expect(page.getByTestId("model-reference")).toContainText("/files/demo-ref/");
       expect(hub.requests).toContain("/files/demo-ref/onnx/model.onnx_data");
 
-      await page.getByLabel("Implicit margin").selectOption({ label: "DPO (reference model)" });
+      await page.getByLabel("Implicit margin", { exact: true }).selectOption({ label: "DPO (reference model)" });
       await page.getByLabel("DPO beta").fill("0.2");
       await page.getByRole("button", { name: "Clear stored scores" }).click();
       await scoreAndWait(page, 12);
