@@ -37,6 +37,15 @@ const ROWS = [
 const input = path.join(dir, "pairs.jsonl");
 fs.writeFileSync(input, ROWS.map((r) => JSON.stringify(r)).join("\n") + "\n");
 
+/** A JSONL file's rows. */
+function readJsonl(file: string): Record<string, number>[] {
+  return fs
+    .readFileSync(file, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, number>);
+}
+
 function cli(args: string[]) {
   const r = spawnSync(process.execPath, ["--import", "tsx", "bin/margin-atlas.ts", ...args], {
     cwd: ROOT,
@@ -108,11 +117,7 @@ describe("cli score", () => {
     const r = cli(["select", out, "--ratio", "1", "--include-computed", "--out", selected]);
     expect(r.stderr).toContain("scored 4 (missing explicit 0, implicit 0)");
     expect(r.code).toBe(0);
-    const back = fs
-      .readFileSync(selected, "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as Record<string, number>);
+    const back = readJsonl(selected);
     back.forEach((row) => {
       expect(row.implicit_margin).toBeCloseTo(row.chosen_logps_norm - row.rejected_logps_norm, 12);
       expect(row.explicit_margin).toBeCloseTo(row.score_chosen - row.score_rejected, 12);
@@ -193,18 +198,12 @@ describe("external-data model (demo-ref) on both runtimes", () => {
   });
 
   it("--prompt-format plain concatenates texts (different numbers than the chat template); bad values exit 2", async () => {
-    const read = (f: string) =>
-      fs
-        .readFileSync(f, "utf8")
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l) as Record<string, number>);
     const chat = path.join(dir, "chat.jsonl");
     const plain = path.join(dir, "plain.jsonl");
     await scoreCommand([input, "--model", path.join(dir, "demo-lm"), "--out", chat]);
     await scoreCommand([input, "--model", path.join(dir, "demo-lm"), "--prompt-format", "plain", "--out", plain]);
-    const a = read(chat);
-    const b = read(plain);
+    const a = readJsonl(chat);
+    const b = readJsonl(plain);
     // The response tokens differ (the template adds <|im_end|>\n after the answer), so the sums differ.
     b.forEach((row, i) => expect(row.chosen_logps).not.toBeCloseTo(a[i].chosen_logps, 3));
     const r = cli(["score", input, "--model", path.join(dir, "demo-lm"), "--prompt-format", "raw"]);

@@ -69,18 +69,24 @@ async function scoreAndWait(page: Page, total: number): Promise<void> {
   await expect(page.getByRole("progressbar", { name: "Scoring progress" })).toHaveJSProperty("value", 1);
 }
 
-/** Exports every row with the computed columns and checks them against the CLI's numbers (≤1e-4). */
-async function expectExportMatchesCli(page: Page, file: string): Promise<Record<string, number>[]> {
-  const want = cliScores(file);
+/** Selects all `n` rows and exports them as JSONL with the computed columns; returns the parsed rows. */
+async function exportAllRows(page: Page, n: number): Promise<Record<string, number>[]> {
   await page.getByLabel("Selection ratio", { exact: true }).fill("1");
-  await expect(page.getByText(`Selected ${want.length} of ${want.length}`)).toBeVisible();
+  await expect(page.getByText(`Selected ${n} of ${n}`)).toBeVisible();
   const { bytes } = await exportSelection(page, "JSONL", true);
   const rows = bytes
     .toString("utf8")
     .split("\n")
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Record<string, number>);
-  expect(rows).toHaveLength(want.length);
+  expect(rows).toHaveLength(n);
+  return rows;
+}
+
+/** Exports every row with the computed columns and checks them against the CLI's numbers (≤1e-4). */
+async function expectExportMatchesCli(page: Page, file: string): Promise<Record<string, number>[]> {
+  const want = cliScores(file);
+  const rows = await exportAllRows(page, want.length);
   rows.forEach((row, i) => {
     for (const name of LOGP_COLUMNS) {
       expect(typeof row[name], `${name} of row ${i}`).toBe("number");
@@ -302,15 +308,7 @@ test.describe("in-browser scoring", () => {
       await expect(page.getByTestId("missing-counts")).toContainText("missing implicit margin: 0");
 
       const want = cliScores(file, ["--ref-model", DEMO_REF, "--reward-model", DEMO_RM]);
-      await page.getByLabel("Selection ratio", { exact: true }).fill("1");
-      await expect(page.getByText("Selected 12 of 12")).toBeVisible();
-      const { bytes } = await exportSelection(page, "JSONL", true);
-      const rows = bytes
-        .toString("utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, number>);
-      expect(rows).toHaveLength(12);
+      const rows = await exportAllRows(page, 12);
       const columns = [...LOGP_COLUMNS, "ref_chosen_logps", "ref_rejected_logps", "score_chosen", "score_rejected"];
       rows.forEach((row, i) => {
         for (const name of columns)

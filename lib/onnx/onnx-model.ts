@@ -32,7 +32,10 @@ export interface OnnxFloatTensor {
 
 // ModelProto / GraphProto / ValueInfoProto / TensorProto field numbers (onnx.proto).
 const MODEL = { irVersion: 1, opsetImport: 8, graph: 7 } as const;
-const GRAPH = { initializer: 5, input: 11, output: 12 } as const;
+const GRAPH = { node: 1, initializer: 5, input: 11, output: 12 } as const;
+// NodeProto / AttributeProto field numbers: a node's attributes may hold subgraphs (If/Loop/Scan bodies).
+const NODE = { opType: 4, attribute: 5 } as const;
+const ATTRIBUTE = { g: 6, graphs: 11 } as const;
 const TENSOR = { dims: 1, dataType: 2, floatData: 4, name: 8, rawData: 9, externalData: 13, dataLocation: 14 } as const;
 /** TensorProto.DataLocation.EXTERNAL: the tensor's bytes live in a file named by its `external_data` entries. */
 const EXTERNAL = 1;
@@ -115,6 +118,32 @@ export function readModelInfo(model: Uint8Array): OnnxModelInfo {
   // Initializers may also be listed as graph inputs (IR < 4 style); they are not runtime inputs.
   const init = new Set(initializerNames);
   return { irVersion, opsets, inputs: inputs.filter((i) => !init.has(i.name)), outputs, initializerNames };
+}
+
+function collectOpTypes(graph: Uint8Array, out: Set<string>): void {
+  for (const f of readFields(graph)) {
+    if (f.field !== GRAPH.node || f.wireType !== WIRE.bytes) continue;
+    for (const n of readFields(f.bytes)) {
+      if (n.field === NODE.opType) out.add(readString(n.bytes));
+      else if (n.field === NODE.attribute) {
+        for (const a of readFields(n.bytes)) {
+          if ((a.field === ATTRIBUTE.g || a.field === ATTRIBUTE.graphs) && a.wireType === WIRE.bytes) {
+            collectOpTypes(a.bytes, out);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The op_type of every node in the model (domains are not told apart), including nodes of control-flow subgraphs
+ * such as the If branches of Optimum's merged decoders. Linear in the graph, weights are skipped unread.
+ */
+export function readOpTypes(model: Uint8Array): Set<string> {
+  const out = new Set<string>();
+  for (const g of graphChunks(model)) collectOpTypes(g, out);
+  return out;
 }
 
 /** Where an external tensor's bytes are: TensorProto.external_data as a map (`location`, `offset`, `length`...). */

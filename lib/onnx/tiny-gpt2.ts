@@ -1,11 +1,15 @@
 /**
  * Seeded tiny GPT-2 models written as ONNX (opset 17) in the Hugging Face Optimum layout: a causal LM with the
  * KV-cache interface and a sequence-classification reward model. They stand in for hub checkpoints in tests and
- * the offline demo; `reference-forward.ts` re-implements the same maths in TypeScript.
+ * the offline demo; `reference-forward.ts` re-implements the same maths in TypeScript. A variant of the LM
+ * computes attention with onnxruntime's `com.microsoft.GroupQueryAttention`, as onnxruntime-genai exports do.
  */
 import { ONNX_TYPE, type OnnxFloatTensor } from "./onnx-model";
+import { ProtoWriter } from "./protobuf-wire";
 import {
+  encodeGraph,
   encodeModel,
+  encodeNode,
   externalizeTensors,
   type OnnxGraphSpec,
   type OnnxNodeSpec,
@@ -79,16 +83,22 @@ export function createTinyGpt2Weights(cfg: TinyGpt2Config, seed: number, lmBias?
   return w;
 }
 
+/** onnxruntime's contrib-op domain (GroupQueryAttention lives there, at version 1). */
+const CONTRIB_DOMAIN = "com.microsoft";
+
 /** Collects nodes and constants with unique names; keeps the graph-writing code below linear and readable. */
 class GraphBuilder {
   nodes: OnnxNodeSpec[] = [];
   inits: OnnxTensorSpec[] = [];
+  /** Node name -> operator domain, for nodes outside the default ONNX domain. */
+  domains = new Map<string, string>();
   private n = 0;
 
-  op(op: string, inputs: string[], attrs?: OnnxNodeSpec["attrs"], nOut = 1): string[] {
+  op(op: string, inputs: string[], attrs?: OnnxNodeSpec["attrs"], nOut = 1, domain?: string): string[] {
     const id = `${op}_${this.n++}`;
     const outputs = Array.from({ length: nOut }, (_, i) => (nOut === 1 ? id : `${id}_${i}`));
     this.nodes.push({ op, inputs, outputs, name: id, attrs });
+    if (domain) this.domains.set(id, domain);
     return outputs;
   }
   op1(op: string, inputs: string[], attrs?: OnnxNodeSpec["attrs"]): string {
@@ -111,53 +121,97 @@ class GraphBuilder {
   }
 }
 
-/** Embedding + transformer blocks + final LayerNorm; returns the hidden-state name and the per-layer KV names. */
+/** A layer's KV-cache tensor names: the model's `past_key_values.N.*` inputs or `present.N.*` outputs. */
+interface KvNames {
+  key: string;
+  value: string;
+}
+
+/**
+ * Self-attention of layer `layer` on the c_attn output qkv [B,T,3E]; returns the context [B,T,E] before c_proj.
+ * With a cache (`past` non-null) it outputs the updated cache as `present.N.key/value`.
+ */
+type Attend = (layer: number, qkv: string, past: KvNames | null) => string;
+
+/**
+ * Attention in standard ops: heads, Concat with the past, scores plus the additive mask `maskBias`, Softmax.
+ * Its constants are created here, before the trunk's, in the order that keeps the demo models' bytes unchanged.
+ */
+function maskedAttention(g: GraphBuilder, cfg: TinyGpt2Config, maskBias: string): Attend {
+  const E = cfg.nEmbd;
+  const H = cfg.nHead;
+  const D = E / H;
+  const toHeads = g.i64([0, 0, H, D]);
+  const fromHeads = g.i64([0, 0, E]);
+  const split = g.i64([E, E, E]);
+  const scale = g.f32(1 / Math.sqrt(D));
+  return (l, qkv, past) => {
+    const [q, k, v] = g.op("Split", [qkv, split], { axis: 2 }, 3);
+    const heads = (t: string) => g.op1("Transpose", [g.op1("Reshape", [t, toHeads])], { perm: [0, 2, 1, 3] });
+    let kh = heads(k);
+    let vh = heads(v);
+    if (past) {
+      kh = g.op1("Concat", [past.key, kh], { axis: 2 });
+      kh = g.rename(`present.${l}.key`);
+      vh = g.op1("Concat", [past.value, vh], { axis: 2 });
+      vh = g.rename(`present.${l}.value`);
+    }
+    const scores = g.op1("Mul", [g.op1("MatMul", [heads(q), g.op1("Transpose", [kh], { perm: [0, 1, 3, 2] })]), scale]);
+    const probs = g.op1("Softmax", [g.op1("Add", [scores, maskBias])], { axis: -1 });
+    const ctx = g.op1("Transpose", [g.op1("MatMul", [probs, vh])], { perm: [0, 2, 1, 3] });
+    return g.op1("Reshape", [ctx, fromHeads]);
+  };
+}
+
+/**
+ * One `com.microsoft.GroupQueryAttention` node per layer, as onnxruntime-genai exports: num_heads = kv_num_heads,
+ * no rotary (GPT-2's learned positions stay in the embedding), packed q/k/v [B,T,E] and BNSH caches. GQA takes
+ * no mask: each row's valid length comes from `seqlens_k` = sum(attention_mask) - 1 and the total from the
+ * mask's width, so it assumes every row's real tokens are contiguous from slot 0.
+ */
+function groupQueryAttention(g: GraphBuilder, cfg: TinyGpt2Config, attentionMask: string): Attend {
+  const E = cfg.nEmbd;
+  const split = g.i64([E, E, E]);
+  const rowSum = g.op1("ReduceSum", [attentionMask, g.i64([1])], { keepdims: 0 });
+  const seqlensK = g.op1("Cast", [g.op1("Sub", [rowSum, g.i64([1], true)])], { to: ONNX_TYPE.int32 });
+  const width = g.op1("Gather", [g.op1("Shape", [attentionMask]), g.i64([1], true)], { axis: 0 });
+  const totalLength = g.op1("Cast", [width], { to: ONNX_TYPE.int32 });
+  return (l, qkv, past) => {
+    if (!past) throw new Error("the GroupQueryAttention LM is built with its KV-cache inputs");
+    const [q, k, v] = g.op("Split", [qkv, split], { axis: 2 }, 3);
+    const inputs = [q, k, v, past.key, past.value, seqlensK, totalLength];
+    const attrs = { num_heads: cfg.nHead, kv_num_heads: cfg.nHead };
+    const [ctx] = g.op("GroupQueryAttention", inputs, attrs, 3, CONTRIB_DOMAIN);
+    g.nodes[g.nodes.length - 1].outputs = [ctx, `present.${l}.key`, `present.${l}.value`];
+    return ctx;
+  };
+}
+
+/** Embedding + transformer blocks + final LayerNorm; returns the hidden-state name. */
 function trunk(
   g: GraphBuilder,
   cfg: TinyGpt2Config,
   inputIds: string,
   positionIds: string,
-  maskBias: string,
-  past: { key: string; value: string }[] | null,
-): { hidden: string; present: { key: string; value: string }[] } {
-  const E = cfg.nEmbd;
-  const H = cfg.nHead;
-  const D = E / H;
+  attend: Attend,
+  past: KvNames[] | null,
+): string {
   const ln = (x: string, p: string) =>
     g.op1("LayerNormalization", [x, p + ".weight", p + ".bias"], {
       axis: -1,
       epsilon: { float: cfg.layerNormEpsilon },
     });
   const linear = (x: string, p: string) => g.op1("Add", [g.op1("MatMul", [x, p + ".weight"]), p + ".bias"]);
-  const toHeads = g.i64([0, 0, H, D]);
-  const fromHeads = g.i64([0, 0, E]);
-  const split = g.i64([E, E, E]);
-  const scale = g.f32(1 / Math.sqrt(D));
   const half = g.f32(0.5);
   const one = g.f32(1);
   const geluK = g.f32(Math.sqrt(2 / Math.PI));
   const geluC = g.f32(0.044715);
 
   let x = g.op1("Add", [g.op1("Gather", ["wte", inputIds]), g.op1("Gather", ["wpe", positionIds])]);
-  const present: { key: string; value: string }[] = [];
   for (let l = 0; l < cfg.nLayer; l++) {
     const p = `h.${l}.`;
     const qkv = linear(ln(x, p + "ln_1"), p + "attn.c_attn");
-    const [q, k, v] = g.op("Split", [qkv, split], { axis: 2 }, 3);
-    const heads = (t: string) => g.op1("Transpose", [g.op1("Reshape", [t, toHeads])], { perm: [0, 2, 1, 3] });
-    let kh = heads(k);
-    let vh = heads(v);
-    if (past) {
-      kh = g.op1("Concat", [past[l].key, kh], { axis: 2 });
-      kh = g.rename(`present.${l}.key`);
-      vh = g.op1("Concat", [past[l].value, vh], { axis: 2 });
-      vh = g.rename(`present.${l}.value`);
-      present.push({ key: kh, value: vh });
-    }
-    const scores = g.op1("Mul", [g.op1("MatMul", [heads(q), g.op1("Transpose", [kh], { perm: [0, 1, 3, 2] })]), scale]);
-    const probs = g.op1("Softmax", [g.op1("Add", [scores, maskBias])], { axis: -1 });
-    const ctx = g.op1("Transpose", [g.op1("MatMul", [probs, vh])], { perm: [0, 2, 1, 3] });
-    x = g.op1("Add", [x, linear(g.op1("Reshape", [ctx, fromHeads]), p + "attn.c_proj")]);
+    x = g.op1("Add", [x, linear(attend(l, qkv, past?.[l] ?? null), p + "attn.c_proj")]);
     // gelu_new (tanh approximation), spelled out because Gelu only exists from opset 20.
     const f = linear(ln(x, p + "ln_2"), p + "mlp.c_fc");
     const cube = g.op1("Mul", [g.op1("Mul", [f, f]), f]);
@@ -165,7 +219,7 @@ function trunk(
     const gelu = g.op1("Mul", [g.op1("Mul", [f, half]), g.op1("Add", [g.op1("Tanh", [inner]), one])]);
     x = g.op1("Add", [x, linear(gelu, p + "mlp.c_proj")]);
   }
-  return { hidden: ln(x, "ln_f"), present };
+  return ln(x, "ln_f");
 }
 
 /** Additive attention bias [B,1,T,S]: key j is visible to query i iff j <= S-T+i and attention_mask[b,j] = 1. */
@@ -185,7 +239,14 @@ function weightInits(w: TinyGpt2Weights, skip: (name: string) => boolean): OnnxT
   return [...w].filter(([n]) => !skip(n)).map(([name, t]) => ({ name, dims: t.dims, data: t.data }));
 }
 
-function lmGraph(cfg: TinyGpt2Config, w: TinyGpt2Weights): OnnxGraphSpec {
+/** Which attention the LM's blocks use: standard ops with a mask, or onnxruntime's GroupQueryAttention. */
+type LmAttention = "masked" | "group-query";
+
+function lmGraph(
+  cfg: TinyGpt2Config,
+  w: TinyGpt2Weights,
+  attention: LmAttention = "masked",
+): { graph: OnnxGraphSpec; domains: ReadonlyMap<string, string> } {
   const g = new GraphBuilder();
   const H = cfg.nHead;
   const D = cfg.nEmbd / H;
@@ -219,24 +280,66 @@ function lmGraph(cfg: TinyGpt2Config, w: TinyGpt2Weights): OnnxGraphSpec {
       });
     }
   }
-  const maskBias = maskBiasNodes(g, "input_ids", "attention_mask");
-  const { hidden } = trunk(g, cfg, "input_ids", "position_ids", maskBias, past);
+  const attend =
+    attention === "masked"
+      ? maskedAttention(g, cfg, maskBiasNodes(g, "input_ids", "attention_mask"))
+      : groupQueryAttention(g, cfg, "attention_mask");
+  const hidden = trunk(g, cfg, "input_ids", "position_ids", attend, past);
   // Tied LM head (h @ wte^T) as in GPT-2, plus the optional unigram prior.
   const wteT = g.op1("Transpose", ["wte"], { perm: [1, 0] });
   g.op1("Add", [g.op1("MatMul", [hidden, wteT]), "lm_bias"]);
   g.rename("logits");
-  return {
+  const graph = {
     name: "tiny_gpt2_lm",
     nodes: g.nodes,
     initializers: [...weightInits(w, (n) => n === "score.weight"), ...g.inits],
     inputs,
     outputs,
   };
+  return { graph, domains: g.domains };
 }
 
 /** Causal LM with KV cache, Optimum names: input_ids, attention_mask, position_ids, past_key_values.N.key/value. */
 export function buildTinyGpt2Lm(cfg: TinyGpt2Config, w: TinyGpt2Weights): Uint8Array {
-  return encodeModel(lmGraph(cfg, w), 17);
+  return encodeModel(lmGraph(cfg, w).graph, 17);
+}
+
+/**
+ * Like {@link encodeModel}, plus NodeProto.domain for the nodes named in `domains` and an opset import (version 1)
+ * for each such domain. onnx-writer's node spec has no domain field, so the nodes are encoded here and placed
+ * before the rest of the graph (field order inside a message carries no meaning; the nodes keep theirs).
+ */
+function encodeModelWithDomains(graph: OnnxGraphSpec, domains: ReadonlyMap<string, string>, opset: number): Uint8Array {
+  const nodes = new ProtoWriter();
+  for (const n of graph.nodes ?? []) {
+    const domain = n.name ? domains.get(n.name) : undefined;
+    const tail = domain ? new ProtoWriter().string(7, domain).finish() : new Uint8Array(0);
+    nodes.bytes(1, concatBytes(encodeNode(n), tail));
+  }
+  const model = new ProtoWriter()
+    .uint(1, 8)
+    .string(2, "margin-atlas")
+    .bytes(7, concatBytes(nodes.finish(), encodeGraph({ ...graph, nodes: [] })))
+    .message(8, (o) => o.string(1, "").uint(2, opset));
+  for (const domain of new Set(domains.values())) model.message(8, (o) => o.string(1, domain).uint(2, 1));
+  return model.finish();
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+/**
+ * The causal LM with each block's attention as one `com.microsoft.GroupQueryAttention` node (the onnxruntime-genai
+ * export style), same interface and weights as {@link buildTinyGpt2Lm}. GQA ignores the mask's pattern and only
+ * counts it, so results are right only for rows whose real tokens are contiguous from slot 0.
+ */
+export function buildTinyGpt2GqaLm(cfg: TinyGpt2Config, w: TinyGpt2Weights): Uint8Array {
+  const { graph, domains } = lmGraph(cfg, w, "group-query");
+  return encodeModelWithDomains(graph, domains, 17);
 }
 
 /**
@@ -248,7 +351,7 @@ export function buildTinyGpt2LmWithExternalData(
   w: TinyGpt2Weights,
   location: string,
 ): { model: Uint8Array; data: Uint8Array } {
-  const graph = lmGraph(cfg, w);
+  const { graph } = lmGraph(cfg, w);
   const { tensors, data } = externalizeTensors(graph.initializers ?? [], location);
   return { model: encodeModel({ ...graph, initializers: tensors }, 17), data };
 }
@@ -268,8 +371,8 @@ export function buildTinyGpt2Rm(cfg: TinyGpt2Config, w: TinyGpt2Weights, padToke
   const oneI = g.i64([1], true);
   const T = g.op1("Gather", [g.op1("Shape", ["input_ids"]), oneI], { axis: 0 });
   const positions = g.op1("Unsqueeze", [g.op1("Range", [g.i64([0], true), T, oneI]), g.i64([0])]);
-  const maskBias = maskBiasNodes(g, "input_ids", "attention_mask");
-  const { hidden } = trunk(g, cfg, "input_ids", positions, maskBias, null);
+  const attend = maskedAttention(g, cfg, maskBiasNodes(g, "input_ids", "attention_mask"));
+  const hidden = trunk(g, cfg, "input_ids", positions, attend, null);
   const perToken = g.op1("MatMul", [hidden, "score.weight"]); // [B,T,1]
   const notPad = g.op1("Cast", [g.op1("Not", [g.op1("Equal", ["input_ids", g.i64([padTokenId], true)])])], {
     to: ONNX_TYPE.int64,

@@ -6,6 +6,14 @@
  * and every real token gets its true position id, so padding cannot change a result beyond float rounding.
  * Prompt sharing runs the common prompt prefix once and feeds its present.* as the past of the chosen and the
  * rejected continuation (two runs on the same past tensors, so nothing is copied).
+ *
+ * Graphs with `com.microsoft.GroupQueryAttention` (onnxruntime-genai exports) take no mask pattern: GQA reads each
+ * row's length from sum(attention_mask) and assumes its tokens fill slots 0..len-1. Measured with onnxruntime-node
+ * and -web 1.30 on a GQA build of the demo LM: right-padded batches without past are exact (max abs diff 0 vs one
+ * row at a time), but with a past and more than one new token GQA refuses batches > 1 ("batch_size must be 1 when
+ * sequence_length > 1 and past context is given"), and an all-padding row fails (seqlens_k = -1). So for those
+ * graphs ({@link DecoderLayout.contiguousRowsOnly}) prompt sharing runs one pair at a time and an empty shared
+ * prefix gets no prefix run; full runs keep their padded batches.
  */
 import { TARGET_IDS, TOKEN_LOGPROBS } from "./logprob-graph";
 import type { TokenizedPair } from "./sequence";
@@ -54,7 +62,16 @@ export interface DecoderLayout {
   past: PastSlot[];
   hasPositionIds: boolean;
   hasUseCacheBranch: boolean;
+  /**
+   * Attention reads row lengths, not the mask (GroupQueryAttention): every row's real tokens must fill slots 0..n-1
+   * of past ++ input, and no row may be empty. Right padding of a run without past is fine; a past under a
+   * right-padded batch (holes) is not, so prompt sharing goes one pair per run.
+   */
+  contiguousRowsOnly: boolean;
 }
+
+/** Ops whose attention takes row lengths (seqlens_k) instead of a mask, so a mask with holes cannot be honoured. */
+const LENGTH_BASED_ATTENTION_OPS = ["GroupQueryAttention"];
 
 /** The decoder cannot be scored (missing rewrite, unknown cache shape...). */
 export class ScoringEngineError extends Error {
@@ -74,9 +91,14 @@ function num(v: unknown): number | null {
 
 /**
  * Reads the cache layout from `session.inputMetadata` ([B, H, P, D] with numeric H and D, as Optimum exports);
- * symbolic dims fall back to config.json (num_key_value_heads / n_head, head_dim / hidden size).
+ * symbolic dims fall back to config.json (num_key_value_heads / n_head, head_dim / hidden size). `opTypes` are the
+ * graph's node types (`readOpTypes` of the model bytes; a session does not expose them).
  */
-export function describeDecoder(session: InferenceSessionLike, config: Record<string, unknown> = {}): DecoderLayout {
+export function describeDecoder(
+  session: InferenceSessionLike,
+  config: Record<string, unknown> = {},
+  opTypes: ReadonlySet<string> = new Set(),
+): DecoderLayout {
   if (!session.inputNames.includes(TARGET_IDS) || !session.outputNames.includes(TOKEN_LOGPROBS)) {
     throw new ScoringEngineError(
       "session lacks target_ids/token_logprobs: load it via addTokenLogprobOutput",
@@ -108,6 +130,7 @@ export function describeDecoder(session: InferenceSessionLike, config: Record<st
     past,
     hasPositionIds: session.inputNames.includes("position_ids"),
     hasUseCacheBranch: session.inputNames.includes("use_cache_branch"),
+    contiguousRowsOnly: LENGTH_BASED_ATTENTION_OPS.some((op) => opTypes.has(op)),
   };
 }
 
@@ -186,13 +209,20 @@ export interface LogprobScorer {
   scorePairs(pairs: readonly TokenizedPair[], options?: ScoreOptions): Promise<PairScore[]>;
 }
 
+/** What the scorer knows about the graph beyond the session's inputs and outputs. */
+export interface LogprobScorerOptions {
+  /** The graph's node op types (`readOpTypes(modelBytes)`); GroupQueryAttention among them limits batching. */
+  opTypes?: ReadonlySet<string>;
+}
+
 /** Creates the scorer; `Tensor` is the ORT module's Tensor class, `config` the model's config.json. */
 export function createLogprobScorer(
   session: InferenceSessionLike,
   Tensor: TensorCtor,
   config: Record<string, unknown> = {},
+  { opTypes }: LogprobScorerOptions = {},
 ): LogprobScorer {
-  const layout = describeDecoder(session, config);
+  const layout = describeDecoder(session, config, opTypes);
   const i64 = (values: number[], dims: number[]) => new Tensor("int64", BigInt64Array.from(values, BigInt), dims);
 
   function emptyPast(batch: number): Record<string, TensorLike> {
@@ -268,7 +298,17 @@ export function createLogprobScorer(
     const results = new Array<ResponseScore>(seqs.length);
     const lengths = seqs.map((s) => s.promptIds.length + s.responseIds.length);
     let done = 0;
-    for (const batch of planBatches(lengths, batchSize, maxBatchTokens)) {
+    // An empty sequence has nothing to score, and an all-padding row breaks length-based attention (seqlens_k -1).
+    const empty = lengths.flatMap((n, i) => (n === 0 ? [i] : []));
+    for (const i of empty) results[i] = finishScore([]);
+    done += empty.length;
+    const nonEmpty = lengths.flatMap((n, i) => (n > 0 ? [i] : []));
+    const plan = planBatches(
+      nonEmpty.map((i) => lengths[i]),
+      batchSize,
+      maxBatchTokens,
+    ).map((b) => b.map((k) => nonEmpty[k]));
+    for (const batch of plan) {
       checkAbort(options.signal);
       const rows = batch.map((i) => {
         const s = seqs[i];
@@ -287,7 +327,9 @@ export function createLogprobScorer(
   }
 
   async function scorePairs(pairs: readonly TokenizedPair[], options: ScoreOptions = {}): Promise<PairScore[]> {
-    const { batchSize = 8, maxBatchTokens = 4096, sharePrompt = true } = options;
+    const { maxBatchTokens = 4096, sharePrompt = true } = options;
+    // Length-based attention refuses a past under a batch of several multi-token rows: one pair per run.
+    const batchSize = layout.contiguousRowsOnly ? 1 : (options.batchSize ?? 8);
     if (!sharePrompt || layout.past.length === 0) {
       const flat = await scoreSequences(
         pairs.flatMap((p) => [p.chosen, p.rejected]),
@@ -319,10 +361,12 @@ export function createLogprobScorer(
         pastLen: 0,
         firstScored: 0,
       }));
-      const { present } = await forward(prefixRows, null, true);
+      // No shared prefix in the whole batch: nothing to run once (and a row of padding only would break GQA).
+      const hasPrefix = prefixRows.some((r) => r.ids.length > 0);
+      const { present } = hasPrefix ? await forward(prefixRows, null, true) : { present: {} };
       const slots = Math.max(1, ...prefixRows.map((r) => r.ids.length));
       const pastMask = prefixRows.map((r) => Array.from({ length: slots }, (_, j) => (j < r.ids.length ? 1 : 0)));
-      const past = { feeds: present, slots, mask: pastMask };
+      const past = hasPrefix ? { feeds: present, slots, mask: pastMask } : null;
       const side = async (pick: (p: TokenizedPair) => ScoreSequence) => {
         const rows = batch.map((i) => {
           const s = pick(pairs[i]);

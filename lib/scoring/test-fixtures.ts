@@ -2,8 +2,10 @@
  * In-memory demo model folders for unit tests (built once per test file, ~0.2 s), so tests never depend on
  * `public/models/` having been generated.
  */
-import { buildDemoModels } from "./demo/demo-models";
+import { buildDemoModels, DEMO_ARCH } from "./demo/demo-models";
 import { createScoringTokenizer, type ScoringTokenizer } from "./tokenize";
+import { readFloatInitializers } from "@/lib/onnx/onnx-model";
+import { buildTinyGpt2GqaLm } from "@/lib/onnx/tiny-gpt2";
 
 /** Parsed demo folders: ONNX bytes, config.json objects and the shared tokenizer. */
 export interface DemoFixture {
@@ -41,4 +43,20 @@ export function demoFixture(): DemoFixture {
     tokenizer: createScoringTokenizer(tokenizerJson, tokenizerConfig, lmConfig),
   };
   return cached;
+}
+
+let cachedGqa: Uint8Array | null = null;
+
+/**
+ * demo-lm rebuilt with `com.microsoft.GroupQueryAttention` blocks (same weights and interface), standing in for
+ * onnxruntime-genai exports. Built in tests only: it is not a demo folder.
+ */
+export function demoGqaLmOnnx(): Uint8Array {
+  if (cachedGqa) return cachedGqa;
+  const { lmOnnx } = demoFixture();
+  // The builder's own constants (`const_N`) are re-created with the graph; only the named weights carry over.
+  const weights = new Map([...readFloatInitializers(lmOnnx)].filter(([name]) => !name.startsWith("const_")));
+  const vocabSize = weights.get("wte")?.dims[0] ?? 0;
+  cachedGqa = buildTinyGpt2GqaLm({ ...DEMO_ARCH, vocabSize }, weights);
+  return cachedGqa;
 }
