@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { onnx } from "onnx-proto";
-import { readExternalDataLocations, readFloatInitializers } from "./onnx-model";
-import { encodeModel, externalizeTensors, type OnnxTensorSpec } from "./onnx-writer";
+import { readExternalDataLocations, readFloatInitializers, readOpTypes } from "./onnx-model";
+import { encodeGraph, encodeModel, encodeNode, externalizeTensors, type OnnxTensorSpec } from "./onnx-writer";
+import { ProtoWriter } from "./protobuf-wire";
 import { addTokenLogprobOutput } from "@/lib/scoring/logprob-graph";
-import { demoFixture } from "@/lib/scoring/test-fixtures";
+import { demoFixture, demoGqaLmOnnx } from "@/lib/scoring/test-fixtures";
 
 const f = demoFixture();
 const floats = (n: number, start: number) => Float32Array.from({ length: n }, (_, i) => start + i);
@@ -118,5 +119,44 @@ describe("readFloatInitializers with external data", () => {
     [[{ path: "other.bin", data }], /initializer "a" needs external data "w.bin", not given/],
   ])("refuses a file that does not hold the tensor (%#)", (files, message) => {
     expect(() => readFloatInitializers(model, files)).toThrow(message);
+  });
+});
+
+describe("readOpTypes", () => {
+  /** An If node whose then/else branches (AttributeProto.g, field 6) hold one node each, as merged decoders do. */
+  const withSubgraphs = () => {
+    const branch = (op: string) => encodeGraph({ name: op, nodes: [{ op, inputs: ["x"], outputs: ["y"] }] });
+    // encodeNode writes no graph attributes, so they are appended as NodeProto.attribute (field 5) occurrences.
+    const attrs = new ProtoWriter();
+    for (const [name, op] of [
+      ["then_branch", "GroupQueryAttention"],
+      ["else_branch", "Relu"],
+    ]) {
+      attrs.message(5, (a) => a.string(1, name).uint(20, 5).bytes(6, branch(op)));
+    }
+    const ifNode = new Uint8Array([...encodeNode({ op: "If", inputs: ["c"], outputs: ["y"] }), ...attrs.finish()]);
+    return new ProtoWriter().message(7, (g) => g.bytes(1, ifNode)).finish();
+  };
+
+  it.each([
+    ["demo-lm", () => f.lmOnnx, ["LayerNormalization", "Softmax", "Where"], ["LogSoftmax", "GroupQueryAttention"]],
+    [
+      "demo-lm after the log-prob rewrite (two graph fields)",
+      () => addTokenLogprobOutput(f.lmOnnx),
+      ["Softmax", "LogSoftmax", "GatherElements"],
+      ["GroupQueryAttention"],
+    ],
+    [
+      "the GroupQueryAttention build, rewritten",
+      () => addTokenLogprobOutput(demoGqaLmOnnx()),
+      ["GroupQueryAttention", "ReduceSum", "LogSoftmax"],
+      ["Softmax", "Where"],
+    ],
+    ["nodes of If branches", withSubgraphs, ["If", "GroupQueryAttention", "Relu"], []],
+    ["a graph without nodes", () => encodeModel({ name: "g" }, 17), [], ["If"]],
+  ])("%s", (_, model, present, absent) => {
+    const ops = readOpTypes(model());
+    for (const op of present) expect(ops).toContain(op);
+    for (const op of absent) expect(ops).not.toContain(op);
   });
 });

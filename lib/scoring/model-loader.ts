@@ -3,7 +3,7 @@
  * onnxruntime-node in the CLI): causal LMs get the log-prob graph rewrite, reward models are used as exported.
  */
 import { createLogprobScorer, type InferenceSessionLike, type LogprobScorer, type TensorCtor } from "./engine";
-import { readModelInfo } from "@/lib/onnx/onnx-model";
+import { readModelInfo, readOpTypes } from "@/lib/onnx/onnx-model";
 import { addTokenLogprobOutput } from "./logprob-graph";
 import { isDemoConfig } from "./demo-check";
 import { modelFolderHash, modelKind, type ModelFolder } from "./model-source";
@@ -114,7 +114,11 @@ export async function loadModel(
     release: async () => session.release?.(),
   };
   const Tensor = ort.Tensor as TensorCtor;
-  if (kind === "lm") return { kind, ...common, scorer: createLogprobScorer(session, Tensor, folder.config) };
+  if (kind === "lm") {
+    // The graph's op types decide how the engine may batch (GroupQueryAttention cannot take masks with holes).
+    const scorer = createLogprobScorer(session, Tensor, folder.config, { opTypes: readOpTypes(bytes) });
+    return { kind, ...common, scorer };
+  }
   // The exported classifier pools the last token that is not config.json's pad_token_id, inside the graph.
   const pad = typeof folder.config.pad_token_id === "number" ? folder.config.pad_token_id : tokenizer.padTokenId;
   if (pad === null) throw new ModelLoadError("reward model config.json has no pad_token_id", "NO_PAD_TOKEN");
