@@ -5,6 +5,7 @@ import { datasetClient } from "@/lib/dataset-client";
 import { buffers } from "@/lib/workbench/buffers";
 import type { Message } from "@/lib/dataset/types";
 import type { RowView } from "@/lib/workbench/session";
+import TokenLogprobs from "@/components/TokenLogprobs";
 
 function Messages({ messages }: { messages: Message[] }) {
   if (messages.length === 0) return <p className="empty">(empty)</p>;
@@ -91,6 +92,7 @@ export default function PairInspector() {
               <Messages messages={shown.pair.rejected} />
             </section>
           </div>
+          <TokenLogprobs row={row} />
           <details>
             <summary>Raw record</summary>
             <pre>{JSON.stringify(shown.record, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2)}</pre>

@@ -18,6 +18,7 @@ import { ScoreColumns, type ImplicitKind } from "@/lib/scoring/columns";
 import type { BackendChoice, ModelInfo, ModelRole, ScoreProgress } from "@/lib/scoring/protocol";
 import type { RunStats } from "@/lib/scoring/pipeline";
 import type { BatchPlan } from "@/lib/scoring/batch-plan";
+import type { InspectedPair } from "@/lib/scoring/inspect";
 import { DEFAULT_SEQUENCE_OPTIONS, type PromptFormat } from "@/lib/scoring/sequence";
 import { WorkerCallError } from "@/lib/worker/rpc";
 
@@ -78,6 +79,8 @@ export interface ScoringState {
   loadModelLocation(role: ModelRole, text: string): Promise<void>;
   unloadModel(role: ModelRole): Promise<void>;
   scoreDataset(): Promise<void>;
+  /** Per-token log-probs of `row` under the policy with the current settings (throws a readable error). */
+  inspectRow(row: number): Promise<InspectedPair>;
   pause(): Promise<void>;
   resume(): Promise<void>;
   cancel(): Promise<void>;
@@ -105,6 +108,23 @@ const IDLE_RUN: RunView = {
 /** Results of the current dataset's run, and the file + mapping the scoring worker has open. */
 let columns: ScoreColumns | null = null;
 let openedIn: { file: Blob; mappingJson: string; rowCount: number } | null = null;
+
+/** Opens the page's current file (with its mapping) in the scoring worker unless it is already open there. */
+async function openInWorker(): Promise<number> {
+  const dataset = currentDatasetFile();
+  const summary = useWorkbench.getState().summary;
+  if (!dataset || !summary) throw new Error("load a dataset first");
+  const mappingJson = JSON.stringify(summary.mapping);
+  if (!openedIn || openedIn.file !== dataset.file || openedIn.mappingJson !== mappingJson) {
+    const opened = await scoringClient().call("openDataset", {
+      file: dataset.file,
+      name: dataset.name,
+      mapping: summary.mapping,
+    });
+    openedIn = { file: dataset.file, mappingJson, rowCount: opened.rowCount };
+  }
+  return openedIn.rowCount;
+}
 
 /** The scoring store. */
 export const useScoring = create<ScoringState>()((set, get) => {
@@ -249,16 +269,8 @@ export const useScoring = create<ScoringState>()((set, get) => {
       if (maxPromptLength >= maxLength) return set({ error: "max prompt length must be below max length" });
       set({ error: null, run: { ...IDLE_RUN, state: "running", total: summary.rowCount } });
       try {
-        const mappingJson = JSON.stringify(summary.mapping);
-        if (!openedIn || openedIn.file !== dataset.file || openedIn.mappingJson !== mappingJson) {
-          const opened = await scoringClient().call("openDataset", {
-            file: dataset.file,
-            name: dataset.name,
-            mapping: summary.mapping,
-          });
-          openedIn = { file: dataset.file, mappingJson, rowCount: opened.rowCount };
-        }
-        columns = new ScoreColumns(openedIn.rowCount);
+        const rowCount = await openInWorker();
+        columns = new ScoreColumns(rowCount);
         const stats = await scoringClient().call(
           "score",
           { maxLength, maxPromptLength, promptFormat },
@@ -283,6 +295,16 @@ export const useScoring = create<ScoringState>()((set, get) => {
           run: { ...s.run, state: cancelled ? "cancelled" : "error", etaSeconds: null },
           error: cancelled ? null : messageOf(err),
         }));
+      }
+    },
+
+    async inspectRow(row) {
+      const { maxLength, maxPromptLength, promptFormat } = get();
+      await openInWorker();
+      try {
+        return await scoringClient().call("inspectPair", { row, maxLength, maxPromptLength, promptFormat });
+      } catch (err) {
+        throw new Error(messageOf(err));
       }
     },
 

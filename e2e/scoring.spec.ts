@@ -114,7 +114,24 @@ test.describe("in-browser scoring", () => {
     await expect(page.getByTestId("backend-notice")).toHaveCount(0);
     await scoreAndWait(page, 24);
     await expect(page.getByTestId("missing-counts")).toContainText("missing implicit margin: 0");
-    await expectExportMatchesCli(page, file);
+    const rows = await expectExportMatchesCli(page, file);
+
+    // The inspector shows row 5's tokens with their log-probs; they add up to the exported chosen_logps.
+    await page
+      .getByRole("row")
+      .filter({ has: page.getByRole("cell", { name: "5", exact: true }) })
+      .first()
+      .click();
+    await expect(page.getByRole("complementary", { name: "Pair 5" })).toBeVisible();
+    await page.getByText("Token log-probs", { exact: true }).click();
+    await page.getByRole("button", { name: "Show token log-probs" }).click();
+    const sum = page.getByTestId("token-sum-chosen");
+    await expect(sum).toContainText("sum ");
+    const shown = Number(/sum (-?[\d.]+)/.exec((await sum.textContent()) ?? "")?.[1]);
+    expect(Math.abs(shown - rows[5].chosen_logps)).toBeLessThanOrEqual(1e-4 + 5e-5);
+    const tokens = page.getByTestId("token-logps-chosen").locator("span");
+    expect(await tokens.count()).toBeGreaterThan(5);
+    await expect(tokens.first()).toHaveAttribute("title", /log p -\d+\.\d{4}$/);
   });
 
   test("a shared dataset (LLMBar, pairwise labels, no scores): policy + reward model fill both margins; export equals the CLI's", async ({

@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { onnx } from "onnx-proto";
 import * as ort from "onnxruntime-node";
-import { readModelInfo, readFloatInitializers, ONNX_TYPE } from "./onnx-model";
+import * as ortWeb from "onnxruntime-web";
+import { readModelInfo, readFloatInitializers, readOpTypes, ONNX_TYPE } from "./onnx-model";
 import { buildDemoModels } from "@/lib/scoring/demo/demo-models";
-import { demoFixture } from "@/lib/scoring/test-fixtures";
+import { addTokenLogprobOutput } from "@/lib/scoring/logprob-graph";
+import { loadReferenceModel, referenceLogprobs } from "@/lib/scoring/reference-forward";
+import { demoFixture, demoGqaLmOnnx } from "@/lib/scoring/test-fixtures";
 
 const f = demoFixture();
 
@@ -97,5 +100,133 @@ describe("tiny GPT-2 ONNX builder", () => {
     const restLogits = rest.logits.data as Float32Array;
     const diff = Math.max(...fullTail.map((v, i) => Math.abs(v - restLogits[i])));
     expect(diff).toBeLessThan(1e-5);
+  });
+});
+
+describe("tiny GPT-2 with GroupQueryAttention", () => {
+  const gqa = demoGqaLmOnnx();
+  const ref = loadReferenceModel(f.lmOnnx, 4);
+  const SEQS = [
+    [318, 117, 115, 260, 10, 72, 105, 319, 10],
+    [5, 77, 300, 12, 90, 260, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16],
+    [42, 42],
+  ];
+  type Ort = typeof ort | typeof ortWeb;
+  type Session = ort.InferenceSession | ortWeb.InferenceSession;
+  type Feeds = Record<string, ort.Tensor | ortWeb.Tensor>;
+  const open = async (o: Ort) => {
+    if (o === ortWeb) ortWeb.env.wasm.numThreads = 1;
+    return (await o.InferenceSession.create(addTokenLogprobOutput(gqa))) as Session;
+  };
+  const run = (s: Session, feeds: Feeds) => (s.run as (f: Feeds) => Promise<Record<string, ort.Tensor>>)(feeds);
+  const i64 = (o: Ort, v: number[], d: number[]) => new o.Tensor("int64", BigInt64Array.from(v, BigInt), d);
+  const emptyPast = (o: Ort, batch: number): Feeds =>
+    Object.fromEntries(
+      [0, 1].flatMap((l) =>
+        ["key", "value"].map((k) => [
+          `past_key_values.${l}.${k}`,
+          new o.Tensor("float32", new Float32Array(0), [batch, 4, 0, 16]),
+        ]),
+      ),
+    );
+  /** Right-padded rows (mask 0, position 0 on pads); returns per-row log-probs of the real next tokens. */
+  const score = async (o: Ort, s: Session, rows: number[][]) => {
+    const B = rows.length;
+    const T = Math.max(...rows.map((r) => r.length));
+    const pad = (r: number[], fill: (t: number) => number) => Array.from({ length: T }, (_, t) => fill(t));
+    const out = await run(s, {
+      input_ids: i64(
+        o,
+        rows.flatMap((r) => pad(r, (t) => r[t] ?? 0)),
+        [B, T],
+      ),
+      attention_mask: i64(
+        o,
+        rows.flatMap((r) => pad(r, (t) => (t < r.length ? 1 : 0))),
+        [B, T],
+      ),
+      position_ids: i64(
+        o,
+        rows.flatMap((r) => pad(r, (t) => (t < r.length ? t : 0))),
+        [B, T],
+      ),
+      target_ids: i64(
+        o,
+        rows.flatMap((r) => pad(r, (t) => r[t + 1] ?? 0)),
+        [B, T],
+      ),
+      ...emptyPast(o, B),
+    });
+    const data = out.token_logprobs.data as Float32Array;
+    return rows.map((r, b) => data.slice(b * T, b * T + r.length - 1));
+  };
+
+  it("keeps the decoder interface and adds the com.microsoft opset", () => {
+    const info = readModelInfo(gqa);
+    const plain = readModelInfo(f.lmOnnx);
+    expect(info.opsets).toEqual(
+      new Map([
+        ["", 17],
+        ["com.microsoft", 1],
+      ]),
+    );
+    expect(info.inputs).toEqual(plain.inputs);
+    expect(info.outputs).toEqual(plain.outputs);
+    const ops = readOpTypes(gqa);
+    expect(ops).toContain("GroupQueryAttention");
+    expect(ops).not.toContain("Softmax");
+  });
+
+  it.each([
+    ["onnxruntime-node", ort],
+    ["onnxruntime-web (WASM)", ortWeb],
+  ] as const)("%s: one unpadded row matches the reference forward within 1e-4", async (_, o) => {
+    const s = await open(o);
+    for (const ids of SEQS) {
+      const [got] = await score(o, s, [ids]);
+      const expected = referenceLogprobs(ref, ids);
+      expect(got.length).toBe(expected.length);
+      got.forEach((v, i) => expect(Math.abs(v - expected[i])).toBeLessThan(1e-4));
+    }
+  });
+
+  // Measured with 1.30: a right-padded batch without past gives exactly the one-row numbers (max abs diff 0).
+  it.each([
+    ["onnxruntime-node", ort],
+    ["onnxruntime-web (WASM)", ortWeb],
+  ] as const)("%s: a right-padded batch without past equals one row at a time", async (_, o) => {
+    const s = await open(o);
+    const batched = await score(o, s, SEQS);
+    for (const [b, ids] of SEQS.entries()) {
+      const [single] = await score(o, s, [ids]);
+      single.forEach((v, i) => expect(Math.abs(v - batched[b][i])).toBeLessThan(1e-5));
+    }
+  });
+
+  // Why the engine shares prompts one pair at a time on GQA graphs: ORT refuses the batched form outright.
+  it.each([
+    ["onnxruntime-node", ort],
+    ["onnxruntime-web (WASM)", ortWeb],
+  ] as const)("%s: refuses a past under a batch of multi-token rows", async (_, o) => {
+    const s = await open(o);
+    const prefix = [5, 77, 300];
+    const first = await run(s, {
+      input_ids: i64(o, [...prefix, ...prefix], [2, 3]),
+      attention_mask: i64(o, Array(6).fill(1), [2, 3]),
+      position_ids: i64(o, [0, 1, 2, 0, 1, 2], [2, 3]),
+      target_ids: i64(o, Array(6).fill(0), [2, 3]),
+      ...emptyPast(o, 2),
+    });
+    const past = Object.fromEntries(
+      [0, 1].flatMap((l) => ["key", "value"].map((k) => [`past_key_values.${l}.${k}`, first[`present.${l}.${k}`]])),
+    );
+    const next = run(s, {
+      input_ids: i64(o, [12, 90, 7, 8], [2, 2]),
+      attention_mask: i64(o, Array(10).fill(1), [2, 5]),
+      position_ids: i64(o, [3, 4, 3, 4], [2, 2]),
+      target_ids: i64(o, Array(4).fill(0), [2, 2]),
+      ...past,
+    });
+    await expect(next).rejects.toThrow(/batch_size must be 1 when sequence_length > 1 and past context is given/);
   });
 });

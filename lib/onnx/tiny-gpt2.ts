@@ -334,8 +334,8 @@ function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 /**
  * The causal LM with each block's attention as one `com.microsoft.GroupQueryAttention` node (the onnxruntime-genai
- * export style), same interface and weights as {@link buildTinyGpt2Lm}. GQA ignores the mask's pattern and only
- * counts it, so results are right only for rows whose real tokens are contiguous from slot 0.
+ * export style), same interface and weights as {@link buildTinyGpt2Lm}. GQA reads row lengths from the mask, not
+ * its pattern: onnxruntime (1.30) rejects a past under a batch of multi-token rows and rows of padding only.
  */
 export function buildTinyGpt2GqaLm(cfg: TinyGpt2Config, w: TinyGpt2Weights): Uint8Array {
   const { graph, domains } = lmGraph(cfg, w, "group-query");

@@ -10,12 +10,15 @@ import {
   type InferenceSessionLike,
   type PairScore,
 } from "./engine";
+import { loadModel, type LoadedLanguageModel, type OrtModule } from "./model-loader";
+import type { ModelFolder } from "./model-source";
 import { createRewardScorer } from "./reward";
 import { dpoMargin, simpoMargin, sumMargin } from "./margins";
 import { loadReferenceModel, referenceLogprobs, referenceReward } from "./reference-forward";
 import { tokenizePair, tokenizeForReward, type TokenizedPair } from "./sequence";
 import { createScoringTokenizer } from "./tokenize";
-import { demoFixture } from "./test-fixtures";
+import { demoFixture, demoGqaLmOnnx } from "./test-fixtures";
+import { readOpTypes } from "@/lib/onnx/onnx-model";
 
 const f = demoFixture();
 const plain = createScoringTokenizer(f.tokenizerJson, { ...f.tokenizerConfig, chat_template: undefined }, f.lmConfig);
@@ -117,6 +120,14 @@ describe("describeDecoder", () => {
       type: "float16",
     });
     expect([layout.hasPositionIds, layout.hasUseCacheBranch]).toEqual([false, true]);
+  });
+
+  it.each([
+    { ops: [], expected: false },
+    { ops: ["MatMul", "Softmax", "Attention", "MultiHeadAttention"], expected: false },
+    { ops: ["MatMul", "GroupQueryAttention"], expected: true },
+  ])("contiguousRowsOnly is $expected for ops $ops", ({ ops, expected }) => {
+    expect(describeDecoder(fake([1, 2, 3, 4]), {}, new Set(ops)).contiguousRowsOnly).toBe(expected);
   });
 
   it.each([
@@ -226,5 +237,72 @@ describe("margins", () => {
   ])("DPO margin beta=$beta", ({ beta, policy, ref, expected }) => {
     const mk = ([c, r]: number[]) => ({ chosen: score(c, 1), rejected: score(r, 1) });
     expect(dpoMargin(mk(policy), mk(ref), beta)).toBeCloseTo(expected, 12);
+  });
+});
+
+describe("GroupQueryAttention graphs (onnxruntime-web WASM in Node)", () => {
+  const folder = (onnx: Uint8Array): ModelFolder => ({
+    location: "memory",
+    config: f.lmConfig,
+    tokenizerJson: f.tokenizerJson,
+    tokenizerConfig: f.tokenizerConfig,
+    onnxPath: "onnx/model.onnx",
+    onnx,
+    externalData: [],
+    bytes: onnx.length,
+  });
+  const load = async (onnx: Uint8Array) =>
+    (await loadModel(folder(onnx), ortWeb as unknown as OrtModule, "lm")) as LoadedLanguageModel;
+
+  it("sets contiguousRowsOnly from the graph's ops, only for GQA", async () => {
+    const [gqa, plainLm] = [await load(demoGqaLmOnnx()), await load(f.lmOnnx)];
+    expect(gqa.scorer.layout.contiguousRowsOnly).toBe(true);
+    expect(plainLm.scorer.layout.contiguousRowsOnly).toBe(false);
+    await Promise.all([gqa.release(), plainLm.release()]);
+  });
+
+  it.each([{ sharePrompt: true }, { sharePrompt: false }, { sharePrompt: true, batchSize: 3 }])(
+    "scores pairs as the mask-based model does within 1e-4 (%o)",
+    async (options) => {
+      const [gqa, plainLm] = [await load(demoGqaLmOnnx()), await load(f.lmOnnx)];
+      const got = await gqa.scorer.scorePairs(PAIRS, options);
+      const expected = await plainLm.scorer.scorePairs(PAIRS, options);
+      expect(maxDiff(got, expected)).toBeLessThan(1e-4);
+      got.forEach((p, i) => {
+        for (const side of ["chosen", "rejected"] as const) {
+          expect(Math.abs(p[side].sumLogp - expected[i][side].sumLogp)).toBeLessThan(1e-4);
+          expect(Math.abs(p[side].meanLogp - expected[i][side].meanLogp)).toBeLessThan(1e-4);
+        }
+      });
+      await Promise.all([gqa.release(), plainLm.release()]);
+    },
+  );
+
+  it("never feeds a past to a batch of several rows, and skips empty prefixes", async () => {
+    ortWeb.env.wasm.numThreads = 1;
+    const model = addTokenLogprobOutput(demoGqaLmOnnx());
+    const session = await ortWeb.InferenceSession.create(model);
+    const runs: { batch: number; pastLen: number }[] = [];
+    const spy: InferenceSessionLike = {
+      inputNames: session.inputNames,
+      outputNames: session.outputNames,
+      inputMetadata: session.inputMetadata,
+      run: (feeds, fetches) => {
+        runs.push({ batch: feeds.input_ids.dims[0], pastLen: feeds["past_key_values.0.key"].dims[2] });
+        return session.run(feeds as Record<string, ortWeb.Tensor>, fetches);
+      },
+    };
+    const scorer = createLogprobScorer(spy, ortWeb.Tensor, f.lmConfig, { opTypes: readOpTypes(model) });
+    const seen: number[] = [];
+    await scorer.scorePairs(PAIRS, { batchSize: 8, onProgress: (d) => seen.push(d) });
+    expect(runs.filter((r) => r.pastLen > 0 && r.batch > 1)).toEqual([]);
+    // Four pairs share a prompt (prefix + 2 continuations), the empty-prompt pair runs its two sides alone.
+    expect(runs.length).toBe(4 * 3 + 2);
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+    // Full runs (no past) keep their padded batches: measured exact for GQA.
+    runs.length = 0;
+    await scorer.scoreSequences(allSeqs, { batchSize: 8 });
+    expect(runs.map((r) => r.batch)).toEqual([8, 2]);
+    await session.release();
   });
 });

@@ -113,6 +113,11 @@ function promptOf(pair: Pair): ChatMessage[] {
   return pair.prompt.map((m) => ({ role: m.role, content: m.content }));
 }
 
+/** What a run feeds the tokenizer for a pair: the prompt turns and each side's response text. */
+export function pairTexts(pair: Pair): { prompt: ChatMessage[]; chosen: string; rejected: string } {
+  return { prompt: promptOf(pair), chosen: responseText(pair.chosen), rejected: responseText(pair.rejected) };
+}
+
 function lmChunk(n: number): LmChunk {
   const nan = () => new Float64Array(n).fill(NaN);
   return { chosenLogps: nan(), rejectedLogps: nan(), chosenTokens: nan(), rejectedTokens: nan() };
@@ -205,7 +210,8 @@ export async function scoreDataset(source: PairSource, models: ScoringModels, op
       if (!t) {
         t = pairs.map((p, k) => {
           try {
-            return tokenizePair(tok, promptOf(p), responseText(p.chosen), responseText(p.rejected), sequence);
+            const t = pairTexts(p);
+            return tokenizePair(tok, t.prompt, t.chosen, t.rejected, sequence);
           } catch {
             failed.add(k);
             return null;

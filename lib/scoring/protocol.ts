@@ -2,6 +2,7 @@
 import type { ColumnMapping } from "@/lib/dataset/types";
 import type { BatchPlan } from "./batch-plan";
 import type { CalibrationResult } from "./calibrate";
+import type { InspectedPair } from "./inspect";
 import type { ModelSource } from "./model-source";
 import type { PromptFormat } from "./sequence";
 import type { RunStats, ScoredChunk } from "./pipeline";
@@ -83,6 +84,11 @@ export type ScoringApi = {
   resume: { args: Record<string, never>; result: RunState };
   /** Stops the run after the current batch; stored chunks stay stored. */
   cancel: { args: Record<string, never>; result: RunState };
+  /** Per-token log-probs of one row under the policy, scored with the run's settings (not while a run scores). */
+  inspectPair: {
+    args: { row: number; maxLength: number; maxPromptLength: number; promptFormat?: PromptFormat };
+    result: InspectedPair;
+  };
   /** Forgets every stored result (IndexedDB). */
   clearResults: { args: Record<string, never>; result: null };
 };

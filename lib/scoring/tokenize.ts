@@ -92,7 +92,8 @@ export function createScoringTokenizer(
   };
   return {
     encode: (text) => tokenizer.encode(text, { add_special_tokens: false }).ids,
-    decode: (ids) => tokenizer.decode([...ids], { skip_special_tokens: false }),
+    // @huggingface/tokenizers refuses an empty id list; its text is "".
+    decode: (ids) => (ids.length ? tokenizer.decode([...ids], { skip_special_tokens: false }) : ""),
     applyChatTemplate(messages, addGenerationPrompt) {
       if (!template) throw new TokenizerLoadError("tokenizer has no chat template", "BAD_TEMPLATE");
       return template.render({ ...specials, messages, add_generation_prompt: addGenerationPrompt });

@@ -77,6 +77,14 @@ describe("scoring worker handlers", () => {
     const first = (progress[0][2] as ScoreProgress).chunk.policy;
     first.chosenLogps.forEach((v) => expect(v).toBeLessThan(0));
 
+    // The inspector's per-token view of row 1 sums to the run's number; rows outside the file are refused.
+    const inspected = await h.inspectPair({ row: 1, maxLength: 2048, maxPromptLength: 1800 }, ctx());
+    expect(inspected.chosen.sumLogp).toBeCloseTo(first.chosenLogps[1], 6);
+    expect(inspected.chosen.tokens.length).toBeGreaterThan(1);
+    await expect(h.inspectPair({ row: 6, maxLength: 2048, maxPromptLength: 1800 }, ctx())).rejects.toThrow(
+      "row 6 is outside 0..5",
+    );
+
     // Same settings again: everything comes from the store in one cached chunk.
     const again: [string, number, unknown][] = [];
     expect(await h.score({ maxLength: 2048, maxPromptLength: 1800 }, ctx(again))).toMatchObject({ cached: 6 });

@@ -27,10 +27,11 @@ import {
   type ModelFileReader,
   type ModelSource,
 } from "./model-source";
+import { inspectPair } from "./inspect";
 import { RunCancelledError, scoreDataset } from "./pipeline";
 import type { ModelInfo, ModelRole, RunState, ScoringApi } from "./protocol";
 import type { ResultStore } from "./result-store";
-import { DEFAULT_SEQUENCE_OPTIONS } from "./sequence";
+import { DEFAULT_SEQUENCE_OPTIONS, type PromptFormat } from "./sequence";
 
 /** What the handlers need from their environment. */
 export interface ScoringEnvironment {
@@ -182,12 +183,7 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
           },
           {
             datasetKey: key,
-            sequence: {
-              ...DEFAULT_SEQUENCE_OPTIONS,
-              maxLength: args.maxLength,
-              maxPromptLength: args.maxPromptLength,
-              promptFormat: args.promptFormat ?? "chat",
-            },
+            sequence: sequenceOf(args),
             store: env.store,
             chunkPairs: args.chunkPairs,
             batchSize: args.batchSize ?? plan?.batchSize,
@@ -243,11 +239,29 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
       return state();
     },
 
+    async inspectPair({ row, maxLength, maxPromptLength, promptFormat }) {
+      if (run && !run.paused) throw new HandlerError("a scoring run is using the model: pause it first", "busy");
+      if (!dataset) throw new HandlerError("no dataset is open in the scoring worker", "no-dataset");
+      const policy = models.get("policy")?.model as LoadedLanguageModel | undefined;
+      if (!policy) throw new HandlerError("load a model first", "no-model");
+      const rowCount = dataset.session.source.rowCount;
+      if (!Number.isInteger(row) || row < 0 || row >= rowCount)
+        throw new HandlerError(`row ${row} is outside 0..${rowCount - 1}`, "bad-input");
+      const [view] = await dataset.session.rows([row]);
+      return inspectPair(view.pair, policy, sequenceOf({ maxLength, maxPromptLength, promptFormat }));
+    },
+
     async clearResults() {
       await env.store.clear();
       return null;
     },
   };
+}
+
+/** TRL's sequence settings from a call's arguments. */
+function sequenceOf(args: { maxLength: number; maxPromptLength: number; promptFormat?: PromptFormat }) {
+  const { maxLength, maxPromptLength, promptFormat = "chat" } = args;
+  return { ...DEFAULT_SEQUENCE_OPTIONS, maxLength, maxPromptLength, promptFormat };
 }
 
 /** Batch limits for the policy on its backend (WebGPU buffer limits or WASM memory) at `maxLength`. */
