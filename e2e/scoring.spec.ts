@@ -117,11 +117,9 @@ test.describe("in-browser scoring", () => {
     const rows = await expectExportMatchesCli(page, file);
 
     // The inspector shows row 5's tokens with their log-probs; they add up to the exported chosen_logps.
-    await page
-      .getByRole("row")
-      .filter({ has: page.getByRole("cell", { name: "5", exact: true }) })
-      .first()
-      .click();
+    const row5 = page.getByRole("table", { name: "Pairs" }).getByRole("row").nth(6);
+    await expect(row5.getByRole("cell").first()).toHaveText("5");
+    await row5.click();
     await expect(page.getByRole("complementary", { name: "Pair 5" })).toBeVisible();
     await page.getByText("Token log-probs", { exact: true }).click();
     await page.getByRole("button", { name: "Show token log-probs" }).click();
