@@ -47,7 +47,7 @@ describe("planBatchLimits", () => {
     expect(plan.note).toBe("batches ≤ 8 rows / 2,436 tokens (WASM memory 4.0 GB, 500 MB of it model)");
   });
 
-  it("WASM: the fp32 model (1.9 GiB) leaves room for less than one 2048-token row: says so, rows go alone", () => {
+  it("WASM: the fp32 model (1.9 GiB) leaves room for 1038 tokens: longer rows go alone, in windows", async () => {
     const plan = planBatchLimits(
       modelShape(QWEN_05B),
       { backend: "wasm", memoryBytes: WASM_MEMORY_BYTES },
@@ -57,9 +57,11 @@ describe("planBatchLimits", () => {
       },
     );
     // free = 4096 − 2470 − 256 = 1370 MiB = 1,436,549,120 B → 1038 tokens.
-    expect(plan).toMatchObject({ batchSize: 1, maxBatchTokens: 2048, longestFits: false });
-    expect(plan.note).toContain("one row of 2,048 tokens needs more than the WASM memory 4.0 GB");
-    expect(plan.note).toContain("≈1,038 tokens fit");
+    expect(plan).toMatchObject({ batchSize: 4, maxBatchTokens: 1038, longestFits: false });
+    expect(plan.note).toBe(
+      "one row of 2,048 tokens needs more than the WASM memory 4.0 GB, 1.9 GB of it model allows: batches ≤ 1,038 " +
+        "tokens, longer rows scored alone in windows over their KV cache (slower)",
+    );
   });
 
   it("WebGPU: the smaller of maxBufferSize and maxStorageBufferBindingSize bounds the logits buffer", () => {
@@ -73,8 +75,20 @@ describe("planBatchLimits", () => {
   it("WebGPU at WebGPU's default limits (128 MiB binding): a 151k vocabulary fits 220 tokens per buffer", () => {
     const limits = { backend: "webgpu", maxBufferSize: 256 * MiB, maxStorageBufferBindingSize: 128 * MiB } as const;
     const plan = planBatchLimits(modelShape(QWEN_05B), limits, { maxLength: 2048, modelBytes: 500 * MiB });
-    expect(plan).toMatchObject({ batchSize: 1, longestFits: false });
-    expect(plan.note).toContain("≈220 tokens fit");
+    expect(plan).toMatchObject({ batchSize: 1, maxBatchTokens: 220, longestFits: false });
+  });
+
+  it("a model that leaves almost no memory still tries 16-token windows, and says so", () => {
+    const plan = planBatchLimits(
+      modelShape(QWEN_05B),
+      { backend: "wasm", memoryBytes: WASM_MEMORY_BYTES },
+      {
+        maxLength: 2048,
+        modelBytes: 3200 * MiB,
+      },
+    );
+    expect(plan).toMatchObject({ batchSize: 1, maxBatchTokens: 16, longestFits: false });
+    expect(plan.note).toMatch(/^the model leaves almost no room under the WASM memory 4\.0 GB, 3\.1 GB of it model/);
   });
 
   it("caps rows and tokens for a tiny model; unknown shapes keep 8 rows / 4096 tokens", () => {

@@ -34,7 +34,7 @@ export interface BatchPlan {
   batchSize: number;
   /** Max padded tokens (rows × longest) per forward pass. */
   maxBatchTokens: number;
-  /** False when even one max-length row exceeds the device's limit (the run may fail with out-of-memory). */
+  /** False when one max-length row exceeds the device's limit: such rows are scored in KV-cached windows. */
   longestFits: boolean;
   /** One line for the UI: the limits and what bound them. */
   note: string;
@@ -45,6 +45,9 @@ export const WASM_MEMORY_BYTES = 4 * 1024 ** 3;
 
 /** Upper caps: beyond these a bigger batch no longer speeds a run up (WASM is compute-bound at batch ~8). */
 const CAPS = { wasm: { rows: 8, tokens: 8192 }, webgpu: { rows: 32, tokens: 16384 } } as const;
+
+/** Smallest window a long row is split into (below this the run is dominated by per-call overhead). */
+const MIN_WINDOW = 16;
 
 /** Memory kept free for ORT's own buffers, the tokenizer and the dataset rows (WASM). */
 const WASM_RESERVE_BYTES = 256 * 1024 ** 2;
@@ -109,12 +112,25 @@ export function planBatchLimits(
     bound = `WASM memory ${mb(limits.memoryBytes)}, ${mb(options.modelBytes)} of it model`;
   }
   const longestFits = maxTokens >= T;
-  const tokens = Math.max(T, Math.min(caps.tokens, maxTokens));
-  const rows = Math.max(1, Math.min(caps.rows, Math.floor(tokens / Math.min(T, 256))));
   const fmt = (n: number) => n.toLocaleString("en-US");
-  const note = longestFits
-    ? `batches ≤ ${rows} rows / ${fmt(Math.min(caps.tokens, tokens))} tokens (${bound})`
-    : `one row of ${fmt(T)} tokens needs more than the ${bound} allows (≈${fmt(maxTokens)} tokens fit): ` +
-      "lower Max length or use a smaller model; rows go one at a time";
-  return { batchSize: longestFits ? rows : 1, maxBatchTokens: tokens, longestFits, note };
+  if (!longestFits) {
+    // Rows longer than the budget are scored alone, in windows that read the earlier windows' KV cache.
+    const window = Math.max(MIN_WINDOW, maxTokens);
+    const note =
+      maxTokens < MIN_WINDOW
+        ? `the model leaves almost no room under the ${bound} (≈${fmt(maxTokens)} tokens fit): ` +
+          `trying windows of ${MIN_WINDOW} tokens; use a smaller or quantised model if this runs out of memory`
+        : `one row of ${fmt(T)} tokens needs more than the ${bound} allows: batches ≤ ${fmt(window)} tokens, ` +
+          "longer rows scored alone in windows over their KV cache (slower)";
+    return {
+      batchSize: Math.max(1, Math.min(caps.rows, Math.floor(window / 256))),
+      maxBatchTokens: window,
+      longestFits,
+      note,
+    };
+  }
+  const tokens = Math.min(caps.tokens, maxTokens);
+  const rows = Math.max(1, Math.min(caps.rows, Math.floor(tokens / Math.min(T, 256))));
+  const note = `batches ≤ ${rows} rows / ${fmt(tokens)} tokens (${bound})`;
+  return { batchSize: rows, maxBatchTokens: tokens, longestFits, note };
 }

@@ -169,6 +169,34 @@ describe("log-prob engine (onnxruntime-node)", () => {
     }
   });
 
+  it("rows over the token budget are scored in KV-cached windows, equal to one pass within 1e-5", async () => {
+    const scorer = createLogprobScorer(nodeSession, ortNode.Tensor, f.lmConfig);
+    const full = await scorer.scorePairs(PAIRS, { batchSize: 1, sharePrompt: false });
+    const longest = Math.max(...allSeqs.map((s) => s.promptIds.length + s.responseIds.length));
+    const runs: number[] = [];
+    const counting = {
+      ...nodeSession,
+      inputNames: nodeSession.inputNames,
+      outputNames: nodeSession.outputNames,
+      inputMetadata: nodeSession.inputMetadata,
+      run: (feeds: Parameters<typeof nodeSession.run>[0], fetches: string[]) => {
+        runs.push((feeds.input_ids as ortNode.Tensor).dims[1]);
+        return nodeSession.run(feeds, fetches);
+      },
+    } as unknown as InferenceSessionLike;
+    const windowed = createLogprobScorer(counting, ortNode.Tensor, f.lmConfig);
+    for (const window of [1, 5, 16]) {
+      for (const sharePrompt of [false, true]) {
+        runs.length = 0;
+        const got = await windowed.scorePairs(PAIRS, { maxBatchTokens: window, sharePrompt });
+        expect(maxDiff(full, got), `window ${window}, share ${sharePrompt}`).toBeLessThan(1e-5);
+        // No forward pass holds more positions than the budget.
+        expect(Math.max(...runs)).toBeLessThanOrEqual(window);
+      }
+    }
+    expect(longest).toBeGreaterThan(16);
+  });
+
   it("reports progress and honours abort", async () => {
     const scorer = createLogprobScorer(nodeSession, ortNode.Tensor, f.lmConfig);
     const seen: number[] = [];
@@ -261,22 +289,24 @@ describe("GroupQueryAttention graphs (onnxruntime-web WASM in Node)", () => {
     await Promise.all([gqa.release(), plainLm.release()]);
   });
 
-  it.each([{ sharePrompt: true }, { sharePrompt: false }, { sharePrompt: true, batchSize: 3 }])(
-    "scores pairs as the mask-based model does within 1e-4 (%o)",
-    async (options) => {
-      const [gqa, plainLm] = [await load(demoGqaLmOnnx()), await load(f.lmOnnx)];
-      const got = await gqa.scorer.scorePairs(PAIRS, options);
-      const expected = await plainLm.scorer.scorePairs(PAIRS, options);
-      expect(maxDiff(got, expected)).toBeLessThan(1e-4);
-      got.forEach((p, i) => {
-        for (const side of ["chosen", "rejected"] as const) {
-          expect(Math.abs(p[side].sumLogp - expected[i][side].sumLogp)).toBeLessThan(1e-4);
-          expect(Math.abs(p[side].meanLogp - expected[i][side].meanLogp)).toBeLessThan(1e-4);
-        }
-      });
-      await Promise.all([gqa.release(), plainLm.release()]);
-    },
-  );
+  it.each([
+    { sharePrompt: true },
+    { sharePrompt: false },
+    { sharePrompt: true, batchSize: 3 },
+    { sharePrompt: true, maxBatchTokens: 5 },
+  ])("scores pairs as the mask-based model does within 1e-4 (%o)", async (options) => {
+    const [gqa, plainLm] = [await load(demoGqaLmOnnx()), await load(f.lmOnnx)];
+    const got = await gqa.scorer.scorePairs(PAIRS, options);
+    const expected = await plainLm.scorer.scorePairs(PAIRS, options);
+    expect(maxDiff(got, expected)).toBeLessThan(1e-4);
+    got.forEach((p, i) => {
+      for (const side of ["chosen", "rejected"] as const) {
+        expect(Math.abs(p[side].sumLogp - expected[i][side].sumLogp)).toBeLessThan(1e-4);
+        expect(Math.abs(p[side].meanLogp - expected[i][side].meanLogp)).toBeLessThan(1e-4);
+      }
+    });
+    await Promise.all([gqa.release(), plainLm.release()]);
+  });
 
   it("never feeds a past to a batch of several rows, and skips empty prefixes", async () => {
     ortWeb.env.wasm.numThreads = 1;

@@ -162,7 +162,10 @@ export interface ScoreSequence {
 export interface ScoreOptions {
   /** Max rows per forward pass (default 8). */
   batchSize?: number;
-  /** Max padded tokens (rows x longest) per forward pass (default 4096); long rows go alone. */
+  /**
+   * Max padded tokens (rows x longest) per forward pass (default 4096). A longer row goes alone, and a decoder with
+   * a KV cache scores it in windows of this many tokens, each reading the cache of the windows before it.
+   */
   maxBatchTokens?: number;
   /** Run each pair's common prompt once and reuse its KV cache (default true). */
   sharePrompt?: boolean;
@@ -200,6 +203,8 @@ interface Row {
   pastLen: number;
   /** Index (within `ids`) of the first position whose prediction is a scored token; scores run to the end. */
   firstScored: number;
+  /** The token after `ids` when the row is one window of a longer sequence: the last position predicts it. */
+  nextId?: number;
 }
 
 /** Scores sequences and pairs on one rewritten decoder session. */
@@ -255,7 +260,7 @@ export function createLogprobScorer(
       for (let t = 0; t < T; t++) {
         const real = t < r.ids.length;
         ids.push(real ? r.ids[t] : 0);
-        targets.push(t + 1 < r.ids.length ? r.ids[t + 1] : 0);
+        targets.push(t + 1 < r.ids.length ? r.ids[t + 1] : t + 1 === r.ids.length ? (r.nextId ?? 0) : 0);
         positions.push(real ? r.pastLen + t : 0);
         mask.push(real ? 1 : 0);
       }
@@ -280,8 +285,9 @@ export function createLogprobScorer(
     const data = lp.data;
     const logps = rows.map((r, b) => {
       const vals: number[] = [];
-      // Position t predicts ids[t+1]; the last real position predicts nothing inside this row.
-      for (let t = r.firstScored; t + 1 < r.ids.length; t++) vals.push(data[b * T + t]);
+      // Position t predicts ids[t+1]; the last real position predicts `nextId` when there is one, else nothing.
+      const end = r.nextId === undefined ? r.ids.length - 1 : r.ids.length;
+      for (let t = r.firstScored; t < end; t++) vals.push(data[b * T + t]);
       return vals;
     });
     const present: Record<string, TensorLike> = {};
@@ -291,6 +297,39 @@ export function createLogprobScorer(
 
   function checkAbort(signal?: AbortSignal) {
     if (signal?.aborted) throw new ScoringEngineError("scoring aborted", "ABORTED");
+  }
+
+  /**
+   * One sequence longer than `window` tokens, in windows of `window`: each window reads the KV cache of the ones
+   * before it (batch of one, so no padding and no holes), so no tensor ever holds more than `window` positions of
+   * logits. Equal to a single pass up to float rounding.
+   */
+  async function scoreWindowed(s: ScoreSequence, window: number, signal?: AbortSignal): Promise<ResponseScore> {
+    const ids = [...s.promptIds, ...s.responseIds];
+    const firstScored = Math.max(0, s.promptIds.length - 1);
+    const values: number[] = [];
+    let past: Record<string, TensorLike> | null = null;
+    try {
+      for (let at = 0; at < ids.length; at += window) {
+        checkAbort(signal);
+        const end = Math.min(ids.length, at + window);
+        const more = end < ids.length;
+        const row: Row = {
+          ids: ids.slice(at, end),
+          pastLen: at,
+          firstScored: Math.max(0, firstScored - at),
+          nextId: more ? ids[end] : undefined,
+        };
+        const pastArg = past ? { feeds: past, slots: at, mask: [new Array<number>(at).fill(1)] } : null;
+        const { logps, present } = await forward([row], pastArg, more);
+        if (firstScored < end) values.push(...logps[0]);
+        if (past) for (const t of Object.values(past)) (t as { dispose?: () => void }).dispose?.();
+        past = more ? present : null;
+      }
+    } finally {
+      if (past) for (const t of Object.values(past)) (t as { dispose?: () => void }).dispose?.();
+    }
+    return finishScore(values);
   }
 
   async function scoreSequences(seqs: readonly ScoreSequence[], options: ScoreOptions = {}): Promise<ResponseScore[]> {
@@ -310,6 +349,13 @@ export function createLogprobScorer(
     ).map((b) => b.map((k) => nonEmpty[k]));
     for (const batch of plan) {
       checkAbort(options.signal);
+      // A row over the token budget goes alone; with a KV cache it is split into windows instead of one pass.
+      if (batch.length === 1 && lengths[batch[0]] > maxBatchTokens && layout.past.length > 0) {
+        results[batch[0]] = await scoreWindowed(seqs[batch[0]], Math.max(1, maxBatchTokens), options.signal);
+        done += 1;
+        options.onProgress?.(done, seqs.length);
+        continue;
+      }
       const rows = batch.map((i) => {
         const s = seqs[i];
         return {
@@ -354,7 +400,24 @@ export function createLogprobScorer(
     );
     const results = new Array<PairScore>(pairs.length);
     let done = 0;
-    for (const batch of planBatches(lengths, batchSize, maxBatchTokens)) {
+    // Pairs longer than the token budget are scored side by side in windows (see scoreWindowed), not shared.
+    const long = lengths.flatMap((n, i) => (n > maxBatchTokens ? [i] : []));
+    for (const i of long) {
+      const [chosen, rejected] = await scoreSequences([pairs[i].chosen, pairs[i].rejected], {
+        ...options,
+        onProgress: undefined,
+      });
+      results[i] = { chosen, rejected };
+      done += 1;
+      options.onProgress?.(done, pairs.length);
+    }
+    const fits = lengths.flatMap((n, i) => (n <= maxBatchTokens ? [i] : []));
+    const plan = planBatches(
+      fits.map((i) => lengths[i]),
+      batchSize,
+      maxBatchTokens,
+    ).map((b) => b.map((k) => fits[k]));
+    for (const batch of plan) {
       checkAbort(options.signal);
       const prefixRows = batch.map((i) => ({
         ids: pairs[i].chosen.promptIds.slice(0, shared[i]),
