@@ -16,6 +16,8 @@ export interface OnnxNodeSpec {
   outputs: string[];
   name?: string;
   attrs?: Record<string, OnnxAttr>;
+  /** Operator domain (e.g. `com.microsoft` for onnxruntime's contrib ops); the default ONNX domain when omitted. */
+  domain?: string;
 }
 
 /** A tensor to encode: float32, int64 or bool data with its dims. */
@@ -140,6 +142,7 @@ export function encodeNode(n: OnnxNodeSpec): Uint8Array {
   if (n.name) w.string(3, n.name);
   w.string(4, n.op);
   for (const [k, v] of Object.entries(n.attrs ?? {})) w.bytes(5, encodeAttr(k, v));
+  if (n.domain) w.string(7, n.domain);
   return w.finish();
 }
 
@@ -179,12 +182,17 @@ export function encodeGraph(g: OnnxGraphSpec): Uint8Array {
   return w.finish();
 }
 
-/** Encodes a complete ModelProto (IR version 8, default-domain opset `opset`). */
+/**
+ * Encodes a complete ModelProto (IR version 8, default-domain opset `opset`), with an opset import at version 1
+ * for every other domain its nodes use (onnxruntime's `com.microsoft` contrib ops are all version 1).
+ */
 export function encodeModel(graph: OnnxGraphSpec, opset: number, producer = "margin-atlas"): Uint8Array {
-  return new ProtoWriter()
+  const w = new ProtoWriter()
     .uint(1, 8)
     .string(2, producer)
     .bytes(7, encodeGraph(graph))
-    .message(8, (o) => o.string(1, "").uint(2, opset))
-    .finish();
+    .message(8, (o) => o.string(1, "").uint(2, opset));
+  const domains = new Set((graph.nodes ?? []).flatMap((n) => (n.domain ? [n.domain] : [])));
+  for (const domain of domains) w.message(8, (o) => o.string(1, domain).uint(2, 1));
+  return w.finish();
 }

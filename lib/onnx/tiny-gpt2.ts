@@ -5,11 +5,8 @@
  * computes attention with onnxruntime's `com.microsoft.GroupQueryAttention`, as onnxruntime-genai exports do.
  */
 import { ONNX_TYPE, type OnnxFloatTensor } from "./onnx-model";
-import { ProtoWriter } from "./protobuf-wire";
 import {
-  encodeGraph,
   encodeModel,
-  encodeNode,
   externalizeTensors,
   type OnnxGraphSpec,
   type OnnxNodeSpec,
@@ -90,15 +87,12 @@ const CONTRIB_DOMAIN = "com.microsoft";
 class GraphBuilder {
   nodes: OnnxNodeSpec[] = [];
   inits: OnnxTensorSpec[] = [];
-  /** Node name -> operator domain, for nodes outside the default ONNX domain. */
-  domains = new Map<string, string>();
   private n = 0;
 
   op(op: string, inputs: string[], attrs?: OnnxNodeSpec["attrs"], nOut = 1, domain?: string): string[] {
     const id = `${op}_${this.n++}`;
     const outputs = Array.from({ length: nOut }, (_, i) => (nOut === 1 ? id : `${id}_${i}`));
-    this.nodes.push({ op, inputs, outputs, name: id, attrs });
-    if (domain) this.domains.set(id, domain);
+    this.nodes.push({ op, inputs, outputs, name: id, attrs, ...(domain ? { domain } : {}) });
     return outputs;
   }
   op1(op: string, inputs: string[], attrs?: OnnxNodeSpec["attrs"]): string {
@@ -242,11 +236,7 @@ function weightInits(w: TinyGpt2Weights, skip: (name: string) => boolean): OnnxT
 /** Which attention the LM's blocks use: standard ops with a mask, or onnxruntime's GroupQueryAttention. */
 type LmAttention = "masked" | "group-query";
 
-function lmGraph(
-  cfg: TinyGpt2Config,
-  w: TinyGpt2Weights,
-  attention: LmAttention = "masked",
-): { graph: OnnxGraphSpec; domains: ReadonlyMap<string, string> } {
+function lmGraph(cfg: TinyGpt2Config, w: TinyGpt2Weights, attention: LmAttention = "masked"): { graph: OnnxGraphSpec } {
   const g = new GraphBuilder();
   const H = cfg.nHead;
   const D = cfg.nEmbd / H;
@@ -296,7 +286,7 @@ function lmGraph(
     inputs,
     outputs,
   };
-  return { graph, domains: g.domains };
+  return { graph };
 }
 
 /** Causal LM with KV cache, Optimum names: input_ids, attention_mask, position_ids, past_key_values.N.key/value. */
@@ -305,41 +295,12 @@ export function buildTinyGpt2Lm(cfg: TinyGpt2Config, w: TinyGpt2Weights): Uint8A
 }
 
 /**
- * Like {@link encodeModel}, plus NodeProto.domain for the nodes named in `domains` and an opset import (version 1)
- * for each such domain. onnx-writer's node spec has no domain field, so the nodes are encoded here and placed
- * before the rest of the graph (field order inside a message carries no meaning; the nodes keep theirs).
- */
-function encodeModelWithDomains(graph: OnnxGraphSpec, domains: ReadonlyMap<string, string>, opset: number): Uint8Array {
-  const nodes = new ProtoWriter();
-  for (const n of graph.nodes ?? []) {
-    const domain = n.name ? domains.get(n.name) : undefined;
-    const tail = domain ? new ProtoWriter().string(7, domain).finish() : new Uint8Array(0);
-    nodes.bytes(1, concatBytes(encodeNode(n), tail));
-  }
-  const model = new ProtoWriter()
-    .uint(1, 8)
-    .string(2, "margin-atlas")
-    .bytes(7, concatBytes(nodes.finish(), encodeGraph({ ...graph, nodes: [] })))
-    .message(8, (o) => o.string(1, "").uint(2, opset));
-  for (const domain of new Set(domains.values())) model.message(8, (o) => o.string(1, domain).uint(2, 1));
-  return model.finish();
-}
-
-function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
-
-/**
  * The causal LM with each block's attention as one `com.microsoft.GroupQueryAttention` node (the onnxruntime-genai
  * export style), same interface and weights as {@link buildTinyGpt2Lm}. GQA reads row lengths from the mask, not
  * its pattern: onnxruntime (1.30) rejects a past under a batch of multi-token rows and rows of padding only.
  */
 export function buildTinyGpt2GqaLm(cfg: TinyGpt2Config, w: TinyGpt2Weights): Uint8Array {
-  const { graph, domains } = lmGraph(cfg, w, "group-query");
-  return encodeModelWithDomains(graph, domains, 17);
+  return encodeModel(lmGraph(cfg, w, "group-query").graph, 17);
 }
 
 /**
