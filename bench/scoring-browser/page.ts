@@ -1,12 +1,14 @@
 /**
- * Browser side of the scoring benchmark (bundled by run.ts with esbuild): loads onnxruntime-web's WASM build,
- * rewrites the demo LM with the app's `addTokenLogprobOutput`, and times `createLogprobScorer(...).scorePairs`
- * on token ids tokenized once in Node, with and without prompt sharing. One page per thread count: ORT fixes
- * `env.wasm.numThreads` when its WASM module starts.
+ * Browser side of the scoring benchmark (bundled by run.ts with esbuild, once per onnxruntime-web build: page-wasm.ts
+ * and page-webgpu.ts): rewrites the demo LM with the app's `addTokenLogprobOutput`, and times
+ * `createLogprobScorer(...).scorePairs` on token ids tokenized once in Node, with and without prompt sharing. One
+ * page per thread count: ORT fixes `env.wasm.numThreads` when its WASM module starts. On WebGPU the session keeps
+ * present.* on the GPU (the app's `withGpuResidentCache`) unless `gpuResidentKv` is false.
  */
-import * as ort from "onnxruntime-web/wasm";
-import { createLogprobScorer } from "@/lib/scoring/engine";
+import type * as OrtWeb from "onnxruntime-web";
+import { createLogprobScorer, type TensorCtor } from "@/lib/scoring/engine";
 import { addTokenLogprobOutput } from "@/lib/scoring/logprob-graph";
+import { withGpuResidentCache } from "@/lib/scoring/model-loader";
 import type { TokenizedPair } from "@/lib/scoring/sequence";
 
 /** One page's settings. */
@@ -20,6 +22,12 @@ export interface PageConfig {
   modelUrl: string;
   configUrl: string;
   wasmPrefix: string;
+  /** Execution provider; "webgpu" needs the page-webgpu bundle and a WebGPU adapter. */
+  backend: "wasm" | "webgpu";
+  /** WebGPU only: keep the prompt's KV cache on the GPU between the chosen and rejected runs. */
+  gpuResidentKv: boolean;
+  /** Prompt-sharing modes to time (default both). */
+  shareModes?: boolean[];
 }
 
 /** Timings and results of one prompt-sharing mode. */
@@ -39,7 +47,7 @@ export interface PageResult {
   runs: PageRun[];
 }
 
-async function run(c: PageConfig): Promise<PageResult> {
+async function run(ort: typeof OrtWeb, c: PageConfig): Promise<PageResult> {
   ort.env.wasm.numThreads = c.threads;
   ort.env.wasm.wasmPaths = new URL(c.wasmPrefix, location.href).href;
   const [modelBytes, config] = await Promise.all([
@@ -47,14 +55,14 @@ async function run(c: PageConfig): Promise<PageResult> {
     fetch(c.configUrl).then((r) => r.json() as Promise<Record<string, unknown>>),
   ]);
   const t0 = performance.now();
-  const session = await ort.InferenceSession.create(addTokenLogprobOutput(new Uint8Array(modelBytes)), {
-    executionProviders: ["wasm"],
-    graphOptimizationLevel: "all",
-  });
+  const model = addTokenLogprobOutput(new Uint8Array(modelBytes));
+  const base = { executionProviders: [c.backend], graphOptimizationLevel: "all" };
+  const options = c.gpuResidentKv ? withGpuResidentCache(model, base) : base;
+  const session = await ort.InferenceSession.create(model, options as OrtWeb.InferenceSession.SessionOptions);
   const sessionMs = performance.now() - t0;
-  const scorer = createLogprobScorer(session, ort.Tensor, config);
+  const scorer = createLogprobScorer(session, ort.Tensor as unknown as TensorCtor, config);
   const runs: PageRun[] = [];
-  for (const sharePrompt of [false, true]) {
+  for (const sharePrompt of c.shareModes ?? [false, true]) {
     const options = { sharePrompt, batchSize: c.batchSize };
     await scorer.scorePairs(c.pairs.slice(0, c.batchSize), options);
     const ms: number[] = [];
@@ -71,7 +79,10 @@ async function run(c: PageConfig): Promise<PageResult> {
   return { threads: c.threads, crossOriginIsolated: globalThis.crossOriginIsolated === true, sessionMs, runs };
 }
 
-// Only the page registers the entry point (ORT's own pthread workers load ort-wasm-simd-threaded.mjs, not this).
-if (typeof window !== "undefined") {
-  (window as unknown as { scoringBench: { run: typeof run } }).scoringBench = { run };
+/** Registers `window.scoringBench` for `ort` (only in the page: ORT's pthread workers load another script). */
+export function registerBench(ort: typeof OrtWeb): void {
+  if (typeof window === "undefined") return;
+  (window as unknown as { scoringBench: { run(c: PageConfig): Promise<PageResult> } }).scoringBench = {
+    run: (c) => run(ort, c),
+  };
 }

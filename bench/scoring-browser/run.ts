@@ -1,10 +1,12 @@
 /**
  * Scoring throughput in one run, on the same demo LM and the same token ids: onnxruntime-web (WASM) inside
  * headless Debian Chromium, 1 and 2 threads (the page is cross-origin isolated: COOP same-origin + COEP
- * require-corp), and onnxruntime-node in this process; each with and without prompt sharing. Also checks that
+ * require-corp), onnxruntime-web WebGPU in Chromium with --enable-unsafe-webgpu (prompt KV kept on the GPU or
+ * handed through JS), and onnxruntime-node in this process; each with and without prompt sharing. Also checks that
  * every configuration's meanLogp matches onnxruntime-node's (1 thread, no sharing) within 1e-4.
  *
  * Usage: npx tsx bench/scoring-browser/run.ts [--pairs 32] [--prompt-words 150] [--reps 5] [--batch 8] [--threads 1,2]
+ *        [--gpu-pairs 4]
  * Needs public/models/demo-lm (npx tsx scripts/build-models.ts public/models). Writes bench/out/scoring-browser/.
  */
 import { chromium } from "@playwright/test";
@@ -32,6 +34,8 @@ const promptWords = Number(arg("prompt-words", "150"));
 const reps = Number(arg("reps", "5"));
 const batchSize = Number(arg("batch", "8"));
 const threadCounts = arg("threads", "1,2").split(",").map(Number);
+/** WebGPU here is SwiftShader (software, ~100× slower than WASM): it scores only the first pairs. 0 skips it. */
+const gpuPairs = Number(arg("gpu-pairs", "4"));
 const TOLERANCE = 1e-4;
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -46,6 +50,9 @@ interface Row {
   sharePrompt: boolean;
   ms: number[];
   meanLogp: number[];
+  /** Pairs and response tokens one timed pass scored. */
+  pairs: number;
+  responseTokens: number;
 }
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
@@ -55,7 +62,10 @@ const int = (v: number) => Math.round(v).toLocaleString("en-US");
 async function bundle(): Promise<void> {
   await mkdir(outDir, { recursive: true });
   await build({
-    entryPoints: { page: path.join(root, "bench/scoring-browser/page.ts") },
+    entryPoints: {
+      "page-wasm": path.join(root, "bench/scoring-browser/page-wasm.ts"),
+      "page-webgpu": path.join(root, "bench/scoring-browser/page-webgpu.ts"),
+    },
     outdir: outDir,
     bundle: true,
     format: "esm",
@@ -66,10 +76,15 @@ async function bundle(): Promise<void> {
     define: { "process.env.NODE_ENV": '"production"' },
     logLevel: "warning",
   });
-  await writeFile(
-    path.join(outDir, "index.html"),
-    '<!doctype html><meta charset="utf-8"><title>scoring bench</title><link rel="icon" href="data:,"><script type="module" src="./page.js"></script>',
-  );
+  for (const [html, entry] of [
+    ["index.html", "page-wasm"],
+    ["webgpu.html", "page-webgpu"],
+  ]) {
+    await writeFile(
+      path.join(outDir, html),
+      `<!doctype html><meta charset="utf-8"><title>scoring bench</title><link rel="icon" href="data:,"><script type="module" src="./${entry}.js"></script>`,
+    );
+  }
 }
 
 const types: Record<string, string> = {
@@ -159,7 +174,7 @@ async function main(): Promise<void> {
         ms.push(performance.now() - start);
         meanLogp = scores.flatMap((s) => [s.chosen.meanLogp, s.rejected.meanLogp]);
       }
-      rows.push({ runtime: "onnxruntime-node", threads, sharePrompt, ms, meanLogp });
+      rows.push({ runtime: "onnxruntime-node", threads, sharePrompt, ms, meanLogp, pairs: nPairs, responseTokens });
       console.error(`node threads=${threads} share=${sharePrompt}: ${ms.map((v) => v.toFixed(0)).join(", ")} ms`);
     }
     await session.release();
@@ -186,6 +201,8 @@ async function main(): Promise<void> {
         modelUrl: "./model/onnx/model.onnx",
         configUrl: "./model/config.json",
         wasmPrefix: "./ort/",
+        backend: "wasm",
+        gpuResidentKv: false,
       };
       const r = await page.evaluate(
         (c) => (window as unknown as { scoringBench: { run(c: PageConfig): Promise<PageResult> } }).scoringBench.run(c),
@@ -194,7 +211,7 @@ async function main(): Promise<void> {
       isolated &&= r.crossOriginIsolated;
       sessionMs[`Chromium WASM ${threads}`] = r.sessionMs;
       for (const run of r.runs) {
-        rows.push({ runtime: "onnxruntime-web WASM (Chromium)", threads, ...run });
+        rows.push({ runtime: "onnxruntime-web WASM (Chromium)", threads, ...run, pairs: nPairs, responseTokens });
         console.error(
           `chromium threads=${threads} share=${run.sharePrompt} isolated=${r.crossOriginIsolated}: ` +
             `${run.ms.map((v) => v.toFixed(0)).join(", ")} ms`,
@@ -204,6 +221,60 @@ async function main(): Promise<void> {
     }
   } finally {
     await browser.close();
+  }
+
+  // (c) onnxruntime-web WebGPU in Chromium with --enable-unsafe-webgpu (SwiftShader here: no GPU), KV on the GPU
+  // between the prompt and its two continuations vs handed through JS.
+  let gpuAdapter = "none";
+  const gpuBrowser = await chromium.launch({
+    ...chromiumLaunch,
+    args: [...chromiumLaunch.args, "--enable-unsafe-webgpu"],
+  });
+  try {
+    const page = await gpuBrowser.newPage();
+    page.on("pageerror", (e) => console.error(`[page] ${e.message}`));
+    await page.goto(`${server.url}webgpu.html`);
+    await page.waitForFunction(() => "scoringBench" in window);
+    gpuAdapter = await page.evaluate(async () => {
+      type Adapter = { info?: { vendor?: string; architecture?: string; isFallbackAdapter?: boolean } };
+      const gpu = (navigator as { gpu?: { requestAdapter(): Promise<Adapter | null> } }).gpu;
+      const a = gpu ? await gpu.requestAdapter() : null;
+      if (!a) return "none";
+      const i = a.info ?? {};
+      return `${i.vendor || "?"} ${i.architecture || ""}${i.isFallbackAdapter ? " (fallback adapter)" : ""}`.trim();
+    });
+    if (gpuAdapter === "none") console.error("no WebGPU adapter: WebGPU rows skipped");
+    const subset = pairs.slice(0, gpuPairs);
+    const subsetTokens = subset.reduce((n, p) => n + p.chosen.responseIds.length + p.rejected.responseIds.length, 0);
+    for (const gpuResidentKv of gpuAdapter === "none" || gpuPairs === 0 ? [] : [true, false]) {
+      const pageConfig: PageConfig = {
+        threads: 1,
+        pairs: subset,
+        reps,
+        batchSize,
+        modelUrl: "./model/onnx/model.onnx",
+        configUrl: "./model/config.json",
+        wasmPrefix: "./ort/",
+        backend: "webgpu",
+        gpuResidentKv,
+        // Without prompt sharing no KV is passed, so that mode is timed once (with the GPU-resident setting).
+        shareModes: gpuResidentKv ? [false, true] : [true],
+      };
+      const r = await page.evaluate(
+        (c) => (window as unknown as { scoringBench: { run(c: PageConfig): Promise<PageResult> } }).scoringBench.run(c),
+        pageConfig,
+      );
+      const runtime = `onnxruntime-web WebGPU (Chromium), KV ${gpuResidentKv ? "on GPU" : "through JS"}`;
+      sessionMs[runtime] = r.sessionMs;
+      for (const run of r.runs) {
+        rows.push({ runtime, threads: 1, ...run, pairs: subset.length, responseTokens: subsetTokens });
+        console.error(
+          `webgpu kvOnGpu=${gpuResidentKv} share=${run.sharePrompt}: ${run.ms.map((v) => v.toFixed(0)).join(", ")} ms`,
+        );
+      }
+    }
+  } finally {
+    await gpuBrowser.close();
     server.close();
   }
 
@@ -224,15 +295,15 @@ async function main(): Promise<void> {
     `Demo LM (\`public/models/demo-lm\`), ${nPairs} pairs, ${promptTokens} prompt + ${responseTokens} response tokens ` +
       `(${promptWords}-word prompts), batch ${batchSize}; median of ${reps} timed passes after a one-batch warm-up. ` +
       `Chromium ${browserVersion} headless (Playwright), cross-origin isolated: ${isolated}; ` +
-      `Node ${process.version}, ${os.cpus().length} vCPUs.`,
+      `Node ${process.version}, ${os.cpus().length} vCPUs. WebGPU adapter (--enable-unsafe-webgpu): ${gpuAdapter}.`,
     "",
-    "| runtime | threads | prompt sharing | response tokens/s | pairs/s | ms (median) | max \\|ΔmeanLogp\\| vs node |",
-    "|---|---|---|---|---|---|---|",
+    "| runtime | threads | prompt sharing | pairs | response tokens/s | pairs/s | ms (median) | max \\|ΔmeanLogp\\| vs node |",
+    "|---|---|---|---|---|---|---|---|",
     ...rows.map((r) => {
       const s = median(r.ms) / 1000;
       return (
-        `| ${r.runtime} | ${r.threads} | ${r.sharePrompt ? "on" : "off"} | ${int(responseTokens / s)} | ` +
-        `${(nPairs / s).toFixed(1)} | ${int(s * 1000)} | ${diff(r.meanLogp).toExponential(1)} |`
+        `| ${r.runtime} | ${r.threads} | ${r.sharePrompt ? "on" : "off"} | ${r.pairs} | ${int(r.responseTokens / s)} | ` +
+        `${(r.pairs / s).toFixed(2)} | ${int(s * 1000)} | ${diff(r.meanLogp).toExponential(1)} |`
       );
     }),
     "",
@@ -257,6 +328,7 @@ async function main(): Promise<void> {
         responseTokens,
         browserVersion,
         isolated,
+        gpuAdapter,
         sessionMs,
         crossMax,
         rows,
