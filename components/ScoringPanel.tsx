@@ -33,16 +33,21 @@ function formatEta(s: number | null): string {
   return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
 }
 
-function FolderInput({ role, disabled }: { role: ModelRole; disabled: boolean }) {
+/**
+ * A model-folder picker for `role`: a directory input, or with `files` a plain multi-file input (config.json,
+ * tokenizer files and the .onnx / .onnx_data picked one by one; bare graph names are placed under onnx/).
+ */
+function FolderInput({ role, disabled, files = false }: { role: ModelRole; disabled: boolean; files?: boolean }) {
   const loadFiles = useScoring((s) => s.loadModelFiles);
+  const label = files ? "Load model files" : FOLDER_LABEL[role];
   return (
     <label className="button">
-      {FOLDER_LABEL[role]}
+      {label}
       <input
         type="file"
         multiple
-        {...DIRECTORY_PROPS}
-        aria-label={FOLDER_LABEL[role]}
+        {...(files ? {} : DIRECTORY_PROPS)}
+        aria-label={label}
         className="visually-hidden"
         disabled={disabled}
         onChange={(e) => {
@@ -129,7 +134,10 @@ export default function ScoringPanel() {
           ))}
         </select>
       </label>
-      <FolderInput role="policy" disabled={busy} />
+      <div className="button-row">
+        <FolderInput role="policy" disabled={busy} />
+        <FolderInput role="policy" disabled={busy} files />
+      </div>
       <form
         className="model-location"
         onSubmit={(e) => {

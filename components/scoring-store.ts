@@ -215,7 +215,8 @@ export const useScoring = create<ScoringState>()((set, get) => {
 
     loadModelFiles(role, files) {
       const picked = files.map((f) => ({ path: f.webkitRelativePath || f.name, data: f as Blob }));
-      const top = picked[0]?.path.split("/")[0] ?? "";
+      // A directory input gives "folder/…" paths; a multi-file input gives bare names (no folder to name).
+      const top = picked[0]?.path.includes("/") ? picked[0].path.split("/")[0] : "";
       return load(role, { kind: "files", files: picked }).then(() => {
         const info = get().models[role];
         if (info && info.location === "local folder" && top)

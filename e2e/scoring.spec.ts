@@ -49,11 +49,11 @@ function writePairs(n: number, name: string): string {
 }
 
 /** The CLI's numbers for `file` (onnxruntime-node), by row; `extra` adds e.g. `--ref-model DIR`. */
-function cliScores(file: string, extra: string[] = []): Record<string, number>[] {
+function cliScores(file: string, extra: string[] = [], model = DEMO_LM): Record<string, number>[] {
   // The CLI writes FILE's format: a JSON array for .json, lines for .jsonl.
   const json = file.endsWith(".json");
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ma-cli-")), json ? "scored.json" : "scored.jsonl");
-  const args = ["tsx", "bin/margin-atlas.ts", "score", file, "--model", DEMO_LM, ...extra, "--out", out];
+  const args = ["tsx", "bin/margin-atlas.ts", "score", file, "--model", model, ...extra, "--out", out];
   execFileSync("npx", args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
   const text = fs.readFileSync(out, "utf8");
   if (json) return JSON.parse(text) as Record<string, number>[];
@@ -177,6 +177,32 @@ test.describe("in-browser scoring", () => {
         (row.score_chosen as number) - (row.score_rejected as number),
         9,
       );
+    });
+  });
+
+  test("multi-file input: a model's files picked one by one (graph + external data) load and score like the CLI", async ({
+    page,
+  }) => {
+    test.skip(!fs.existsSync(path.join(DEMO_REF, "onnx/model.onnx_data")), "run `npm run prepare:assets` first");
+    const file = writePairs(6, "files.jsonl");
+    await openApp(page);
+    await upload(page, file);
+    await page.getByLabel("Backend").selectOption({ label: "WASM" });
+    const picked = [
+      "config.json",
+      "tokenizer.json",
+      "tokenizer_config.json",
+      "onnx/model.onnx",
+      "onnx/model.onnx_data",
+    ];
+    await page.getByLabel("Load model files").setInputFiles(picked.map((p) => path.join(DEMO_REF, p)));
+    await expect(page.getByTestId("model-policy")).toContainText("local files · onnx/model.onnx");
+    await page.getByRole("button", { name: "Clear stored scores" }).click();
+    await scoreAndWait(page, 6);
+    const want = cliScores(file, [], DEMO_REF);
+    const rows = await exportAllRows(page, 6);
+    rows.forEach((row, i) => {
+      for (const name of LOGP_COLUMNS) expect(Math.abs(row[name] - want[i][name]), name).toBeLessThanOrEqual(1e-4);
     });
   });
 

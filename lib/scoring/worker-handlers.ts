@@ -49,7 +49,10 @@ function pairMappingKey(m: ColumnMapping): string {
 }
 
 function readerFor(source: ModelSource, fetchFn?: typeof fetch): ModelFileReader {
-  if (source.kind === "files") return createFileMapReader(source.files);
+  if (source.kind === "files") {
+    const folder = source.files.some((f) => f.path.includes("/"));
+    return createFileMapReader(source.files, folder ? "local folder" : "local files");
+  }
   return createUrlReader(sourceBaseUrl(source), fetchFn, { token: source.token });
 }
 
