@@ -164,6 +164,34 @@ describe("scoring worker handlers", () => {
     );
   });
 
+  it("Auto keeps the backend that opens the model when the other cannot, and says why", async () => {
+    const wasmOnly = {
+      Tensor: ortWeb.Tensor,
+      InferenceSession: {
+        create: (m: Uint8Array, o: Record<string, unknown>) =>
+          ortWeb.InferenceSession.create(m, { ...o, executionProviders: ["wasm"] }),
+      },
+    } as unknown as OrtModule;
+    const broken = {
+      Tensor: ortWeb.Tensor,
+      InferenceSession: { create: async () => Promise.reject(new Error("no kernel for op X")) },
+    } as unknown as OrtModule;
+    const h = createScoringHandlers({
+      ...env(),
+      loadOrt: async (backend: "webgpu" | "wasm") => (backend === "wasm" ? broken : wasmOnly),
+      probeGpu: async () => ({ available: true, fallbackAdapter: false, shaderF16: true }),
+    });
+    const info = await h.loadModel(
+      { role: "policy", source: { kind: "files", files: lmFiles }, backend: "auto" },
+      ctx(),
+    );
+    expect(info.backend.backend).toBe("webgpu");
+    expect(info.backend.notice).toBe(
+      "WASM cannot open this model (ONNX Runtime cannot open onnx/model.onnx: no kernel for op X): running on WebGPU.",
+    );
+    expect(info.backend.calibration).toBeUndefined();
+  });
+
   it("forced WASM never probes WebGPU or calibrates", async () => {
     let probed = 0;
     const h = createScoringHandlers({

@@ -101,25 +101,40 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
         // Both backends may work: time one small batch on each and keep the faster (a software adapter, or a
         // tiny model on a real GPU, can lose to WASM).
         ctx.progress("calibrating backends", 0);
-        const wasm = await open("wasm");
-        let gpu: LoadedModel | null = null;
-        try {
-          gpu = await open("webgpu");
-        } catch (e) {
-          if ((e as { code?: string }).code === "WRONG_KIND") throw e;
+        // Either side may fail to open the graph (an fp16-only export on WASM, an op WebGPU lacks): keep the other.
+        const attempt = async (b: "webgpu" | "wasm") => {
+          try {
+            return { model: await open(b), error: null };
+          } catch (e) {
+            if ((e as { code?: string }).code === "WRONG_KIND") throw e;
+            return { model: null, error: e as Error };
+          }
+        };
+        const wasm = await attempt("wasm");
+        const gpu = await attempt("webgpu");
+        if (gpu.model && wasm.model) {
+          const result = await calibrate({ webgpu: calibrationBatch(gpu.model), wasm: calibrationBatch(wasm.model) });
+          await (result.backend === "webgpu" ? wasm.model : gpu.model).release();
+          model = result.backend === "webgpu" ? gpu.model : wasm.model;
+          backend = { ...backend, backend: result.backend, notice: calibrationNotice(result), calibration: result };
+        } else if (gpu.model) {
+          model = gpu.model;
+          const why = wasm.error?.message ?? "unknown error";
+          backend = {
+            ...backend,
+            backend: "webgpu",
+            notice: `WASM cannot open this model (${why}): running on WebGPU.`,
+          };
+        } else if (wasm.model) {
+          model = wasm.model;
+          const why = gpu.error?.message ?? "unknown error";
           backend = {
             ...backend,
             backend: "wasm",
-            notice: `WebGPU failed to start this model (${(e as Error).message}): running on WASM (CPU).`,
+            notice: `WebGPU failed to start this model (${why}): running on WASM (CPU).`,
           };
-        }
-        if (gpu) {
-          const result = await calibrate({ webgpu: calibrationBatch(gpu), wasm: calibrationBatch(wasm) });
-          await (result.backend === "webgpu" ? wasm : gpu).release();
-          model = result.backend === "webgpu" ? gpu : wasm;
-          backend = { ...backend, backend: result.backend, notice: calibrationNotice(result), calibration: result };
         } else {
-          model = wasm;
+          throw wasm.error ?? gpu.error ?? new Error("no backend could open this model");
         }
       } else {
         try {
