@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { createUrlReader } from "./model-cache";
-import { hubFileUrl, parseHubEndpoint, parseModelLocation, readModelFolder, sourceBaseUrl } from "./model-source";
+import { buildDemoModels } from "./demo/demo-models";
+import {
+  hubFileUrl,
+  onnxCandidates,
+  parseHubEndpoint,
+  parseModelLocation,
+  readModelFolder,
+  sourceBaseUrl,
+} from "./model-source";
 
 describe("Hub ids, revisions and endpoints", () => {
   it("parses org/name@revision", () => {
@@ -62,5 +70,28 @@ describe("URL reader: tokens and why a file is missing", () => {
     const wrong = createUrlReader("http://hub/org/gated/resolve/main/", fakeHub, { token: "hf_bad" });
     expect(await wrong.read("config.json")).toBeNull();
     expect(wrong.whyMissing?.("config.json")).toMatch(/HTTP 401 .*: the token given has no access to it$/);
+  });
+});
+
+describe("optimum-cli layout (graphs beside config.json)", () => {
+  it("is found over HTTP after the onnx/ candidates, with its external data read beside it", async () => {
+    const ref = buildDemoModels()["demo-ref"];
+    const served = new Map<string, Uint8Array | string>(
+      Object.entries(ref).map(([p, v]) => [`http://host/m/${p.replace(/^onnx\//, "")}`, v]),
+    );
+    const fetched: string[] = [];
+    const fake = (async (url: string) => {
+      fetched.push(url);
+      const body = served.get(url);
+      return body === undefined ? new Response("no", { status: 404 }) : new Response(body as BodyInit);
+    }) as unknown as typeof fetch;
+    const folder = await readModelFolder(
+      createUrlReader("http://host/m/", fake),
+      onnxCandidates({ webgpu: false, shaderF16: false }),
+    );
+    expect(folder.onnxPath).toBe("model.onnx");
+    expect(folder.externalData.map((d) => [d.path, d.data.length])).toEqual([["model.onnx_data", 1002752]]);
+    expect(fetched).toContain("http://host/m/onnx/decoder_model_merged_quantized.onnx");
+    expect(fetched.at(-1)).toBe("http://host/m/model.onnx_data");
   });
 });

@@ -97,7 +97,15 @@ describe("model locations", () => {
       ],
     ],
   ])("graph candidates for %j", (opts, names) => {
-    expect(onnxCandidates(opts)).toEqual(names.map((n) => `onnx/${n}`));
+    const f16 = opts.webgpu && opts.shaderF16;
+    const merged = ["decoder_model_merged.onnx", ...(f16 ? ["decoder_model_merged_fp16.onnx"] : [])];
+    merged.push("decoder_model_merged_quantized.onnx");
+    expect(onnxCandidates(opts)).toEqual([
+      ...[...names, ...merged].map((n) => `onnx/${n}`),
+      // optimum-cli's layout: graphs beside config.json.
+      "model.onnx",
+      "decoder_model_merged.onnx",
+    ]);
   });
 
   it("describes every variant, fp32 first, fp16 ones flagged", () => {
@@ -105,6 +113,7 @@ describe("model locations", () => {
     expect(ONNX_VARIANTS.filter((v) => v.shaderF16).map((v) => v.file)).toEqual([
       "model_fp16.onnx",
       "model_q4f16.onnx",
+      "decoder_model_merged_fp16.onnx",
     ]);
     ONNX_VARIANTS.forEach((v) => expect(v.description.length).toBeGreaterThan(0));
   });

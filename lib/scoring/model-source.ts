@@ -145,12 +145,22 @@ export const ONNX_VARIANTS: readonly OnnxVariant[] = [
   { file: "model_q4.onnx", description: "4-bit weights (MatMulNBits), float32 activations", shaderF16: false },
   { file: "model_q4f16.onnx", description: "4-bit weights, float16 activations", shaderF16: true },
   { file: "model_bnb4.onnx", description: "4-bit bitsandbytes (NF4/FP4) weights", shaderF16: false },
+  // Older Xenova / Optimum exports name the decoder after Optimum's merged (with/without past) graph.
+  { file: "decoder_model_merged.onnx", description: "Optimum merged decoder, float32", shaderF16: false },
+  { file: "decoder_model_merged_fp16.onnx", description: "Optimum merged decoder, float16", shaderF16: true },
+  { file: "decoder_model_merged_quantized.onnx", description: "Optimum merged decoder, 8-bit", shaderF16: false },
 ];
 
-/** ONNX graphs to try, best first ({@link ONNX_VARIANTS} order), without the fp16 ones unless WebGPU has shader-f16. */
+/** Graphs `optimum-cli export onnx` writes next to config.json (no onnx/ folder); tried after onnx/. */
+const ROOT_GRAPHS = ["model.onnx", "decoder_model_merged.onnx"];
+
+/**
+ * ONNX graphs to try, best first ({@link ONNX_VARIANTS} order under onnx/, then an optimum-cli folder's root),
+ * without the fp16 ones unless WebGPU has shader-f16.
+ */
 export function onnxCandidates(options: { webgpu: boolean; shaderF16: boolean }): string[] {
   const f16 = options.webgpu && options.shaderF16;
-  return ONNX_VARIANTS.filter((v) => f16 || !v.shaderF16).map((v) => `onnx/${v.file}`);
+  return [...ONNX_VARIANTS.filter((v) => f16 || !v.shaderF16).map((v) => `onnx/${v.file}`), ...ROOT_GRAPHS];
 }
 
 /** The parsed files of a model folder, ready to build a session from. */
