@@ -191,6 +191,12 @@ export function planBatches(lengths: readonly number[], batchSize: number, maxBa
   return batches;
 }
 
+/** {@link planBatches} over the rows `indices` of `lengths`; batches hold indices into `lengths`. */
+function planSubset(indices: number[], lengths: readonly number[], batchSize: number, maxBatchTokens: number) {
+  const sub = indices.map((i) => lengths[i]);
+  return planBatches(sub, batchSize, maxBatchTokens).map((b) => b.map((k) => indices[k]));
+}
+
 function finishScore(values: number[]): ResponseScore {
   const tokenLogps = Float32Array.from(values);
   const sumLogp = values.reduce((a, b) => a + b, 0);
@@ -342,12 +348,7 @@ export function createLogprobScorer(
     for (const i of empty) results[i] = finishScore([]);
     done += empty.length;
     const nonEmpty = lengths.flatMap((n, i) => (n > 0 ? [i] : []));
-    const plan = planBatches(
-      nonEmpty.map((i) => lengths[i]),
-      batchSize,
-      maxBatchTokens,
-    ).map((b) => b.map((k) => nonEmpty[k]));
-    for (const batch of plan) {
+    for (const batch of planSubset(nonEmpty, lengths, batchSize, maxBatchTokens)) {
       checkAbort(options.signal);
       // A row over the token budget goes alone; with a KV cache it is split into windows instead of one pass.
       if (batch.length === 1 && lengths[batch[0]] > maxBatchTokens && layout.past.length > 0) {
@@ -412,12 +413,7 @@ export function createLogprobScorer(
       options.onProgress?.(done, pairs.length);
     }
     const fits = lengths.flatMap((n, i) => (n <= maxBatchTokens ? [i] : []));
-    const plan = planBatches(
-      fits.map((i) => lengths[i]),
-      batchSize,
-      maxBatchTokens,
-    ).map((b) => b.map((k) => fits[k]));
-    for (const batch of plan) {
+    for (const batch of planSubset(fits, lengths, batchSize, maxBatchTokens)) {
       checkAbort(options.signal);
       const prefixRows = batch.map((i) => ({
         ids: pairs[i].chosen.promptIds.slice(0, shared[i]),

@@ -28,6 +28,18 @@ function env(loaded: string[] = []) {
   };
 }
 
+/**
+ * Node has no WebGPU: a module whose sessions always run on ORT's WASM build stands in for the WebGPU one, so the
+ * tests check that both sessions are made and timed, not WebGPU itself.
+ */
+const wasmOnly = {
+  Tensor: ortWeb.Tensor,
+  InferenceSession: {
+    create: (m: Uint8Array, o: Record<string, unknown>) =>
+      ortWeb.InferenceSession.create(m, { ...o, executionProviders: ["wasm"] }),
+  },
+} as unknown as OrtModule;
+
 function ctx(progress: [string, number, unknown][] = []): HandlerContext {
   return { progress: (s, f, d) => progress.push([s, f, d]), transfer: [] };
 }
@@ -129,15 +141,6 @@ describe("scoring worker handlers", () => {
 
   it("Auto with a WebGPU adapter times both backends on one batch and keeps the faster", async () => {
     const loaded: string[] = [];
-    // Node has no WebGPU: both "backends" run ORT's WASM build here; what is tested is that both sessions are
-    // made, timed, and the kept one matches the timings shown.
-    const wasmOnly = {
-      Tensor: ortWeb.Tensor,
-      InferenceSession: {
-        create: (m: Uint8Array, o: Record<string, unknown>) =>
-          ortWeb.InferenceSession.create(m, { ...o, executionProviders: ["wasm"] }),
-      },
-    } as unknown as OrtModule;
     const h = createScoringHandlers({
       ...env(),
       loadOrt: async (backend: "webgpu" | "wasm") => (loaded.push(backend), wasmOnly),
@@ -165,13 +168,6 @@ describe("scoring worker handlers", () => {
   });
 
   it("Auto keeps the backend that opens the model when the other cannot, and says why", async () => {
-    const wasmOnly = {
-      Tensor: ortWeb.Tensor,
-      InferenceSession: {
-        create: (m: Uint8Array, o: Record<string, unknown>) =>
-          ortWeb.InferenceSession.create(m, { ...o, executionProviders: ["wasm"] }),
-      },
-    } as unknown as OrtModule;
     const broken = {
       Tensor: ortWeb.Tensor,
       InferenceSession: { create: async () => Promise.reject(new Error("no kernel for op X")) },
