@@ -12,7 +12,7 @@ import {
 } from "./engine";
 import { loadModel, type LoadedLanguageModel, type OrtModule } from "./model-loader";
 import type { ModelFolder } from "./model-source";
-import { createRewardScorer } from "./reward";
+import { createRewardScorer, halfToFloat } from "./reward";
 import { dpoMargin, simpoMargin, sumMargin } from "./margins";
 import { loadReferenceModel, referenceLogprobs, referenceReward } from "./reference-forward";
 import { tokenizePair, tokenizeForReward, type TokenizedPair } from "./sequence";
@@ -240,6 +240,41 @@ describe("reward scorer", () => {
     });
     const [pair] = await scorer.scorePairs([{ chosen: seqs[0], rejected: seqs[1] }]);
     expect(pair.margin).toBeCloseTo(batched[0] - batched[1], 6);
+  });
+
+  it.each([
+    [0x3c00, 1],
+    [0xc000, -2],
+    [0x3800, 0.5],
+    [0x7bff, 65504],
+    [0x0001, 2 ** -24],
+    [0x8000, -0],
+    [0x7c00, Infinity],
+  ])("decodes fp16 bits %#x as %d", (bits, value) => {
+    expect(halfToFloat(bits)).toBe(value);
+  });
+
+  it("reads float16 logits (fp16 exports) as raw bits or Float16Array-like; refuses other types by name", async () => {
+    const fake = (type: string, data: unknown): InferenceSessionLike => ({
+      inputNames: ["input_ids", "attention_mask"],
+      outputNames: ["logits"],
+      run: async () => ({ logits: { type, dims: [2, 1], data } }),
+    });
+    const bits = await createRewardScorer(
+      fake("float16", Uint16Array.of(0x3c00, 0xc000)),
+      ortNode.Tensor,
+      0,
+    ).scoreSequences([[1], [2]]);
+    expect(Array.from(bits)).toEqual([1, -2]);
+    const view = await createRewardScorer(
+      fake("float16", Float64Array.of(0.25, -0.5)),
+      ortNode.Tensor,
+      0,
+    ).scoreSequences([[1], [2]]);
+    expect(Array.from(view)).toEqual([0.25, -0.5]);
+    await expect(
+      createRewardScorer(fake("int64", BigInt64Array.of(1n, 2n)), ortNode.Tensor, 0).scoreSequences([[1], [2]]),
+    ).rejects.toThrow("reward output logits is int64 [2,1], expected float [2, labels]");
   });
 });
 

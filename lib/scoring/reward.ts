@@ -11,6 +11,25 @@ import {
   type TensorCtor,
 } from "./engine";
 
+/** IEEE 754 half-precision bits to a number (fp16 exports return float16 logits as raw Uint16 bits). */
+export function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** A float32 or float16 output as numbers; null for any other type. */
+function floatValues(t: { type: string; data: unknown }): ArrayLike<number> | null {
+  if (t.type === "float32" && t.data instanceof Float32Array) return t.data;
+  if (t.type !== "float16") return null;
+  // onnxruntime-web hands back Float16Array where the runtime has one, raw bits (Uint16Array) elsewhere.
+  if (t.data instanceof Uint16Array) return Float32Array.from(t.data, halfToFloat);
+  return ArrayBuffer.isView(t.data) ? (t.data as unknown as ArrayLike<number>) : null;
+}
+
 /** Explicit margin of one pair: r(chosen) - r(rejected). */
 export interface RewardPairScore {
   chosen: number;
@@ -71,11 +90,15 @@ export function createRewardScorer(
       };
       if (session.inputNames.includes("position_ids")) feeds.position_ids = i64(positions, [B, T]);
       const out = (await session.run(feeds, [output]))[output];
-      if (!out || !(out.data instanceof Float32Array) || out.dims[0] !== B) {
-        throw new ScoringEngineError(`reward output ${output} has shape [${out?.dims.join(",")}]`, "BAD_OUTPUT");
+      const values = out && out.dims[0] === B ? floatValues(out) : null;
+      if (!values) {
+        throw new ScoringEngineError(
+          `reward output ${output} is ${out?.type ?? "missing"} [${out?.dims.join(",") ?? ""}], expected float [${B}, labels]`,
+          "BAD_OUTPUT",
+        );
       }
-      const labels = out.data.length / B;
-      batch.forEach((i, k) => (rewards[i] = (out.data as Float32Array)[k * labels]));
+      const labels = values.length / B;
+      batch.forEach((i, k) => (rewards[i] = values[k * labels]));
       done += B;
       options.onProgress?.(done, seqs.length);
     }
