@@ -40,6 +40,9 @@ export interface BatchPlan {
   note: string;
 }
 
+/** WebGPU's spec defaults (what a device has when the adapter's limits are unknown). */
+export const WEBGPU_DEFAULT_LIMITS = { maxBufferSize: 256 * 1024 ** 2, maxStorageBufferBindingSize: 128 * 1024 ** 2 };
+
 /** WebAssembly's 32-bit memory: 4 GiB. */
 export const WASM_MEMORY_BYTES = 4 * 1024 ** 3;
 

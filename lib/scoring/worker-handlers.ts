@@ -8,7 +8,14 @@ import { formatProblem, type ColumnMapping } from "@/lib/dataset/types";
 import { HandlerError, type Handlers } from "@/lib/worker/rpc";
 import { DatasetSession } from "@/lib/workbench/session";
 import { chooseBackend, sessionOptionsFor, type GpuProbe } from "./backend";
-import { modelShape, planBatchLimits, WASM_MEMORY_BYTES, type BatchPlan } from "./batch-plan";
+import {
+  modelShape,
+  planBatchLimits,
+  WASM_MEMORY_BYTES,
+  WEBGPU_DEFAULT_LIMITS,
+  type BatchPlan,
+  type DeviceLimits,
+} from "./batch-plan";
 import { calibrate, calibrationBatch, calibrationNotice, CALIBRATION_MAX_BYTES } from "./calibrate";
 import { ScoringEngineError } from "./engine";
 import { createUrlReader } from "./model-cache";
@@ -96,6 +103,15 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
       const expect = role === "reward" ? "rm" : "lm";
       const open = async (b: "webgpu" | "wasm") =>
         loadModel(folder, await env.loadOrt(b, threads), expect, sessionOptionsFor(b));
+      /** The backend left when the other could not open the model, with why. */
+      const onlyOn = (b: "webgpu" | "wasm", why: string) => ({
+        ...backend,
+        backend: b,
+        notice:
+          b === "webgpu"
+            ? `WASM cannot open this model (${why}): running on WebGPU.`
+            : `WebGPU failed to start this model (${why}): running on WASM (CPU).`,
+      });
       let model: LoadedModel;
       if (choice === "auto" && probe.available && folder.bytes <= CALIBRATION_MAX_BYTES) {
         // Both backends may work: time one small batch on each and keep the faster (a software adapter, or a
@@ -119,20 +135,10 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
           backend = { ...backend, backend: result.backend, notice: calibrationNotice(result), calibration: result };
         } else if (gpu.model) {
           model = gpu.model;
-          const why = wasm.error?.message ?? "unknown error";
-          backend = {
-            ...backend,
-            backend: "webgpu",
-            notice: `WASM cannot open this model (${why}): running on WebGPU.`,
-          };
+          backend = onlyOn("webgpu", wasm.error?.message ?? "unknown error");
         } else if (wasm.model) {
           model = wasm.model;
-          const why = gpu.error?.message ?? "unknown error";
-          backend = {
-            ...backend,
-            backend: "wasm",
-            notice: `WebGPU failed to start this model (${why}): running on WASM (CPU).`,
-          };
+          backend = onlyOn("wasm", gpu.error?.message ?? "unknown error");
         } else {
           throw wasm.error ?? gpu.error ?? new Error("no backend could open this model");
         }
@@ -143,11 +149,7 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
           // "Auto" must still work where WebGPU is advertised but the session cannot start on it.
           if (backend.backend !== "webgpu" || choice !== "auto" || (e as { code?: string }).code === "WRONG_KIND")
             throw e;
-          backend = {
-            ...backend,
-            backend: "wasm",
-            notice: `WebGPU failed to start this model (${(e as Error).message}): running on WASM (CPU).`,
-          };
+          backend = onlyOn("wasm", (e as Error).message);
           model = await open("wasm");
         }
         if (choice === "auto" && probe.available && backend.backend === "webgpu") {
@@ -284,13 +286,10 @@ function sequenceOf(args: { maxLength: number; maxPromptLength: number; promptFo
 
 /** Batch limits for the policy on its backend (WebGPU buffer limits or WASM memory) at `maxLength`. */
 function planFor(entry: { model: LoadedModel; info: ModelInfo; limits?: GpuProbe["limits"] }, maxLength: number) {
-  const webgpu = entry.info.backend.backend === "webgpu";
-  const limits =
-    webgpu && entry.limits
-      ? ({ backend: "webgpu", ...entry.limits } as const)
-      : webgpu
-        ? ({ backend: "webgpu", maxBufferSize: 256 * 1024 ** 2, maxStorageBufferBindingSize: 128 * 1024 ** 2 } as const)
-        : ({ backend: "wasm", memoryBytes: WASM_MEMORY_BYTES } as const);
+  const limits: DeviceLimits =
+    entry.info.backend.backend === "webgpu"
+      ? { backend: "webgpu", ...(entry.limits ?? WEBGPU_DEFAULT_LIMITS) }
+      : { backend: "wasm", memoryBytes: WASM_MEMORY_BYTES };
   return planBatchLimits(modelShape(entry.model.folder.config), limits, { maxLength, modelBytes: entry.info.bytes });
 }
 
