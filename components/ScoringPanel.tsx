@@ -3,7 +3,7 @@ import { useEffect, useState } from "react";
 import { DEMO_MODEL_URL, useScoring } from "@/components/scoring-store";
 import type { BackendChoice, ModelInfo, ModelRole } from "@/lib/scoring/protocol";
 import type { ImplicitKind } from "@/lib/scoring/columns";
-import { ONNX_VARIANTS } from "@/lib/scoring/model-source";
+import { ONNX_VARIANTS } from "@/lib/scoring-client";
 
 /** Shown whenever the bundled demo model scores: its numbers must not be mistaken for real margins. */
 export const DEMO_NOTICE =
