@@ -149,6 +149,7 @@ describe("cli score", () => {
     [["score"], /exactly one FILE/],
     [["score", "x.jsonl"], /needs --model/],
     [["score", "x.jsonl", "--model", "m", "--max-length", "0"], /--max-length: expected a positive integer/],
+    [["score", "x.jsonl", "--ref-model", "r", "--reward-model", "rm"], /--ref-model needs --model/],
   ])("usage error %j exits 2", (args, message) => {
     const r = cli(args);
     expect(r.code).toBe(2);
@@ -215,5 +216,18 @@ describe("external-data model (demo-ref) on both runtimes", () => {
     const r = cli(["score", input, "--model", path.join(dir, "demo-lm"), "--variant", "model_q4.onnx"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("the requested ONNX graph onnx/model_q4.onnx is missing");
+  });
+
+  it("--reward-model alone adds only the reward columns", async () => {
+    const out = path.join(dir, "rm-only.jsonl");
+    const { stats } = await scoreCommand([input, "--reward-model", path.join(dir, "demo-rm"), "--out", out]);
+    expect(stats).toMatchObject({ done: 4, total: 4 });
+    const rows = readJsonl(out);
+    const web = await webColumns();
+    rows.forEach((row, i) => {
+      expect(Object.keys(row)).toEqual(["prompt", "chosen", "rejected", "score_chosen", "score_rejected"]);
+      expect(Math.abs(row.score_chosen - web.score_chosen[i])).toBeLessThanOrEqual(1e-4);
+      expect(Math.abs(row.score_rejected - web.score_rejected[i])).toBeLessThanOrEqual(1e-4);
+    });
   });
 });

@@ -25,7 +25,8 @@ import { DatasetSession } from "@/lib/workbench/session";
 
 /** Usage of the `score` command. */
 export const SCORE_USAGE = `usage: npm run --silent cli -- score FILE --model DIR [options]
-  --model DIR              policy model folder (config.json, tokenizer.json, onnx/model.onnx)
+  --model DIR              policy model folder (config.json, tokenizer.json, onnx/model.onnx); may be left out
+                           with --reward-model to add only score_chosen / score_rejected
   --ref-model DIR          reference model folder: adds ref_chosen_logps, ref_rejected_logps (DPO margins)
   --reward-model DIR       reward model folder: adds score_chosen, score_rejected (explicit margin)
   --beta B                 DPO beta, reported with the reference columns (default 0.1)
@@ -108,7 +109,10 @@ export async function scoreCommand(
     },
   });
   if (positionals.length !== 1) throw new ScoreCliError(`score needs exactly one FILE\n${SCORE_USAGE}`, 2);
-  if (!values.model) throw new ScoreCliError(`score needs --model DIR\n${SCORE_USAGE}`, 2);
+  if (!values.model && !values["reward-model"])
+    throw new ScoreCliError(`score needs --model DIR or --reward-model DIR\n${SCORE_USAGE}`, 2);
+  if (!values.model && values["ref-model"])
+    throw new ScoreCliError(`--ref-model needs --model (the policy it is the reference of)\n${SCORE_USAGE}`, 2);
   const beta = values.beta === undefined ? 0.1 : Number(values.beta);
   if (!Number.isFinite(beta)) throw new ScoreCliError(`--beta: expected a number, got "${values.beta}"`, 2);
   const maxLength = int("max-length", values["max-length"], DEFAULT_SEQUENCE_OPTIONS.maxLength);
@@ -129,7 +133,7 @@ export async function scoreCommand(
   if (!opened.ok) throw new ScoreCliError(formatProblem(opened.reason));
   const session = opened.data;
 
-  const policy = (await loadModelDir(values.model, "lm", variant)) as LoadedLanguageModel;
+  const policy = values.model ? ((await loadModelDir(values.model, "lm", variant)) as LoadedLanguageModel) : undefined;
   const reference = values["ref-model"]
     ? ((await loadModelDir(values["ref-model"], "lm")) as LoadedLanguageModel)
     : undefined;
@@ -160,7 +164,7 @@ export async function scoreCommand(
   const out = values.out ?? defaultScoredPath(file);
   fs.writeFileSync(out, new Uint8Array(await blob.arrayBuffer()));
   for (const m of [policy, reference, reward]) await m?.release();
-  const demo = policy.isDemo ? " (demo model: margins are illustrative)" : "";
+  const demo = [policy, reward].some((m) => m?.isDemo) ? " (demo model: margins are illustrative)" : "";
   log(
     `${name}: scored ${stats.total} pairs in ${(stats.elapsedMs / 1000).toFixed(1)} s${stats.failed ? `, ${stats.failed} could not be tokenized` : ""}; wrote ${out}${demo}`,
   );

@@ -204,7 +204,8 @@ export default function ScoringPanel() {
         <FolderInput role="reward" disabled={busy} />
         <p className="hint">
           A reference model enables DPO margins (ref_* columns); a reward model adds score_chosen / score_rejected and
-          sets the explicit margin to their difference.
+          sets the explicit margin to their difference (it can score on its own, keeping the file&apos;s implicit
+          margin).
         </p>
       </details>
       {s.loading && (
@@ -282,7 +283,11 @@ export default function ScoringPanel() {
           onChange={(e) => e.target.valueAsNumber > 0 && s.setOptions({ maxPromptLength: e.target.valueAsNumber })}
         />
       </label>
-      <button type="button" disabled={busy || !s.models.policy} onClick={() => void s.scoreDataset()}>
+      <button
+        type="button"
+        disabled={busy || !(s.models.policy || s.models.reward)}
+        onClick={() => void s.scoreDataset()}
+      >
         Score dataset
       </button>
       <progress aria-label="Scoring progress" value={fraction} max={1} />

@@ -264,8 +264,10 @@ export const useScoring = create<ScoringState>()((set, get) => {
       const summary = useWorkbench.getState().summary;
       const { models, implicit, maxLength, maxPromptLength, promptFormat } = get();
       if (!dataset || !summary) return set({ error: "load a dataset first" });
-      if (!models.policy) return set({ error: "load a model first (or use the demo model)" });
-      if (implicit === "dpo" && !models.reference)
+      if (!models.policy && !models.reward)
+        return set({ error: "load a model (or the demo model), or a reward model, first" });
+      if (models.reference && !models.policy) return set({ error: "a reference model needs a policy model" });
+      if (models.policy && implicit === "dpo" && !models.reference)
         return set({ error: "a DPO implicit margin needs a reference model: load one, or choose SimPO or sum" });
       if (maxPromptLength >= maxLength) return set({ error: "max prompt length must be below max length" });
       set({ error: null, run: { ...IDLE_RUN, state: "running", total: summary.rowCount } });

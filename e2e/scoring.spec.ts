@@ -206,6 +206,38 @@ test.describe("in-browser scoring", () => {
     });
   });
 
+  test("a reward model alone scores: explicit margins from it, the file's implicit margin untouched", async ({
+    page,
+  }) => {
+    const file = writePairs(8, "rm-only.jsonl");
+    await openApp(page);
+    await upload(page, file);
+    await expect(page.getByTestId("missing-counts")).toContainText(
+      "missing explicit margin: 0 · missing implicit margin: 8",
+    );
+    await page.getByLabel("Backend").selectOption({ label: "WASM" });
+    await page.getByText("Reference and reward models").click();
+    await page.getByLabel("Load reward model folder").setInputFiles(DEMO_RM);
+    await expect(page.getByTestId("model-reward")).toContainText("local folder demo-rm");
+    await page.getByRole("button", { name: "Clear stored scores" }).click();
+    await scoreAndWait(page, 8);
+    await expect(page.getByTestId("missing-counts")).toContainText(
+      "missing explicit margin: 0 · missing implicit margin: 8",
+    );
+    const want = cliScores(file, ["--reward-model", DEMO_RM]);
+    // Without an implicit margin M_AP has no rows to rank: export every row by the explicit-margin baseline.
+    await page.getByLabel("Metric").selectOption({ label: "Explicit margin" });
+    const rows = await exportAllRows(page, 8);
+    rows.forEach((row, i) => {
+      expect(row).not.toHaveProperty("chosen_logps");
+      for (const name of ["score_chosen", "score_rejected"]) {
+        expect(Math.abs(row[name] - want[i][name]), name).toBeLessThanOrEqual(1e-4);
+      }
+      expect(row.explicit_margin).toBeCloseTo(row.score_chosen - row.score_rejected, 9);
+      expect(row.rm_margin).toBe(((i * 37) % 11) / 5 - 1);
+    });
+  });
+
   test("reload mid-run, then Score dataset again resumes from stored results with identical numbers", async ({
     page,
   }) => {

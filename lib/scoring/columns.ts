@@ -20,7 +20,8 @@ export interface AttachmentOptions {
 /** What to hand to DatasetSession.attachColumns. */
 export interface Attachment {
   columns: ExtraColumn[];
-  implicit: Float64Array;
+  /** Absent when no policy scored the rows (a reward-model-only run keeps the file's implicit margin). */
+  implicit?: Float64Array;
   /** Present when a reward model scored the rows: score_chosen − score_rejected. */
   explicit?: Float64Array;
 }
@@ -54,7 +55,7 @@ const mean = (sum: Float64Array, tokens: Float64Array) => sum.map((s, i) => (tok
 
 /** Result columns of one dataset, filled chunk by chunk (NaN = not scored yet). */
 export class ScoreColumns {
-  private policy: LmColumns;
+  private policy: LmColumns | null = null;
   private reference: LmColumns | null = null;
   private reward: { chosen: Float64Array; rejected: Float64Array } | null = null;
   private seen: Uint8Array;
@@ -62,13 +63,12 @@ export class ScoreColumns {
   scored = 0;
 
   constructor(readonly rowCount: number) {
-    this.policy = lmColumns(rowCount);
     this.seen = new Uint8Array(rowCount);
   }
 
   /** Adds a chunk's results. */
   add(chunk: ScoredChunk): void {
-    putChunk(this.policy, chunk.rows, chunk.policy);
+    if (chunk.policy) putChunk((this.policy ??= lmColumns(this.rowCount)), chunk.rows, chunk.policy);
     if (chunk.reference) putChunk((this.reference ??= lmColumns(this.rowCount)), chunk.rows, chunk.reference);
     if (chunk.reward) {
       const r = (this.reward ??= { chosen: nanColumn(this.rowCount), rejected: nanColumn(this.rowCount) });
@@ -90,32 +90,33 @@ export class ScoreColumns {
 
   /** Fresh copies of the computed columns and margins (safe to transfer). */
   attachment({ implicit, beta = 0.1 }: AttachmentOptions): Attachment {
+    const out: Attachment = { columns: [] };
     const p = this.policy;
-    const chosenNorm = mean(p.chosen, p.chosenTokens);
-    const rejectedNorm = mean(p.rejected, p.rejectedTokens);
-    const columns: ExtraColumn[] = [
-      { name: "chosen_logps", values: p.chosen.slice() },
-      { name: "rejected_logps", values: p.rejected.slice() },
-      { name: "chosen_logps_norm", values: chosenNorm },
-      { name: "rejected_logps_norm", values: rejectedNorm },
-    ];
-    const ref = this.reference;
-    if (ref) {
-      columns.push(
-        { name: "ref_chosen_logps", values: ref.chosen.slice() },
-        { name: "ref_rejected_logps", values: ref.rejected.slice() },
+    if (p) {
+      const chosenNorm = mean(p.chosen, p.chosenTokens);
+      const rejectedNorm = mean(p.rejected, p.rejectedTokens);
+      out.columns.push(
+        { name: "chosen_logps", values: p.chosen.slice() },
+        { name: "rejected_logps", values: p.rejected.slice() },
+        { name: "chosen_logps_norm", values: chosenNorm },
+        { name: "rejected_logps_norm", values: rejectedNorm },
       );
+      const ref = this.reference;
+      if (ref) {
+        out.columns.push(
+          { name: "ref_chosen_logps", values: ref.chosen.slice() },
+          { name: "ref_rejected_logps", values: ref.rejected.slice() },
+        );
+      }
+      if (implicit === "dpo") {
+        if (!ref) throw new Error("a DPO implicit margin needs a reference model");
+        out.implicit = p.chosen.map((c, i) => beta * (c - ref.chosen[i] - (p.rejected[i] - ref.rejected[i])));
+      } else if (implicit === "sum") out.implicit = p.chosen.map((c, i) => c - p.rejected[i]);
+      else out.implicit = chosenNorm.map((c, i) => c - rejectedNorm[i]);
     }
-    let margin: Float64Array;
-    if (implicit === "dpo") {
-      if (!ref) throw new Error("a DPO implicit margin needs a reference model");
-      margin = p.chosen.map((c, i) => beta * (c - ref.chosen[i] - (p.rejected[i] - ref.rejected[i])));
-    } else if (implicit === "sum") margin = p.chosen.map((c, i) => c - p.rejected[i]);
-    else margin = chosenNorm.map((c, i) => c - rejectedNorm[i]);
-    const out: Attachment = { columns, implicit: margin };
     if (this.reward) {
       const r = this.reward;
-      columns.push(
+      out.columns.push(
         { name: "score_chosen", values: r.chosen.slice() },
         { name: "score_rejected", values: r.rejected.slice() },
       );

@@ -82,7 +82,7 @@ describe("scoreDataset", () => {
       expect(byName.chosen_logps[i]).toBeCloseTo(d.chosen.sumLogp, 5);
       expect(byName.rejected_logps[i]).toBeCloseTo(d.rejected.sumLogp, 5);
       expect(byName.chosen_logps_norm[i]).toBeCloseTo(d.chosen.meanLogp, 5);
-      expect(a.implicit[i]).toBeCloseTo(simpoMargin(d), 5);
+      expect(a.implicit![i]).toBeCloseTo(simpoMargin(d), 5);
     });
     expect(a.explicit).toBeUndefined();
     expect(Object.keys(byName)).toEqual(["chosen_logps", "rejected_logps", "chosen_logps_norm", "rejected_logps_norm"]);
@@ -204,7 +204,7 @@ describe("ScoreColumns", () => {
     const cols = new ScoreColumns(3);
     cols.add(chunk([0], [-10], [-12], [5], [4], [[-11], [-11.5]]));
     const a = cols.attachment({ implicit: kind, beta: 0.5 });
-    expect(Array.from(a.implicit)).toEqual(expected);
+    expect(Array.from(a.implicit!)).toEqual(expected);
     expect(a.columns.map((c) => c.name)).toEqual([
       "chosen_logps",
       "rejected_logps",
@@ -221,5 +221,32 @@ describe("ScoreColumns", () => {
     cols.add(chunk([0], [0], [-1], [0], [1]));
     expect(() => cols.attachment({ implicit: "dpo" })).toThrow(/reference model/);
     expect(Array.from(cols.attachment({ implicit: "simpo" }).columns[2].values)).toEqual([NaN]);
+  });
+});
+
+describe("reward-model-only runs", () => {
+  it("score only the reward slot; the attachment keeps the file's implicit margin (none given)", async () => {
+    const chunks: ScoredChunk[] = [];
+    const stats = await scoreDataset(
+      source(),
+      { reward },
+      { datasetKey: "rm-only", sequence: SEQ, store: createMemoryResultStore(), onChunk: (c) => chunks.push(c) },
+    );
+    expect(stats).toMatchObject({ done: PAIRS.length, total: PAIRS.length });
+    expect(chunks.every((c) => c.policy === undefined && c.reward !== undefined)).toBe(true);
+    const cols = new ScoreColumns(PAIRS.length);
+    chunks.forEach((c) => cols.add(c));
+    const a = cols.attachment({ implicit: "simpo" });
+    expect(a.implicit).toBeUndefined();
+    expect(a.columns.map((c) => c.name)).toEqual(["score_chosen", "score_rejected"]);
+    a.explicit!.forEach((m, i) => expect(m).toBeCloseTo(a.columns[0].values[i] - a.columns[1].values[i], 12));
+  });
+
+  it("refuses a run with no model, or a reference without a policy", async () => {
+    const opts = { datasetKey: "x", sequence: SEQ, store: createMemoryResultStore() };
+    await expect(scoreDataset(source(), {}, opts)).rejects.toThrow("a run needs a policy model or a reward model");
+    await expect(scoreDataset(source(), { reference: policy, reward }, opts)).rejects.toThrow(
+      "a reference model needs a policy model",
+    );
   });
 });

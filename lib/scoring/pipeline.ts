@@ -11,9 +11,13 @@ import type { ResultStore, RowValues } from "./result-store";
 import { tokenizeForReward, tokenizePair, type SequenceOptions, type TokenizedPair } from "./sequence";
 import type { ChatMessage, ScoringTokenizer } from "./tokenize";
 
-/** The models of a run: a policy, optionally a reference (DPO) and a reward model (explicit margin). */
+/**
+ * The models of a run: a policy (implicit margin), optionally a reference (DPO), and/or a reward model (explicit
+ * margin). A reward model alone is a valid run (the file already has log-probs, or only scores are wanted); a
+ * reference needs a policy.
+ */
 export interface ScoringModels {
-  policy: LoadedLanguageModel;
+  policy?: LoadedLanguageModel;
   reference?: LoadedLanguageModel;
   reward?: LoadedRewardModel;
 }
@@ -41,7 +45,8 @@ export interface RmChunk {
 /** Results of a set of rows, aligned with `rows`. */
 export interface ScoredChunk {
   rows: Int32Array;
-  policy: LmChunk;
+  /** Absent in a reward-model-only run. */
+  policy?: LmChunk;
   reference?: LmChunk;
   reward?: RmChunk;
   /** True for rows that came from the result store. */
@@ -152,8 +157,10 @@ export async function scoreDataset(source: PairSource, models: ScoringModels, op
   const chunkPairs = Math.max(1, options.chunkPairs ?? 16);
   const started = now();
   const n = source.rowCount;
+  if (!models.policy && !models.reward) throw new Error("a run needs a policy model or a reward model");
+  if (models.reference && !models.policy) throw new Error("a reference model needs a policy model");
   const slots = [
-    { name: "policy" as const, model: models.policy },
+    ...(models.policy ? [{ name: "policy" as const, model: models.policy }] : []),
     ...(models.reference ? [{ name: "reference" as const, model: models.reference }] : []),
     ...(models.reward ? [{ name: "reward" as const, model: models.reward }] : []),
   ].map((s) => ({ ...s, key: runKey(options.datasetKey, s.model, sequence) }));
@@ -161,14 +168,14 @@ export async function scoreDataset(source: PairSource, models: ScoringModels, op
 
   const emptyChunk = (rows: number[]): ScoredChunk => ({
     rows: Int32Array.from(rows),
-    policy: lmChunk(rows.length),
+    policy: models.policy ? lmChunk(rows.length) : undefined,
     reference: models.reference ? lmChunk(rows.length) : undefined,
     reward: models.reward ? rmChunk(rows.length) : undefined,
     fromCache: false,
   });
   const fill = (chunk: ScoredChunk, slot: (typeof slots)[number]["name"], k: number, v: RowValues) => {
     if (slot === "reward") putRm(chunk.reward!, k, v);
-    else putLm(slot === "policy" ? chunk.policy : chunk.reference!, k, v);
+    else putLm(slot === "policy" ? chunk.policy! : chunk.reference!, k, v);
   };
 
   const cachedRows: number[] = [];

@@ -86,7 +86,7 @@ describe("scoring worker handlers", () => {
     expect((progress[0][2] as ScoreProgress).plan.note).toMatch(
       /^batches ≤ 8 rows \/ 8,192 tokens \(WASM memory 4\.0 GB/,
     );
-    const first = (progress[0][2] as ScoreProgress).chunk.policy;
+    const first = (progress[0][2] as ScoreProgress).chunk.policy!;
     first.chosenLogps.forEach((v) => expect(v).toBeLessThan(0));
 
     // The inspector's per-token view of row 1 sums to the run's number; rows outside the file are refused.
@@ -102,8 +102,8 @@ describe("scoring worker handlers", () => {
     expect(await h.score({ maxLength: 2048, maxPromptLength: 1800 }, ctx(again))).toMatchObject({ cached: 6 });
     expect(again).toHaveLength(1);
     expect((again[0][2] as ScoreProgress).chunk.fromCache).toBe(true);
-    expect(Array.from((again[0][2] as ScoreProgress).chunk.policy.chosenLogps)).toEqual(
-      Array.from(first.chosenLogps).concat(Array.from((progress[1][2] as ScoreProgress).chunk.policy.chosenLogps)),
+    expect(Array.from((again[0][2] as ScoreProgress).chunk.policy!.chosenLogps)).toEqual(
+      Array.from(first.chosenLogps).concat(Array.from((progress[1][2] as ScoreProgress).chunk.policy!.chosenLogps)),
     );
   });
 

@@ -186,21 +186,21 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
     async score(args, ctx) {
       if (run) throw new HandlerError("a scoring run is already in progress", "busy");
       if (!dataset) throw new HandlerError("no dataset is open in the scoring worker", "no-dataset");
-      const policyEntry = models.get("policy");
-      const policy = policyEntry?.model as LoadedLanguageModel | undefined;
-      if (!policy || !policyEntry) throw new HandlerError("load a model first", "no-model");
-      const plan = args.batchSize ? null : planFor(policyEntry, args.maxLength);
+      const policy = models.get("policy")?.model as LoadedLanguageModel | undefined;
+      const reference = models.get("reference")?.model as LoadedLanguageModel | undefined;
+      const reward = models.get("reward")?.model as LoadedRewardModel | undefined;
+      if (!policy && !reward) throw new HandlerError("load a model or a reward model first", "no-model");
+      if (reference && !policy) throw new HandlerError("a reference model needs a policy model", "no-model");
+      // The policy's limits bound the batches (its logits are the big tensors); a reward-only run uses the RM's.
+      const planned = models.get(policy ? "policy" : "reward")!;
+      const plan = args.batchSize ? null : planFor(planned, args.maxLength);
       const current = { controller: new AbortController(), paused: false, wake: null as (() => void) | null };
       run = current;
       const { session, key } = dataset;
       try {
         return await scoreDataset(
           { rowCount: session.source.rowCount, pairs: async (rows) => (await session.rows(rows)).map((r) => r.pair) },
-          {
-            policy,
-            reference: models.get("reference")?.model as LoadedLanguageModel | undefined,
-            reward: models.get("reward")?.model as LoadedRewardModel | undefined,
-          },
+          { policy, reference, reward },
           {
             datasetKey: key,
             sequence: sequenceOf(args),
@@ -215,7 +215,7 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
                 : Promise.resolve(),
             onChunk: (chunk, stats) => {
               const c = chunk;
-              const buffers = [c.rows, ...Object.values(c.policy), ...Object.values(c.reference ?? {})];
+              const buffers = [c.rows, ...Object.values(c.policy ?? {}), ...Object.values(c.reference ?? {})];
               buffers.push(...Object.values(c.reward ?? {}));
               ctx.progress(
                 "scoring",
