@@ -197,6 +197,11 @@ function planSubset(indices: number[], lengths: readonly number[], batchSize: nu
   return planBatches(sub, batchSize, maxBatchTokens).map((b) => b.map((k) => indices[k]));
 }
 
+/** Frees tensors a caller is done with: GPU-resident ones (WebGPU) hold device memory until then. */
+function disposeAll(tensors: Record<string, TensorLike>): void {
+  for (const t of Object.values(tensors)) (t as { dispose?: () => void }).dispose?.();
+}
+
 function finishScore(values: number[]): ResponseScore {
   const tokenLogps = Float32Array.from(values);
   const sumLogp = values.reduce((a, b) => a + b, 0);
@@ -328,12 +333,12 @@ export function createLogprobScorer(
         };
         const pastArg = past ? { feeds: past, slots: at, mask: [new Array<number>(at).fill(1)] } : null;
         const { logps, present } = await forward([row], pastArg, more);
-        if (firstScored < end) values.push(...logps[0]);
-        if (past) for (const t of Object.values(past)) (t as { dispose?: () => void }).dispose?.();
+        values.push(...logps[0]);
+        if (past) disposeAll(past);
         past = more ? present : null;
       }
     } finally {
-      if (past) for (const t of Object.values(past)) (t as { dispose?: () => void }).dispose?.();
+      if (past) disposeAll(past);
     }
     return finishScore(values);
   }
@@ -444,8 +449,7 @@ export function createLogprobScorer(
         chosen = await side((p) => p.chosen);
         rejected = await side((p) => p.rejected);
       } finally {
-        // GPU-resident caches (WebGPU) hold device memory until disposed; for CPU tensors this drops the data.
-        for (const t of Object.values(present)) (t as { dispose?: () => void }).dispose?.();
+        disposeAll(present);
       }
       batch.forEach((i, k) => (results[i] = { chosen: finishScore(chosen[k]), rejected: finishScore(rejected[k]) }));
       done += batch.length;

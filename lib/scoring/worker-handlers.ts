@@ -190,7 +190,6 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
       const reference = models.get("reference")?.model as LoadedLanguageModel | undefined;
       const reward = models.get("reward")?.model as LoadedRewardModel | undefined;
       if (!policy && !reward) throw new HandlerError("load a model or a reward model first", "no-model");
-      if (reference && !policy) throw new HandlerError("a reference model needs a policy model", "no-model");
       // The policy's limits bound the batches (its logits are the big tensors); a reward-only run uses the RM's.
       const planned = models.get(policy ? "policy" : "reward")!;
       const plan = args.batchSize ? null : planFor(planned, args.maxLength);
