@@ -1,7 +1,8 @@
 /**
  * Command-line interface on the same lib code as the app.
- *   margin-atlas select FILE [--metric map|explicit|implicit|random] [--ratio 0.4] [--top-k K] [--weight 1]
- *     [--seed 42] [--explicit-floor X] [--implicit-ceiling Y] [--out OUT] [--format jsonl|json|csv|tsv|parquet]
+ *   margin-atlas select FILE [--metric map|explicit|implicit|random|bees|bees-add|difficulty] [--ratio 0.4]
+ *     [--top-k K] [--weight 1] [--seed 42] [--beta 0.1] [--bees-nan released|lowest] [--explicit-floor X]
+ *     [--explicit-ceiling X] [--implicit-ceiling Y] [--selection S.json] [--out OUT] [--format jsonl|json|csv|tsv|parquet]
  *     [--include-computed] [--indices IDX] [--recipe RECIPE.json]
  *     [--mapping MAPPING.json] [--explicit-column F] [--implicit-column F]
  *   margin-atlas score FILE --model DIR [--ref-model DIR] [--reward-model DIR] [--beta 0.1] [--max-length 2048]
@@ -13,17 +14,24 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { formatProblem, type ColumnMapping, type DatasetFormat } from "@/lib/dataset/types";
 import type { Metric } from "@/lib/metrics/select";
-import { DatasetSession, type SelectionSettings } from "@/lib/workbench/session";
-import { DEFAULT_SETTINGS } from "@/lib/workbench/defaults";
+import { DatasetSession } from "@/lib/workbench/session";
+import { DEFAULT_SETTINGS, specFromSettings, type SelectionSettings } from "@/lib/selection/settings";
+import { METRIC_OPTIONS } from "@/lib/selection/ranking";
+import type { BeesNanRule, SelectionSpec } from "@/lib/selection/spec";
+import { DEFAULT_DPO_BETA } from "@/lib/metrics/margin-formulas";
 import { SCORE_USAGE, ScoreCliError, scoreCommand } from "./score-command";
 
 const USAGE = `usage: npm run --silent cli -- select FILE [options]
-  --metric map|explicit|implicit|random   ranking (default map = alignment potential)
+  --metric M           map (alignment potential, default) | explicit | implicit | random | bees | bees-add |
+                       difficulty (the rival rules need chosen_logps, rejected_logps, ref_chosen_logps, ref_rejected_logps)
   --ratio R            keep the top floor(R*N) scored rows (default 0.4)
   --top-k K            keep the top K rows (overrides --ratio)
   --weight W           implicit weight w in M_AP = z(m_ex) - w*z(|m_im|) (default 1)
   --seed S             seed of the random baseline (default 42)
+  --beta B             beta of the DPO reward gap (difficulty; default 0.1)
+  --bees-nan R         BeeS 0/0 pairs: released (ranked above every number, as the released code) | lowest
   --explicit-floor X   only rows with explicit margin >= X
+  --explicit-ceiling X only rows with explicit margin <= X
   --implicit-ceiling Y only rows with |implicit margin| <= Y
   --out OUT            write the selected rows (FILE's format unless --format; JSONL lines verbatim)
   --format F           jsonl|json|csv|tsv|parquet
@@ -32,9 +40,12 @@ const USAGE = `usage: npm run --silent cli -- select FILE [options]
   --recipe R.json      write the selection recipe (input SHA-256, mapping, settings, indices)
   --mapping M.json     column mapping (a ColumnMapping, or a recipe whose "mapping" is used)
   --explicit-column F  use numeric field F as the explicit margin
-  --implicit-column F  use numeric field F as the implicit margin`;
+  --implicit-column F  use numeric field F as the implicit margin
+  --selection S.json   the whole selection (ranking, gates, decisions) as the app saves it, or a recipe whose
+                       "selection" is used; replaces the ranking and threshold flags`;
 
-const METRICS: Metric[] = ["map", "explicit", "implicit", "random"];
+const METRICS: Metric[] = METRIC_OPTIONS.map((m) => m.value);
+const BEES_NAN: BeesNanRule[] = ["released", "lowest"];
 const FORMATS: DatasetFormat[] = ["jsonl", "json", "csv", "tsv", "parquet"];
 
 /** A usage or input error: printed to stderr, exit code 2 (usage) or 1 (input). */
@@ -68,7 +79,11 @@ async function select(argv: string[]): Promise<void> {
       "top-k": { type: "string" },
       weight: { type: "string" },
       seed: { type: "string" },
+      beta: { type: "string" },
+      "bees-nan": { type: "string" },
+      selection: { type: "string" },
       "explicit-floor": { type: "string" },
+      "explicit-ceiling": { type: "string" },
       "implicit-ceiling": { type: "string" },
       out: { type: "string" },
       format: { type: "string" },
@@ -94,9 +109,21 @@ async function select(argv: string[]): Promise<void> {
     topK: num("top-k", values["top-k"], (v) => Number.isInteger(v) && v >= 0),
     weight: num("weight", values.weight) ?? DEFAULT_SETTINGS.weight,
     seed: num("seed", values.seed, Number.isInteger) ?? DEFAULT_SETTINGS.seed,
+    beta: num("beta", values.beta) ?? DEFAULT_DPO_BETA,
+    beesNan: (values["bees-nan"] ?? "released") as BeesNanRule,
     explicitFloor: num("explicit-floor", values["explicit-floor"]),
+    explicitCeiling: num("explicit-ceiling", values["explicit-ceiling"]),
     implicitCeiling: num("implicit-ceiling", values["implicit-ceiling"]),
   };
+  if (!BEES_NAN.includes(settings.beesNan!))
+    throw new CliError(`--bees-nan: expected one of ${BEES_NAN.join(", ")}, got "${values["bees-nan"]}"`, 2);
+  let spec: SelectionSpec = specFromSettings(settings);
+  if (values.selection) {
+    const parsed = JSON.parse(fs.readFileSync(values.selection, "utf8")) as SelectionSpec | { selection: SelectionSpec };
+    spec = "selection" in parsed ? parsed.selection : parsed;
+    if (!spec?.ranking || !Array.isArray(spec.gates) || !spec.decisions)
+      throw new CliError(`${values.selection}: expected a selection (ranking, gates, decisions) or a recipe with one`);
+  }
   if (!fs.existsSync(file)) throw new CliError(`${file}: no such file`);
   const blob = await fs.openAsBlob(file);
   const name = path.basename(file);
@@ -121,7 +148,16 @@ async function select(argv: string[]): Promise<void> {
     opened = { ok: true, data: session };
   }
 
-  const { selection, scores } = session.select(settings);
+  const needsPrep = await session.prepare(spec);
+  if (needsPrep) throw new CliError(formatProblem(needsPrep));
+  let selection;
+  try {
+    selection = session.select(spec);
+  } catch (err) {
+    if (err instanceof RangeError) throw new CliError(err.message);
+    throw err;
+  }
+  const { scores } = selection;
   const summary = session.summary();
   if (values.out) {
     const { blob: out } = await session.exportSelection(
@@ -135,7 +171,7 @@ async function select(argv: string[]): Promise<void> {
   process.stderr.write(
     `${name}: ${summary.rowCount} rows (${summary.info.format}${summary.info.gzip ? ", gzip" : ""}, schema ${summary.mapping.schema}); ` +
       `scored ${scores.valid} (missing explicit ${summary.missingExplicit}, implicit ${summary.missingImplicit}); ` +
-      `selected ${selection.indices.length} by ${metric}\n`,
+      `selected ${selection.indices.length} by ${spec.ranking.metric}\n`,
   );
 }
 

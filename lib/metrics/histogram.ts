@@ -61,9 +61,27 @@ export function histogram(values: Float64Array, bins: number, range?: [number, n
   for (let i = 0; i <= bins; i++) edges[i] = step === 0 ? (i / bins) * delta + first : i * step + first;
   edges[bins] = last;
 
+  const { counts, outside } = countInBins(values, edges, null);
+  return { edges, counts, missing, outside, min: any ? min : NaN, max: any ? max : NaN };
+}
+
+/**
+ * Counts of the finite `values` in the bins of `edges` (as {@link histogram} assigns them, numpy's rule), only
+ * rows with `mask[i] !== 0` when a mask is given; `outside` counts finite values beyond the edges.
+ */
+export function countInBins(
+  values: Float64Array,
+  edges: Float64Array,
+  mask: Uint8Array | null,
+): { counts: Uint32Array; outside: number } {
+  const bins = edges.length - 1;
+  const first = edges[0];
+  const last = edges[bins];
+  const delta = last - first;
   const counts = new Uint32Array(bins);
   let outside = 0;
   for (let i = 0; i < values.length; i++) {
+    if (mask && mask[i] === 0) continue;
     const v = values[i];
     if (!Number.isFinite(v)) continue;
     if (v < first || v > last) {
@@ -78,5 +96,5 @@ export function histogram(values: Float64Array, bins: number, range?: [number, n
     if (v >= edges[b + 1] && b !== bins - 1) b++;
     counts[b]++;
   }
-  return { edges, counts, missing, outside, min: any ? min : NaN, max: any ? max : NaN };
+  return { counts, outside };
 }

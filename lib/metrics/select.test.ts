@@ -1,23 +1,20 @@
-import fs from "node:fs";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { MarginColumns } from "@/lib/dataset/types";
-import { numpyUnavailableReason, runNumpy } from "@/lib/metrics/numpy-oracle";
+import { numpyUnavailableReason, runNumpy } from "@/test/numpy-oracle";
+import { haveFiles, readPlainText, sharedPath, sharedReference } from "@/test/shared-files";
 import { createRng } from "@/lib/metrics/random";
 import { alignmentPotential, computeScores, rankOf, selectTop, targetCount } from "@/lib/metrics/select";
-import type { Metric, Scores, SelectOptions } from "@/lib/metrics/select";
+import type { MarginMetric as Metric, Scores, SelectOptions } from "@/lib/metrics/select";
 
-const repoRoot = path.resolve(import.meta.dirname, "../..");
-const referenceDir = path.resolve(repoRoot, "../shared/reference");
-const processedPath = path.join(referenceDir, "paper-style/processed.jsonl");
-const expectedPath = path.join(referenceDir, "paper-style/expected_selections.json");
-const haveReference = fs.existsSync(processedPath) && fs.existsSync(expectedPath);
+const processedPath = sharedPath("reference/paper-style/processed.jsonl");
+const expectedPath = sharedPath("reference/paper-style/expected_selections.json");
+const haveReference = haveFiles(processedPath, expectedPath);
 
 /** Margins the way ref_select.py loads them: rm_margin, and logp_margin_norm or the difference of the norms. */
 function loadProcessed(file: string): MarginColumns {
   const explicit: number[] = [];
   const implicit: number[] = [];
-  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+  for (const line of readPlainText(file).split("\n")) {
     if (!line.trim()) continue;
     const r = JSON.parse(line) as Record<string, number>;
     explicit.push(Number(r.rm_margin));
@@ -38,7 +35,7 @@ function parseKey(key: string): { metric: Metric; weight: number; ratio: number 
 }
 
 const expectedSelections: [string, number[]][] = haveReference
-  ? Object.entries(JSON.parse(fs.readFileSync(expectedPath, "utf8")) as Record<string, number[]>)
+  ? Object.entries(JSON.parse(readPlainText(expectedPath)) as Record<string, number[]>)
   : [];
 
 describe.skipIf(!haveReference)("parity with the paper's reference selection (paper-style/processed.jsonl)", () => {
@@ -70,7 +67,7 @@ describe.skipIf(!haveReference)("parity with the paper's reference selection (pa
     () => {
       const script = `
 import json, sys
-sys.path.insert(0, ${JSON.stringify(referenceDir)})
+sys.path.insert(0, ${JSON.stringify(sharedReference)})
 from ref_select import load, select
 rm, lp_abs = load(${JSON.stringify(processedPath)})
 out = {}

@@ -8,12 +8,19 @@ import { quickselect, stableArgsort } from "@/lib/metrics/order";
 import { randomScores } from "@/lib/metrics/random";
 import { moments, zScores } from "@/lib/metrics/stats";
 
-/** Ranking metric: alignment potential, the two single-margin baselines, or a seeded random baseline. */
-export type Metric = "map" | "explicit" | "implicit" | "random";
+/**
+ * Ranking metric: alignment potential, the two single-margin baselines, a seeded random baseline, or a rival
+ * published rule (BeeS multiplicative / additive, Deng et al. 2025; DPO reward gap smallest first, Qi et al. 2025;
+ * see lib/metrics/rivals.ts). The rivals need summed log-prob columns of policy and reference.
+ */
+export type Metric = "map" | "explicit" | "implicit" | "random" | "bees" | "bees-add" | "difficulty";
+
+/** Metrics that {@link computeScores} handles from the two margin columns alone. */
+export type MarginMetric = "map" | "explicit" | "implicit" | "random";
 
 /** The metric and its parameters. */
 export interface ScoreOptions {
-  metric: Metric;
+  metric: MarginMetric;
   /** w in `z(m_ex) − w·z(|m_im|)` (map only); the paper uses 1, and 2.5 for self-generated data. */
   weight: number;
   /** Seed of the random metric (taken modulo 2^32); the paper's code uses 42. */

@@ -1,30 +1,20 @@
 /** The dataset worker's handlers over a {@link DatasetSession}; kept out of the worker file so Node tests can drive them. */
 import { formatProblem, type ParseProblem } from "@/lib/dataset/types";
-import { histogram } from "@/lib/metrics/histogram";
+import { countInBins, histogram, type Histogram } from "@/lib/metrics/histogram";
 import { HandlerError, type Handlers } from "@/lib/worker/rpc";
 import { DatasetSession } from "@/lib/workbench/session";
-import type { ColumnHistogram, DatasetApi, OpenReply } from "@/lib/workbench/protocol";
+import type { ColumnHistogram, DatasetApi, HistogramRequest, OpenReply } from "@/lib/workbench/protocol";
 
 function badInput(problem: ParseProblem): HandlerError {
   return new HandlerError(formatProblem(problem), "bad-input", problem);
-}
-
-function columnHistogram(values: Float64Array, mask: Uint8Array, bins: number): ColumnHistogram {
-  const all = histogram(values, bins);
-  let n = 0;
-  for (let i = 0; i < values.length; i++) if (mask[i] && !Number.isNaN(values[i])) n++;
-  const picked = new Float64Array(n);
-  for (let i = 0, j = 0; i < values.length; i++) if (mask[i] && !Number.isNaN(values[i])) picked[j++] = values[i];
-  const lo = all.edges[0];
-  const hi = all.edges[all.edges.length - 1];
-  const selected = histogram(picked, bins, [lo, hi]);
-  return { edges: all.edges, all: all.counts, selected: selected.counts, missing: all.missing };
 }
 
 /** Creates the handler set; state (the open session and the original file) lives in the closure. */
 export function createDatasetHandlers(): Handlers<DatasetApi> {
   let session: DatasetSession | null = null;
   let original: Blob | null = null;
+  // Bins over all rows depend on the column only: cached per column array and bin count.
+  let allBins = new WeakMap<Float64Array, Map<number, Histogram>>();
 
   const need = (): DatasetSession => {
     if (!session) throw new HandlerError("no dataset is loaded", "no-dataset");
@@ -38,12 +28,38 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
     return reply;
   };
 
+  const histogramOf = (
+    s: DatasetSession,
+    req: HistogramRequest,
+    mask: Uint8Array,
+    contexts: Map<string, Uint8Array>,
+  ): ColumnHistogram | null => {
+    const values = s.field(req.field);
+    if (!values) return null;
+    let byBins = allBins.get(values);
+    if (!byBins) allBins.set(values, (byBins = new Map()));
+    let all = byBins.get(req.bins);
+    if (!all) byBins.set(req.bins, (all = histogram(values, req.bins)));
+    const selected = countInBins(values, all.edges, contexts.get(req.source) ?? mask).counts;
+    return {
+      field: req.field,
+      source: req.source,
+      edges: all.edges,
+      all: all.counts,
+      selected,
+      missing: all.missing,
+      min: all.min,
+      max: all.max,
+    };
+  };
+
   return {
     async open({ file, name, mapping }, ctx) {
       const result = await DatasetSession.open(file, name, { mapping, onProgress: ctx.progress });
       if (!result.ok) throw badInput(result.reason);
       session = result.data;
       original = file;
+      allBins = new WeakMap();
       return openReply(session, ctx.transfer);
     },
     async remap({ mapping }, ctx) {
@@ -52,26 +68,43 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
       if (problem) throw badInput(problem);
       return openReply(s, ctx.transfer);
     },
-    select({ settings, bins }, ctx) {
+    async select({ spec, histograms }, ctx) {
       const s = need();
-      const { selection, scores, columns, rescored } = s.select(settings);
-      const margins = s.margins();
-      const mask = selection.mask.slice();
+      const problem = await s.prepare(
+        spec,
+        histograms.map((h) => h.field),
+      );
+      if (problem) throw badInput(problem);
+      let result;
+      try {
+        result = s.select(
+          spec,
+          histograms.map((h) => h.source),
+        );
+      } catch (err) {
+        if (err instanceof RangeError) throw new HandlerError(err.message, "bad-input");
+        throw err;
+      }
+      const { evaluation: ev, columns, rescored, notes } = result;
+      const mask = ev.mask.slice();
       ctx.transfer.push(mask.buffer);
       const reply = {
         mask,
-        selectedCount: selection.indices.length,
-        k: selection.k,
-        scored: scores.valid,
-        candidates: selection.candidates,
+        selectedCount: ev.selectedCount,
+        k: ev.k,
+        scored: ev.scored,
+        candidates: ev.candidates,
+        ranked: ev.ranked,
+        keptByHand: ev.keptByHand,
+        keepCount: ev.keepCount,
+        droppedByHand: ev.droppedByHand,
         columns: rescored
           ? { score: columns.score.slice(), mAp: columns.mAp.slice(), mApRank: columns.mApRank.slice() }
           : undefined,
-        histograms: {
-          mAp: columnHistogram(columns.mAp, selection.mask, bins),
-          explicit: columnHistogram(margins.explicit, selection.mask, bins),
-          implicit: columnHistogram(margins.implicit, selection.mask, bins),
-        },
+        histograms: histograms
+          .map((h) => histogramOf(s, h, ev.mask, ev.contexts))
+          .filter((h): h is ColumnHistogram => h !== null),
+        notes,
       };
       if (reply.columns)
         ctx.transfer.push(reply.columns.score.buffer, reply.columns.mAp.buffer, reply.columns.mApRank.buffer);
@@ -80,10 +113,23 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
     rows({ rows }) {
       return need().rows(rows);
     },
-    order({ key, descending, selectedOnly }, ctx) {
-      const ids = need().order(key, descending, selectedOnly);
+    order({ key, descending, filter }, ctx) {
+      const ids = need().order(key, descending, filter);
       ctx.transfer.push(ids.buffer);
       return ids;
+    },
+    async column({ field }, ctx) {
+      const s = need();
+      const problem = await s.prepare(s.currentSpec(), [field]);
+      if (problem) throw badInput(problem);
+      const values = s.field(field);
+      if (!values) return null;
+      const copy = values.slice();
+      ctx.transfer.push(copy.buffer);
+      return copy;
+    },
+    compare({ split }) {
+      return need().compare(split);
     },
     export({ format, includeComputed }) {
       return need().exportSelection(format, includeComputed);

@@ -1,13 +1,28 @@
 /** The dataset worker's API: one typed protocol (see lib/worker/rpc.ts for the message envelope). */
 import type { ColumnMapping, DatasetFormat, ParseProblem } from "@/lib/dataset/types";
-import type { DatasetSummary, RowView, SelectionRecipe, SelectionSettings } from "@/lib/workbench/session";
+import type { FieldKey, SelectionSpec } from "@/lib/selection/spec";
+import type { RankingNotes } from "@/lib/selection/ranking";
+import type { CompareReply, DatasetSummary, RowView, SelectionRecipe } from "@/lib/workbench/types";
+import type { Metric } from "@/lib/metrics/select";
 
-/** Histogram of one column, over all scored rows and over the selected ones (same bins). */
+/** A histogram view: which field, its bins, and the source id its own clauses carry (left out of its counts). */
+export interface HistogramRequest {
+  field: FieldKey;
+  source: string;
+  bins: number;
+}
+
+/** Histogram of one field over all rows, and over the rows the *other* views' clauses select (same bins). */
 export interface ColumnHistogram {
+  field: FieldKey;
+  source: string;
   edges: Float64Array;
   all: Uint32Array;
   selected: Uint32Array;
   missing: number;
+  /** Smallest and largest finite value (the handles' range). */
+  min: number;
+  max: number;
 }
 
 /** Reply to `select`. Column buffers are fresh copies, transferred. */
@@ -19,11 +34,18 @@ export interface SelectReply {
   k: number;
   /** Rows with a score under the current metric. */
   scored: number;
-  /** Rows passing the hand thresholds. */
+  /** Scored rows passing every gate and not dropped by hand. */
   candidates: number;
-  /** Present when metric, w or seed changed: score, M_AP and M_AP rank per row. */
+  /** Rows picked by the ranking. */
+  ranked: number;
+  /** Rows kept by hand beyond what the ranking picked; rows kept / dropped by hand in total. */
+  keptByHand: number;
+  keepCount: number;
+  droppedByHand: number;
+  /** Present when the ranking's scores changed: score, M_AP and M_AP rank per row. */
   columns?: { score: Float64Array; mAp: Float64Array; mApRank: Float64Array };
-  histograms: { mAp: ColumnHistogram; explicit: ColumnHistogram; implicit: ColumnHistogram };
+  histograms: ColumnHistogram[];
+  notes: RankingNotes;
 }
 
 /** Reply to `open` and `remap`: the summary plus fresh copies of the margin columns. */
@@ -34,15 +56,21 @@ export interface OpenReply {
 }
 
 /** Sort keys of the pairs table. */
-export type OrderKey = "row" | "explicit" | "implicit" | "m_ap" | "score";
+export type OrderKey = "row" | "explicit" | "implicit" | "m_ap" | "score" | "decision";
+
+/** Which rows the pairs table lists. */
+export type OrderFilter = "all" | "selected" | { compare: [Metric, Metric] };
 
 /** Dataset worker API. Errors in user files come back with code "bad-input" and the ParseProblem as detail. */
 export type DatasetApi = {
   open: { args: { file: Blob; name: string; mapping?: ColumnMapping }; result: OpenReply };
   remap: { args: { mapping: ColumnMapping }; result: OpenReply };
-  select: { args: { settings: SelectionSettings; bins: number }; result: SelectReply };
+  select: { args: { spec: SelectionSpec; histograms: HistogramRequest[] }; result: SelectReply };
   rows: { args: { rows: number[] }; result: RowView[] };
-  order: { args: { key: OrderKey; descending: boolean; selectedOnly: boolean }; result: Uint32Array };
+  order: { args: { key: OrderKey; descending: boolean; filter: OrderFilter }; result: Uint32Array };
+  /** A copy of one field column (scatter axes); null when the dataset has no such field. */
+  column: { args: { field: FieldKey }; result: Float64Array | null };
+  compare: { args: { split?: { explicit?: number; absImplicit?: number } }; result: CompareReply };
   export: {
     args: { format: DatasetFormat; includeComputed: boolean };
     result: { blob: Blob; fileName: string; count: number };

@@ -3,6 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DatasetSession, describeMarginSource } from "./session";
 import { DEFAULT_SETTINGS } from "./defaults";
+import { specFromSettings } from "@/lib/selection/settings";
 import { createDatasetHandlers } from "./handlers";
 import type { HandlerContext } from "@/lib/worker/rpc";
 
@@ -43,7 +44,8 @@ describe("DatasetSession", () => {
 
   it("selects over the 4 rows with both margins and exports them verbatim with computed columns", async () => {
     const s = await open(jsonl(rows));
-    const { selection, scores } = s.select({ ...DEFAULT_SETTINGS, ratio: 0.5 });
+    const { evaluation, scores, indices } = s.selectSettings({ ...DEFAULT_SETTINGS, ratio: 0.5 });
+    const selection = { k: evaluation.k, indices };
     expect(scores.valid).toBe(4);
     expect(selection.k).toBe(2);
     // z(m_ex) − z(|m_im|) over rows 0,1,3,4: row 1 (high m_ex, small |m_im|) and row 0 lead.
@@ -61,7 +63,7 @@ describe("DatasetSession", () => {
 
   it("orders the table by a column with missing values last", async () => {
     const s = await open(jsonl(rows));
-    s.select(DEFAULT_SETTINGS);
+    s.selectSettings(DEFAULT_SETTINGS);
     expect(Array.from(s.order("explicit", true, false))).toEqual([1, 4, 0, 5, 3, 2]);
     expect(Array.from(s.order("row", true, false))).toEqual([5, 4, 3, 2, 1, 0]);
   });
@@ -84,9 +86,12 @@ describe("DatasetSession", () => {
     );
     expect(err).toMatchObject({ code: "bad-input" });
     expect((err as unknown as Error).message).toMatch(/^bad\.jsonl, line 1/);
-    const sel = await h.select({ settings: DEFAULT_SETTINGS, bins: 10 }, ctx());
+    const sel = await h.select(
+      { spec: specFromSettings(DEFAULT_SETTINGS), histograms: [{ field: "explicit", source: "hist:explicit", bins: 10 }] },
+      ctx(),
+    );
     expect(sel.mask.length).toBe(6);
-    expect(sel.histograms.explicit.all.reduce((a, b) => a + b, 0)).toBe(5);
+    expect(sel.histograms[0].all.reduce((a, b) => a + b, 0)).toBe(5);
   });
 });
 

@@ -1,62 +1,48 @@
 /**
  * A loaded dataset and everything computed from it: the row source (file bytes + row index), the column
- * mapping, margin columns, scores and the current selection. Runs in the dataset worker and in the CLI.
+ * mapping, margin columns, the ranking's scores and the selection (a {@link SelectionSpec}). Runs in the dataset
+ * worker and in the CLI.
  */
 import type {
   ColumnMapping,
   DatasetFormat,
   ExplicitSource,
   ImplicitSource,
-  FileInfo,
   MarginColumns,
-  Pair,
   ParseProblem,
   ParseResult,
   RawRecord,
 } from "@/lib/dataset/types";
 import { openSource, type RowSource } from "@/lib/dataset/source";
 import { createExtractor, describeFields, detectMapping, toPair, validateMapping } from "@/lib/dataset/schema";
-import { alignmentPotential, computeScores, rankOf, selectTop } from "@/lib/metrics/select";
-import type { Metric, Scores, Selection, SelectOptions } from "@/lib/metrics/select";
+import { pairToText } from "@/lib/dataset/pair";
+import { createLogprobExtractor, logprobFields } from "@/lib/dataset/logprob-columns";
+import { alignmentPotential, rankOf, type Metric, type Scores } from "@/lib/metrics/select";
+import type { LogprobColumns } from "@/lib/metrics/rivals";
+import { zScores } from "@/lib/metrics/stats";
 import { exportFileName, exportRows, type ExtraColumn } from "@/lib/export/export";
 import { sha256Hex } from "@/lib/dataset/hash";
-import { DEFAULT_SETTINGS } from "@/lib/workbench/defaults";
+import { readNumber } from "@/lib/dataset/schema-values";
+import { defaultSpec, histogramSource, type FieldKey, type Gate, type SelectionSpec } from "@/lib/selection/spec";
+import { specFromSettings, type SelectionSettings } from "@/lib/selection/settings";
+import {
+  rankScores,
+  SelectionEvaluator,
+  targetFor,
+  type Evaluation,
+  type RankedScores,
+} from "@/lib/selection/evaluate";
+import { metricUnavailable, rankingScores, scoreKey, METRIC_OPTIONS, type RankingNotes } from "@/lib/selection/ranking";
+import { compileSearch } from "@/lib/selection/search";
+import type { CompareReply, DatasetSummary, FieldSummary, MetricPick, RowView, SelectionRecipe } from "./types";
+
+export type { DatasetSummary, FieldSummary, RowView, SelectionRecipe } from "./types";
+export type { SelectionSettings } from "@/lib/selection/settings";
 
 /** Rows read to detect the schema. */
 const DETECTION_SAMPLE = 200;
 
-/** Scoring and selection settings the user controls. */
-export interface SelectionSettings extends SelectOptions {
-  metric: Metric;
-  /** Implicit weight w in M_AP = z(m_ex) − w·z(|m_im|). */
-  weight: number;
-  /** Seed of the random baseline. */
-  seed: number;
-}
-
-/** Field lists offered by the re-map UI. */
-export interface FieldSummary {
-  text: string[];
-  numeric: string[];
-  numericList: string[];
-  all: string[];
-}
-
-/** Everything the UI shows about a loaded dataset, without its rows. */
-export interface DatasetSummary {
-  info: FileInfo;
-  rowCount: number;
-  fields: FieldSummary;
-  mapping: ColumnMapping;
-  /** Human-readable lines describing what was detected. */
-  notes: string[];
-  missingExplicit: number;
-  missingImplicit: number;
-  /** Rows missing either margin (excluded from M_AP z-scores). */
-  missingAny: number;
-}
-
-/** Columns derived from the current scoring settings, indexed by source row. */
+/** Columns derived from the current ranking, indexed by source row. */
 export interface ScoreColumns {
   /** Score of the chosen metric (higher = better), NaN where unscored. */
   score: Float64Array;
@@ -66,37 +52,11 @@ export interface ScoreColumns {
   mApRank: Float64Array;
 }
 
-/** One row as the table and inspector show it. */
-export interface RowView {
-  row: number;
-  pair: Pair;
-  explicit: number;
-  implicit: number;
-  /** The record as parsed (for the inspector's "raw" tab). */
-  record: RawRecord;
-}
-
 /** Computed columns appended to exports when asked, in this order. */
 export const COMPUTED_COLUMN_NAMES = ["explicit_margin", "implicit_margin", "m_ap", "m_ap_rank"] as const;
 
-/** Recipe written beside an export: enough to reproduce the selection. */
-export interface SelectionRecipe {
-  tool: "margin-atlas";
-  version: 1;
-  input: { name: string; format: DatasetFormat; gzip: boolean; bytes: number; sha256: string };
-  rowCount: number;
-  mapping: ColumnMapping;
-  metric: Metric;
-  weight: number;
-  ratio: number;
-  topK: number | null;
-  seed: number;
-  thresholds: { explicitFloor: number | null; implicitCeiling: number | null };
-  scoredRows: number;
-  selectedCount: number;
-  /** 0-based row indices of the input, ascending. */
-  selectedIndices: number[];
-}
+/** Ratios of the comparison's mean-margin curves. */
+export const CURVE_RATIOS = Array.from({ length: 20 }, (_, i) => (i + 1) / 20);
 
 /** One line describing where a margin comes from, for the UI's notes after a manual re-map. */
 export function describeMarginSource(which: "explicit" | "implicit", source: ExplicitSource | ImplicitSource): string {
@@ -131,13 +91,45 @@ function countMissing(cols: MarginColumns): { explicit: number; implicit: number
   return { explicit, implicit, any };
 }
 
+
+/** The ranking's scores and their sorted order, for one score key. */
+interface RankedEntry {
+  key: string;
+  scores: Scores;
+  ranked: RankedScores;
+  notes: RankingNotes;
+}
+
+/** Result of {@link DatasetSession.select}. */
+export interface SessionSelection {
+  evaluation: Evaluation;
+  scores: Scores;
+  columns: ScoreColumns;
+  /** The ranking's scores changed since the previous select (metric, w, seed, β, BeeS rule). */
+  rescored: boolean;
+  notes: RankingNotes;
+  /** Selected rows, ascending. */
+  indices: Uint32Array;
+}
+
+/** Filter of the pairs table: every row, the selection, or the rows two compared metrics both select. */
+export type OrderFilter = "all" | "selected" | { compare: [Metric, Metric] };
+
+/** Sort keys of the pairs table. */
+export type OrderKey = "row" | "explicit" | "implicit" | "m_ap" | "score" | "decision";
+
 /** A dataset opened for curation. Create with {@link DatasetSession.open}. */
 export class DatasetSession {
-  private scores: Scores | null = null;
-  private scoreKey = "";
-  private scoreColumns: ScoreColumns | null = null;
-  private selection: Selection | null = null;
-  private settings: SelectionSettings = { ...DEFAULT_SETTINGS };
+  private spec: SelectionSpec = defaultSpec();
+  private evaluator: SelectionEvaluator;
+  private rankedCache: RankedEntry[] = [];
+  private lastScoreKey = "";
+  private mapCache: { weight: number; mAp: Float64Array; mApRank: Float64Array | null } | null = null;
+  private derived = new Map<FieldKey, Float64Array>();
+  private searchMasks = new Map<string, Uint8Array>();
+  private logps: LogprobColumns | null = null;
+  private last: SessionSelection | null = null;
+  private compareMasks = new Map<Metric, Uint8Array>();
   /** Columns computed in the browser (e.g. log-probs from the scoring worker), exported with the computed columns. */
   private attached: ExtraColumn[] = [];
 
@@ -147,7 +139,9 @@ export class DatasetSession {
     private notes: string[],
     private fieldSummary: FieldSummary,
     private columns: MarginColumns,
-  ) {}
+  ) {
+    this.evaluator = new SelectionEvaluator(source.rowCount);
+  }
 
   /** Opens, detects the schema (or uses `mapping`), and extracts the margin columns in one scan. */
   static async open(
@@ -193,25 +187,53 @@ export class DatasetSession {
   private async extract(mapping: ColumnMapping, onProgress?: (fraction: number) => void): Promise<ParseProblem | null> {
     const invalid = validateMapping(mapping, this.source.fields, this.source.info.name);
     if (invalid) return invalid;
+    const n = this.source.rowCount;
     const columns: MarginColumns = {
-      explicit: new Float64Array(this.source.rowCount).fill(NaN),
-      implicit: new Float64Array(this.source.rowCount).fill(NaN),
+      explicit: new Float64Array(n).fill(NaN),
+      implicit: new Float64Array(n).fill(NaN),
     };
-    const problem = await this.source.scan(createExtractor(mapping, this.source.info.name, columns), onProgress);
+    const margins = createExtractor(mapping, this.source.info.name, columns);
+    const lpFields = logprobFields(mapping, this.source.fields);
+    let logps: LogprobColumns | null = null;
+    let visit = margins;
+    if (lpFields) {
+      logps = {
+        chosen: new Float64Array(n).fill(NaN),
+        rejected: new Float64Array(n).fill(NaN),
+        refChosen: new Float64Array(n).fill(NaN),
+        refRejected: new Float64Array(n).fill(NaN),
+      };
+      const lp = createLogprobExtractor(lpFields, this.source.info.name, logps);
+      visit = (record, where) => margins(record, where) ?? lp(record, where);
+    }
+    const problem = await this.source.scan(visit, onProgress);
     if (problem) return problem;
     this.columns = columns;
     this.mapping = mapping;
-    this.scores = null;
-    this.scoreKey = "";
-    this.scoreColumns = null;
-    this.selection = null;
+    this.logps = logps;
+    this.attached = [];
+    this.searchMasks.clear();
+    this.evaluator.invalidateSearch();
+    this.marginsChanged();
     return null;
+  }
+
+  /** Everything computed from the margins is stale. */
+  private marginsChanged(): void {
+    this.rankedCache = [];
+    this.lastScoreKey = "";
+    this.mapCache = null;
+    this.last = null;
+    this.compareMasks.clear();
+    for (const key of [...this.derived.keys()]) if (!/Chars$/.test(key)) this.derived.delete(key);
+    this.evaluator.invalidate();
   }
 
   /**
    * Attaches columns computed outside the file (the scoring worker's log-probs and reward scores) and, when given,
    * replaces the explicit and/or implicit margin columns with computed ones (NaN for rows not scored yet).
-   * Attached columns are appended to exports with "Include computed columns".
+   * Attached columns are appended to exports with "Include computed columns"; the four summed log-prob columns
+   * (policy and reference) also feed the rival rules.
    */
   attachColumns(columns: ExtraColumn[], margins: { explicit?: Float64Array; implicit?: Float64Array } = {}): void {
     const n = this.source.rowCount;
@@ -225,21 +247,23 @@ export class DatasetSession {
       explicit: margins.explicit ?? this.columns.explicit,
       implicit: margins.implicit ?? this.columns.implicit,
     };
-    this.scores = null;
-    this.scoreKey = "";
-    this.scoreColumns = null;
-    this.selection = null;
+    const lp = (name: string) => byName.get(name)?.values;
+    const [c, r, rc, rr] = ["chosen_logps", "rejected_logps", "ref_chosen_logps", "ref_rejected_logps"].map(lp);
+    if (c && r && rc && rr) this.logps = { chosen: c, rejected: r, refChosen: rc, refRejected: rr };
+    this.marginsChanged();
   }
 
   /** Applies a user-edited mapping; on a problem, the previous mapping and columns stay in place. */
   async remap(mapping: ColumnMapping, onProgress?: (fraction: number) => void): Promise<ParseProblem | null> {
     const problem = await this.extract(mapping, onProgress);
-    if (!problem)
+    if (!problem) {
+      for (const key of [...this.derived.keys()]) this.derived.delete(key);
       this.notes = [
         `column mapping edited by the user (schema ${mapping.schema})`,
         describeMarginSource("explicit", mapping.explicit),
         describeMarginSource("implicit", mapping.implicit),
       ];
+    }
     return problem;
   }
 
@@ -255,6 +279,8 @@ export class DatasetSession {
       missingExplicit: missing.explicit,
       missingImplicit: missing.implicit,
       missingAny: missing.any,
+      hasLogprobs: this.logps !== null,
+      attachedColumns: this.attached.map((c) => c.name),
     };
   }
 
@@ -263,30 +289,195 @@ export class DatasetSession {
     return this.columns;
   }
 
-  /** Recomputes scores only when metric, w or seed changed; thresholds and ratio only redo the top-k. */
-  select(settings: SelectionSettings): {
-    selection: Selection;
-    scores: Scores;
-    columns: ScoreColumns;
-    rescored: boolean;
-  } {
-    this.settings = { ...settings };
-    const key = `${settings.metric}|${settings.weight}|${settings.seed}`;
-    let rescored = false;
-    if (!this.scores || !this.scoreColumns || key !== this.scoreKey) {
-      this.scores = computeScores(this.columns, settings);
-      const mAp = alignmentPotential(this.columns, settings.weight);
-      this.scoreColumns = { score: this.scores.score, mAp, mApRank: rankOf(mAp) };
-      this.scoreKey = key;
-      rescored = true;
+  /** The summed log-prob columns (policy and reference), when the file or a scoring run has them. */
+  logprobs(): LogprobColumns | null {
+    return this.logps;
+  }
+
+  /** The current selection spec. */
+  currentSpec(): SelectionSpec {
+    return this.spec;
+  }
+
+  private rankedFor(spec: SelectionSpec): RankedEntry {
+    const key = scoreKey(spec.ranking);
+    const hit = this.rankedCache.find((e) => e.key === key);
+    if (hit) return hit;
+    const { scores, notes } = rankingScores(spec.ranking, this.columns, this.logps);
+    const entry: RankedEntry = { key, scores, ranked: rankScores(scores.score), notes };
+    // The comparison ranks every metric: keep them all (a few MB each at 10^6 rows) until the margins change.
+    this.rankedCache.push(entry);
+    if (this.rankedCache.length > METRIC_OPTIONS.length + 2) this.rankedCache.shift();
+    return entry;
+  }
+
+  /** M_AP at weight w (the score itself when the metric is M_AP: computed once per w). */
+  private mApFor(weight: number, entry: RankedEntry | null): Float64Array {
+    if (this.mapCache?.weight === weight) return this.mapCache.mAp;
+    const mAp = entry && entry.key === `map|${weight}` ? entry.scores.score : alignmentPotential(this.columns, weight);
+    this.mapCache = { weight, mAp, mApRank: null };
+    this.derived.delete("mAp");
+    this.evaluator.invalidate(["mAp"]);
+    return mAp;
+  }
+
+  private mApRankFor(weight: number, entry: RankedEntry | null): Float64Array {
+    const mAp = this.mApFor(weight, entry);
+    const cache = this.mapCache!;
+    if (!cache.mApRank) {
+      // With metric M_AP the ranking's order is M_AP's: ranks come from it without a second sort.
+      if (entry && entry.key === `map|${weight}`) {
+        const rank = new Float64Array(mAp.length).fill(NaN);
+        const { order } = entry.ranked;
+        for (let p = 0; p < order.length; p++) rank[order[p]] = p + 1;
+        cache.mApRank = rank;
+      } else cache.mApRank = rankOf(mAp);
     }
-    this.selection = selectTop(this.scores, this.columns, settings);
-    return { selection: this.selection, scores: this.scores, columns: this.scoreColumns, rescored };
+    return cache.mApRank;
+  }
+
+  /** A field column, computed on first use; null when this dataset cannot provide it (yet). */
+  field(key: FieldKey): Float64Array | null {
+    switch (key) {
+      case "explicit":
+        return this.columns.explicit;
+      case "implicit":
+        return this.columns.implicit;
+      case "mAp":
+        return this.mApFor(this.spec.ranking.weight, this.rankedCache.find((e) => e.key === this.lastScoreKey) ?? null);
+      case "score":
+        return this.rankedCache.find((e) => e.key === this.lastScoreKey)?.scores.score ?? null;
+      default:
+        break;
+    }
+    const hit = this.derived.get(key);
+    if (hit) return hit;
+    let out: Float64Array | null = null;
+    if (key === "absImplicit") {
+      out = new Float64Array(this.columns.implicit.length);
+      for (let i = 0; i < out.length; i++) out[i] = Math.abs(this.columns.implicit[i]);
+    } else if (key === "zExplicit") out = zScores(this.columns.explicit, null);
+    else if (key === "zAbsImplicit") out = zScores(this.field("absImplicit")!, null);
+    else if (key.startsWith("column:")) {
+      const name = key.slice("column:".length);
+      out = this.attached.find((c) => c.name === name)?.values ?? null;
+    }
+    if (out) this.derived.set(key, out);
+    return out;
+  }
+
+  /**
+   * Makes every field and search the spec (and the views in `fields`) needs available: lengths and file columns
+   * take one scan of the file, a search one scan of the texts. Returns a problem for a bad regex or a bad value.
+   */
+  async prepare(spec: SelectionSpec, fields: FieldKey[] = []): Promise<ParseProblem | null> {
+    const need = new Set<FieldKey>(fields);
+    for (const g of spec.gates) {
+      if (g.kind === "interval") need.add(g.field);
+      if (g.kind === "rect" || g.kind === "lasso") {
+        need.add(g.x);
+        need.add(g.y);
+      }
+    }
+    const lengths = [...need].some((f) => /Chars$/.test(f) && !this.derived.has(f));
+    const fileColumns = [...need].filter(
+      (f) => f.startsWith("column:") && !this.derived.has(f) && !this.attached.some((c) => `column:${c.name}` === f),
+    );
+    if (lengths || fileColumns.length) {
+      const problem = await this.scanFields(lengths, fileColumns.map((f) => f.slice("column:".length)));
+      if (problem) return problem;
+    }
+    for (const g of spec.gates) {
+      if (g.kind !== "search") continue;
+      const problem = await this.prepareSearch(g);
+      if (problem) return problem;
+    }
+    return null;
+  }
+
+  private async scanFields(lengths: boolean, names: string[]): Promise<ParseProblem | null> {
+    const n = this.source.rowCount;
+    const chars = lengths ? [0, 1, 2].map(() => new Float64Array(n).fill(NaN)) : [];
+    const cols = names.map(() => new Float64Array(n).fill(NaN));
+    const file = this.source.info.name;
+    const problem = await this.source.scan((record, where) => {
+      if (lengths) {
+        const t = pairToText(toPair(record, this.mapping));
+        chars[0][where.row] = t.prompt.length;
+        chars[1][where.row] = t.chosen.length;
+        chars[2][where.row] = t.rejected.length;
+      }
+      for (let j = 0; j < names.length; j++) {
+        const v = readNumber((record as Record<string, unknown>)[names[j]]);
+        if (!v.ok) return { file, line: where.line, row: where.row, field: names[j], message: v.message };
+        cols[j][where.row] = v.value;
+      }
+      return undefined;
+    });
+    if (problem) return problem;
+    if (lengths) {
+      this.derived.set("promptChars", chars[0]);
+      this.derived.set("chosenChars", chars[1]);
+      this.derived.set("rejectedChars", chars[2]);
+    }
+    names.forEach((name, j) => this.derived.set(`column:${name}`, cols[j]));
+    return null;
+  }
+
+  private async prepareSearch(g: Gate & { kind: "search" }): Promise<ParseProblem | null> {
+    const key = `${g.regex}|${g.caseSensitive}|${g.query}`;
+    if (this.searchMasks.has(key)) return null;
+    const compiled = compileSearch(g);
+    if (!compiled.ok) return { file: this.source.info.name, message: compiled.reason };
+    const mask = new Uint8Array(this.source.rowCount);
+    const problem = await this.source.scan((record, where) => {
+      const t = pairToText(toPair(record, this.mapping));
+      mask[where.row] = compiled.test(t.prompt) || compiled.test(t.chosen) || compiled.test(t.rejected) ? 1 : 0;
+      return undefined;
+    });
+    if (problem) return problem;
+    this.searchMasks.set(key, mask);
+    if (this.searchMasks.size > 8) this.searchMasks.delete(this.searchMasks.keys().next().value as string);
+    return null;
+  }
+
+  private searchMask = (g: Gate & { kind: "search" }): Uint8Array | null =>
+    this.searchMasks.get(`${g.regex}|${g.caseSensitive}|${g.query}`) ?? null;
+
+  private fieldReader = (key: FieldKey): Float64Array | null => this.field(key);
+
+  /**
+   * Evaluates `spec` (call {@link prepare} first when it has searches, lengths or file columns). `viewSources`
+   * names the views whose cross-filtered masks to compute as well.
+   */
+  select(spec: SelectionSpec, viewSources: string[] = []): SessionSelection {
+    const entry = this.rankedFor(spec);
+    const rescored = entry.key !== this.lastScoreKey;
+    this.lastScoreKey = entry.key;
+    this.spec = spec;
+    const mAp = this.mApFor(spec.ranking.weight, entry);
+    const evaluation = this.evaluator.evaluate(spec, entry.ranked, this.fieldReader, this.searchMask, viewSources);
+    const indices = new Uint32Array(evaluation.selectedCount);
+    for (let i = 0, j = 0; i < evaluation.mask.length; i++) if (evaluation.mask[i]) indices[j++] = i;
+    this.last = {
+      evaluation,
+      scores: entry.scores,
+      columns: { score: entry.scores.score, mAp, mApRank: this.mApRankFor(spec.ranking.weight, entry) },
+      rescored,
+      notes: entry.notes,
+      indices,
+    };
+    return this.last;
+  }
+
+  /** Flat settings (CLI flags, recipe v1): the same as `select(specFromSettings(settings))`. */
+  selectSettings(settings: SelectionSettings): SessionSelection {
+    return this.select(specFromSettings(settings));
   }
 
   /** The current selection (computing the default one if none yet). */
-  currentSelection(): Selection {
-    return this.selection ?? this.select(this.settings).selection;
+  currentSelection(): SessionSelection {
+    return this.last ?? this.select(this.spec);
   }
 
   /** Rows for the table and inspector, in the order asked. */
@@ -304,28 +495,40 @@ export class DatasetSession {
     });
   }
 
-  /** A row order for the table: by a column, ascending or descending, NaN last; optionally selected rows only. */
-  order(
-    key: "row" | "explicit" | "implicit" | "m_ap" | "score",
-    descending: boolean,
-    selectedOnly: boolean,
-  ): Uint32Array {
-    const mask = selectedOnly ? this.currentSelection().mask : null;
+  /** A row order for the table: by a column, ascending or descending, NaN last; filtered as asked. */
+  order(key: OrderKey, descending: boolean, filter: OrderFilter | boolean): Uint32Array {
+    const f: OrderFilter = filter === true ? "selected" : filter === false ? "all" : filter;
+    const current = this.currentSelection();
+    let mask: Uint8Array | null = null;
+    if (f === "selected") mask = current.evaluation.mask;
+    else if (typeof f === "object") {
+      const a = this.compareMasks.get(f.compare[0]);
+      const b = this.compareMasks.get(f.compare[1]);
+      if (!a || !b) throw new Error(`no comparison of ${f.compare.join(" and ")} has been computed`);
+      mask = new Uint8Array(a.length);
+      for (let i = 0; i < a.length; i++) mask[i] = a[i] & b[i];
+    }
     const n = this.source.rowCount;
     let count = 0;
     for (let i = 0; i < n; i++) if (!mask || mask[i]) count++;
     const ids = new Uint32Array(count);
     for (let i = 0, j = 0; i < n; i++) if (!mask || mask[i]) ids[j++] = i;
     if (key === "row") return descending ? ids.reverse() : ids;
-    const cols = this.scoreColumns ?? this.select(this.settings).columns;
-    const values =
-      key === "explicit"
-        ? this.columns.explicit
-        : key === "implicit"
-          ? this.columns.implicit
-          : key === "m_ap"
-            ? cols.mAp
-            : cols.score;
+    let values: Float64Array;
+    if (key === "decision") {
+      // Kept first, then undecided, then dropped (descending); the reverse ascending.
+      values = new Float64Array(n);
+      for (const r of this.spec.decisions.keep) values[r] = 1;
+      for (const r of this.spec.decisions.drop) values[r] = -1;
+    } else
+      values =
+        key === "explicit"
+          ? this.columns.explicit
+          : key === "implicit"
+            ? this.columns.implicit
+            : key === "m_ap"
+              ? current.columns.mAp
+              : current.columns.score;
     const sign = descending ? -1 : 1;
     ids.sort((a, b) => {
       const va = values[a];
@@ -338,9 +541,116 @@ export class DatasetSession {
     return ids;
   }
 
+  /**
+   * Every metric's selection at the current k with the current gates and decisions: overlaps, Jaccard indices,
+   * quadrant counts (split at the medians of m_ex and |m_im| unless given) and mean-margin curves over ratios.
+   */
+  compare(split?: { explicit?: number; absImplicit?: number }): CompareReply {
+    const spec = this.spec;
+    const base = this.currentSelection();
+    const k = base.evaluation.k;
+    const n = this.source.rowCount;
+    const ex = this.columns.explicit;
+    const abs = this.field("absImplicit")!;
+    const both: number[] = [];
+    for (let i = 0; i < n; i++) if (Number.isFinite(ex[i]) && Number.isFinite(abs[i])) both.push(i);
+    const median = (vals: Float64Array) => {
+      if (vals.length === 0) return NaN;
+      const s = vals.slice().sort();
+      const m = s.length >> 1;
+      return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+    };
+    const sx = split?.explicit ?? median(Float64Array.from(both, (i) => ex[i]));
+    const sy = split?.absImplicit ?? median(Float64Array.from(both, (i) => abs[i]));
+    const quadrantOf = (i: number) =>
+      !(Number.isFinite(ex[i]) && Number.isFinite(abs[i])) ? -1 : (ex[i] >= sx ? 0 : 2) + (abs[i] > sy ? 1 : 0);
+    const quadrantTotals = [0, 0, 0, 0];
+    for (const i of both) quadrantTotals[quadrantOf(i)]++;
+
+    const picks: MetricPick[] = [];
+    const masks: (Uint8Array | null)[] = [];
+    this.compareMasks.clear();
+    const allowed = this.evaluator.combined(spec.gates, this.fieldReader, this.searchMask);
+    const codes = this.evaluator.decisionCodes(spec.decisions);
+    for (const { value: metric } of METRIC_OPTIONS) {
+      const why = metricUnavailable(metric, this.logps);
+      if (why) {
+        picks.push({ metric, unavailable: why, selectedCount: 0, quadrants: [0, 0, 0, 0], meanExplicit: [], meanAbsImplicit: [] });
+        masks.push(null);
+        continue;
+      }
+      const mSpec: SelectionSpec = { ...spec, ranking: { ...spec.ranking, metric, topK: k, ratio: spec.ranking.ratio } };
+      const entry = this.rankedFor(mSpec);
+      const ev = this.evaluator.evaluate(mSpec, entry.ranked, this.fieldReader, this.searchMask);
+      const quadrants = [0, 0, 0, 0];
+      for (let i = 0; i < n; i++) if (ev.mask[i]) {
+        const q = quadrantOf(i);
+        if (q >= 0) quadrants[q]++;
+      }
+      // Curves: walk the ranking once, sampling the running means at each ratio's k (own scored count).
+      const meanExplicit: number[] = [];
+      const meanAbsImplicit: number[] = [];
+      const targets = CURVE_RATIOS.map((r) => targetFor({ ...spec.ranking, metric, ratio: r, topK: undefined }, entry.ranked.valid));
+      let t = 0;
+      let taken = 0;
+      let se = 0;
+      let ce = 0;
+      let sa = 0;
+      let ca = 0;
+      const sample = () => {
+        meanExplicit.push(ce ? se / ce : NaN);
+        meanAbsImplicit.push(ca ? sa / ca : NaN);
+      };
+      const order = entry.ranked.order;
+      while (t < targets.length && targets[t] === 0) {
+        sample();
+        t++;
+      }
+      for (let p = 0; p < order.length && t < targets.length; p++) {
+        const r = order[p];
+        if ((allowed && allowed[r] === 0) || codes[r] === 2) continue;
+        taken++;
+        if (Number.isFinite(ex[r])) {
+          se += ex[r];
+          ce++;
+        }
+        if (Number.isFinite(abs[r])) {
+          sa += abs[r];
+          ca++;
+        }
+        while (t < targets.length && targets[t] <= taken) {
+          sample();
+          t++;
+        }
+      }
+      while (t < targets.length) {
+        sample();
+        t++;
+      }
+      picks.push({ metric, unavailable: null, selectedCount: ev.selectedCount, quadrants, meanExplicit, meanAbsImplicit });
+      masks.push(ev.mask);
+      this.compareMasks.set(metric, ev.mask);
+    }
+    const m = picks.length;
+    const overlap = Array.from({ length: m }, () => new Array<number>(m).fill(0));
+    const jaccard = Array.from({ length: m }, () => new Array<number>(m).fill(NaN));
+    for (let a = 0; a < m; a++)
+      for (let b = a; b < m; b++) {
+        const ma = masks[a];
+        const mb = masks[b];
+        if (!ma || !mb) continue;
+        let inter = 0;
+        for (let i = 0; i < n; i++) inter += ma[i] & mb[i];
+        const union = picks[a].selectedCount + picks[b].selectedCount - inter;
+        overlap[a][b] = overlap[b][a] = inter;
+        jaccard[a][b] = jaccard[b][a] = union === 0 ? 1 : inter / union;
+      }
+    return { k, picks, overlap, jaccard, split: { explicit: sx, absImplicit: sy }, quadrantTotals, ratios: CURVE_RATIOS };
+  }
+
   /** The computed columns as export extras. */
   computedColumns(): ExtraColumn[] {
-    const cols = this.scoreColumns ?? this.select(this.settings).columns;
+    const cols = this.currentSelection().columns;
     return [
       { name: "explicit_margin", values: this.columns.explicit },
       { name: "implicit_margin", values: this.columns.implicit },
@@ -363,11 +673,18 @@ export class DatasetSession {
   /** The recipe of the current selection, with the SHA-256 of the input file as given. */
   async recipe(original: Blob, onProgress?: (fraction: number) => void): Promise<SelectionRecipe> {
     const selection = this.currentSelection();
-    const s = this.settings;
+    const spec = this.spec;
+    const r = spec.ranking;
     const info = this.source.info;
+    const gate = (source: string, field: FieldKey) =>
+      spec.gates.find((g) => g.kind === "interval" && g.source === source && g.field === field) as
+        | (Gate & { kind: "interval" })
+        | undefined;
+    const ex = gate(histogramSource("explicit"), "explicit");
+    const im = gate(histogramSource("absImplicit"), "absImplicit");
     return {
       tool: "margin-atlas",
-      version: 1,
+      version: 2,
       input: {
         name: info.name,
         format: info.format,
@@ -377,14 +694,21 @@ export class DatasetSession {
       },
       rowCount: this.source.rowCount,
       mapping: this.mapping,
-      metric: s.metric,
-      weight: s.weight,
-      ratio: s.ratio,
-      topK: s.topK ?? null,
-      seed: s.seed,
-      thresholds: { explicitFloor: s.explicitFloor ?? null, implicitCeiling: s.implicitCeiling ?? null },
-      scoredRows: this.scores?.valid ?? 0,
+      selection: spec,
+      metric: r.metric,
+      weight: r.weight,
+      ratio: r.ratio,
+      topK: r.topK ?? null,
+      seed: r.seed,
+      thresholds: {
+        explicitFloor: ex?.lo ?? null,
+        explicitCeiling: ex?.hi ?? null,
+        implicitCeiling: im?.hi ?? null,
+      },
+      scoredRows: selection.scores.valid,
       selectedCount: selection.indices.length,
+      keptByHand: [...spec.decisions.keep],
+      droppedByHand: [...spec.decisions.drop],
       selectedIndices: Array.from(selection.indices),
     };
   }
