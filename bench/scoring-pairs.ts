@@ -1,5 +1,5 @@
 /** Synthetic pairs shared by the scoring benchmarks, so both measure exactly the same token sequences. */
-import { DEMO_CORPUS } from "@/lib/scoring/demo/demo-tokenizer";
+import { DEMO_CORPUS } from "@/scripts/demo-models/demo-tokenizer";
 import { tokenizePair, type TokenizedPair } from "@/lib/scoring/sequence";
 import type { ScoringTokenizer } from "@/lib/scoring/tokenize";
 

@@ -5,7 +5,7 @@
  */
 import * as ortNode from "onnxruntime-node";
 import * as ortWeb from "onnxruntime-web";
-import { buildDemoModels } from "@/lib/scoring/demo/demo-models";
+import { buildDemoModels } from "@/scripts/demo-models/demo-models";
 import { addTokenLogprobOutput } from "@/lib/scoring/logprob-graph";
 import { createLogprobScorer, type InferenceSessionLike, type TensorCtor } from "@/lib/scoring/engine";
 import { createScoringTokenizer } from "@/lib/scoring/tokenize";

@@ -119,7 +119,8 @@ async function select(argv: string[]): Promise<void> {
     throw new CliError(`--bees-nan: expected one of ${BEES_NAN.join(", ")}, got "${values["bees-nan"]}"`, 2);
   let spec: SelectionSpec = specFromSettings(settings);
   if (values.selection) {
-    const parsed = JSON.parse(fs.readFileSync(values.selection, "utf8")) as SelectionSpec | { selection: SelectionSpec };
+    const parsed = JSON.parse(fs.readFileSync(values.selection, "utf8")) as
+      SelectionSpec | { selection: SelectionSpec };
     spec = "selection" in parsed ? parsed.selection : parsed;
     if (!spec?.ranking || !Array.isArray(spec.gates) || !spec.decisions)
       throw new CliError(`${values.selection}: expected a selection (ranking, gates, decisions) or a recipe with one`);

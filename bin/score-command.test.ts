@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import * as ortWeb from "onnxruntime-web";
-import { buildDemoModels } from "@/lib/scoring/demo/demo-models";
+import { buildDemoModels } from "@/scripts/demo-models/demo-models";
 import { ScoreColumns } from "@/lib/scoring/columns";
 import {
   loadModel,
@@ -14,7 +14,7 @@ import {
 } from "@/lib/scoring/model-loader";
 import { readModelFolder } from "@/lib/scoring/model-source";
 import { scoreDataset } from "@/lib/scoring/pipeline";
-import { loadReferenceModel, referenceLogprobs } from "@/lib/scoring/reference-forward";
+import { loadReferenceModel, referenceLogprobs } from "@/test/reference-forward";
 import { createMemoryResultStore } from "@/lib/scoring/result-store";
 import { DEFAULT_SEQUENCE_OPTIONS, tokenizePair } from "@/lib/scoring/sequence";
 import { DatasetSession } from "@/lib/workbench/session";

@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
 import { formatProblem } from "@/lib/dataset/types";
 import { exportRows } from "@/lib/export/export";
+import { DEFAULT_DPO_BETA } from "@/lib/metrics/margin-formulas";
 import { ScoreColumns } from "@/lib/scoring/columns";
 import {
   loadModel,
@@ -18,7 +19,8 @@ import {
   type OrtModule,
 } from "@/lib/scoring/model-loader";
 import { onnxCandidates, readModelFolder, type ModelFileReader } from "@/lib/scoring/model-source";
-import { scoreDataset, type RunStats } from "@/lib/scoring/pipeline";
+import { scoreDataset } from "@/lib/scoring/pipeline";
+import type { RunStats } from "@/lib/scoring/protocol";
 import { createMemoryResultStore } from "@/lib/scoring/result-store";
 import { DEFAULT_SEQUENCE_OPTIONS } from "@/lib/scoring/sequence";
 import { DatasetSession } from "@/lib/workbench/session";
@@ -29,7 +31,7 @@ export const SCORE_USAGE = `usage: npm run --silent cli -- score FILE --model DI
                            with --reward-model to add only score_chosen / score_rejected
   --ref-model DIR          reference model folder: adds ref_chosen_logps, ref_rejected_logps (DPO margins)
   --reward-model DIR       reward model folder: adds score_chosen, score_rejected (explicit margin)
-  --beta B                 DPO beta, reported with the reference columns (default 0.1)
+  --beta B                 DPO beta, reported with the reference columns (default ${DEFAULT_DPO_BETA})
   --max-length N           TRL max_length (default 2048)
   --max-prompt-length N    TRL max_prompt_length (default 1800)
   --batch-size N           rows per forward pass (default 8)
@@ -113,7 +115,7 @@ export async function scoreCommand(
     throw new ScoreCliError(`score needs --model DIR or --reward-model DIR\n${SCORE_USAGE}`, 2);
   if (!values.model && values["ref-model"])
     throw new ScoreCliError(`--ref-model needs --model (the policy it is the reference of)\n${SCORE_USAGE}`, 2);
-  const beta = values.beta === undefined ? 0.1 : Number(values.beta);
+  const beta = values.beta === undefined ? DEFAULT_DPO_BETA : Number(values.beta);
   if (!Number.isFinite(beta)) throw new ScoreCliError(`--beta: expected a number, got "${values.beta}"`, 2);
   const maxLength = int("max-length", values["max-length"], DEFAULT_SEQUENCE_OPTIONS.maxLength);
   const maxPromptLength = int(

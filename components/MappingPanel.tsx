@@ -2,6 +2,7 @@
 import { useState } from "react";
 import { useWorkbench } from "@/components/workbench-store";
 import type { ColumnMapping, ExplicitSource, ImplicitSource, SchemaKind } from "@/lib/dataset/types";
+import { DEFAULT_DPO_BETA } from "@/lib/metrics/margin-formulas";
 
 /** Schema options and the text fields each one uses. */
 const SCHEMAS: { value: SchemaKind; label: string; roles: (keyof ColumnMapping)[] }[] = [
@@ -96,7 +97,7 @@ export default function MappingPanel() {
                 rejected: num[1] ?? "",
                 refChosen: num[2] ?? "",
                 refRejected: num[3] ?? "",
-                beta: 0.1,
+                beta: DEFAULT_DPO_BETA,
               };
     set({ implicit: next });
   };

@@ -5,6 +5,11 @@ import { createScatterRenderer, type ScatterRenderer } from "@/lib/scatter-clien
 import { colormapCssStops } from "@/lib/scatter/palette";
 import type { PickResult, RenderResult, SceneView } from "@/lib/scatter/scene";
 import { fitExtent, formatTick, niceTicks, pan, tickStep, zoomAt, type Viewport } from "@/lib/scatter/viewport";
+import { simplifyPath } from "@/lib/selection/geometry";
+import type { FieldKey, LassoGate, RectGate } from "@/lib/selection/spec";
+
+/** Brush tools of the scatter (modifier-drag: Shift = rectangle, Alt = lasso, whatever the tool). */
+export type ScatterTool = "pan" | "lasso" | "rect";
 
 /** Props of {@link MarginScatter}. Buffers are resent to the renderer only when their version changes. */
 export interface MarginScatterProps {
@@ -18,6 +23,22 @@ export interface MarginScatterProps {
   dataVersion: number;
   /** Bump when only the mask changes: x/y/color are not resent. */
   maskVersion: number;
+  /** Source id of this scatter's region clause. */
+  source: string;
+  xField: FieldKey;
+  yField: FieldKey;
+  /** The region clause this scatter owns (drawn as an outline), if any. */
+  region: RectGate | LassoGate | null;
+  onRegion?(region: RectGate | LassoGate | null): void;
+  /**
+   * Axis ranges set by the user (zoom / pan), shared by every scatter with the same field on an axis; null = fit
+   * the data. The data changing (a scoring run) never resets them: only "Reset view" does.
+   */
+  xDomain: [number, number] | null;
+  yDomain: [number, number] | null;
+  onDomains?(x: [number, number] | null, y: [number, number] | null): void;
+  /** A row hovered in a linked view: ringed here. */
+  linkedRow?: number | null;
   xLabel: string;
   yLabel: string;
   /** Name of the colour value in the legend and tooltip. */
@@ -46,6 +67,12 @@ function formatValue(v: number): string {
   return a !== 0 && (a >= 1e5 || a < 1e-3) ? v.toExponential(3) : v.toFixed(a >= 100 ? 1 : 4);
 }
 
+function rectPath(a: [number, number], b: [number, number]): string {
+  const [x0, x1] = [Math.min(a[0], b[0]), Math.max(a[0], b[0])];
+  const [y0, y1] = [Math.min(a[1], b[1]), Math.max(a[1], b[1])];
+  return `M${x0},${y0}H${x1}V${y1}H${x0}Z`;
+}
+
 interface Hover extends PickResult {
   left: number;
   top: number;
@@ -69,23 +96,57 @@ export default function MarginScatter({
   height = 420,
   onHover,
   onSelectRow,
+  source,
+  xField,
+  yField,
+  region,
+  onRegion,
+  xDomain,
+  yDomain,
+  onDomains,
+  linkedRow = null,
 }: MarginScatterProps) {
   const wrapperRef = useRef<HTMLElement>(null);
   const plotRef = useRef<HTMLDivElement>(null);
   const [renderer, setRenderer] = useState<ScatterRenderer | null>(null);
   const [size, setSize] = useState({ width: 0, height: 0 });
-  const [viewport, setViewport] = useState<Viewport | null>(null);
+  const [fit, setFit] = useState<Viewport | null>(null);
+  const [tool, setTool] = useState<ScatterTool>("pan");
+  const [sketch, setSketch] = useState<{ mode: ScatterTool; points: [number, number][] } | null>(null);
+  const viewport = useMemo<Viewport | null>(
+    () =>
+      fit
+        ? {
+            xMin: xDomain?.[0] ?? fit.xMin,
+            xMax: xDomain?.[1] ?? fit.xMax,
+            yMin: yDomain?.[0] ?? fit.yMin,
+            yMax: yDomain?.[1] ?? fit.yMax,
+          }
+        : null,
+    [fit, xDomain, yDomain],
+  );
   const viewportRef = useRef<Viewport | null>(null);
+  useEffect(() => {
+    viewportRef.current = viewport;
+  }, [viewport]);
   const [domain, setDomain] = useState<[number, number] | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [hover, setHover] = useState<Hover | null>(null);
   const [dragging, setDragging] = useState(false);
   const fitRef = useRef<Viewport | null>(null);
   const sent = useRef<{ x?: Float64Array; y?: Float64Array; color?: Float64Array }>({});
-  const drag = useRef<{ id: number; x0: number; y0: number; vp: Viewport; moved: boolean } | null>(null);
-  const callbacks = useRef({ onHover, onSelectRow });
+  const drag = useRef<{
+    id: number;
+    x0: number;
+    y0: number;
+    vp: Viewport;
+    moved: boolean;
+    mode: ScatterTool;
+    path: [number, number][];
+  } | null>(null);
+  const callbacks = useRef({ onHover, onSelectRow, onDomains, onRegion });
   useEffect(() => {
-    callbacks.current = { onHover, onSelectRow };
+    callbacks.current = { onHover, onSelectRow, onDomains, onRegion };
   });
 
   const rows = x.length;
@@ -93,7 +154,7 @@ export default function MarginScatter({
 
   const applyViewport = useCallback((vp: Viewport) => {
     viewportRef.current = vp;
-    setViewport(vp);
+    callbacks.current.onDomains?.([vp.xMin, vp.xMax], [vp.yMin, vp.yMax]);
   }, []);
 
   /** Reports a frame on the wrapper (for e2e and the bench) and refreshes the legend domain. */
@@ -162,9 +223,10 @@ export default function MarginScatter({
     const patch: Parameters<ScatterRenderer["update"]>[0] = {};
     if (last.x !== x || last.y !== y) {
       patch.data = { xs: x, ys: y };
-      const fit = fitExtent(x, y);
-      fitRef.current = fit;
-      applyViewport(fit);
+      // The fit follows the data; a range the user zoomed to (xDomain / yDomain) stays as it is.
+      const next = fitExtent(x, y);
+      fitRef.current = next;
+      setFit(next);
       // The mask of the previous data may not match the new length; send the current one along.
       patch.mask = mask;
     }
@@ -206,8 +268,8 @@ export default function MarginScatter({
   }, [renderer, view, onFrame, onError]);
 
   const resetView = useCallback(() => {
-    if (fitRef.current) applyViewport(fitRef.current);
-  }, [applyViewport]);
+    callbacks.current.onDomains?.(null, null);
+  }, []);
 
   // Wheel zoom needs a non-passive listener to keep the page from scrolling.
   useEffect(() => {
@@ -240,10 +302,24 @@ export default function MarginScatter({
     [renderer],
   );
 
+  const toData = (xCss: number, yCss: number): [number, number] => {
+    const vp = viewportRef.current!;
+    return [vp.xMin + (xCss / size.width) * (vp.xMax - vp.xMin), vp.yMax - (yCss / size.height) * (vp.yMax - vp.yMin)];
+  };
   const onPointerDown = (e: ReactPointerEvent<HTMLDivElement>) => {
     if (e.button !== 0 || !viewportRef.current) return;
     e.currentTarget.setPointerCapture(e.pointerId);
-    drag.current = { id: e.pointerId, x0: e.clientX, y0: e.clientY, vp: viewportRef.current, moved: false };
+    const mode: ScatterTool = e.shiftKey ? "rect" : e.altKey ? "lasso" : tool;
+    const rect = e.currentTarget.getBoundingClientRect();
+    drag.current = {
+      id: e.pointerId,
+      x0: e.clientX,
+      y0: e.clientY,
+      vp: viewportRef.current,
+      moved: false,
+      mode,
+      path: [[e.clientX - rect.left, e.clientY - rect.top]],
+    };
   };
   const onPointerMove = (e: ReactPointerEvent<HTMLDivElement>) => {
     const d = drag.current;
@@ -255,7 +331,14 @@ export default function MarginScatter({
       d.moved = true;
       setHover(null);
       const rect = e.currentTarget.getBoundingClientRect();
-      applyViewport(pan(d.vp, rect.width, rect.height, dx, dy));
+      if (d.mode === "pan") {
+        applyViewport(pan(d.vp, rect.width, rect.height, dx, dy));
+        return;
+      }
+      const pt: [number, number] = [e.clientX - rect.left, e.clientY - rect.top];
+      if (d.mode === "rect") d.path = [d.path[0], pt];
+      else d.path.push(pt);
+      setSketch({ mode: d.mode, points: [...d.path] });
       return;
     }
     void pickAt(e.clientX, e.clientY).then((h) => {
@@ -269,7 +352,35 @@ export default function MarginScatter({
     const d = drag.current;
     drag.current = null;
     setDragging(false);
-    if (!d || d.id !== e.pointerId || d.moved) return;
+    setSketch(null);
+    if (!d || d.id !== e.pointerId) return;
+    if (d.moved && d.mode === "rect" && d.path.length === 2) {
+      const [a, b] = d.path.map(([px, py]) => toData(px, py));
+      callbacks.current.onRegion?.({
+        kind: "rect",
+        source,
+        x: xField,
+        y: yField,
+        x0: Math.min(a[0], b[0]),
+        x1: Math.max(a[0], b[0]),
+        y0: Math.min(a[1], b[1]),
+        y1: Math.max(a[1], b[1]),
+      });
+      return;
+    }
+    if (d.moved && d.mode === "lasso") {
+      const simple = simplifyPath(d.path, 3);
+      if (simple.length >= 3)
+        callbacks.current.onRegion?.({
+          kind: "lasso",
+          source,
+          x: xField,
+          y: yField,
+          points: simple.flatMap(([px, py]) => toData(px, py)),
+        });
+      return;
+    }
+    if (d.moved) return;
     void pickAt(e.clientX, e.clientY).then((h) => {
       if (h) callbacks.current.onSelectRow?.(h.row);
     });
@@ -292,8 +403,12 @@ export default function MarginScatter({
       "+": () => zoomAt(vp, w, h, w / 2, h / 2, 1.25),
       "=": () => zoomAt(vp, w, h, w / 2, h / 2, 1.25),
       "-": () => zoomAt(vp, w, h, w / 2, h / 2, 0.8),
-      "0": () => fitRef.current ?? vp,
     };
+    if (e.key === "0") {
+      e.preventDefault();
+      resetView();
+      return;
+    }
     const move = moves[e.key];
     if (!move) return;
     e.preventDefault();
@@ -323,6 +438,33 @@ export default function MarginScatter({
     };
   }, [viewport, size]);
 
+  const toCss = (vx: number, vy: number): [number, number] | null => {
+    if (!viewport || size.width === 0) return null;
+    return [
+      ((vx - viewport.xMin) / (viewport.xMax - viewport.xMin)) * size.width,
+      ((viewport.yMax - vy) / (viewport.yMax - viewport.yMin)) * size.height,
+    ];
+  };
+  let regionPath: string | null = null;
+  if (region && region.x === xField && region.y === yField) {
+    if (region.kind === "rect") {
+      const a = toCss(region.x0, region.y0);
+      const b = toCss(region.x1, region.y1);
+      if (a && b) regionPath = rectPath(a, b);
+    } else {
+      const pts: string[] = [];
+      for (let i = 0; i < region.points.length; i += 2) {
+        const c = toCss(region.points[i], region.points[i + 1]);
+        if (c) pts.push(`${c[0].toFixed(1)},${c[1].toFixed(1)}`);
+      }
+      if (pts.length > 2) regionPath = `M${pts.join("L")}Z`;
+    }
+  }
+  const linkedMarker =
+    linkedRow !== null && linkedRow < x.length && Number.isFinite(x[linkedRow]) && Number.isFinite(y[linkedRow])
+      ? toCss(x[linkedRow], y[linkedRow])
+      : null;
+
   const gradient = useMemo(() => `linear-gradient(to right, ${colormapCssStops().join(", ")})`, []);
   const totalW = size.width + MARGIN.left + MARGIN.right;
   const totalH = height;
@@ -346,7 +488,25 @@ export default function MarginScatter({
           <span aria-hidden style={{ width: 10, height: 10, borderRadius: 2, background: "#9ca3af" }} />
           <span style={{ color: "var(--muted, #94a3b8)" }}>no value · dimmed = not selected</span>
         </div>
-        <button type="button" onClick={resetView} style={{ marginLeft: "auto" }}>
+        <span role="group" aria-label="Scatter tools" style={{ marginLeft: "auto", display: "flex", gap: 4 }}>
+          {(
+            [
+              ["pan", "Pan"],
+              ["lasso", "Lasso"],
+              ["rect", "Rectangle"],
+            ] as const
+          ).map(([t, name]) => (
+            <button key={t} type="button" aria-pressed={tool === t} onClick={() => setTool(t)}>
+              {name}
+            </button>
+          ))}
+          {region && (
+            <button type="button" onClick={() => onRegion?.(null)}>
+              Clear region
+            </button>
+          )}
+        </span>
+        <button type="button" onClick={resetView}>
           Reset view
         </button>
       </div>
@@ -359,7 +519,7 @@ export default function MarginScatter({
         <div
           ref={plotRef}
           tabIndex={0}
-          aria-label="Scatter plot area: arrow keys pan, + and − zoom, 0 resets"
+          aria-label={`Scatter plot area: arrow keys pan, + and − zoom, 0 resets (${xLabel} × ${yLabel}; Shift-drag rectangle, Alt-drag lasso)`}
           onPointerDown={onPointerDown}
           onPointerMove={onPointerMove}
           onPointerUp={onPointerUp}
@@ -376,7 +536,7 @@ export default function MarginScatter({
             top: MARGIN.top,
             right: MARGIN.right,
             bottom: MARGIN.bottom,
-            cursor: dragging ? "grabbing" : hover ? "pointer" : "crosshair",
+            cursor: dragging && tool === "pan" ? "grabbing" : hover ? "pointer" : "crosshair",
             touchAction: "none",
             outlineOffset: 2,
           }}
@@ -414,6 +574,30 @@ export default function MarginScatter({
                   </text>
                 </g>
               ))}
+              {regionPath && (
+                <path
+                  d={regionPath}
+                  fill="rgba(245, 158, 11, 0.12)"
+                  stroke="#f59e0b"
+                  strokeWidth={1.5}
+                  data-testid="scatter-region"
+                />
+              )}
+              {sketch && sketch.points.length > 1 && (
+                <path
+                  d={
+                    sketch.mode === "rect"
+                      ? rectPath(sketch.points[0], sketch.points[sketch.points.length - 1])
+                      : `M${sketch.points.map((p) => p.join(",")).join("L")}Z`
+                  }
+                  fill="rgba(255,255,255,0.08)"
+                  stroke="#e2e8f0"
+                  strokeDasharray="4 3"
+                />
+              )}
+              {linkedMarker && (
+                <circle cx={linkedMarker[0]} cy={linkedMarker[1]} r={7} fill="none" stroke="#f8fafc" strokeWidth={2} />
+              )}
               <text x={size.width / 2} y={size.height + 34} textAnchor="middle" fill="#e2e8f0">
                 {xLabel}
               </text>

@@ -1,13 +1,30 @@
 "use client";
-import { useEffect, useState } from "react";
-import { useWorkbench } from "@/components/workbench-store";
+import { useEffect, useState, type ReactNode } from "react";
+import { useWorkbench, currentSpec } from "@/components/workbench-store";
+import { decisionOf, type SearchGate } from "@/lib/selection/spec";
+import { matchRanges } from "@/lib/selection/search";
 import { datasetClient } from "@/lib/dataset-client";
 import { buffers } from "@/lib/workbench/buffers";
 import type { Message } from "@/lib/dataset/types";
-import type { RowView } from "@/lib/workbench/session";
+import type { RowView } from "@/lib/workbench/types";
 import TokenLogprobs from "@/components/TokenLogprobs";
 
-function Messages({ messages }: { messages: Message[] }) {
+/** Text with the search's matches wrapped in <mark> (React text nodes only). */
+function Highlighted({ text, search }: { text: string; search: SearchGate | undefined }) {
+  const ranges = search ? matchRanges(text, search) : [];
+  if (ranges.length === 0) return <>{text}</>;
+  const parts: ReactNode[] = [];
+  let at = 0;
+  ranges.forEach(([a, b], i) => {
+    if (a > at) parts.push(text.slice(at, a));
+    parts.push(<mark key={i}>{text.slice(a, b)}</mark>);
+    at = b;
+  });
+  if (at < text.length) parts.push(text.slice(at));
+  return <>{parts}</>;
+}
+
+function Messages({ messages, search }: { messages: Message[]; search?: SearchGate }) {
   if (messages.length === 0) return <p className="empty">(empty)</p>;
   // Text is rendered as React text nodes: HTML or scripts in the data are shown, never executed.
   return (
@@ -15,7 +32,9 @@ function Messages({ messages }: { messages: Message[] }) {
       {messages.map((m, i) => (
         <li key={i} className={`msg role-${m.role.replace(/[^a-z]/gi, "")}`}>
           <span className="role">{m.role}</span>
-          <div className="content">{m.content}</div>
+          <div className="content">
+            <Highlighted text={m.content} search={search} />
+          </div>
         </li>
       ))}
     </ol>
@@ -29,9 +48,12 @@ function fmt(v: number | undefined): string {
 /** Side-by-side prompt / chosen / rejected of the open row, with its margins and the raw record. */
 export default function PairInspector() {
   const row = useWorkbench((s) => s.selectedRow);
-  const dataVersion = useWorkbench((s) => s.dataVersion);
-  const maskVersion = useWorkbench((s) => s.maskVersion);
+  const rowsVersion = useWorkbench((s) => s.versions.rows);
+  const maskVersion = useWorkbench((s) => s.versions.mask);
   const openRow = useWorkbench((s) => s.openRow);
+  const spec = useWorkbench((s) => currentSpec(s));
+  const decide = useWorkbench((s) => s.decide);
+  const search = spec.gates.find((g): g is SearchGate => g.kind === "search");
   const [view, setView] = useState<RowView | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -49,7 +71,7 @@ export default function PairInspector() {
     return () => {
       live = false;
     };
-  }, [row, dataVersion]);
+  }, [row, rowsVersion]);
 
   if (row === null)
     return <aside className="inspector empty-state">Click a point or a table row to read the pair.</aside>;
@@ -71,6 +93,27 @@ export default function PairInspector() {
           <dt>rank</dt>
           <dd>{Number.isNaN(b.mApRank[row]) ? "—" : b.mApRank[row]}</dd>
         </dl>
+        <div className="decision" role="group" aria-label="Decision">
+          {(() => {
+            const d = decisionOf(spec, row);
+            return (
+              <>
+                <span data-testid="decision-badge" className={`badge decision-${d ?? "none"}`}>
+                  {d === "keep" ? "kept by hand" : d === "drop" ? "dropped by hand" : "no decision"}
+                </span>
+                <button type="button" aria-pressed={d === "keep"} onClick={() => decide([row], "keep")}>
+                  Keep
+                </button>
+                <button type="button" aria-pressed={d === "drop"} onClick={() => decide([row], "drop")}>
+                  Drop
+                </button>
+                <button type="button" disabled={d === null} onClick={() => decide([row], "clear")}>
+                  Clear decision
+                </button>
+              </>
+            );
+          })()}
+        </div>
         <button type="button" onClick={() => openRow(null)} aria-label="Close pair">
           ×
         </button>
@@ -80,16 +123,16 @@ export default function PairInspector() {
         <>
           <section className="prompt" aria-label="Prompt">
             <h3>Prompt</h3>
-            <Messages messages={shown.pair.prompt} />
+            <Messages messages={shown.pair.prompt} search={search} />
           </section>
           <div className="responses">
             <section aria-label="Chosen">
               <h3>Chosen</h3>
-              <Messages messages={shown.pair.chosen} />
+              <Messages messages={shown.pair.chosen} search={search} />
             </section>
             <section aria-label="Rejected">
               <h3>Rejected</h3>
-              <Messages messages={shown.pair.rejected} />
+              <Messages messages={shown.pair.rejected} search={search} />
             </section>
           </div>
           <TokenLogprobs row={row} />

@@ -1,12 +1,14 @@
 "use client";
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
-import { useWorkbench } from "@/components/workbench-store";
+import { useWorkbench, currentSpec } from "@/components/workbench-store";
+import SearchBox from "@/components/SearchBox";
+import { decisionOf } from "@/lib/selection/spec";
 import { useRowViews } from "@/components/use-row-views";
 import { buffers } from "@/lib/workbench/buffers";
 import { pairToText } from "@/lib/dataset/pair";
 import type { OrderKey } from "@/lib/workbench/protocol";
-import type { RowView } from "@/lib/workbench/session";
+import type { RowView } from "@/lib/workbench/types";
 
 /** Height of one table row in px (fixed, so the visible window is plain arithmetic). */
 const ROW_HEIGHT = 30;
@@ -18,6 +20,7 @@ const OVERSCAN = 10;
 interface VisibleRow {
   row: number;
   selected: boolean;
+  decision: "keep" | "drop" | null;
   rank: number;
   mAp: number;
   explicit: number;
@@ -40,6 +43,7 @@ const helper = createColumnHelper<VisibleRow>();
 const SORT_KEYS: Record<string, OrderKey | null> = {
   row: "row",
   selected: null,
+  decision: "decision",
   rank: "m_ap",
   mAp: "m_ap",
   explicit: "explicit",
@@ -51,10 +55,11 @@ const SORT_KEYS: Record<string, OrderKey | null> = {
 
 /** Virtualized, sortable table of pairs; texts are fetched by row as they scroll into view. Click opens a row. */
 export default function PairsTable() {
-  const dataVersion = useWorkbench((s) => s.dataVersion);
-  const orderVersion = useWorkbench((s) => s.orderVersion);
-  const maskVersion = useWorkbench((s) => s.maskVersion);
-  const scoreVersion = useWorkbench((s) => s.scoreVersion);
+  const rowsVersion = useWorkbench((s) => s.versions.rows);
+  const orderVersion = useWorkbench((s) => s.versions.order);
+  const maskVersion = useWorkbench((s) => s.versions.mask);
+  const scoreVersion = useWorkbench((s) => s.versions.scores);
+  const spec = useWorkbench((s) => currentSpec(s));
   const sort = useWorkbench((s) => s.sort);
   const setSort = useWorkbench((s) => s.setSort);
   const selectedRow = useWorkbench((s) => s.selectedRow);
@@ -65,7 +70,8 @@ export default function PairsTable() {
     () => 0,
   );
   const { order, mask, mApRank, mAp, explicit, implicit } = buffers.get();
-  const views = useRowViews(dataVersion);
+  // Row texts depend on the rows only: a scoring run (new margins) keeps the cache.
+  const views = useRowViews(rowsVersion);
   const scrollRef = useRef<HTMLDivElement>(null);
   // Rows have a fixed height, so the visible window is plain arithmetic on scrollTop (no measuring needed).
   const [scrollTop, setScrollTop] = useState(0);
@@ -86,6 +92,7 @@ export default function PairsTable() {
   const data: VisibleRow[] = visibleIds.map((row) => ({
     row,
     selected: mask[row] === 1,
+    decision: decisionOf(spec, row),
     rank: mApRank[row],
     mAp: mAp[row],
     explicit: explicit[row],
@@ -100,6 +107,10 @@ export default function PairsTable() {
     () => [
       helper.accessor("row", { header: "Row", cell: (c) => c.getValue() }),
       helper.accessor("selected", { header: "Selected", cell: (c) => (c.getValue() ? "✓" : "") }),
+      helper.accessor("decision", {
+        header: "Decision",
+        cell: (c) => (c.getValue() === "keep" ? "kept" : c.getValue() === "drop" ? "dropped" : ""),
+      }),
       helper.accessor("rank", { header: "M_AP rank", cell: (c) => (Number.isNaN(c.getValue()) ? "—" : c.getValue()) }),
       helper.accessor("mAp", { header: "M_AP", cell: (c) => fmt(c.getValue()) }),
       helper.accessor("explicit", { header: "Explicit", cell: (c) => fmt(c.getValue()) }),
@@ -143,12 +154,18 @@ export default function PairsTable() {
         <label>
           <input
             type="checkbox"
-            checked={sort.selectedOnly}
-            onChange={(e) => void setSort({ selectedOnly: e.target.checked })}
+            checked={sort.filter === "selected"}
+            onChange={(e) => void setSort({ filter: e.target.checked ? "selected" : "all" })}
           />
           Selected rows only
         </label>
-        <span>{order.length} rows</span>
+        {typeof sort.filter === "object" && (
+          <span className="compare-filter" data-testid="compare-filter">
+            rows selected by both {sort.filter.compare[0]} and {sort.filter.compare[1]}
+          </span>
+        )}
+        <SearchBox />
+        <span data-testid="table-row-count">{order.length} rows</span>
       </div>
       <div ref={scrollRef} className="pairs-scroll" onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>
         <table aria-label="Pairs" aria-rowcount={order.length + 1}>

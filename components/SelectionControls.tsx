@@ -1,68 +1,77 @@
 "use client";
-import { useMemo } from "react";
-import { useWorkbench } from "@/components/workbench-store";
-import { buffers } from "@/lib/workbench/buffers";
+import { useWorkbench, currentSpec } from "@/components/workbench-store";
+import { histogramSource, intervalOf, type FieldKey } from "@/lib/selection/spec";
+import { METRIC_OPTIONS, metricUnavailable } from "@/lib/selection/ranking";
 import type { Metric } from "@/lib/metrics/select";
-
-/** Metric options with their stable accessible labels. */
-const METRICS: { value: Metric; label: string }[] = [
-  { value: "map", label: "Alignment potential (M_AP)" },
-  { value: "explicit", label: "Explicit margin" },
-  { value: "implicit", label: "Implicit margin" },
-  { value: "random", label: "Random" },
-];
-
-/** Steps of the threshold sliders. */
-const SLIDER_STEPS = 1000;
-
-function finiteRange(values: Float64Array, abs: boolean): [number, number] | null {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const v = abs ? Math.abs(values[i]) : values[i];
-    if (Number.isNaN(v)) continue;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return lo <= hi ? [lo, hi] : null;
-}
+import type { BeesNanRule } from "@/lib/selection/spec";
 
 function parseNumber(text: string): number | undefined {
   const v = Number(text);
   return text.trim() === "" || !Number.isFinite(v) ? undefined : v;
 }
 
-/** Metric, ratio / top-k, w, seed, and the hand thresholds (sliders update the selection while dragging). */
-export default function SelectionControls() {
-  const settings = useWorkbench((s) => s.settings);
-  const update = useWorkbench((s) => s.updateSettings);
-  const dataVersion = useWorkbench((s) => s.dataVersion);
-  const ranges = useMemo(() => {
-    void dataVersion;
-    const b = buffers.get();
-    return { explicit: finiteRange(b.explicit, false), implicit: finiteRange(b.implicit, true) };
-  }, [dataVersion]);
+/** A number box bound to one bound of a histogram's range clause (empty = off). */
+function BoundInput({ field, which, label }: { field: FieldKey; which: "lo" | "hi"; label: string }) {
+  const spec = useWorkbench((s) => currentSpec(s));
+  const setInterval = useWorkbench((s) => s.setInterval);
+  const gate = intervalOf(spec, histogramSource(field), field);
+  const value = which === "lo" ? gate?.lo : gate?.hi;
+  return (
+    <label className="bound">
+      {label}
+      <input
+        type="number"
+        step="any"
+        aria-label={`${label} value`}
+        placeholder="off"
+        // Keyed by the value so an outside change (a handle drag, undo) shows here; typing edits locally.
+        key={String(value ?? "")}
+        defaultValue={value ?? ""}
+        onBlur={(e) => {
+          const v = parseNumber(e.target.value);
+          const lo = which === "lo" ? (v ?? null) : (gate?.lo ?? null);
+          const hi = which === "hi" ? (v ?? null) : (gate?.hi ?? null);
+          if (lo !== (gate?.lo ?? null) || hi !== (gate?.hi ?? null)) setInterval(field, lo, hi);
+        }}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") (e.target as HTMLInputElement).blur();
+        }}
+      />
+    </label>
+  );
+}
 
-  const toStep = (v: number, [lo, hi]: [number, number]) => Math.round(((v - lo) / (hi - lo || 1)) * SLIDER_STEPS);
-  const fromStep = (step: number, [lo, hi]: [number, number]) => lo + ((hi - lo) * step) / SLIDER_STEPS;
+/** The ranking clause (metric, ratio / top-k, w, seed, β, BeeS rule) and the classic thresholds as number boxes. */
+export default function SelectionControls() {
+  const spec = useWorkbench((s) => currentSpec(s));
+  const summary = useWorkbench((s) => s.summary);
+  const notes = useWorkbench((s) => s.notes);
+  const update = useWorkbench((s) => s.updateRanking);
+  const endGesture = useWorkbench((s) => s.endGesture);
+  const r = spec.ranking;
+  const unavailable = (m: Metric) => metricUnavailable(m, summary?.hasLogprobs ?? false);
 
   return (
     <fieldset className="controls">
       <legend>Selection</legend>
       <label>
         Metric
-        <select
-          aria-label="Metric"
-          value={settings.metric}
-          onChange={(e) => update({ metric: e.target.value as Metric })}
-        >
-          {METRICS.map((m) => (
-            <option key={m.value} value={m.value}>
-              {m.label}
-            </option>
-          ))}
+        <select aria-label="Metric" value={r.metric} onChange={(e) => update({ metric: e.target.value as Metric })}>
+          {METRIC_OPTIONS.map((m) => {
+            const why = unavailable(m.value);
+            return (
+              <option key={m.value} value={m.value} disabled={why !== null} title={why ?? undefined}>
+                {why ? `${m.label} — needs log-prob columns` : m.label}
+              </option>
+            );
+          })}
         </select>
       </label>
+      {METRIC_OPTIONS.some((m) => unavailable(m.value)) && (
+        <p className="hint" data-testid="rival-hint">
+          BeeS and the DPO reward gap {unavailable("bees")}.
+        </p>
+      )}
       <label>
         Selection ratio
         <input
@@ -71,11 +80,12 @@ export default function SelectionControls() {
           min={0}
           max={1}
           step={0.01}
-          value={settings.ratio}
+          value={r.ratio}
           onChange={(e) => {
             const v = parseNumber(e.target.value);
-            if (v !== undefined && v >= 0 && v <= 1) update({ ratio: v, topK: undefined });
+            if (v !== undefined && v >= 0 && v <= 1) update({ ratio: v, topK: undefined }, "ratio-input");
           }}
+          onBlur={endGesture}
         />
       </label>
       <input
@@ -84,8 +94,10 @@ export default function SelectionControls() {
         min={0}
         max={1}
         step={0.01}
-        value={settings.ratio}
-        onChange={(e) => update({ ratio: Number(e.target.value), topK: undefined })}
+        value={r.ratio}
+        onChange={(e) => update({ ratio: Number(e.target.value), topK: undefined }, "ratio-slider")}
+        onPointerUp={endGesture}
+        onKeyUp={endGesture}
       />
       <label>
         Top k (overrides ratio)
@@ -94,12 +106,13 @@ export default function SelectionControls() {
           type="number"
           min={0}
           step={1}
-          value={settings.topK ?? ""}
+          value={r.topK ?? ""}
           placeholder="—"
           onChange={(e) => {
             const v = parseNumber(e.target.value);
-            update({ topK: v === undefined ? undefined : Math.max(0, Math.floor(v)) });
+            update({ topK: v === undefined ? undefined : Math.max(0, Math.floor(v)) }, "topk-input");
           }}
+          onBlur={endGesture}
         />
       </label>
       <label>
@@ -108,74 +121,72 @@ export default function SelectionControls() {
           aria-label="Implicit weight (w)"
           type="number"
           step={0.1}
-          value={settings.weight}
+          value={r.weight}
           onChange={(e) => {
             const v = parseNumber(e.target.value);
-            if (v !== undefined) update({ weight: v });
+            if (v !== undefined) update({ weight: v }, "weight-input");
           }}
+          onBlur={endGesture}
         />
       </label>
-      {settings.metric === "random" && (
+      {r.metric === "random" && (
         <label>
           Seed
           <input
             aria-label="Seed"
             type="number"
             step={1}
-            value={settings.seed}
+            value={r.seed}
             onChange={(e) => {
               const v = parseNumber(e.target.value);
-              if (v !== undefined) update({ seed: Math.floor(v) });
+              if (v !== undefined) update({ seed: Math.floor(v) }, "seed-input");
             }}
+            onBlur={endGesture}
           />
         </label>
       )}
-      {ranges.explicit && (
-        <div className="threshold">
-          <label>
-            <input
-              type="checkbox"
-              aria-label="Use explicit margin floor"
-              checked={settings.explicitFloor !== undefined}
-              onChange={(e) => update({ explicitFloor: e.target.checked ? ranges.explicit![0] : undefined })}
-            />
-            Explicit margin ≥ <output>{settings.explicitFloor?.toPrecision(4) ?? "off"}</output>
-          </label>
+      {r.metric === "difficulty" && (
+        <label>
+          β (DPO reward gap)
           <input
-            type="range"
-            aria-label="Explicit margin floor"
-            min={0}
-            max={SLIDER_STEPS}
-            disabled={settings.explicitFloor === undefined}
-            value={settings.explicitFloor === undefined ? 0 : toStep(settings.explicitFloor, ranges.explicit)}
-            onChange={(e) => update({ explicitFloor: fromStep(Number(e.target.value), ranges.explicit!) })}
+            aria-label="β (DPO reward gap)"
+            type="number"
+            step={0.01}
+            value={r.beta}
+            onChange={(e) => {
+              const v = parseNumber(e.target.value);
+              if (v !== undefined) update({ beta: v }, "beta-input");
+            }}
+            onBlur={endGesture}
           />
-        </div>
+        </label>
       )}
-      {ranges.implicit && (
-        <div className="threshold">
+      {r.metric === "bees" && (
+        <>
           <label>
-            <input
-              type="checkbox"
-              aria-label="Use implicit margin ceiling"
-              checked={settings.implicitCeiling !== undefined}
-              onChange={(e) => update({ implicitCeiling: e.target.checked ? ranges.implicit![1] : undefined })}
-            />
-            |Implicit margin| ≤ <output>{settings.implicitCeiling?.toPrecision(4) ?? "off"}</output>
+            BeeS 0/0 pairs
+            <select
+              aria-label="BeeS 0/0 pairs"
+              value={r.beesNan}
+              onChange={(e) => update({ beesNan: e.target.value as BeesNanRule })}
+            >
+              <option value="released">Kept first (as the released code)</option>
+              <option value="lowest">Ranked lowest (fix)</option>
+            </select>
           </label>
-          <input
-            type="range"
-            aria-label="Implicit margin ceiling"
-            min={0}
-            max={SLIDER_STEPS}
-            disabled={settings.implicitCeiling === undefined}
-            value={
-              settings.implicitCeiling === undefined ? SLIDER_STEPS : toStep(settings.implicitCeiling, ranges.implicit)
-            }
-            onChange={(e) => update({ implicitCeiling: fromStep(Number(e.target.value), ranges.implicit!) })}
-          />
-        </div>
+          <p className="hint" data-testid="bees-note">
+            Pairs with p_im = 1 and p_ex = 0 (or the reverse) score 0/0 = NaN; the released code&apos;s numpy sort keeps
+            them ahead of every other pair
+            {notes.zeroOverZero !== undefined ? ` (${notes.zeroOverZero} here)` : ""}. Missing margins count as 0
+            {notes.missingToZero !== undefined ? ` (${notes.missingToZero} rows)` : ""}.
+          </p>
+        </>
       )}
+      <div className="thresholds">
+        <BoundInput field="explicit" which="lo" label="Explicit margin ≥" />
+        <BoundInput field="explicit" which="hi" label="Explicit margin ≤" />
+        <BoundInput field="absImplicit" which="hi" label="|Implicit margin| ≤" />
+      </div>
     </fieldset>
   );
 }

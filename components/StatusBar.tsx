@@ -20,8 +20,9 @@ export default function StatusBar() {
             missing explicit margin: {summary.missingExplicit} · missing implicit margin: {summary.missingImplicit}
             {summary.missingAny > 0 && <> · {summary.missingAny} rows excluded from M_AP z-scores</>}
           </span>
-          <span>
-            scored {stats.scored} · candidates after thresholds {stats.candidates} · target k {stats.k}
+          <span data-testid="selection-counts">
+            scored {stats.scored} · candidates after filters {stats.candidates} · target k {stats.k} · ranked{" "}
+            {stats.ranked} · kept by hand {stats.keepCount} · dropped by hand {stats.droppedByHand}
           </span>
           <span className="file-name" title={summary.info.name}>
             {summary.info.name} ({summary.info.format}

@@ -1,7 +1,7 @@
 "use client";
 import { useState } from "react";
 import { useScoring } from "@/components/scoring-store";
-import type { InspectedPair, InspectedResponse } from "@/lib/scoring/inspect";
+import type { InspectedPair, InspectedResponse } from "@/lib/scoring/protocol";
 
 /** Redder = less likely: opacity grows with −log p, saturating at −8 (p ≈ 3e-4). */
 function shade(logp: number): string {

@@ -1,5 +1,5 @@
 "use client";
-import { useEffect, useSyncExternalStore } from "react";
+import { useEffect } from "react";
 import { useWorkbench } from "@/components/workbench-store";
 import DatasetLoader from "@/components/DatasetLoader";
 import StatusBar from "@/components/StatusBar";
@@ -9,25 +9,18 @@ import ExportPanel from "@/components/ExportPanel";
 import MarginHistograms from "@/components/MarginHistograms";
 import PairsTable from "@/components/PairsTable";
 import PairInspector from "@/components/PairInspector";
-import MarginScatter from "@/components/MarginScatter";
+import ScatterPanel from "@/components/ScatterPanel";
+import FiltersBar from "@/components/FiltersBar";
+import ComparePanel from "@/components/ComparePanel";
 import ScoringPanel from "@/components/ScoringPanel";
-import { buffers } from "@/lib/workbench/buffers";
 
 /** The workbench page: load, tune, look, read, export. */
 export default function Workbench() {
   const status = useWorkbench((s) => s.status);
   const summary = useWorkbench((s) => s.summary);
   const loadDemo = useWorkbench((s) => s.loadDemo);
-  const openRow = useWorkbench((s) => s.openRow);
-  const dataVersion = useWorkbench((s) => s.dataVersion);
-  const scoreVersion = useWorkbench((s) => s.scoreVersion);
-  const maskVersion = useWorkbench((s) => s.maskVersion);
-  useSyncExternalStore(
-    (cb) => buffers.subscribe(cb),
-    () => buffers.version,
-    () => 0,
-  );
-  const b = buffers.get();
+  // The mapping form is keyed by the rows version only: a scoring run never wipes a half-edited mapping.
+  const rowsVersion = useWorkbench((s) => s.versions.rows);
 
   useEffect(() => {
     if (new URLSearchParams(window.location.search).has("demo")) void loadDemo();
@@ -45,22 +38,14 @@ export default function Workbench() {
         <div className="layout">
           <div className="sidebar">
             <SelectionControls />
-            <MappingPanel key={dataVersion} />
+            <MappingPanel key={rowsVersion} />
             <ScoringPanel />
           </div>
           <div className="views">
-            <MarginScatter
-              x={b.explicit}
-              y={b.implicit}
-              color={b.mAp}
-              mask={b.mask.length ? b.mask : null}
-              dataVersion={dataVersion * 1000 + scoreVersion}
-              maskVersion={maskVersion}
-              xLabel="explicit margin m_ex"
-              yLabel="implicit margin m_im"
-              onSelectRow={(row) => openRow(row)}
-            />
+            <FiltersBar />
+            <ScatterPanel />
             <MarginHistograms />
+            <ComparePanel />
             <div className="table-and-inspector">
               <PairsTable />
               <PairInspector />

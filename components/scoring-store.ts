@@ -14,12 +14,19 @@ import {
   scoringClient,
   type ModelSource,
 } from "@/lib/scoring-client";
+import { DEFAULT_DPO_BETA } from "@/lib/metrics/margin-formulas";
 import { ScoreColumns, type ImplicitKind } from "@/lib/scoring/columns";
-import type { BackendChoice, ModelInfo, ModelRole, ScoreProgress } from "@/lib/scoring/protocol";
-import type { RunStats } from "@/lib/scoring/pipeline";
-import type { BatchPlan } from "@/lib/scoring/batch-plan";
-import type { InspectedPair } from "@/lib/scoring/inspect";
-import { DEFAULT_SEQUENCE_OPTIONS, type PromptFormat } from "@/lib/scoring/sequence";
+import type {
+  BackendChoice,
+  BatchPlan,
+  InspectedPair,
+  ModelInfo,
+  ModelRole,
+  PromptFormat,
+  RunStats,
+  ScoreProgress,
+} from "@/lib/scoring/protocol";
+import { DEFAULT_SEQUENCE_OPTIONS } from "@/lib/scoring/sequence";
 import { WorkerCallError } from "@/lib/worker/rpc";
 
 /** URL of the bundled demo LM (public/models, built by `npm run prepare:assets`). */
@@ -172,7 +179,7 @@ export const useScoring = create<ScoringState>()((set, get) => {
   return {
     backend: "auto",
     implicit: "simpo",
-    beta: 0.1,
+    beta: DEFAULT_DPO_BETA,
     maxLength: DEFAULT_SEQUENCE_OPTIONS.maxLength,
     maxPromptLength: DEFAULT_SEQUENCE_OPTIONS.maxPromptLength,
     promptFormat: "chat",

@@ -1,19 +1,48 @@
 /**
- * UI state of the workbench (zustand): ids, versions, settings, counts and flags only. Big buffers live in
- * lib/workbench/buffers.ts; parsing and selection run in the dataset worker behind lib/dataset-client.ts.
+ * UI state of the workbench (zustand): ids, versions, the selection spec with its undo history, counts and flags
+ * only. Big buffers live in lib/workbench/buffers.ts; parsing and selection run in the dataset worker behind
+ * lib/dataset-client.ts.
  */
 import { create } from "zustand";
 import { datasetClient, selectLatest } from "@/lib/dataset-client";
 import { buffers } from "@/lib/workbench/buffers";
 import type { ColumnMapping, DatasetFormat } from "@/lib/dataset/types";
-import type { DatasetSummary, SelectionSettings } from "@/lib/workbench/session";
-import { DEFAULT_SETTINGS } from "@/lib/workbench/defaults";
-import type { DatasetApi, OrderKey, SelectReply } from "@/lib/workbench/protocol";
+import type { CompareReply, DatasetSummary } from "@/lib/workbench/types";
+import type { ColumnHistogram, DatasetApi, OpenReply, SelectReply } from "@/lib/workbench/protocol";
 import { WorkerCallError } from "@/lib/worker/rpc";
 import { downloadBlob } from "@/lib/download";
+import {
+  defaultSpec,
+  histogramSource,
+  withDecision,
+  withInterval,
+  withoutGate,
+  withRegion,
+  withSearch,
+  type FieldKey,
+  type LassoGate,
+  type Ranking,
+  type RectGate,
+  type SelectionSpec,
+} from "@/lib/selection/spec";
+import { createHistory, push, redo, seal, undo, type History } from "@/lib/selection/history";
+import type { RankingNotes } from "@/lib/selection/ranking";
+import {
+  bump,
+  INITIAL_VERSIONS,
+  orderNeedsRefresh,
+  type Changes,
+  type SortState,
+  type Versions,
+} from "@/lib/workbench/versions";
+
+export type { SortState } from "@/lib/workbench/versions";
 
 /** Bins of each histogram. */
-const HISTOGRAM_BINS = 40;
+export const HISTOGRAM_BINS = 40;
+
+/** Histograms shown by default (lengths are added on request: they need a pass over the texts). */
+export const DEFAULT_HISTOGRAMS: FieldKey[] = ["explicit", "implicit", "absImplicit", "mAp"];
 
 /** Counts of the current selection. */
 export interface SelectionStats {
@@ -21,13 +50,10 @@ export interface SelectionStats {
   k: number;
   scored: number;
   candidates: number;
-}
-
-/** Sort state of the pairs table. */
-export interface SortState {
-  key: OrderKey;
-  descending: boolean;
-  selectedOnly: boolean;
+  ranked: number;
+  keptByHand: number;
+  keepCount: number;
+  droppedByHand: number;
 }
 
 /** Workbench UI state and actions. */
@@ -37,27 +63,43 @@ export interface WorkbenchState {
   /** Last error shown to the user (a bad file names file, line, column and field). */
   error: string | null;
   summary: DatasetSummary | null;
-  /** Bumps when margin columns change (open/remap). */
-  dataVersion: number;
-  /** Bumps when score columns change. */
-  scoreVersion: number;
-  /** Bumps when the selection mask changes. */
-  maskVersion: number;
-  /** Bumps when the table order changes. */
-  orderVersion: number;
-  settings: SelectionSettings;
+  versions: Versions;
+  /** Undo history of the selection; `history.present` is the selection in force. */
+  history: History<SelectionSpec>;
   stats: SelectionStats | null;
-  histograms: SelectReply["histograms"] | null;
+  notes: RankingNotes;
+  histogramFields: FieldKey[];
+  histograms: ColumnHistogram[];
   selectedRow: number | null;
   sort: SortState;
   busyExport: boolean;
+  compare: CompareReply | null;
 
   loadFile(file: Blob, name: string): Promise<void>;
   loadDemo(): Promise<void>;
   remap(mapping: ColumnMapping): Promise<void>;
-  updateSettings(patch: Partial<SelectionSettings>): void;
+  /**
+   * Makes `next` the selection. Changes with the same `coalesceKey` (one drag) merge into one undo step until
+   * {@link endGesture}.
+   */
+  setSpec(next: SelectionSpec, coalesceKey?: string): void;
+  updateRanking(patch: Partial<Ranking>, coalesceKey?: string): void;
+  setInterval(field: FieldKey, lo: number | null, hi: number | null, coalesceKey?: string): void;
+  setRegion(source: string, region: RectGate | LassoGate | null): void;
+  setSearch(query: string, options: { regex: boolean; caseSensitive: boolean }): void;
+  removeGate(index: number): void;
+  decide(rows: number[], decision: "keep" | "drop" | "clear"): void;
+  /** Closes the current gesture: the next change is a new undo step. */
+  endGesture(): void;
+  undo(): void;
+  redo(): void;
+  showHistogram(field: FieldKey, shown: boolean): void;
   setSort(patch: Partial<SortState>): Promise<void>;
   openRow(row: number | null): void;
+  runCompare(split?: { explicit?: number; absImplicit?: number }): Promise<void>;
+  closeCompare(): void;
+  /** A field column for a scatter axis (fetched once per margins version). */
+  fieldColumn(field: FieldKey): Promise<Float64Array | null>;
   exportSelection(format: DatasetFormat, includeComputed: boolean): Promise<void>;
   exportRecipe(): Promise<void>;
   dismissError(): void;
@@ -87,55 +129,78 @@ function messageOf(err: unknown): string {
 /** Demo dataset bundled in public/demo (synthetic, paper-style columns). */
 export const DEMO_URL = "/demo/demo-preferences.jsonl";
 
+/** The selection in force. */
+export function currentSpec(s: Pick<WorkbenchState, "history">): SelectionSpec {
+  return s.history.present;
+}
+
 /** The workbench store. */
 export const useWorkbench = create<WorkbenchState>()((set, get) => {
-  const applySelection = (reply: SelectReply) => {
+  const histogramRequests = () =>
+    get().histogramFields.map((field) => ({ field, source: histogramSource(field), bins: HISTOGRAM_BINS }));
+
+  let fieldFetches = new Map<string, Promise<Float64Array | null>>();
+
+  const refreshOrder = async () => {
+    const { key, descending, filter } = get().sort;
+    const order = await datasetClient().call("order", { key, descending, filter });
+    buffers.set({ order });
+    set((s) => ({ versions: { ...s.versions, order: s.versions.order + 1 } }));
+  };
+
+  const applySelection = async (reply: SelectReply, extra: Changes = {}) => {
     const patch: Parameters<typeof buffers.set>[0] = { mask: reply.mask };
     if (reply.columns) Object.assign(patch, reply.columns);
     buffers.set(patch);
+    const changes: Changes = { ...extra, mask: true, scores: !!reply.columns || extra.scores };
     set((s) => ({
       stats: {
         selectedCount: reply.selectedCount,
         k: reply.k,
         scored: reply.scored,
         candidates: reply.candidates,
+        ranked: reply.ranked,
+        keptByHand: reply.keptByHand,
+        keepCount: reply.keepCount,
+        droppedByHand: reply.droppedByHand,
       },
       histograms: reply.histograms,
-      maskVersion: s.maskVersion + 1,
-      scoreVersion: reply.columns ? s.scoreVersion + 1 : s.scoreVersion,
+      notes: reply.notes,
+      versions: bump(s.versions, changes),
     }));
+    if (orderNeedsRefresh(get().sort, changes)) await refreshOrder();
+    if (get().compare) void get().runCompare(get().compare?.split);
   };
 
-  const runSelect = async () => {
+  /** Runs the spec in force; only the newest of overlapping calls is applied (drags). */
+  const runSelect = async (extra: Changes = {}) => {
     try {
-      const reply = await selectLatest({ settings: get().settings, bins: HISTOGRAM_BINS });
+      const reply = await selectLatest({ spec: currentSpec(get()), histograms: histogramRequests() });
       if (!reply) return;
-      applySelection(reply);
-      if (get().sort.selectedOnly || get().sort.key === "score") await refreshOrder();
+      await applySelection(reply, extra);
     } catch (err) {
       set({ error: messageOf(err) });
     }
   };
 
-  const refreshOrder = async () => {
-    const { key, descending, selectedOnly } = get().sort;
-    const order = await datasetClient().call("order", { key, descending, selectedOnly });
-    buffers.set({ order });
-    set((s) => ({ orderVersion: s.orderVersion + 1 }));
+  const afterOpen = async (reply: OpenReply, rowsChanged: boolean) => {
+    buffers.set({ explicit: reply.explicit, implicit: reply.implicit });
+    fieldFetches = new Map();
+    set({ summary: reply.summary, progress: null, ...(rowsChanged ? { selectedRow: null } : {}) });
+    const selected = await datasetClient().call("select", {
+      spec: currentSpec(get()),
+      histograms: histogramRequests(),
+    });
+    await applySelection(selected, rowsChanged ? { rows: true } : { margins: true });
+    set({ status: "ready" });
   };
 
-  const afterOpen = async (reply: { summary: DatasetSummary; explicit: Float64Array; implicit: Float64Array }) => {
-    buffers.set({ explicit: reply.explicit, implicit: reply.implicit });
-    set((s) => ({
-      summary: reply.summary,
-      dataVersion: s.dataVersion + 1,
-      selectedRow: null,
-      progress: null,
-    }));
-    const selected = await datasetClient().call("select", { settings: get().settings, bins: HISTOGRAM_BINS });
-    applySelection(selected);
-    await refreshOrder();
-    set({ status: "ready" });
+  const setSpec = (next: SelectionSpec, coalesceKey?: string) => {
+    const before = get().history;
+    const history = push(before, next, coalesceKey ?? null);
+    if (history === before) return;
+    set({ history, error: null });
+    if (get().status === "ready") void runSelect({ decisions: before.present.decisions !== next.decisions });
   };
 
   return {
@@ -143,16 +208,16 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
     progress: null,
     error: null,
     summary: null,
-    dataVersion: 0,
-    scoreVersion: 0,
-    maskVersion: 0,
-    orderVersion: 0,
-    settings: { ...DEFAULT_SETTINGS },
+    versions: INITIAL_VERSIONS,
+    history: createHistory(defaultSpec()),
     stats: null,
-    histograms: null,
+    notes: {},
+    histogramFields: DEFAULT_HISTOGRAMS,
+    histograms: [],
     selectedRow: null,
-    sort: { key: "row", descending: false, selectedOnly: false },
+    sort: { key: "row", descending: false, filter: "all" },
     busyExport: false,
+    compare: null,
 
     async loadFile(file, name) {
       const previous = get().status;
@@ -164,7 +229,10 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
           { onProgress: (stage, fraction) => set({ progress: { stage, fraction } }) },
         );
         loadedDataset = { file, name };
-        await afterOpen(reply);
+        // A new file: gates and decisions about the old rows mean nothing here; the ranking settings stay.
+        const ranking = currentSpec(get()).ranking;
+        set({ history: createHistory({ ...defaultSpec(), ranking }), compare: null });
+        await afterOpen(reply, true);
       } catch (err) {
         // The worker keeps the previous dataset when a new file fails, so the app keeps working on it.
         set({ status: previous === "ready" ? "ready" : "empty", progress: null, error: messageOf(err) });
@@ -191,14 +259,62 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
           { mapping },
           { onProgress: (stage, fraction) => set({ progress: { stage, fraction } }) },
         );
-        await afterOpen(reply);
+        await afterOpen(reply, true);
       } catch (err) {
         set({ progress: null, error: messageOf(err) });
       }
     },
 
-    updateSettings(patch) {
-      set((s) => ({ settings: { ...s.settings, ...patch } }));
+    setSpec,
+
+    updateRanking(patch, coalesceKey) {
+      const spec = currentSpec(get());
+      setSpec({ ...spec, ranking: { ...spec.ranking, ...patch } }, coalesceKey);
+    },
+
+    setInterval(field, lo, hi, coalesceKey) {
+      setSpec(withInterval(currentSpec(get()), histogramSource(field), field, lo, hi), coalesceKey);
+    },
+
+    setRegion(source, region) {
+      setSpec(withRegion(currentSpec(get()), source, region));
+    },
+
+    setSearch(query, options) {
+      setSpec(withSearch(currentSpec(get()), query, options));
+    },
+
+    removeGate(index) {
+      setSpec(withoutGate(currentSpec(get()), index));
+    },
+
+    decide(rows, decision) {
+      setSpec(withDecision(currentSpec(get()), rows, decision));
+    },
+
+    endGesture() {
+      set((s) => ({ history: seal(s.history) }));
+    },
+
+    undo() {
+      const before = get().history;
+      const history = undo(before);
+      if (history === before) return;
+      set({ history });
+      if (get().status === "ready") void runSelect({ decisions: true });
+    },
+
+    redo() {
+      const before = get().history;
+      const history = redo(before);
+      if (history === before) return;
+      set({ history });
+      if (get().status === "ready") void runSelect({ decisions: true });
+    },
+
+    showHistogram(field, shown) {
+      const fields = get().histogramFields.filter((f) => f !== field);
+      set({ histogramFields: shown ? [...fields, field] : fields });
       if (get().status === "ready") void runSelect();
     },
 
@@ -213,6 +329,41 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
 
     openRow(row) {
       set({ selectedRow: row });
+    },
+
+    async runCompare(split) {
+      try {
+        const compare = await datasetClient().call("compare", { split });
+        set({ compare });
+      } catch (err) {
+        set({ error: messageOf(err) });
+      }
+    },
+
+    closeCompare() {
+      set({ compare: null });
+      if (typeof get().sort.filter === "object") void get().setSort({ filter: "all" });
+    },
+
+    fieldColumn(field) {
+      const have = buffers.field(field);
+      if (have && have.length) return Promise.resolve(have);
+      const key = `${get().versions.margins}|${field}`;
+      let p = fieldFetches.get(key);
+      if (!p) {
+        p = datasetClient()
+          .call("column", { field })
+          .then((values) => {
+            if (values) buffers.setField(field, values);
+            return values;
+          });
+        fieldFetches.set(key, p);
+        p.catch((err) => {
+          fieldFetches.delete(key);
+          set({ error: messageOf(err) });
+        });
+      }
+      return p;
     },
 
     async exportSelection(format, includeComputed) {
@@ -254,9 +405,8 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
       try {
         const reply = await datasetClient().call("attach", args, { transfer });
         buffers.set({ explicit: reply.explicit, implicit: reply.implicit });
-        set((s) => ({ summary: reply.summary, dataVersion: s.dataVersion + 1 }));
-        await runSelect();
-        if (get().sort.key !== "row") await refreshOrder();
+        set({ summary: reply.summary });
+        await runSelect({ margins: true });
       } catch (err) {
         set({ error: messageOf(err) });
       }

@@ -4,8 +4,8 @@
  * main thread with the same lib/scatter code behind the same API.
  */
 import { applyPatch } from "@/lib/scatter/handlers";
-import type { PickArgs, ScatterApi, ScatterPatch } from "@/lib/scatter/protocol";
-import { ScatterScene, type PickResult, type RenderResult } from "@/lib/scatter/scene";
+import type { PickArgs, PickResult, RenderResult, ScatterApi, ScatterPatch } from "@/lib/scatter/protocol";
+import { ScatterScene } from "@/lib/scatter/scene";
 import { createWorkerClient, latestOnly, WorkerCallError, type WorkerClient } from "@/lib/worker/rpc";
 
 /** Where frames are drawn. */

@@ -3,13 +3,8 @@ import { createWorkerClient, type WorkerClient } from "@/lib/worker/rpc";
 import type { ScoringApi } from "@/lib/scoring/protocol";
 
 export { clearModelCache, modelCacheBytes } from "@/lib/scoring/model-cache";
-export {
-  HUB_ENDPOINT,
-  ONNX_VARIANTS,
-  parseHubEndpoint,
-  parseModelLocation,
-  type ModelSource,
-} from "@/lib/scoring/model-source";
+export { HUB_ENDPOINT, ONNX_VARIANTS, parseHubEndpoint, parseModelLocation } from "@/lib/scoring/model-source";
+export type { ModelSource } from "@/lib/scoring/protocol";
 
 let client: WorkerClient<ScoringApi> | null = null;
 

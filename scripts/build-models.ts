@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { buildDemoModels } from "@/lib/scoring/demo/demo-models";
+import { buildDemoModels } from "@/scripts/demo-models/demo-models";
 
 const outDir = path.resolve(process.argv[2] ?? "public/models");
 const started = performance.now();

@@ -8,6 +8,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { simpoMargin } from "@/lib/metrics/margin-formulas";
 import { createMulberry32 } from "@/lib/metrics/random";
 
 /** Seed of the committed file. */
@@ -760,7 +761,7 @@ export function makeDemoRows(seed = DEMO_SEED, count = DEMO_ROWS): DemoRow[] {
       const rejectedNorm = round(Math.max(-2.2, Math.min(-0.25, chosenNorm - drift)), 5);
       row.chosen_logps_norm = chosenNorm;
       row.rejected_logps_norm = rejectedNorm;
-      row.logp_margin_norm = chosenNorm - rejectedNorm;
+      row.logp_margin_norm = simpoMargin(chosenNorm, rejectedNorm);
       row.chosen_logps = round(chosenNorm * tokenCount(item.good), 4);
       row.rejected_logps = round(rejectedNorm * tokenCount(weak), 4);
     }

@@ -34,6 +34,10 @@ function rowPixel(row: number): [number, number] {
 
 function Harness() {
   const [maskVersion, setMaskVersion] = useState(0);
+  const [domains, setDomains] = useState<{ x: [number, number] | null; y: [number, number] | null }>({
+    x: null,
+    y: null,
+  });
   const [opened, setOpened] = useState<number[]>([]);
   const [hovered, setHovered] = useState<number | null>(null);
   return (
@@ -60,6 +64,13 @@ function Harness() {
         yLabel="implicit margin"
         onHover={setHovered}
         onSelectRow={(row) => setOpened((o) => [...o, row])}
+        source="scatter:bench"
+        xField="explicit"
+        yField="implicit"
+        region={null}
+        xDomain={domains.x}
+        yDomain={domains.y}
+        onDomains={(x, y) => setDomains({ x, y })}
       />
     </div>
   );

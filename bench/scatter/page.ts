@@ -6,8 +6,8 @@
 import { createScatterRenderer } from "@/lib/scatter-client";
 import { createPaletteSet } from "@/lib/scatter/palette";
 import { colorDomain, colorIndices } from "@/lib/scatter/raster";
-import type { SceneView } from "@/lib/scatter/scene";
-import { fitExtent, pan, type Viewport } from "@/lib/scatter/viewport";
+import type { SceneView, Viewport } from "@/lib/scatter/protocol";
+import { fitExtent, pan } from "@/lib/scatter/viewport";
 
 /** Which renderer a run measures. */
 export type BenchMode = "worker" | "main" | "webgl";

@@ -1,11 +1,7 @@
-import crypto from "node:crypto";
-import fs from "node:fs";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "@/lib/dataset/hash";
-import { sharedDatasets } from "@/lib/dataset/source-test-helpers";
-
-const nodeSha256 = (bytes: Uint8Array) => crypto.createHash("sha256").update(bytes).digest("hex");
+import { nodeSha256Hex } from "@/test/node-codecs";
+import { fileBlob, haveFiles, readFileBytes, sharedDataset } from "@/test/shared-files";
 
 describe("sha256Hex", () => {
   it.each([
@@ -16,7 +12,7 @@ describe("sha256Hex", () => {
   ])("%s matches node:crypto", async (_name, bytes) => {
     const fractions: number[] = [];
     const hex = await sha256Hex(new Blob([bytes as BlobPart]), (f) => fractions.push(f));
-    expect(hex).toBe(nodeSha256(bytes));
+    expect(hex).toBe(nodeSha256Hex(bytes));
     expect(fractions.at(-1)).toBe(1);
   });
 
@@ -24,8 +20,8 @@ describe("sha256Hex", () => {
     expect(await sha256Hex(new Blob(["abc"]))).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   });
 
-  const gz = path.join(sharedDatasets, "hh-rlhf-harmless-base-test/test.jsonl.gz");
-  it.skipIf(!fs.existsSync(gz))("hashes a real file as given (skipped: ../shared/datasets not found)", async () => {
-    expect(await sha256Hex(await fs.openAsBlob(gz))).toBe(nodeSha256(fs.readFileSync(gz)));
+  const gz = sharedDataset("hh-rlhf-harmless-base-test/test.jsonl.gz");
+  it.skipIf(!haveFiles(gz))("hashes a real file as given (skipped: ../shared/datasets not found)", async () => {
+    expect(await sha256Hex(await fileBlob(gz))).toBe(nodeSha256Hex(readFileBytes(gz)));
   });
 });

@@ -1,11 +1,9 @@
-import fs from "node:fs";
-import path from "node:path";
-import zlib from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { isHhTranscript, parseHhTurns, splitHhPair } from "@/lib/dataset/hh";
 import type { Message } from "@/lib/dataset/types";
+import { haveFiles, readPlainText, sharedDataset } from "@/test/shared-files";
 
-const HH_FILE = path.resolve(import.meta.dirname, "../../../shared/datasets/hh-rlhf-harmless-base-test/test.jsonl.gz");
+const HH_FILE = sharedDataset("hh-rlhf-harmless-base-test/test.jsonl.gz");
 
 const u = (content: string): Message => ({ role: "user", content });
 const a = (content: string): Message => ({ role: "assistant", content });
@@ -82,11 +80,9 @@ describe("splitHhPair", () => {
   });
 });
 
-describe.skipIf(!fs.existsSync(HH_FILE))("HH harmless-base test file (skipped: ../shared/datasets not found)", () => {
+describe.skipIf(!haveFiles(HH_FILE))("HH harmless-base test file (skipped: ../shared/datasets not found)", () => {
   const rows = () =>
-    zlib
-      .gunzipSync(fs.readFileSync(HH_FILE))
-      .toString("utf8")
+    readPlainText(HH_FILE)
       .split("\n")
       .filter(Boolean)
       .map((l) => JSON.parse(l) as { chosen: string; rejected: string });

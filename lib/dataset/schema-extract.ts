@@ -13,6 +13,7 @@ import type {
   RecordVisitor,
 } from "@/lib/dataset/types";
 import { PairError, pairwiseOrientation, readPair, readPreference } from "@/lib/dataset/pair";
+import { dpoMarginFromLogRatios } from "@/lib/metrics/margin-formulas";
 import { clampedLogit, isMissing, readNumber, readNumberList } from "@/lib/dataset/schema-values";
 
 /** A margin for one record, or the field that held something other than a number. */
@@ -80,7 +81,7 @@ export function implicitMargin(record: RawRecord, source: ImplicitSource): Margi
       if (!policy.ok) return policy;
       const ref = difference(record, source.refChosen, source.refRejected);
       if (!ref.ok) return ref;
-      return { ok: true, value: source.beta * (policy.value - ref.value) };
+      return { ok: true, value: dpoMarginFromLogRatios(policy.value, ref.value, source.beta) };
     }
   }
 }

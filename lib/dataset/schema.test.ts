@@ -1,18 +1,14 @@
-import fs from "node:fs";
-import path from "node:path";
-import zlib from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { createExtractor, describeFields, detectMapping, toPair, validateMapping } from "@/lib/dataset/schema";
 import { formatProblem } from "@/lib/dataset/types";
 import type { ColumnMapping, MarginColumns, Message, ParseProblem, RawRecord } from "@/lib/dataset/types";
+import { haveFiles, readPlainText, sharedDatasets, sharedPath } from "@/test/shared-files";
 
-const SHARED = path.resolve(import.meta.dirname, "../../../shared");
 const u = (content: string): Message => ({ role: "user", content });
 const a = (content: string): Message => ({ role: "assistant", content });
 
 function load(rel: string): RawRecord[] {
-  const bytes = fs.readFileSync(path.join(SHARED, rel));
-  const text = (rel.endsWith(".gz") ? zlib.gunzipSync(bytes) : bytes).toString("utf8");
+  const text = readPlainText(sharedPath(rel));
   if (rel.endsWith(".json")) return JSON.parse(text) as RawRecord[];
   return text
     .split("\n")
@@ -48,7 +44,7 @@ const REAL = {
   paper: "reference/paper-style/processed.jsonl",
 };
 
-describe.skipIf(!fs.existsSync(path.join(SHARED, "datasets")))(
+describe.skipIf(!haveFiles(sharedDatasets))(
   "real shared files (skipped: ../shared/datasets not found)",
   () => {
     it.each<[keyof typeof REAL, ColumnMapping, RegExp]>([

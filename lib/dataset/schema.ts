@@ -8,7 +8,7 @@
  *   `chosen_score`, `reward_chosen`, `chosen_reward`, `chosen_rating`, `rating_chosen` pairs); the range of
  *   `all_rm_scores` (or the multi schema's score list); a pairwise judge `preference` (logit of P(chosen better)).
  * - implicit: `logp_margin_norm`; `chosen_logps_norm − rejected_logps_norm` (SimPO, the paper's default);
- *   DPO β·[(π_c − ref_c) − (π_r − ref_r)] on summed log-probs when reference columns exist (β = 0.1);
+ *   DPO β·[(π_c − ref_c) − (π_r − ref_r)] on summed log-probs when reference columns exist (β = DEFAULT_DPO_BETA);
  *   `chosen_logps − rejected_logps` (sums).
  */
 import type {
@@ -23,6 +23,7 @@ import type {
 import { isHhTranscript } from "@/lib/dataset/hh";
 import { readMessage } from "@/lib/dataset/pair";
 import { asList, isMissing, isNumberLike, readNumberList } from "@/lib/dataset/schema-values";
+import { DEFAULT_DPO_BETA } from "@/lib/metrics/margin-formulas";
 
 export { createExtractor, explicitMargin, implicitMargin } from "@/lib/dataset/schema-extract";
 export { toPair, pairToText, PairError } from "@/lib/dataset/pair";
@@ -44,9 +45,6 @@ export interface FieldKinds {
   /** Every field, in file order. */
   all: string[];
 }
-
-/** β used for DPO implicit margins when the file does not say otherwise (the usual DPO setting). */
-export const DEFAULT_DPO_BETA = 0.1;
 
 const PROMPT_FIELDS = ["prompt", "instruction", "question", "input", "query"];
 const CONVERSATION_FIELDS = ["conversations", "conversation", "messages"];

@@ -1,6 +1,3 @@
-import fs from "node:fs";
-import path from "node:path";
-import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { formatFromName, openSource } from "@/lib/dataset/source";
 import { SourceError } from "@/lib/dataset/source-error";
@@ -8,17 +5,18 @@ import { indexCsv } from "@/lib/dataset/readers/csv";
 import { indexJsonArray } from "@/lib/dataset/readers/json-array";
 import { indexJsonLines } from "@/lib/dataset/readers/jsonl";
 import { ParquetSource, toPlainValue } from "@/lib/dataset/readers/parquet";
+import { gzip } from "@/test/node-codecs";
 import {
   SHARED_FILES,
-  blobOf,
+  baseName,
   fileBlob,
-  openOk,
-  openProblem,
-  paperParquet,
+  haveFiles,
   paperStyleJsonl,
-  scanAll,
+  readPlainText,
+  sharedDataset,
   sharedDatasets,
-} from "@/lib/dataset/source-test-helpers";
+} from "@/test/shared-files";
+import { blobOf, openOk, openProblem, paperParquet, scanAll } from "@/test/source-helpers";
 
 describe("formatFromName", () => {
   it.each([
@@ -361,23 +359,23 @@ describe("Parquet", () => {
 describe("gzip", () => {
   it("decompresses transparently and keeps the compressed size in info", async () => {
     const text = '{"a":1}\n{"a":2}\n';
-    const gz = gzipSync(Buffer.from(text));
-    const source = await openOk(new Uint8Array(gz), "x.jsonl.gz");
+    const gz = gzip(text);
+    const source = await openOk(gz, "x.jsonl.gz");
     expect(source.info).toEqual({ name: "x.jsonl.gz", format: "jsonl", gzip: true, byteLength: gz.length });
     expect((await scanAll(source)).records).toEqual([{ a: 1 }, { a: 2 }]);
   });
 
   it("reports damaged gzip data", async () => {
-    const gz = gzipSync(Buffer.from('{"a":1}\n'.repeat(1000)));
-    const problem = await openProblem(new Uint8Array(gz.subarray(0, 40)), "x.jsonl.gz");
+    const gz = gzip('{"a":1}\n'.repeat(1000));
+    const problem = await openProblem(gz.subarray(0, 40), "x.jsonl.gz");
     expect(problem.file).toBe("x.jsonl.gz");
     expect(problem.message).toMatch(/^the gzip data is damaged or cut short/);
   });
 });
 
-describe.skipIf(!fs.existsSync(sharedDatasets))("shared datasets (skipped: ../shared/datasets not found)", () => {
+describe.skipIf(!haveFiles(sharedDatasets))("shared datasets (skipped: ../shared/datasets not found)", () => {
   it.each(SHARED_FILES)("$file opens and scans", async ({ file, rows, fields }) => {
-    const source = await openOk(await fileBlob(path.join(sharedDatasets, file)), path.basename(file));
+    const source = await openOk(await fileBlob(sharedDataset(file)), baseName(file));
     expect(source.rowCount).toBe(rows);
     const { records, problem } = await scanAll(source);
     expect(problem).toBeNull();
@@ -389,20 +387,20 @@ describe.skipIf(!fs.existsSync(sharedDatasets))("shared datasets (skipped: ../sh
 
   it("matches JSON.parse of the whole file for the JSON arrays", async () => {
     for (const { file } of SHARED_FILES.filter((f) => f.file.endsWith(".json"))) {
-      const full = path.join(sharedDatasets, file);
-      const source = await openOk(await fileBlob(full), path.basename(file));
-      expect((await scanAll(source)).records).toEqual(JSON.parse(fs.readFileSync(full, "utf8")));
+      const full = sharedDataset(file);
+      const source = await openOk(await fileBlob(full), baseName(file));
+      expect((await scanAll(source)).records).toEqual(JSON.parse(readPlainText(full)));
     }
   });
 });
 
-describe.skipIf(!fs.existsSync(paperStyleJsonl))(
+describe.skipIf(!haveFiles(paperStyleJsonl))(
   "paper-style reference (skipped: ../shared/reference not found)",
   () => {
     it("opens processed.jsonl: 3000 rows, numbers as in the file", async () => {
       const source = await openOk(await fileBlob(paperStyleJsonl), "processed.jsonl");
       expect(source.rowCount).toBe(3000);
-      const lines = fs.readFileSync(paperStyleJsonl, "utf8").split("\n").filter(Boolean);
+      const lines = readPlainText(paperStyleJsonl).split("\n").filter(Boolean);
       const picks = [0, 1234, 2999];
       expect(await source.getRecords(picks)).toEqual(picks.map((i) => JSON.parse(lines[i])));
     });

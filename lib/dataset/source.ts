@@ -3,6 +3,7 @@
  * index of byte offsets. Texts stay in the file's bytes and are parsed on demand, so 10^6 rows / 1 GB files
  * don't become millions of live JS objects.
  */
+import type { FileMetaData } from "hyparquet";
 import { openCsv } from "@/lib/dataset/readers/csv";
 import { gunzipBlob, isGzip } from "@/lib/dataset/readers/gzip";
 import { openJsonArray } from "@/lib/dataset/readers/json-array";
@@ -24,6 +25,44 @@ export interface RowSource {
   scan(visit: RecordVisitor, onProgress?: (fraction: number) => void): Promise<ParseProblem | null>;
   /** Records by 0-based row index, in the order given. Throws `SourceError` (code "bad-input") on a bad record. */
   getRecords(rows: ArrayLike<number>): Promise<RawRecord[]>;
+  /**
+   * Makes `fields` the union over every record (scans once if needed) and resolves the first problem, if any.
+   * Only readers that learn fields while parsing (JSON) have it; a CSV header or a Parquet schema is complete.
+   */
+  completeFields?(): Promise<ParseProblem | null>;
+  /** The rows as the file holds them, for an export to the same format that keeps them unchanged. */
+  readonly nativeRows?: NativeRows;
+}
+
+/**
+ * What a reader can hand an export besides parsed records, one kind per reader family; export.ts picks its
+ * writer by `kind`. A source without it is exported by converting its records.
+ */
+export type NativeRows = JsonByteRows | CsvByteRows | ParquetValueRows;
+
+/** JSON Lines lines or JSON array elements, as byte ranges of the (decompressed) file. */
+export interface JsonByteRows {
+  readonly kind: "json-bytes";
+  readonly bytes: Blob;
+  /** Row `i` is `bytes[starts[i], ends[i])` and starts on 1-based line `lines[i]`. */
+  readonly index: { readonly starts: Float64Array; readonly ends: Float64Array; readonly lines: Float64Array };
+}
+
+/** CSV/TSV records, as byte ranges of the (decompressed) file; record 0 is the header, record `row + 1` row `row`. */
+export interface CsvByteRows {
+  readonly kind: "csv-bytes";
+  readonly bytes: Blob;
+  /** Record `i` is `bytes[starts[i], ends[i])` without its terminator; `newline` is the header's terminator. */
+  readonly index: { readonly starts: Float64Array; readonly ends: Float64Array; readonly newline: string };
+  readonly delimiter: string;
+}
+
+/** Parquet rows exactly as hyparquet decodes them (BigInts kept), with the schema the file declares. */
+export interface ParquetValueRows {
+  readonly kind: "parquet-values";
+  readonly metadata: Pick<FileMetaData, "schema" | "key_value_metadata">;
+  /** One row, decoded; rejects when its row group can't be read. */
+  rawRow(row: number): Promise<Record<string, unknown>>;
 }
 
 /** What the reader accepts, for "unknown format" problems. */

@@ -1,19 +1,20 @@
-import fs from "node:fs";
-import path from "node:path";
-import { gunzipSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { parquetMetadata } from "hyparquet";
 import { toPlainValue, type ParquetSource } from "@/lib/dataset/readers/parquet";
 import type { RowSource } from "@/lib/dataset/source";
+import { gzip } from "@/test/node-codecs";
 import {
   SHARED_FILES,
+  baseName,
   fileBlob,
-  openOk,
-  paperParquet,
+  haveFiles,
   paperStyleJsonl,
-  scanAll,
+  readPlainBytes,
+  readPlainText,
+  sharedDataset,
   sharedDatasets,
-} from "@/lib/dataset/source-test-helpers";
+} from "@/test/shared-files";
+import { openOk, paperParquet, scanAll } from "@/test/source-helpers";
 import type { DatasetFormat } from "@/lib/dataset/types";
 import { ExportError } from "@/lib/export/export-error";
 import { csvCell, exportFileName, exportRows, type ExtraColumn } from "@/lib/export/export";
@@ -244,23 +245,23 @@ describe("Parquet export", () => {
 describe("gzip input", () => {
   it("exports decompressed bytes", async () => {
     const plain = '{"a":1}\n{"a":2}\n{"a":3}\n';
-    const source = await openOk(new Uint8Array(gzipSync(Buffer.from(plain))), "x.jsonl.gz");
+    const source = await openOk(gzip(plain), "x.jsonl.gz");
     expect(await text(await exportRows(source, [0, 2], "jsonl"))).toBe('{"a":1}\n{"a":3}\n');
   });
 });
 
-describe.skipIf(!fs.existsSync(sharedDatasets))(
+describe.skipIf(!haveFiles(sharedDatasets))(
   "shared datasets round trip (skipped: ../shared/datasets not found)",
   () => {
     const every = (n: number, step: number) => Array.from({ length: Math.ceil(n / step) }, (_, k) => k * step);
 
     it.each(SHARED_FILES)("$file: same format keeps record bytes; every format round-trips", async ({ file, rows }) => {
-      const full = path.join(sharedDatasets, file);
-      const source = await openOk(await fileBlob(full), path.basename(file));
+      const full = sharedDataset(file);
+      const source = await openOk(await fileBlob(full), baseName(file));
       const { records: all } = await scanAll(source);
       const picked = every(rows, 3);
       const expected = picked.map((i) => all[i] as Record<string, unknown>);
-      const raw = new Uint8Array(file.endsWith(".gz") ? gunzipSync(fs.readFileSync(full)) : fs.readFileSync(full));
+      const raw = readPlainBytes(full);
       const index = (source as unknown as { index: { starts: Float64Array; ends: Float64Array } }).index;
       const slices = picked.map((i) => new TextDecoder().decode(raw.subarray(index.starts[i], index.ends[i])));
 
@@ -279,12 +280,12 @@ describe.skipIf(!fs.existsSync(sharedDatasets))(
   },
 );
 
-describe.skipIf(!fs.existsSync(paperStyleJsonl))("paper-style data (skipped: ../shared/reference not found)", () => {
+describe.skipIf(!haveFiles(paperStyleJsonl))("paper-style data (skipped: ../shared/reference not found)", () => {
   it("JSONL → Parquet → Parquet keeps chat lists and numbers; the Parquet re-exports to the same records", async () => {
     const source = await openOk(await fileBlob(paperStyleJsonl), "processed.jsonl");
     const all = Array.from({ length: source.rowCount }, (_, i) => i);
     const { blob, records } = await roundTrip(source, all, "parquet");
-    const lines = fs.readFileSync(paperStyleJsonl, "utf8").split("\n").filter(Boolean);
+    const lines = readPlainText(paperStyleJsonl).split("\n").filter(Boolean);
     expect(records.length).toBe(3000);
     expect(records[1234]).toEqual(JSON.parse(lines[1234]));
     const parquet = await openOk(blob, "processed.parquet");

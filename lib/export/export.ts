@@ -6,11 +6,8 @@
 import { ByteWriter, ParquetWriter } from "hyparquet-writer";
 import type { SchemaElement } from "hyparquet-writer";
 import { groupRanges, readBytes } from "@/lib/dataset/readers/bytes";
-import { CsvSource } from "@/lib/dataset/readers/csv";
-import { JsonRowsSource } from "@/lib/dataset/readers/json-records";
-import { ParquetSource } from "@/lib/dataset/readers/parquet";
 import { SourceError } from "@/lib/dataset/source-error";
-import type { RowSource } from "@/lib/dataset/source";
+import type { CsvByteRows, JsonByteRows, ParquetValueRows, RowSource } from "@/lib/dataset/source";
 import type { DatasetFormat, RawRecord } from "@/lib/dataset/types";
 import { BlobBuilder } from "@/lib/export/blob-builder";
 import { ExportError } from "@/lib/export/export-error";
@@ -63,20 +60,21 @@ export async function exportRows(
       throw new RangeError(`row ${row} is out of range (0…${source.rowCount - 1})`);
     }
   }
-  if (source instanceof JsonRowsSource) {
-    // Field names must be complete before a clash check, a CSV header or a Parquet schema is built from them.
-    const problem = await source.completeFields();
-    if (problem) throw new SourceError(problem);
-  }
+  // Field names must be complete before a clash check, a CSV header or a Parquet schema is built from them.
+  const problem = await source.completeFields?.();
+  if (problem) throw new SourceError(problem);
   checkExtraNames(source.fields, extra);
+  // A reader's own rows (record bytes, or Parquet values with their schema) serve its format family (JSON Lines and
+  // JSON arrays are one); every other export converts parsed records.
+  const native = source.nativeRows;
   const out = new BlobBuilder();
   if (format === "parquet") {
-    if (source instanceof ParquetSource) await parquetToParquet(source, rows, extra, out);
+    if (native?.kind === "parquet-values") await parquetToParquet(source, native, rows, extra, out);
     else await recordsToParquet(source, rows, extra, out);
-  } else if (source instanceof JsonRowsSource && (format === "jsonl" || format === "json")) {
-    await jsonToJson(source, rows, format, extra, out);
-  } else if (source instanceof CsvSource && format === source.info.format) {
-    await csvToSameCsv(source, rows, extra, out);
+  } else if (native?.kind === "json-bytes" && (format === "jsonl" || format === "json")) {
+    await jsonToJson(source, native, rows, format, extra, out);
+  } else if (native?.kind === "csv-bytes" && format === source.info.format) {
+    await csvToSameCsv(native, rows, extra, out);
   } else if (format === "csv" || format === "tsv") {
     await recordsToCsv(source, rows, format === "tsv" ? "\t" : ",", extra, out);
   } else {
@@ -123,7 +121,8 @@ async function* recordBatches(
 }
 
 async function jsonToJson(
-  source: JsonRowsSource,
+  source: RowSource,
+  native: JsonByteRows,
   rows: ArrayLike<number>,
   format: "jsonl" | "json",
   extra: ExtraColumn[],
@@ -131,10 +130,10 @@ async function jsonToJson(
 ): Promise<void> {
   const encoder = new TextEncoder();
   const minify = format === "jsonl" && source.info.format === "json";
-  const { starts, ends } = source.index;
+  const { starts, ends, lines } = native.index;
   let k = 0;
   if (format === "json") out.text(rows.length > 0 ? "[\n" : "[]\n");
-  for await (const { index: row, bytes } of rowBytes(source.bytes, rows, starts, ends)) {
+  for await (const { index: row, bytes } of rowBytes(native.bytes, rows, starts, ends)) {
     let record = minify && hasLineBreak(bytes) ? minifyJson(bytes) : bytes;
     if (extra.length > 0) {
       const members = extra.map((c) => `${JSON.stringify(c.name)}:${jsonNumber(c.values[row])}`).join(",");
@@ -143,7 +142,7 @@ async function jsonToJson(
       } catch {
         throw new SourceError({
           file: source.info.name,
-          line: source.index.lines[row],
+          line: lines[row],
           row,
           message: "expected a JSON object {…} as the record; can't add computed columns to it",
         });
@@ -157,14 +156,14 @@ async function jsonToJson(
   if (format === "json" && rows.length > 0) out.text("\n]\n");
 }
 
-async function csvToSameCsv(source: CsvSource, rows: ArrayLike<number>, extra: ExtraColumn[], out: BlobBuilder) {
-  const { starts, ends, newline } = source.index;
-  const delimiter = source.delimiter;
-  out.bytes(await readBytes(source.bytes, starts[0], ends[0]));
+async function csvToSameCsv(native: CsvByteRows, rows: ArrayLike<number>, extra: ExtraColumn[], out: BlobBuilder) {
+  const { starts, ends, newline } = native.index;
+  const delimiter = native.delimiter;
+  out.bytes(await readBytes(native.bytes, starts[0], ends[0]));
   for (const c of extra) out.text(delimiter + csvCell(c.name, delimiter));
   out.text(newline);
   const records = Array.from(rows, (row) => row + 1); // record 0 is the header
-  for await (const { index, bytes } of rowBytes(source.bytes, records, starts, ends)) {
+  for await (const { index, bytes } of rowBytes(native.bytes, records, starts, ends)) {
     out.bytes(bytes);
     for (const c of extra) out.text(delimiter + csvNumber(c.values[index - 1]));
     out.text(newline);
@@ -247,13 +246,14 @@ function extraColumnData(extra: ExtraColumn[], rows: number[]) {
 }
 
 async function parquetToParquet(
-  source: ParquetSource,
+  source: RowSource,
+  native: ParquetValueRows,
   rows: ArrayLike<number>,
   extra: ExtraColumn[],
   out: BlobBuilder,
 ) {
   // hyparquet-writer 0.17 types its schema with its own hyparquet 1.31 copy; the elements are the same shape.
-  const sourceSchema = source.metadata.schema as unknown as SchemaElement[];
+  const sourceSchema = native.metadata.schema as unknown as SchemaElement[];
   const root = sourceSchema[0];
   const schema: SchemaElement[] =
     extra.length > 0
@@ -269,8 +269,8 @@ async function parquetToParquet(
     // pyarrow's stored schema would no longer match once columns are added.
     kvMetadata:
       extra.length > 0
-        ? source.metadata.key_value_metadata?.filter((kv) => kv.key !== "ARROW:schema")
-        : source.metadata.key_value_metadata,
+        ? native.metadata.key_value_metadata?.filter((kv) => kv.key !== "ARROW:schema")
+        : native.metadata.key_value_metadata,
   });
   let pending: Record<string, unknown>[] = [];
   let pendingRows: number[] = [];
@@ -285,14 +285,13 @@ async function parquetToParquet(
   };
   for (let k = 0; k < rows.length; k++) {
     const row = rows[k];
-    const g = source.groupOf(row);
-    let decoded: Record<string, unknown>[];
+    let decoded: Record<string, unknown>;
     try {
-      decoded = await source.rawGroup(g);
+      decoded = await native.rawRow(row);
     } catch (err) {
       throw new SourceError({ file: source.info.name, row, message: `could not read row ${row}: ${String(err)}` });
     }
-    pending.push(decoded[row - source.groupStarts[g]]);
+    pending.push(decoded);
     pendingRows.push(row);
     if (pending.length >= PARQUET_GROUP_ROWS) flush();
   }

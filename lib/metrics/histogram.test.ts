@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { histogram } from "@/lib/metrics/histogram";
-import { numpyUnavailableReason, runNumpy } from "@/lib/metrics/numpy-oracle";
+import { numpyUnavailableReason, runNumpy } from "@/test/numpy-oracle";
 import { createRng } from "@/lib/metrics/random";
 
 describe("histogram (expected counts and edges printed by np.histogram, numpy 2.4.6)", () => {

@@ -30,6 +30,15 @@ export function dpoMargin(
   return beta * (chosenLogp - refChosenLogp - (rejectedLogp - refRejectedLogp));
 }
 
+/**
+ * The same DPO margin from its two log-ratios, `β·(log π_c/π_r − log ref_c/ref_r)`: TRL's own grouping
+ * (`pi_logratios - ref_logratios`), used where a file's columns are read as two differences. It can round
+ * differently from {@link dpoMargin} in the last bit, so each caller keeps the grouping it has always had.
+ */
+export function dpoMarginFromLogRatios(policyLogRatio: number, referenceLogRatio: number, beta: number): number {
+  return beta * (policyLogRatio - referenceLogRatio);
+}
+
 /** Explicit margin from two reward scores: r(chosen) − r(rejected). */
 export function rewardMargin(scoreChosen: number, scoreRejected: number): number {
   return scoreChosen - scoreRejected;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { numpyUnavailableReason, runNumpy } from "@/lib/metrics/numpy-oracle";
+import { numpyUnavailableReason, runNumpy } from "@/test/numpy-oracle";
 import { createRng } from "@/lib/metrics/random";
 import { mean, pairwiseSum, populationStd, zScores } from "@/lib/metrics/stats";
 

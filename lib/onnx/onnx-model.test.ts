@@ -4,7 +4,7 @@ import { readExternalDataLocations, readFloatInitializers, readOpTypes } from ".
 import { encodeGraph, encodeModel, encodeNode, externalizeTensors, type OnnxTensorSpec } from "./onnx-writer";
 import { ProtoWriter } from "./protobuf-wire";
 import { addTokenLogprobOutput } from "@/lib/scoring/logprob-graph";
-import { demoFixture, demoGqaLmOnnx } from "@/lib/scoring/test-fixtures";
+import { demoFixture, demoGqaLmOnnx } from "@/test/scoring-fixtures";
 
 const f = demoFixture();
 const floats = (n: number, start: number) => Float32Array.from({ length: n }, (_, i) => start + i);

@@ -2,6 +2,7 @@
  * Colours of the scatter as packed 32-bit pixels for `ImageData` on little-endian machines (every browser
  * platform): byte order R, G, B, A in memory, i.e. `0xAABBGGRR` as a Uint32.
  */
+import type { PaletteOptions } from "./protocol";
 
 /** Number of colormap entries; colour indices 0..PALETTE_SIZE-1 address them, PALETTE_SIZE is "no value". */
 export const PALETTE_SIZE = 256;
@@ -89,18 +90,6 @@ export interface PaletteSet {
   bright: Uint32Array;
   dim: Uint32Array;
   background: number;
-}
-
-/** Options of {@link createPaletteSet}. */
-export interface PaletteOptions {
-  /** 256 packed pixels, low → high; default {@link createColormap}. */
-  colormap?: Uint32Array;
-  /** Colour of rows without a colour value. */
-  neutral?: number;
-  /** Canvas background, also the colour dimmed points fade towards. */
-  background?: number;
-  /** How far unselected points fade towards the background, 0..1 (kept < 1 so they are dimmed, never hidden). */
-  dim?: number;
 }
 
 /** Default background: the app's plot panel colour. */

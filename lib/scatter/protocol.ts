@@ -1,9 +1,67 @@
 /**
  * Messages of the scatter worker, spoken through the shared request/reply protocol of lib/worker/rpc.ts
  * (discriminated by `type`, every message has an `id`, replies are result | error | progress, plus `ready`).
+ * Every type a message carries is declared here; the implementations (scene.ts, raster.ts, palette.ts,
+ * viewport.ts) import them from this file, never the other way round.
  */
-import type { PaletteOptions } from "./palette";
-import type { PickResult, RenderResult, SceneView } from "./scene";
+
+/** The visible data rectangle. Axes scale independently (margins have unrelated units). */
+export interface Viewport {
+  xMin: number;
+  xMax: number;
+  yMin: number;
+  yMax: number;
+}
+
+/** How the plot is looked at: data rectangle, size in CSS pixels and the device pixel ratio. */
+export interface SceneView {
+  viewport: Viewport;
+  widthCss: number;
+  heightCss: number;
+  pixelRatio: number;
+  /** Point side in CSS pixels (scaled by pixelRatio when drawn). */
+  pointSizeCss: number;
+}
+
+/** Colours of the scatter (palette.ts's `createPaletteSet`); absent fields take the defaults. */
+export interface PaletteOptions {
+  /** 256 packed pixels, low → high; default viridis (palette.ts's `createColormap`). */
+  colormap?: Uint32Array;
+  /** Colour of rows without a colour value. */
+  neutral?: number;
+  /** Canvas background, also the colour dimmed points fade towards. */
+  background?: number;
+  /** How far unselected points fade towards the background, 0..1 (kept < 1 so they are dimmed, never hidden). */
+  dim?: number;
+}
+
+/** What one rasterization drew. */
+export interface RasterStats {
+  /** Points that wrote at least one pixel. */
+  drawn: number;
+  /** Rows skipped because x or y is NaN or infinite. */
+  skippedNaN: number;
+  /** Finite points that fell outside the pixel box. */
+  outside: number;
+}
+
+/** One frame's outcome. */
+export interface RenderResult extends RasterStats {
+  /** Time spent rasterizing and uploading the pixels. */
+  renderMs: number;
+  /** Robust (1st–99th percentile) colour domain, null when no colour value is finite. */
+  colorDomain: [number, number] | null;
+  rowCount: number;
+}
+
+/** A hovered or clicked row with its values. */
+export interface PickResult {
+  row: number;
+  x: number;
+  y: number;
+  color: number;
+  selected: boolean;
+}
 
 /**
  * A change to the scatter; absent fields stay as they were. `mask: null` clears the selection. Columns sent

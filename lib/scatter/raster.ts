@@ -4,6 +4,7 @@
  * SwiftShader needs ≈2.4 s and Canvas2D fillRect ≈1.3 s.
  */
 import { NEUTRAL_INDEX, PALETTE_SIZE, type PaletteSet } from "./palette";
+import type { RasterStats } from "./protocol";
 import type { Transform } from "./viewport";
 
 /** A robust colour domain: the `lowQ` and `highQ` quantiles of the finite values (NaN ignored). */
@@ -95,16 +96,6 @@ export function colorIndices(
     }
   }
   return idx;
-}
-
-/** What one rasterization drew. */
-export interface RasterStats {
-  /** Points that wrote at least one pixel. */
-  drawn: number;
-  /** Rows skipped because x or y is NaN or infinite. */
-  skippedNaN: number;
-  /** Finite points that fell outside the pixel box. */
-  outside: number;
 }
 
 /** Everything {@link rasterize} draws besides the target pixels. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createScatterHandlers } from "./handlers";
 import { DEFAULT_BACKGROUND } from "./palette";
-import { ScatterScene, type PixelTarget, type SceneView } from "./scene";
+import type { SceneView } from "./protocol";
+import { ScatterScene, type PixelTarget } from "./scene";
 
 /** ImageData stand-in for Node (no canvas there). */
 const createImage = (w: number, h: number) =>

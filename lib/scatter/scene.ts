@@ -4,37 +4,13 @@
  * buffer. Each setter invalidates only what depends on it (a mask change does not recompute colours).
  */
 import { createGrid, nearest, type SpatialGrid } from "./grid";
-import { createPaletteSet, type PaletteOptions, type PaletteSet } from "./palette";
-import { colorDomain, colorIndices, rasterize, type RasterStats } from "./raster";
-import { createTransform, type Viewport } from "./viewport";
+import { createPaletteSet, type PaletteSet } from "./palette";
+import type { PaletteOptions, PickResult, RasterStats, RenderResult, SceneView } from "./protocol";
+import { colorDomain, colorIndices, rasterize } from "./raster";
+import { createTransform } from "./viewport";
 
-/** How the plot is looked at: data rectangle, size in CSS pixels and the device pixel ratio. */
-export interface SceneView {
-  viewport: Viewport;
-  widthCss: number;
-  heightCss: number;
-  pixelRatio: number;
-  /** Point side in CSS pixels (scaled by pixelRatio when drawn). */
-  pointSizeCss: number;
-}
-
-/** One frame's outcome. */
-export interface RenderResult extends RasterStats {
-  /** Time spent rasterizing and uploading the pixels. */
-  renderMs: number;
-  /** Robust (1st–99th percentile) colour domain, null when no colour value is finite. */
-  colorDomain: [number, number] | null;
-  rowCount: number;
-}
-
-/** A hovered or clicked row with its values. */
-export interface PickResult {
-  row: number;
-  x: number;
-  y: number;
-  color: number;
-  selected: boolean;
-}
+// Kept for components/MarginScatter.tsx, which still imports them from here; new code imports ./protocol.
+export type { PickResult, RenderResult, SceneView } from "./protocol";
 
 /** Minimal 2D context shape used to upload pixels (CanvasRenderingContext2D and its Offscreen twin). */
 export interface PixelTarget {

@@ -9,8 +9,8 @@ import {
   pan,
   pixelToData,
   zoomAt,
-  type Viewport,
 } from "./viewport";
+import type { Viewport } from "./protocol";
 
 const vp: Viewport = { xMin: -2, xMax: 2, yMin: 0, yMax: 10 };
 

@@ -2,14 +2,10 @@
  * Data ↔ pixel transforms of the scatter, fit-to-extent, zoom about a cursor, pan, and 1-2-5 axis ticks.
  * Pixel y grows downwards (canvas convention); data y grows upwards.
  */
+import type { Viewport } from "./protocol";
 
-/** The visible data rectangle. Axes scale independently (margins have unrelated units). */
-export interface Viewport {
-  xMin: number;
-  xMax: number;
-  yMin: number;
-  yMax: number;
-}
+// Kept for components/MarginScatter.tsx, which still imports it from here; new code imports ./protocol.
+export type { Viewport } from "./protocol";
 
 /** Affine map data → pixel: `px = x * sx + ox`, `py = y * sy + oy` (sy < 0 because pixel y points down). */
 export interface Transform {

@@ -12,6 +12,7 @@
  * (logits, or attention at long T) must fit one buffer. WASM is a 32-bit address space: 4 GiB for weights
  * and activations together.
  */
+import type { BatchPlan } from "./protocol";
 
 /** The dimensions of a decoder that decide activation sizes (from config.json). */
 export interface ModelShape {
@@ -27,18 +28,6 @@ export interface ModelShape {
 export type DeviceLimits =
   | { backend: "webgpu"; maxBufferSize: number; maxStorageBufferBindingSize: number }
   | { backend: "wasm"; memoryBytes: number };
-
-/** Batching limits for a run, and why. */
-export interface BatchPlan {
-  /** Max rows per forward pass. */
-  batchSize: number;
-  /** Max padded tokens (rows × longest) per forward pass. */
-  maxBatchTokens: number;
-  /** False when one max-length row exceeds the device's limit: such rows are scored in KV-cached windows. */
-  longestFits: boolean;
-  /** One line for the UI: the limits and what bound them. */
-  note: string;
-}
 
 /** WebGPU's spec defaults (what a device has when the adapter's limits are unknown). */
 export const WEBGPU_DEFAULT_LIMITS = { maxBufferSize: 256 * 1024 ** 2, maxStorageBufferBindingSize: 128 * 1024 ** 2 };

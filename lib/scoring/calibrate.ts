@@ -4,19 +4,13 @@
  * models the dispatch overhead outweighs the GPU's throughput.
  */
 import type { LoadedModel } from "./model-loader";
+import type { CalibrationResult } from "./protocol";
 
 /** Rows and tokens per row of the calibration batch. */
 export const CALIBRATION_SHAPE = { rows: 2, tokens: 64 } as const;
 
 /** Models above this size are not loaded twice to calibrate (two sessions would double the memory). */
 export const CALIBRATION_MAX_BYTES = 1024 ** 3;
-
-/** The outcome: the backend kept and each backend's time for one batch. */
-export interface CalibrationResult {
-  backend: "webgpu" | "wasm";
-  webgpuMs: number;
-  wasmMs: number;
-}
 
 /** Deterministic token ids below `vocab` (the timing does not depend on which tokens they are). */
 function calibrationIds(vocab: number, n: number, offset: number): number[] {

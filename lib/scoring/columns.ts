@@ -5,7 +5,8 @@
  * explicit margin. Shared by the page (streamed chunks) and the CLI (export columns).
  */
 import type { ExtraColumn } from "@/lib/export/export";
-import type { LmChunk, ScoredChunk } from "./pipeline";
+import { DEFAULT_DPO_BETA, dpoMargin, rewardMargin, simpoMargin, sumMargin } from "@/lib/metrics/margin-formulas";
+import type { LmChunk, ScoredChunk } from "./protocol";
 
 /** How the implicit margin is formed from the log-prob columns. */
 export type ImplicitKind = "simpo" | "sum" | "dpo";
@@ -13,7 +14,7 @@ export type ImplicitKind = "simpo" | "sum" | "dpo";
 /** Options of {@link ScoreColumns.attachment}. */
 export interface AttachmentOptions {
   implicit: ImplicitKind;
-  /** DPO β (default 0.1, the usual DPO setting). */
+  /** DPO β (default {@link DEFAULT_DPO_BETA}). */
   beta?: number;
 }
 
@@ -89,7 +90,7 @@ export class ScoreColumns {
   }
 
   /** Fresh copies of the computed columns and margins (safe to transfer). */
-  attachment({ implicit, beta = 0.1 }: AttachmentOptions): Attachment {
+  attachment({ implicit, beta = DEFAULT_DPO_BETA }: AttachmentOptions): Attachment {
     const out: Attachment = { columns: [] };
     const p = this.policy;
     if (p) {
@@ -110,9 +111,9 @@ export class ScoreColumns {
       }
       if (implicit === "dpo") {
         if (!ref) throw new Error("a DPO implicit margin needs a reference model");
-        out.implicit = p.chosen.map((c, i) => beta * (c - ref.chosen[i] - (p.rejected[i] - ref.rejected[i])));
-      } else if (implicit === "sum") out.implicit = p.chosen.map((c, i) => c - p.rejected[i]);
-      else out.implicit = chosenNorm.map((c, i) => c - rejectedNorm[i]);
+        out.implicit = p.chosen.map((c, i) => dpoMargin(c, p.rejected[i], ref.chosen[i], ref.rejected[i], beta));
+      } else if (implicit === "sum") out.implicit = p.chosen.map((c, i) => sumMargin(c, p.rejected[i]));
+      else out.implicit = chosenNorm.map((c, i) => simpoMargin(c, rejectedNorm[i]));
     }
     if (this.reward) {
       const r = this.reward;
@@ -120,7 +121,7 @@ export class ScoreColumns {
         { name: "score_chosen", values: r.chosen.slice() },
         { name: "score_rejected", values: r.rejected.slice() },
       );
-      out.explicit = r.chosen.map((c, i) => c - r.rejected[i]);
+      out.explicit = r.chosen.map((c, i) => rewardMargin(c, r.rejected[i]));
     }
     return out;
   }

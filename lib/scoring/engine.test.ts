@@ -14,10 +14,10 @@ import { loadModel, type LoadedLanguageModel, type OrtModule } from "./model-loa
 import type { ModelFolder } from "./model-source";
 import { createRewardScorer, halfToFloat } from "./reward";
 import { dpoMargin, simpoMargin, sumMargin } from "./margins";
-import { loadReferenceModel, referenceLogprobs, referenceReward } from "./reference-forward";
+import { loadReferenceModel, referenceLogprobs, referenceReward } from "@/test/reference-forward";
 import { tokenizePair, tokenizeForReward, type TokenizedPair } from "./sequence";
 import { createScoringTokenizer } from "./tokenize";
-import { demoFixture, demoGqaLmOnnx } from "./test-fixtures";
+import { demoFixture, demoGqaLmOnnx } from "@/test/scoring-fixtures";
 import { readOpTypes } from "@/lib/onnx/onnx-model";
 
 const f = demoFixture();

@@ -5,8 +5,8 @@ import { inspectPair, tokenTexts } from "./inspect";
 import { loadModel, type LoadedLanguageModel, type OrtModule } from "./model-loader";
 import { createFileMapReader, readModelFolder } from "./model-source";
 import { DEFAULT_SEQUENCE_OPTIONS, tokenizePair } from "./sequence";
-import { buildDemoModels } from "./demo/demo-models";
-import { demoFixture } from "./test-fixtures";
+import { buildDemoModels } from "@/scripts/demo-models/demo-models";
+import { demoFixture } from "@/test/scoring-fixtures";
 
 const tok = demoFixture().tokenizer;
 let policy: LoadedLanguageModel;

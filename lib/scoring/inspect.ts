@@ -10,31 +10,7 @@ import type { LoadedLanguageModel } from "./model-loader";
 import { pairTexts } from "./pipeline";
 import { tokenizePair, type SequenceOptions, type TokenizedResponse } from "./sequence";
 import type { ScoringTokenizer } from "./tokenize";
-
-/** One scored token: its text (as it appears in the rendered response) and log p(token | everything before). */
-export interface TokenLogp {
-  id: number;
-  text: string;
-  logp: number;
-}
-
-/** One side of the inspected pair. */
-export interface InspectedResponse {
-  tokens: TokenLogp[];
-  sumLogp: number;
-  meanLogp: number;
-  /** Prompt tokens the model read before the response (after truncation). */
-  promptTokens: number;
-}
-
-/** Both sides plus what tokenization changed. */
-export interface InspectedPair {
-  chosen: InspectedResponse;
-  rejected: InspectedResponse;
-  promptTruncated: boolean;
-  responseTruncated: boolean;
-  boundaryMerged: boolean;
-}
+import type { InspectedPair, InspectedResponse } from "./protocol";
 
 /** Prompt tokens decoded before the response, so the first response token's text is read in context. */
 const CONTEXT = 4;

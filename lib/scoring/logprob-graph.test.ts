@@ -9,7 +9,7 @@ import {
   TARGET_IDS,
   TOKEN_LOGPROBS,
 } from "./logprob-graph";
-import { demoFixture } from "./test-fixtures";
+import { demoFixture } from "@/test/scoring-fixtures";
 
 /** A model whose `logits` output is its input: isolates the appended LogSoftmax/GatherElements maths. */
 function identityLogitsModel(opset: number): Uint8Array {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildDemoModels } from "./demo/demo-models";
+import { buildDemoModels } from "@/scripts/demo-models/demo-models";
 import { addTokenLogprobOutput } from "./logprob-graph";
 import { withGpuResidentCache } from "./model-loader";
 

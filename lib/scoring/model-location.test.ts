@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createUrlReader } from "./model-cache";
-import { buildDemoModels } from "./demo/demo-models";
+import { buildDemoModels } from "@/scripts/demo-models/demo-models";
 import {
   hubFileUrl,
   onnxCandidates,

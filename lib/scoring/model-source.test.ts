@@ -14,7 +14,7 @@ import {
 } from "./model-source";
 import { chooseBackend } from "./backend";
 import { isDemoConfig } from "./demo-check";
-import { buildDemoModels } from "./demo/demo-models";
+import { buildDemoModels } from "@/scripts/demo-models/demo-models";
 import { encodeModel } from "@/lib/onnx/onnx-writer";
 
 const demo = buildDemoModels();

@@ -4,19 +4,7 @@
  * Pure TypeScript: the browser worker and the CLI both hand in a `ModelFileReader`.
  */
 import { readExternalDataLocations } from "@/lib/onnx/onnx-model";
-
-/** Where to read a model folder from. */
-export type ModelSource =
-  /** Files picked with a directory or multi-file input; `path` is relative to the model folder. */
-  | { kind: "files"; files: { path: string; data: Blob | ArrayBuffer | Uint8Array }[] }
-  /** A folder served over HTTP(S) (or the app's own static `/models/...`). */
-  | { kind: "url"; baseUrl: string; token?: string }
-  /**
-   * `org/name` on the Hugging Face Hub, read through its `resolve/<revision>/` URLs. `endpoint` replaces
-   * https://huggingface.co (a mirror, like `HF_ENDPOINT` in huggingface_hub); `token` is sent as a Bearer token
-   * (gated and private repositories).
-   */
-  | { kind: "hub"; id: string; revision?: string; endpoint?: string; token?: string };
+import type { ModelSource } from "./protocol";
 
 /** A model folder that cannot be used; `code` is stable for UI messages. */
 export class ModelSourceError extends Error {

@@ -4,11 +4,12 @@ import type { Pair } from "@/lib/dataset/types";
 import { ScoreColumns } from "./columns";
 import { loadModel, type LoadedLanguageModel, type LoadedRewardModel, type OrtModule } from "./model-loader";
 import { createFileMapReader, readModelFolder } from "./model-source";
-import { RunCancelledError, runKey, scoreDataset, type PairSource, type ScoredChunk } from "./pipeline";
+import { RunCancelledError, runKey, scoreDataset, type PairSource } from "./pipeline";
+import type { ScoredChunk } from "./protocol";
 import { createMemoryResultStore } from "./result-store";
 import { DEFAULT_SEQUENCE_OPTIONS, tokenizePair } from "./sequence";
 import { simpoMargin } from "./margins";
-import { buildDemoModels } from "./demo/demo-models";
+import { buildDemoModels } from "@/scripts/demo-models/demo-models";
 
 const demo = buildDemoModels();
 const enc = (v: Uint8Array | string) => (typeof v === "string" ? new TextEncoder().encode(v) : v);

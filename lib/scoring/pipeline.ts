@@ -10,6 +10,7 @@ import type { LoadedLanguageModel, LoadedRewardModel } from "./model-loader";
 import type { ResultStore, RowValues } from "./result-store";
 import { tokenizeForReward, tokenizePair, type SequenceOptions, type TokenizedPair } from "./sequence";
 import type { ChatMessage, ScoringTokenizer } from "./tokenize";
+import type { LmChunk, RmChunk, RunStats, ScoredChunk } from "./protocol";
 
 /**
  * The models of a run: a policy (implicit margin), optionally a reference (DPO), and/or a reward model (explicit
@@ -26,48 +27,6 @@ export interface ScoringModels {
 export interface PairSource {
   rowCount: number;
   pairs(rows: number[]): Promise<Pair[]>;
-}
-
-/** Log-prob results of one LM over a chunk (sums and scored-token counts per side). */
-export interface LmChunk {
-  chosenLogps: Float64Array;
-  rejectedLogps: Float64Array;
-  chosenTokens: Float64Array;
-  rejectedTokens: Float64Array;
-}
-
-/** Reward scores of both sides over a chunk. */
-export interface RmChunk {
-  scoreChosen: Float64Array;
-  scoreRejected: Float64Array;
-}
-
-/** Results of a set of rows, aligned with `rows`. */
-export interface ScoredChunk {
-  rows: Int32Array;
-  /** Absent in a reward-model-only run. */
-  policy?: LmChunk;
-  reference?: LmChunk;
-  reward?: RmChunk;
-  /** True for rows that came from the result store. */
-  fromCache: boolean;
-}
-
-/** Speed and completion after a chunk. */
-export interface RunStats {
-  /** Rows finished, cached ones included. */
-  done: number;
-  total: number;
-  /** Rows taken from the result store. */
-  cached: number;
-  /** Rows whose pair could not be tokenized (their values are NaN). */
-  failed: number;
-  /** Over rows scored in this run (cached rows excluded); 0 before the first scored chunk. */
-  pairsPerSec: number;
-  tokensPerSec: number;
-  /** Seconds left at the current speed; null before the first scored chunk. */
-  etaSeconds: number | null;
-  elapsedMs: number;
 }
 
 /** Run options. */

@@ -1,11 +1,111 @@
-/** The scoring worker's API: one typed protocol (see lib/worker/rpc.ts for the message envelope). */
+/**
+ * The scoring worker's API: one typed protocol (see lib/worker/rpc.ts for the message envelope). Every type a
+ * message carries is declared here, so the client, the page and the worker share these declarations without
+ * importing the modules that implement them (the implementations import their types from here).
+ */
 import type { ColumnMapping } from "@/lib/dataset/types";
-import type { BatchPlan } from "./batch-plan";
-import type { CalibrationResult } from "./calibrate";
-import type { InspectedPair } from "./inspect";
-import type { ModelSource } from "./model-source";
-import type { PromptFormat } from "./sequence";
-import type { RunStats, ScoredChunk } from "./pipeline";
+
+/** Where to read a model folder from. */
+export type ModelSource =
+  /** Files picked with a directory or multi-file input; `path` is relative to the model folder. */
+  | { kind: "files"; files: { path: string; data: Blob | ArrayBuffer | Uint8Array }[] }
+  /** A folder served over HTTP(S) (or the app's own static `/models/...`). */
+  | { kind: "url"; baseUrl: string; token?: string }
+  /**
+   * `org/name` on the Hugging Face Hub, read through its `resolve/<revision>/` URLs. `endpoint` replaces
+   * https://huggingface.co (a mirror, like `HF_ENDPOINT` in huggingface_hub); `token` is sent as a Bearer token
+   * (gated and private repositories).
+   */
+  | { kind: "hub"; id: string; revision?: string; endpoint?: string; token?: string };
+
+/** How prompts become text: through the chat template (when the tokenizer has one) or concatenated as they are. */
+export type PromptFormat = "chat" | "plain";
+
+/** Batching limits for a run, and why. */
+export interface BatchPlan {
+  /** Max rows per forward pass. */
+  batchSize: number;
+  /** Max padded tokens (rows × longest) per forward pass. */
+  maxBatchTokens: number;
+  /** False when one max-length row exceeds the device's limit: such rows are scored in KV-cached windows. */
+  longestFits: boolean;
+  /** One line for the UI: the limits and what bound them. */
+  note: string;
+}
+
+/** Backend calibration's outcome (calibrate.ts): the backend kept and each backend's time for one batch. */
+export interface CalibrationResult {
+  backend: "webgpu" | "wasm";
+  webgpuMs: number;
+  wasmMs: number;
+}
+
+/** One scored token: its text (as it appears in the rendered response) and log p(token | everything before). */
+export interface TokenLogp {
+  id: number;
+  text: string;
+  logp: number;
+}
+
+/** One side of the inspected pair. */
+export interface InspectedResponse {
+  tokens: TokenLogp[];
+  sumLogp: number;
+  meanLogp: number;
+  /** Prompt tokens the model read before the response (after truncation). */
+  promptTokens: number;
+}
+
+/** Both sides plus what tokenization changed. */
+export interface InspectedPair {
+  chosen: InspectedResponse;
+  rejected: InspectedResponse;
+  promptTruncated: boolean;
+  responseTruncated: boolean;
+  boundaryMerged: boolean;
+}
+
+/** Log-prob results of one LM over a chunk (sums and scored-token counts per side). */
+export interface LmChunk {
+  chosenLogps: Float64Array;
+  rejectedLogps: Float64Array;
+  chosenTokens: Float64Array;
+  rejectedTokens: Float64Array;
+}
+
+/** Reward scores of both sides over a chunk. */
+export interface RmChunk {
+  scoreChosen: Float64Array;
+  scoreRejected: Float64Array;
+}
+
+/** Results of a set of rows, aligned with `rows`. */
+export interface ScoredChunk {
+  rows: Int32Array;
+  /** Absent in a reward-model-only run. */
+  policy?: LmChunk;
+  reference?: LmChunk;
+  reward?: RmChunk;
+  /** True for rows that came from the result store. */
+  fromCache: boolean;
+}
+
+/** Speed and completion after a chunk. */
+export interface RunStats {
+  /** Rows finished, cached ones included. */
+  done: number;
+  total: number;
+  /** Rows taken from the result store. */
+  cached: number;
+  /** Rows whose pair could not be tokenized (their values are NaN). */
+  failed: number;
+  /** Over rows scored in this run (cached rows excluded); 0 before the first scored chunk. */
+  pairsPerSec: number;
+  tokensPerSec: number;
+  /** Seconds left at the current speed; null before the first scored chunk. */
+  etaSeconds: number | null;
+  elapsedMs: number;
+}
 
 /** Which slot a model fills: the policy (implicit margin), a DPO reference, or a reward model (explicit margin). */
 export type ModelRole = "policy" | "reference" | "reward";

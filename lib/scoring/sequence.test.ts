@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { demoFixture } from "./test-fixtures";
+import { demoFixture } from "@/test/scoring-fixtures";
 import { createScoringTokenizer } from "./tokenize";
 import {
   buildTokenizedAnswer,

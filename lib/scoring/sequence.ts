@@ -4,6 +4,7 @@
  * `keep_end`/`keep_start` truncation, with every truncation or merge flagged on the row.
  */
 import type { ChatMessage, ScoringTokenizer } from "./tokenize";
+import type { PromptFormat } from "./protocol";
 
 /** A prompt as datasets store it: plain text or a list of chat turns. */
 export type PromptInput = string | ChatMessage[];
@@ -25,9 +26,6 @@ export interface SequenceOptions {
    */
   promptFormat?: PromptFormat;
 }
-
-/** How prompts become text: through the chat template (when the tokenizer has one) or concatenated as they are. */
-export type PromptFormat = "chat" | "plain";
 
 /** SimPO's recipe values: max_length 2048, max_prompt_length 1800, keep_end, EOS appended. */
 export const DEFAULT_SEQUENCE_OPTIONS: SequenceOptions = {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import * as ortWeb from "onnxruntime-web";
 import type { HandlerContext } from "@/lib/worker/rpc";
 import { DatasetSession } from "@/lib/workbench/session";
-import { buildDemoModels } from "./demo/demo-models";
+import { buildDemoModels } from "@/scripts/demo-models/demo-models";
 import type { OrtModule } from "./model-loader";
 import type { ScoreProgress } from "./protocol";
 import { createMemoryResultStore } from "./result-store";

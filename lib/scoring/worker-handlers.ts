@@ -8,14 +8,7 @@ import { formatProblem, type ColumnMapping } from "@/lib/dataset/types";
 import { HandlerError, type Handlers } from "@/lib/worker/rpc";
 import { DatasetSession } from "@/lib/workbench/session";
 import { chooseBackend, sessionOptionsFor, type GpuProbe } from "./backend";
-import {
-  modelShape,
-  planBatchLimits,
-  WASM_MEMORY_BYTES,
-  WEBGPU_DEFAULT_LIMITS,
-  type BatchPlan,
-  type DeviceLimits,
-} from "./batch-plan";
+import { modelShape, planBatchLimits, WASM_MEMORY_BYTES, WEBGPU_DEFAULT_LIMITS, type DeviceLimits } from "./batch-plan";
 import { calibrate, calibrationBatch, calibrationNotice, CALIBRATION_MAX_BYTES } from "./calibrate";
 import { ScoringEngineError } from "./engine";
 import { createUrlReader } from "./model-cache";
@@ -32,13 +25,12 @@ import {
   readModelFolder,
   sourceBaseUrl,
   type ModelFileReader,
-  type ModelSource,
 } from "./model-source";
 import { inspectPair } from "./inspect";
 import { RunCancelledError, scoreDataset } from "./pipeline";
-import type { ModelInfo, ModelRole, RunState, ScoringApi } from "./protocol";
+import type { BatchPlan, ModelInfo, ModelRole, ModelSource, PromptFormat, RunState, ScoringApi } from "./protocol";
 import type { ResultStore } from "./result-store";
-import { DEFAULT_SEQUENCE_OPTIONS, type PromptFormat } from "./sequence";
+import { DEFAULT_SEQUENCE_OPTIONS } from "./sequence";
 
 /** What the handlers need from their environment. */
 export interface ScoringEnvironment {

@@ -155,7 +155,8 @@ export class SelectionEvaluator {
       this.predicates.clear();
       return;
     }
-    for (const key of [...this.predicates.keys()]) if (fields.some((f) => key.includes(`|${f}|`))) this.predicates.delete(key);
+    for (const key of [...this.predicates.keys()])
+      if (fields.some((f) => key.includes(`|${f}|`))) this.predicates.delete(key);
   }
 
   /** Forgets cached search predicates (row texts changed). */

@@ -24,8 +24,8 @@ export function metricLabel(metric: Metric): string {
 }
 
 /** Why a metric cannot rank this dataset (null = it can). */
-export function metricUnavailable(metric: Metric, logps: LogprobColumns | null): string | null {
-  if ((metric === "bees" || metric === "bees-add" || metric === "difficulty") && !logps)
+export function metricUnavailable(metric: Metric, hasLogprobs: boolean): string | null {
+  if ((metric === "bees" || metric === "bees-add" || metric === "difficulty") && !hasLogprobs)
     return (
       "needs summed log-prob columns of the policy and the reference (chosen_logps, rejected_logps, " +
       "ref_chosen_logps, ref_rejected_logps): map a DPO implicit margin, or score with a reference model"
@@ -69,7 +69,7 @@ export function rankingScores(
   const { metric } = ranking;
   if (metric === "map" || metric === "explicit" || metric === "implicit" || metric === "random")
     return { scores: computeScores(cols, { metric, weight: ranking.weight, seed: ranking.seed }), notes: {} };
-  const why = metricUnavailable(metric, logps);
+  const why = metricUnavailable(metric, logps !== null);
   if (why || !logps) throw new RangeError(`${metricLabel(metric)}: ${why}`);
   const n = cols.explicit.length;
   let missingExplicit = 0;

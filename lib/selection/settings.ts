@@ -49,7 +49,13 @@ export function specFromSettings(s: SelectionSettings): SelectionSpec {
   const floor = finite(s.explicitFloor);
   const ceiling = finite(s.explicitCeiling);
   if (floor !== null || ceiling !== null)
-    spec.gates.push({ kind: "interval", source: histogramSource("explicit"), field: "explicit", lo: floor, hi: ceiling });
+    spec.gates.push({
+      kind: "interval",
+      source: histogramSource("explicit"),
+      field: "explicit",
+      lo: floor,
+      hi: ceiling,
+    });
   const imCeiling = finite(s.implicitCeiling);
   if (imCeiling !== null)
     spec.gates.push({

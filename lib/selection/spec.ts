@@ -155,9 +155,7 @@ export function withInterval(
 
 /** The interval a source owns on `field`, if any. */
 export function intervalOf(spec: SelectionSpec, source: string, field: FieldKey): IntervalGate | undefined {
-  return spec.gates.find(
-    (g): g is IntervalGate => g.kind === "interval" && g.source === source && g.field === field,
-  );
+  return spec.gates.find((g): g is IntervalGate => g.kind === "interval" && g.source === source && g.field === field);
 }
 
 /** Replaces the region (rect or lasso) a scatter owns; null removes it. One region per scatter. */

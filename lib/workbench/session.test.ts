@@ -1,15 +1,13 @@
-import fs from "node:fs";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DatasetSession, describeMarginSource } from "./session";
 import { DEFAULT_SETTINGS } from "./defaults";
 import { specFromSettings } from "@/lib/selection/settings";
 import { createDatasetHandlers } from "./handlers";
 import type { HandlerContext } from "@/lib/worker/rpc";
+import { fileBlob, haveFiles, paperStyleJsonl } from "@/test/shared-files";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const PAPER = path.resolve(ROOT, "../shared/reference/paper-style/processed.jsonl");
-const hasPaper = fs.existsSync(PAPER);
+const PAPER = paperStyleJsonl;
+const hasPaper = haveFiles(PAPER);
 
 function jsonl(rows: object[]): Blob {
   return new Blob([rows.map((r) => JSON.stringify(r)).join("\n") + "\n"]);
@@ -87,7 +85,10 @@ describe("DatasetSession", () => {
     expect(err).toMatchObject({ code: "bad-input" });
     expect((err as unknown as Error).message).toMatch(/^bad\.jsonl, line 1/);
     const sel = await h.select(
-      { spec: specFromSettings(DEFAULT_SETTINGS), histograms: [{ field: "explicit", source: "hist:explicit", bins: 10 }] },
+      {
+        spec: specFromSettings(DEFAULT_SETTINGS),
+        histograms: [{ field: "explicit", source: "hist:explicit", bins: 10 }],
+      },
       ctx(),
     );
     expect(sel.mask.length).toBe(6);
@@ -97,7 +98,7 @@ describe("DatasetSession", () => {
 
 describe.skipIf(!hasPaper)(`paper-style file${hasPaper ? "" : " (skipped: ../shared/reference not found)"}`, () => {
   it("reads 3000 rows, chat schema, rm_margin and logp_margin_norm", async () => {
-    const s = await open(await fs.openAsBlob(PAPER), "processed.jsonl");
+    const s = await open(await fileBlob(PAPER), "processed.jsonl");
     const sum = s.summary();
     expect(sum.rowCount).toBe(3000);
     expect(sum.mapping.schema).toBe("chat");

@@ -91,7 +91,6 @@ function countMissing(cols: MarginColumns): { explicit: number; implicit: number
   return { explicit, implicit, any };
 }
 
-
 /** The ranking's scores and their sorted order, for one score key. */
 interface RankedEntry {
   key: string;
@@ -384,7 +383,10 @@ export class DatasetSession {
       (f) => f.startsWith("column:") && !this.derived.has(f) && !this.attached.some((c) => `column:${c.name}` === f),
     );
     if (lengths || fileColumns.length) {
-      const problem = await this.scanFields(lengths, fileColumns.map((f) => f.slice("column:".length)));
+      const problem = await this.scanFields(
+        lengths,
+        fileColumns.map((f) => f.slice("column:".length)),
+      );
       if (problem) return problem;
     }
     for (const g of spec.gates) {
@@ -452,7 +454,8 @@ export class DatasetSession {
    */
   select(spec: SelectionSpec, viewSources: string[] = []): SessionSelection {
     const entry = this.rankedFor(spec);
-    const rescored = entry.key !== this.lastScoreKey;
+    // M_AP (and its rank) follow w whatever the metric, so a new w also counts as new score columns.
+    const rescored = entry.key !== this.lastScoreKey || this.mapCache?.weight !== spec.ranking.weight;
     this.lastScoreKey = entry.key;
     this.spec = spec;
     const mAp = this.mApFor(spec.ranking.weight, entry);
@@ -573,24 +576,37 @@ export class DatasetSession {
     const allowed = this.evaluator.combined(spec.gates, this.fieldReader, this.searchMask);
     const codes = this.evaluator.decisionCodes(spec.decisions);
     for (const { value: metric } of METRIC_OPTIONS) {
-      const why = metricUnavailable(metric, this.logps);
+      const why = metricUnavailable(metric, this.logps !== null);
       if (why) {
-        picks.push({ metric, unavailable: why, selectedCount: 0, quadrants: [0, 0, 0, 0], meanExplicit: [], meanAbsImplicit: [] });
+        picks.push({
+          metric,
+          unavailable: why,
+          selectedCount: 0,
+          quadrants: [0, 0, 0, 0],
+          meanExplicit: [],
+          meanAbsImplicit: [],
+        });
         masks.push(null);
         continue;
       }
-      const mSpec: SelectionSpec = { ...spec, ranking: { ...spec.ranking, metric, topK: k, ratio: spec.ranking.ratio } };
+      const mSpec: SelectionSpec = {
+        ...spec,
+        ranking: { ...spec.ranking, metric, topK: k, ratio: spec.ranking.ratio },
+      };
       const entry = this.rankedFor(mSpec);
       const ev = this.evaluator.evaluate(mSpec, entry.ranked, this.fieldReader, this.searchMask);
       const quadrants = [0, 0, 0, 0];
-      for (let i = 0; i < n; i++) if (ev.mask[i]) {
-        const q = quadrantOf(i);
-        if (q >= 0) quadrants[q]++;
-      }
+      for (let i = 0; i < n; i++)
+        if (ev.mask[i]) {
+          const q = quadrantOf(i);
+          if (q >= 0) quadrants[q]++;
+        }
       // Curves: walk the ranking once, sampling the running means at each ratio's k (own scored count).
       const meanExplicit: number[] = [];
       const meanAbsImplicit: number[] = [];
-      const targets = CURVE_RATIOS.map((r) => targetFor({ ...spec.ranking, metric, ratio: r, topK: undefined }, entry.ranked.valid));
+      const targets = CURVE_RATIOS.map((r) =>
+        targetFor({ ...spec.ranking, metric, ratio: r, topK: undefined }, entry.ranked.valid),
+      );
       let t = 0;
       let taken = 0;
       let se = 0;
@@ -627,7 +643,14 @@ export class DatasetSession {
         sample();
         t++;
       }
-      picks.push({ metric, unavailable: null, selectedCount: ev.selectedCount, quadrants, meanExplicit, meanAbsImplicit });
+      picks.push({
+        metric,
+        unavailable: null,
+        selectedCount: ev.selectedCount,
+        quadrants,
+        meanExplicit,
+        meanAbsImplicit,
+      });
       masks.push(ev.mask);
       this.compareMasks.set(metric, ev.mask);
     }
@@ -645,7 +668,15 @@ export class DatasetSession {
         overlap[a][b] = overlap[b][a] = inter;
         jaccard[a][b] = jaccard[b][a] = union === 0 ? 1 : inter / union;
       }
-    return { k, picks, overlap, jaccard, split: { explicit: sx, absImplicit: sy }, quadrantTotals, ratios: CURVE_RATIOS };
+    return {
+      k,
+      picks,
+      overlap,
+      jaccard,
+      split: { explicit: sx, absImplicit: sy },
+      quadrantTotals,
+      ratios: CURVE_RATIOS,
+    };
   }
 
   /** The computed columns as export extras. */
@@ -678,8 +709,7 @@ export class DatasetSession {
     const info = this.source.info;
     const gate = (source: string, field: FieldKey) =>
       spec.gates.find((g) => g.kind === "interval" && g.source === source && g.field === field) as
-        | (Gate & { kind: "interval" })
-        | undefined;
+        (Gate & { kind: "interval" }) | undefined;
     const ex = gate(histogramSource("explicit"), "explicit");
     const im = gate(histogramSource("absImplicit"), "absImplicit");
     return {

@@ -15,7 +15,7 @@ import {
 } from "@/lib/dataset/readers/bytes";
 import { identity } from "@/lib/dataset/readers/json-records";
 import { SourceError } from "@/lib/dataset/source-error";
-import type { RowSource } from "@/lib/dataset/source";
+import type { CsvByteRows, RowSource } from "@/lib/dataset/source";
 import type { FileInfo, ParseProblem, ParseResult, RawRecord, RecordVisitor } from "@/lib/dataset/types";
 
 /** Byte ranges (terminator excluded) and start lines of every record, the header included. */
@@ -121,6 +121,11 @@ export class CsvSource implements RowSource {
   /** Number of data rows (the header excluded). */
   get rowCount(): number {
     return this.index.starts.length - 1;
+  }
+
+  /** Each record's bytes, so an export to the same delimiter keeps them as written. */
+  get nativeRows(): CsvByteRows {
+    return { kind: "csv-bytes", bytes: this.bytes, index: this.index, delimiter: this.delimiter };
   }
 
   /** Byte range of data row `row` (terminator excluded). */

@@ -5,7 +5,7 @@
 import { distinctRows, groupRanges, lineColumnIn, readBytes } from "@/lib/dataset/readers/bytes";
 import { describeJsonType, parseJson } from "@/lib/dataset/readers/json-error";
 import { SourceError } from "@/lib/dataset/source-error";
-import type { RowSource } from "@/lib/dataset/source";
+import type { JsonByteRows, RowSource } from "@/lib/dataset/source";
 import type { FileInfo, ParseProblem, ParseResult, RawRecord, RecordVisitor } from "@/lib/dataset/types";
 
 /** Byte ranges of the rows plus where each starts in the file (1-based line and column). */
@@ -47,6 +47,11 @@ export class JsonRowsSource implements RowSource {
   /** Number of records. */
   get rowCount(): number {
     return this.index.starts.length;
+  }
+
+  /** Each record's bytes, so a JSON export keeps them as written. */
+  get nativeRows(): JsonByteRows {
+    return { kind: "json-bytes", bytes: this.bytes, index: this.index };
   }
 
   /** Parses every record in file order and calls `visit`; resolves null or the first problem. */

@@ -6,7 +6,7 @@
 import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { SourceError } from "@/lib/dataset/source-error";
-import type { RowSource } from "@/lib/dataset/source";
+import type { ParquetValueRows, RowSource } from "@/lib/dataset/source";
 import type { FileInfo, ParseProblem, ParseResult, RawRecord, RecordVisitor } from "@/lib/dataset/types";
 import { distinctRows } from "@/lib/dataset/readers/bytes";
 
@@ -101,6 +101,17 @@ export class ParquetSource implements RowSource {
     });
     if (this.cache.length > CACHED_GROUPS) this.cache.shift();
     return rows;
+  }
+
+  /** One row exactly as hyparquet decodes it (BigInts kept). */
+  async rawRow(row: number): Promise<Record<string, unknown>> {
+    const g = this.groupOf(row);
+    return (await this.rawGroup(g))[row - this.groupStarts[g]];
+  }
+
+  /** Decoded rows and the file's schema, so a Parquet export keeps both. */
+  get nativeRows(): ParquetValueRows {
+    return { kind: "parquet-values", metadata: this.metadata, rawRow: (row) => this.rawRow(row) };
   }
 
   /** Parses every record in file order and calls `visit`; resolves null or the first problem. */

@@ -1,10 +1,10 @@
 /**
- * Plain-TypeScript float64 forward pass of the tiny GPT-2 architecture (`lib/onnx/tiny-gpt2.ts`), reading the
+ * Plain-TypeScript float64 forward pass of the tiny GPT-2 architecture (`scripts/demo-models/tiny-gpt2.ts`), reading the
  * weights straight from the ONNX file. An independent oracle for the ONNX graphs, the log-prob rewrite and the
  * engine's batching/KV-sharing: it scores one unpadded sequence at a time, with no cache.
  */
 import { readFloatInitializers, type OnnxExternalDataFile } from "@/lib/onnx/onnx-model";
-import type { TinyGpt2Config, TinyGpt2Weights } from "@/lib/onnx/tiny-gpt2";
+import type { TinyGpt2Config, TinyGpt2Weights } from "@/scripts/demo-models/tiny-gpt2";
 
 /** Weights plus the hyper-parameters the forward pass needs. */
 export interface ReferenceModel {

@@ -1,10 +1,10 @@
 /**
  * Seeded tiny GPT-2 models written as ONNX (opset 17) in the Hugging Face Optimum layout: a causal LM with the
  * KV-cache interface and a sequence-classification reward model. They stand in for hub checkpoints in tests and
- * the offline demo; `reference-forward.ts` re-implements the same maths in TypeScript. A variant of the LM
+ * the offline demo; `test/reference-forward.ts` re-implements the same maths in TypeScript. A variant of the LM
  * computes attention with onnxruntime's `com.microsoft.GroupQueryAttention`, as onnxruntime-genai exports do.
  */
-import { ONNX_TYPE, type OnnxFloatTensor } from "./onnx-model";
+import { ONNX_TYPE, type OnnxFloatTensor } from "@/lib/onnx/onnx-model";
 import {
   encodeModel,
   externalizeTensors,
@@ -12,7 +12,7 @@ import {
   type OnnxNodeSpec,
   type OnnxTensorSpec,
   type OnnxValueSpec,
-} from "./onnx-writer";
+} from "@/lib/onnx/onnx-writer";
 import { createMulberry32 } from "@/lib/metrics/random";
 
 /** Architecture hyper-parameters (names follow the GPT-2 config.json keys in camelCase). */

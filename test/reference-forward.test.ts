@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import * as ort from "onnxruntime-node";
-import { addTokenLogprobOutput } from "./logprob-graph";
+import { addTokenLogprobOutput } from "@/lib/scoring/logprob-graph";
 import { loadReferenceModel, referenceLogprobs, referenceReward } from "./reference-forward";
-import { demoFixture } from "./test-fixtures";
+import { demoFixture } from "./scoring-fixtures";
 
 const f = demoFixture();
 const i64 = (v: number[], d: number[]) => new ort.Tensor("int64", BigInt64Array.from(v, BigInt), d);

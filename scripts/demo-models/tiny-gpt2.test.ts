@@ -2,11 +2,11 @@ import { describe, expect, it } from "vitest";
 import { onnx } from "onnx-proto";
 import * as ort from "onnxruntime-node";
 import * as ortWeb from "onnxruntime-web";
-import { readModelInfo, readFloatInitializers, readOpTypes, ONNX_TYPE } from "./onnx-model";
-import { buildDemoModels } from "@/lib/scoring/demo/demo-models";
+import { readModelInfo, readFloatInitializers, readOpTypes, ONNX_TYPE } from "@/lib/onnx/onnx-model";
+import { buildDemoModels } from "@/scripts/demo-models/demo-models";
 import { addTokenLogprobOutput } from "@/lib/scoring/logprob-graph";
-import { loadReferenceModel, referenceLogprobs } from "@/lib/scoring/reference-forward";
-import { demoFixture, demoGqaLmOnnx } from "@/lib/scoring/test-fixtures";
+import { loadReferenceModel, referenceLogprobs } from "@/test/reference-forward";
+import { demoFixture, demoGqaLmOnnx } from "@/test/scoring-fixtures";
 
 const f = demoFixture();
 

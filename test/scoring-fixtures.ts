@@ -2,10 +2,11 @@
  * In-memory demo model folders for unit tests (built once per test file, ~0.2 s), so tests never depend on
  * `public/models/` having been generated.
  */
-import { buildDemoModels, DEMO_ARCH } from "./demo/demo-models";
-import { createScoringTokenizer, type ScoringTokenizer } from "./tokenize";
+import { buildDemoModels } from "@/scripts/demo-models/demo-models";
+import { DEMO_ARCH } from "@/lib/scoring/demo-check";
+import { createScoringTokenizer, type ScoringTokenizer } from "@/lib/scoring/tokenize";
 import { readFloatInitializers } from "@/lib/onnx/onnx-model";
-import { buildTinyGpt2GqaLm } from "@/lib/onnx/tiny-gpt2";
+import { buildTinyGpt2GqaLm } from "@/scripts/demo-models/tiny-gpt2";
 
 /** Parsed demo folders: ONNX bytes, config.json objects and the shared tokenizer. */
 export interface DemoFixture {

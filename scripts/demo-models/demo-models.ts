@@ -10,14 +10,12 @@ import {
   buildTinyGpt2Rm,
   createTinyGpt2Weights,
   type TinyGpt2Config,
-} from "@/lib/onnx/tiny-gpt2";
+} from "./tiny-gpt2";
 import { buildDemoTokenizer, DEMO_CORPUS } from "./demo-tokenizer";
+import { DEMO_ARCH } from "@/lib/scoring/demo-check";
 
 /** Relative path -> file contents (JSON files as text). */
 export type ModelFolderFiles = Record<string, Uint8Array | string>;
-
-/** Demo architecture: 2 layers, width 64, 4 heads, 2048 positions (TRL's default max_length). */
-export const DEMO_ARCH = { nLayer: 2, nHead: 4, nEmbd: 64, nPositions: 2048, layerNormEpsilon: 1e-5 } as const;
 
 /** Seeds of the demo models' weights. */
 export const DEMO_SEEDS = { lm: 1234, ref: 4321, rm: 5678 } as const;

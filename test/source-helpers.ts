@@ -1,29 +1,8 @@
-/** Helpers for reader and export tests (Node only: imported by `*.test.ts` files, never by the app). */
-import fs from "node:fs";
-import path from "node:path";
+/** Helpers for reader and export tests: opening sources, full scans and a paper-style Parquet fixture. */
 import { expect } from "vitest";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { openSource, type RowSource } from "@/lib/dataset/source";
 import type { ParseProblem } from "@/lib/dataset/types";
-
-/** Repository root (this file lives in lib/dataset). */
-export const repoRoot = path.resolve(import.meta.dirname, "../..");
-/** The shared real datasets, read in place (never copied into the project). */
-export const sharedDatasets = path.resolve(repoRoot, "../shared/datasets");
-/** The paper-style reference file. */
-export const paperStyleJsonl = path.resolve(repoRoot, "../shared/reference/paper-style/processed.jsonl");
-
-/** The shared dataset files with their expected row counts (from each SOURCE.md). */
-export const SHARED_FILES: { file: string; rows: number; fields: string[] }[] = [
-  { file: "hh-rlhf-harmless-base-test/test.jsonl.gz", rows: 2312, fields: ["chosen", "rejected"] },
-  { file: "llamafactory-dpo-en-demo/dpo_en_demo.json", rows: 300, fields: ["conversations", "chosen", "rejected"] },
-  {
-    file: "alpacaeval-weighted-fusechat-llama32-3b/annotations.json",
-    rows: 805,
-    fields: ["dataset", "instruction", "output_1", "generator_1", "output_2", "generator_2", "annotator", "preference"],
-  },
-  { file: "llmbar-adversarial-gptinst/dataset.json", rows: 92, fields: ["input", "output_1", "output_2", "label"] },
-];
 
 /** A Blob of the given text or bytes. */
 export function blobOf(content: string | Uint8Array): Blob {
@@ -52,11 +31,6 @@ export async function scanAll(source: RowSource): Promise<{ records: unknown[]; 
     records.push(r);
   });
   return { records, problem };
-}
-
-/** A Node Blob of a file on disk. */
-export function fileBlob(file: string): Promise<Blob> {
-  return fs.openAsBlob(file);
 }
 
 /** A Parquet file like the paper's processed data: chat lists (list of struct), score lists, numbers, INT64. */
