@@ -48,6 +48,126 @@ describe.skipIf(!hasReference)(
   },
 );
 
+const RIVALS = path.resolve(ROOT, "../shared/reference/rivals");
+const hasRivals = fs.existsSync(path.join(RIVALS, "expected.json")) && fs.existsSync(path.join(RIVALS, "input.jsonl"));
+
+describe.skipIf(!hasRivals)(
+  `cli select on the rival rules' reference${hasRivals ? "" : " (skipped: ../shared/reference/rivals not found)"}`,
+  () => {
+    const expected: Record<string, number[]> = hasRivals
+      ? JSON.parse(fs.readFileSync(path.join(RIVALS, "expected.json"), "utf8"))
+      : {};
+    const file = path.join(RIVALS, "input.jsonl");
+
+    it("has the five published keys", () => {
+      expect(Object.keys(expected).sort()).toEqual([
+        "bees-add-k200",
+        "bees-k200",
+        "bees-k600",
+        "difficulty-r0.1",
+        "difficulty-r0.3",
+      ]);
+    });
+
+    it.each(Object.keys(expected))("%s: --indices equals the reference exactly", (key) => {
+      const [, metric, kind, value] = /^(bees|bees-add|difficulty)-([kr])([\d.]+)$/.exec(key)!;
+      const idx = tmp("idx.txt");
+      const r = cli([
+        "select",
+        file,
+        "--metric",
+        metric,
+        kind === "k" ? "--top-k" : "--ratio",
+        value,
+        "--indices",
+        idx,
+      ]);
+      expect(r.stderr).toMatch(new RegExp(`selected ${expected[key].length} by ${metric}\n`));
+      expect(r.code).toBe(0);
+      const got = fs.readFileSync(idx, "utf8").split("\n").filter(Boolean).map(Number);
+      expect(got).toEqual(expected[key]);
+    });
+  },
+);
+
+describe("cli select --selection", () => {
+  const file = tmp(
+    "five.jsonl",
+    [1, 2, 3, 4, 5].map((i) => JSON.stringify({ prompt: "p", chosen: "c", rejected: "r", rm_margin: i })).join("\n"),
+  );
+  // By m_ex the top 40 % (k = 2) are rows 4 and 3; dropping row 4 lets row 2 in; row 0 is kept by hand.
+  const spec = {
+    ranking: { metric: "explicit", weight: 1, ratio: 0.4, seed: 42, beta: 0.1, beesNan: "released" },
+    gates: [],
+    decisions: { keep: [0], drop: [4] },
+  };
+
+  it.each([
+    ["a spec", spec],
+    ["a recipe holding the spec", { tool: "margin-atlas", version: 2, selection: spec }],
+  ])("%s: the decisions apply and the ranking flags are replaced", (_name, content) => {
+    const selection = tmp("selection.json", JSON.stringify(content));
+    const idx = tmp("idx.txt");
+    const recipe = tmp("recipe.json");
+    const r = cli([
+      "select",
+      file,
+      "--metric",
+      "random",
+      "--ratio",
+      "1",
+      "--selection",
+      selection,
+      "--indices",
+      idx,
+      "--recipe",
+      recipe,
+    ]);
+    expect(r.stderr).toMatch(/selected 3 by explicit/);
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(idx, "utf8")).toBe("0\n2\n3\n");
+    const json = JSON.parse(fs.readFileSync(recipe, "utf8"));
+    expect(json).toMatchObject({ selection: spec, keptByHand: [0], droppedByHand: [4], selectedIndices: [0, 2, 3] });
+  });
+
+  it("a gate in the spec restricts the candidates", () => {
+    const gated = {
+      ...spec,
+      gates: [{ kind: "interval", source: "hist:explicit", field: "explicit", lo: null, hi: 3 }],
+      decisions: { keep: [], drop: [] },
+    };
+    const idx = tmp("idx.txt");
+    const r = cli(["select", file, "--selection", tmp("gated.json", JSON.stringify(gated)), "--indices", idx]);
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(idx, "utf8")).toBe("1\n2\n");
+  });
+
+  it("a file that is not a selection exits 1 naming it", () => {
+    const bad = tmp("bad-selection.json", JSON.stringify({ ranking: {} }));
+    const r = cli(["select", file, "--selection", bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad-selection\.json: expected a selection \(ranking, gates, decisions\)/);
+  });
+});
+
+describe("cli select with a rival metric on a file without log-prob columns", () => {
+  const file = tmp(
+    "no-logps.jsonl",
+    [1, 2, 3].map((i) => JSON.stringify({ prompt: "p", chosen: "c", rejected: "r", rm_margin: i })).join("\n"),
+  );
+  it.each([
+    ["bees", "--top-k", "1"],
+    ["bees-add", "--top-k", "1"],
+    ["difficulty", "--ratio", "0.5"],
+  ])("--metric %s exits 1 naming the missing columns", (metric, flag, value) => {
+    const idx = tmp("idx.txt");
+    const r = cli(["select", file, "--metric", metric, flag, value, "--indices", idx]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/chosen_logps, rejected_logps, ref_chosen_logps, ref_rejected_logps/);
+    expect(fs.existsSync(idx)).toBe(false);
+  });
+});
+
 describe("cli errors", () => {
   it.each([
     [["select"], 2, /exactly one FILE/],

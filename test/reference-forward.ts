@@ -1,7 +1,7 @@
 /**
- * Plain-TypeScript float64 forward pass of the tiny GPT-2 architecture (`scripts/demo-models/tiny-gpt2.ts`), reading the
- * weights straight from the ONNX file. An independent oracle for the ONNX graphs, the log-prob rewrite and the
- * engine's batching/KV-sharing: it scores one unpadded sequence at a time, with no cache.
+ * Plain-TypeScript float64 forward pass of the tiny GPT-2 architecture (`scripts/demo-models/tiny-gpt2.ts`),
+ * reading the weights straight from the ONNX file. An independent oracle for the ONNX graphs, the log-prob rewrite
+ * and the engine's batching/KV-sharing: it scores one unpadded sequence at a time, with no cache.
  */
 import { readFloatInitializers, type OnnxExternalDataFile } from "@/lib/onnx/onnx-model";
 import type { TinyGpt2Config, TinyGpt2Weights } from "@/scripts/demo-models/tiny-gpt2";

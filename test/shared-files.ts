@@ -18,7 +18,7 @@ export const sharedReference = path.join(sharedRoot, "reference");
 /** The paper-style reference file. */
 export const paperStyleJsonl = path.join(sharedReference, "paper-style/processed.jsonl");
 
-/** The shared dataset files (relative to {@link sharedDatasets}) with their expected row counts (from each SOURCE.md). */
+/** The shared dataset files (relative to {@link sharedDatasets}), with the row counts their SOURCE.md gives. */
 export const SHARED_FILES: { file: string; rows: number; fields: string[] }[] = [
   { file: "hh-rlhf-harmless-base-test/test.jsonl.gz", rows: 2312, fields: ["chosen", "rejected"] },
   { file: "llamafactory-dpo-en-demo/dpo_en_demo.json", rows: 300, fields: ["conversations", "chosen", "rejected"] },

@@ -44,137 +44,134 @@ const REAL = {
   paper: "reference/paper-style/processed.jsonl",
 };
 
-describe.skipIf(!haveFiles(sharedDatasets))(
-  "real shared files (skipped: ../shared/datasets not found)",
-  () => {
-    it.each<[keyof typeof REAL, ColumnMapping, RegExp]>([
-      [
-        "alpaca",
-        {
-          schema: "pairwise",
-          prompt: "instruction",
-          outputA: "output_1",
-          outputB: "output_2",
-          preference: "preference",
-          explicit: { kind: "judge-probability", field: "preference" },
-          implicit: { kind: "none" },
-        },
-        /^pairwise/,
-      ],
-      [
-        "llmbar",
-        { schema: "pairwise", prompt: "input", outputA: "output_1", outputB: "output_2", label: "label", ...none },
-        /^pairwise/,
-      ],
-      [
-        "sharegpt",
-        { schema: "sharegpt", prompt: "conversations", chosen: "chosen", rejected: "rejected", ...none },
-        /^ShareGPT conversations \+ chosen\/rejected \{from, value\}$/,
-      ],
-      ["hh", { schema: "hh", chosen: "chosen", rejected: "rejected", ...none }, /^Anthropic HH transcripts/],
-      [
-        "paper",
-        {
-          schema: "chat",
-          prompt: "prompt",
-          chosen: "chosen",
-          rejected: "rejected",
-          explicit: { kind: "column", field: "rm_margin" },
-          implicit: { kind: "column", field: "logp_margin_norm" },
-        },
-        /^chat message lists/,
-      ],
-    ])("%s: detected mapping and a clean pass over every row", (name, mapping, note) => {
-      const { detection, problem } = run(load(REAL[name]), name);
-      expect(detection.mapping).toEqual(mapping);
-      expect(detection.notes[0]).toMatch(note);
-      expect(problem).toBeUndefined();
-    });
+describe.skipIf(!haveFiles(sharedDatasets))("real shared files (skipped: ../shared/datasets not found)", () => {
+  it.each<[keyof typeof REAL, ColumnMapping, RegExp]>([
+    [
+      "alpaca",
+      {
+        schema: "pairwise",
+        prompt: "instruction",
+        outputA: "output_1",
+        outputB: "output_2",
+        preference: "preference",
+        explicit: { kind: "judge-probability", field: "preference" },
+        implicit: { kind: "none" },
+      },
+      /^pairwise/,
+    ],
+    [
+      "llmbar",
+      { schema: "pairwise", prompt: "input", outputA: "output_1", outputB: "output_2", label: "label", ...none },
+      /^pairwise/,
+    ],
+    [
+      "sharegpt",
+      { schema: "sharegpt", prompt: "conversations", chosen: "chosen", rejected: "rejected", ...none },
+      /^ShareGPT conversations \+ chosen\/rejected \{from, value\}$/,
+    ],
+    ["hh", { schema: "hh", chosen: "chosen", rejected: "rejected", ...none }, /^Anthropic HH transcripts/],
+    [
+      "paper",
+      {
+        schema: "chat",
+        prompt: "prompt",
+        chosen: "chosen",
+        rejected: "rejected",
+        explicit: { kind: "column", field: "rm_margin" },
+        implicit: { kind: "column", field: "logp_margin_norm" },
+      },
+      /^chat message lists/,
+    ],
+  ])("%s: detected mapping and a clean pass over every row", (name, mapping, note) => {
+    const { detection, problem } = run(load(REAL[name]), name);
+    expect(detection.mapping).toEqual(mapping);
+    expect(detection.notes[0]).toMatch(note);
+    expect(problem).toBeUndefined();
+  });
 
-    it("alpaca: row 0 preference 1.0025695767 → output_1 chosen, m_ex = logit(1 − 0.0025695767)", () => {
-      const rows = load(REAL.alpaca);
-      const { detection, columns } = run(rows, "annotations.json");
-      expect(rows[0].preference).toBe(1.0025695767);
-      expect(columns.explicit[0]).toBeCloseTo(Math.log((1 - 0.0025695767) / 0.0025695767), 9);
-      expect(columns.explicit[0]).toBeCloseTo(5.961441218, 8);
-      const pair = toPair(rows[0], detection.mapping);
-      expect(pair.prompt).toEqual([u(rows[0].instruction as string)]);
-      expect(pair.chosen).toEqual([a(rows[0].output_1 as string)]);
-      expect(pair.rejected).toEqual([a(rows[0].output_2 as string)]);
-      // Preference-oriented margins are never negative; the three exact ties (1.5) give 0 with output_1 chosen.
-      expect(countNaN(columns.explicit)).toBe(0);
-      expect(columns.explicit.every((x) => x >= 0)).toBe(true);
-      const ties = rows.flatMap((r, i) => (r.preference === 1.5 ? [i] : []));
-      expect(ties).toEqual([199, 262, 713]);
-      for (const i of ties) {
-        expect(columns.explicit[i]).toBe(0);
-        expect(toPair(rows[i], detection.mapping).chosen).toEqual([a(rows[i].output_1 as string)]);
-      }
-      const wantChosen = rows.map((r) => ((r.preference as number) > 1.5 ? r.output_2 : r.output_1));
-      expect(wantChosen.filter((t, i) => t === rows[i].output_2 && t !== rows[i].output_1).length).toBe(424);
-      expect(rows.map((r) => toPair(r, detection.mapping).chosen[0].content)).toEqual(wantChosen);
-    });
+  it("alpaca: row 0 preference 1.0025695767 → output_1 chosen, m_ex = logit(1 − 0.0025695767)", () => {
+    const rows = load(REAL.alpaca);
+    const { detection, columns } = run(rows, "annotations.json");
+    expect(rows[0].preference).toBe(1.0025695767);
+    expect(columns.explicit[0]).toBeCloseTo(Math.log((1 - 0.0025695767) / 0.0025695767), 9);
+    expect(columns.explicit[0]).toBeCloseTo(5.961441218, 8);
+    const pair = toPair(rows[0], detection.mapping);
+    expect(pair.prompt).toEqual([u(rows[0].instruction as string)]);
+    expect(pair.chosen).toEqual([a(rows[0].output_1 as string)]);
+    expect(pair.rejected).toEqual([a(rows[0].output_2 as string)]);
+    // Preference-oriented margins are never negative; the three exact ties (1.5) give 0 with output_1 chosen.
+    expect(countNaN(columns.explicit)).toBe(0);
+    expect(columns.explicit.every((x) => x >= 0)).toBe(true);
+    const ties = rows.flatMap((r, i) => (r.preference === 1.5 ? [i] : []));
+    expect(ties).toEqual([199, 262, 713]);
+    for (const i of ties) {
+      expect(columns.explicit[i]).toBe(0);
+      expect(toPair(rows[i], detection.mapping).chosen).toEqual([a(rows[i].output_1 as string)]);
+    }
+    const wantChosen = rows.map((r) => ((r.preference as number) > 1.5 ? r.output_2 : r.output_1));
+    expect(wantChosen.filter((t, i) => t === rows[i].output_2 && t !== rows[i].output_1).length).toBe(424);
+    expect(rows.map((r) => toPair(r, detection.mapping).chosen[0].content)).toEqual(wantChosen);
+  });
 
-    it("llmbar: row 0 label 2 → output_2 chosen; no scores, so every explicit margin is missing", () => {
-      const rows = load(REAL.llmbar);
-      const { detection, columns } = run(rows, "dataset.json");
-      expect(rows[0].label).toBe(2);
-      const pair = toPair(rows[0], detection.mapping);
-      expect(pair.prompt).toEqual([u('What does the phrase "smaller fish to fry" mean?')]);
-      expect(pair.chosen[0].content.startsWith('The phrase "smaller fish to fry" refers')).toBe(true);
-      expect(pair.rejected[0].content.startsWith('The phrase "bigger fish to fry" is an idiomatic')).toBe(true);
-      expect([countNaN(columns.explicit), countNaN(columns.implicit)]).toEqual([92, 92]);
-    });
+  it("llmbar: row 0 label 2 → output_2 chosen; no scores, so every explicit margin is missing", () => {
+    const rows = load(REAL.llmbar);
+    const { detection, columns } = run(rows, "dataset.json");
+    expect(rows[0].label).toBe(2);
+    const pair = toPair(rows[0], detection.mapping);
+    expect(pair.prompt).toEqual([u('What does the phrase "smaller fish to fry" mean?')]);
+    expect(pair.chosen[0].content.startsWith('The phrase "smaller fish to fry" refers')).toBe(true);
+    expect(pair.rejected[0].content.startsWith('The phrase "bigger fish to fry" is an idiomatic')).toBe(true);
+    expect([countNaN(columns.explicit), countNaN(columns.implicit)]).toEqual([92, 92]);
+  });
 
-    it("sharegpt: row 0, and the 80 rows that open with a system turn keep it in the prompt", () => {
-      const rows = load(REAL.sharegpt);
-      const { detection, columns } = run(rows, "dpo_en_demo.json");
-      const pair = toPair(rows[0], detection.mapping);
-      expect(pair.prompt).toEqual([
-        u(
-          "Hi! I'd like to create a new language game simulating the first person perspective of a character named Angela.",
-        ),
-      ]);
-      expect(pair.chosen).toHaveLength(1);
-      expect(pair.chosen[0].role).toBe("assistant");
-      expect(pair.chosen[0].content.startsWith("That sounds like a fun and engaging idea!")).toBe(true);
-      expect(pair.rejected[0].content.startsWith("Hello! I'd be happy t")).toBe(true);
-      const pairs = rows.map((r) => toPair(r, detection.mapping));
-      expect(pairs.filter((p) => p.prompt[0].role === "system").length).toBe(80);
-      expect(pairs.every((p, i) => p.prompt.length === (rows[i].conversations as unknown[]).length)).toBe(true);
-      expect(countNaN(columns.explicit)).toBe(300);
-    });
+  it("sharegpt: row 0, and the 80 rows that open with a system turn keep it in the prompt", () => {
+    const rows = load(REAL.sharegpt);
+    const { detection, columns } = run(rows, "dpo_en_demo.json");
+    const pair = toPair(rows[0], detection.mapping);
+    expect(pair.prompt).toEqual([
+      u(
+        "Hi! I'd like to create a new language game simulating the first person perspective of a character named Angela.",
+      ),
+    ]);
+    expect(pair.chosen).toHaveLength(1);
+    expect(pair.chosen[0].role).toBe("assistant");
+    expect(pair.chosen[0].content.startsWith("That sounds like a fun and engaging idea!")).toBe(true);
+    expect(pair.rejected[0].content.startsWith("Hello! I'd be happy t")).toBe(true);
+    const pairs = rows.map((r) => toPair(r, detection.mapping));
+    expect(pairs.filter((p) => p.prompt[0].role === "system").length).toBe(80);
+    expect(pairs.every((p, i) => p.prompt.length === (rows[i].conversations as unknown[]).length)).toBe(true);
+    expect(countNaN(columns.explicit)).toBe(300);
+  });
 
-    it("hh: all 2,312 margins missing; row 0 prompt is the shared dialogue", () => {
-      const rows = load(REAL.hh);
-      const { detection, columns } = run(rows, "test.jsonl.gz");
-      expect([countNaN(columns.explicit), countNaN(columns.implicit)]).toEqual([2312, 2312]);
-      const pair = toPair(rows[0], detection.mapping);
-      expect(pair.prompt).toHaveLength(5);
-      expect(pair.chosen[0].content).toBe(
-        "No, sorry!  All of these involve a pen, the point is that you can get funny results by doing pranks with pens.",
-      );
-    });
+  it("hh: all 2,312 margins missing; row 0 prompt is the shared dialogue", () => {
+    const rows = load(REAL.hh);
+    const { detection, columns } = run(rows, "test.jsonl.gz");
+    expect([countNaN(columns.explicit), countNaN(columns.implicit)]).toEqual([2312, 2312]);
+    const pair = toPair(rows[0], detection.mapping);
+    expect(pair.prompt).toHaveLength(5);
+    expect(pair.chosen[0].content).toBe(
+      "No, sorry!  All of these involve a pen, the point is that you can get funny results by doing pranks with pens.",
+    );
+  });
 
-    it("paper file: m_ex = rm_margin, m_im = logp_margin_norm, responses = the final assistant turn", () => {
-      const rows = load(REAL.paper);
-      const { detection, columns } = run(rows, "processed.jsonl");
-      expect(rows.length).toBe(3000);
-      for (let i = 0; i < rows.length; i++) {
-        expect(columns.explicit[i]).toBe(rows[i].rm_margin);
-        expect(columns.implicit[i]).toBe(rows[i].logp_margin_norm);
-      }
-      expect(columns.explicit[0]).toBe(0.03568012128797231);
-      expect(columns.implicit[0]).toBe(-0.34802507503498314);
-      for (const i of [0, 1, 1234, 2999]) {
-        const pair = toPair(rows[i], detection.mapping);
-        expect(pair.prompt).toEqual(rows[i].prompt);
-        expect(pair.chosen).toEqual((rows[i].chosen as Message[]).slice(-1));
-        expect(pair.rejected).toEqual((rows[i].rejected as Message[]).slice(-1));
-      }
-    });
-  },
-);
+  it("paper file: m_ex = rm_margin, m_im = logp_margin_norm, responses = the final assistant turn", () => {
+    const rows = load(REAL.paper);
+    const { detection, columns } = run(rows, "processed.jsonl");
+    expect(rows.length).toBe(3000);
+    for (let i = 0; i < rows.length; i++) {
+      expect(columns.explicit[i]).toBe(rows[i].rm_margin);
+      expect(columns.implicit[i]).toBe(rows[i].logp_margin_norm);
+    }
+    expect(columns.explicit[0]).toBe(0.03568012128797231);
+    expect(columns.implicit[0]).toBe(-0.34802507503498314);
+    for (const i of [0, 1, 1234, 2999]) {
+      const pair = toPair(rows[i], detection.mapping);
+      expect(pair.prompt).toEqual(rows[i].prompt);
+      expect(pair.chosen).toEqual((rows[i].chosen as Message[]).slice(-1));
+      expect(pair.rejected).toEqual((rows[i].rejected as Message[]).slice(-1));
+    }
+  });
+});
 
 describe("detectMapping on synthetic records", () => {
   it.each<{ name: string; records: RawRecord[]; want: ColumnMapping }>([

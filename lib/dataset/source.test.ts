@@ -394,15 +394,12 @@ describe.skipIf(!haveFiles(sharedDatasets))("shared datasets (skipped: ../shared
   });
 });
 
-describe.skipIf(!haveFiles(paperStyleJsonl))(
-  "paper-style reference (skipped: ../shared/reference not found)",
-  () => {
-    it("opens processed.jsonl: 3000 rows, numbers as in the file", async () => {
-      const source = await openOk(await fileBlob(paperStyleJsonl), "processed.jsonl");
-      expect(source.rowCount).toBe(3000);
-      const lines = readPlainText(paperStyleJsonl).split("\n").filter(Boolean);
-      const picks = [0, 1234, 2999];
-      expect(await source.getRecords(picks)).toEqual(picks.map((i) => JSON.parse(lines[i])));
-    });
-  },
-);
+describe.skipIf(!haveFiles(paperStyleJsonl))("paper-style reference (skipped: ../shared/reference not found)", () => {
+  it("opens processed.jsonl: 3000 rows, numbers as in the file", async () => {
+    const source = await openOk(await fileBlob(paperStyleJsonl), "processed.jsonl");
+    expect(source.rowCount).toBe(3000);
+    const lines = readPlainText(paperStyleJsonl).split("\n").filter(Boolean);
+    const picks = [0, 1234, 2999];
+    expect(await source.getRecords(picks)).toEqual(picks.map((i) => JSON.parse(lines[i])));
+  });
+});

@@ -38,7 +38,8 @@ describe("margin formulas", () => {
   });
 
   it("keeps each DPO grouping's rounding (the two forms differ in the last bit here)", () => {
-    // In doubles (π_c − ref_c) − (π_r − ref_r) is 1.1999999999999997 − 11.4, while (π_c − π_r) − (ref_c − ref_r) is 0 − 10.2.
+    // In doubles (π_c − ref_c) − (π_r − ref_r) is 1.1999999999999997 − 11.4,
+    // while (π_c − π_r) − (ref_c − ref_r) is 0 − 10.2.
     expect(dpoMargin(-1.1, -1.1, -2.3, -12.5, 1)).toBe(-10.200000000000001);
     expect(dpoMarginFromLogRatios(sumMargin(-1.1, -1.1), sumMargin(-2.3, -12.5), 1)).toBe(-10.2);
   });

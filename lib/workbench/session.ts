@@ -456,6 +456,8 @@ export class DatasetSession {
     const entry = this.rankedFor(spec);
     // M_AP (and its rank) follow w whatever the metric, so a new w also counts as new score columns.
     const rescored = entry.key !== this.lastScoreKey || this.mapCache?.weight !== spec.ranking.weight;
+    // The "score" field is the ranking's score column: cached gates on it (a scatter axis) are stale now.
+    if (entry.key !== this.lastScoreKey) this.evaluator.invalidate(["score"]);
     this.lastScoreKey = entry.key;
     this.spec = spec;
     const mAp = this.mApFor(spec.ranking.weight, entry);
