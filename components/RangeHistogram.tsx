@@ -145,7 +145,8 @@ export default function RangeHistogram({ label, histogram, lo, hi, onChange, onG
         onPointerUp={onUp}
         onPointerCancel={onUp}
         onKeyDown={onKey(which)}
-        onKeyUp={() => onGestureEnd()}
+        // Arrow presses on one handle are one undo step until focus leaves it (like typing in a field).
+        onBlur={() => onGestureEnd()}
         style={{ cursor: "ew-resize" }}
       >
         <rect x={x - 6} y={PAD.top} width={12} height={plotH} fill="transparent" />

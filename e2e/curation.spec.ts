@@ -1,0 +1,196 @@
+/**
+ * Curation as a user does it: drag histogram handles (mouse and keyboard), brush a histogram, lasso the scatter,
+ * keep and drop rows, undo and redo, search, compare metrics. After each, the downloaded export holds exactly the
+ * rows the clauses define, computed independently (e2e/curation-oracle.ts) from the downloaded recipe.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { expect, test, type Page } from "@playwright/test";
+import { exportSelection, jsonlLines, openApp, ROOT, selectedCount } from "./helpers";
+import { expectedRows } from "./curation-oracle";
+
+const DEMO = path.join(ROOT, "public/demo/demo-preferences.jsonl");
+const LINES = jsonlLines(DEMO);
+
+async function recipe(page: Page) {
+  const panel = page.getByRole("group", { name: "Export options" });
+  if (!(await panel.isVisible())) await page.getByRole("button", { name: "Export selection" }).click();
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Download recipe" }).click(),
+  ]);
+  return JSON.parse(fs.readFileSync(await download.path(), "utf8"));
+}
+
+/** Exports, reads the recipe, and checks the export against the oracle and the counts line. */
+async function expectExportMatchesClauses(page: Page): Promise<number[]> {
+  const r = await recipe(page);
+  const want = expectedRows(LINES, r.mapping, r.selection);
+  const { bytes } = await exportSelection(page, "JSONL");
+  const got = bytes.toString("utf8").split("\n").filter(Boolean);
+  expect(got).toEqual(want.map((i) => LINES[i]));
+  expect(r.selectedIndices).toEqual(want);
+  expect((await selectedCount(page)).n).toBe(want.length);
+  // Close the export popover so it does not cover the workbench.
+  await page.getByRole("button", { name: "Export selection" }).click();
+  await expect(page.getByRole("group", { name: "Export options" })).toBeHidden();
+  return want;
+}
+
+async function ready(page: Page) {
+  await openApp(page, "?demo=1");
+  await expect(page.getByText(/^Selected \d+ of \d+$/)).toBeVisible();
+}
+
+test("drag a histogram handle with the mouse and with the keyboard", async ({ page }) => {
+  await ready(page);
+  const before = (await selectedCount(page)).n;
+  const floor = page.getByRole("slider", { name: "Explicit margin floor" });
+  await page.getByTestId("histogram-plot-explicit").scrollIntoViewIfNeeded();
+  const plot = (await page.getByTestId("histogram-plot-explicit").boundingBox())!;
+  const box = (await floor.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  for (let f = 0.1; f <= 0.45; f += 0.05) await page.mouse.move(plot.x + plot.width * f, plot.y + plot.height / 2);
+  await page.mouse.up();
+  await expect(page.getByTestId("filter-chip")).toContainText(/Explicit margin ≥/);
+  await expect.poll(async () => (await recipe(page)).selection.gates.length).toBe(1);
+  expect((await selectedCount(page)).n).toBeLessThanOrEqual(before);
+  // The sidebar box shows the same clause.
+  const shown = Number(await page.getByLabel("Explicit margin ≥ value").inputValue());
+  expect(shown).toBeCloseTo(Number(await floor.getAttribute("data-value")), 6);
+  await expectExportMatchesClauses(page);
+
+  const ceiling = page.getByRole("slider", { name: "|Implicit margin| ceiling" });
+  await ceiling.focus();
+  for (let i = 0; i < 30; i++) await page.keyboard.press("ArrowLeft");
+  await expect(ceiling).toHaveAttribute("aria-valuetext", /^[^(]+$/);
+  await expect(page.getByTestId("filter-chip").filter({ hasText: "|Implicit margin| ≤" })).toBeVisible();
+  await expectExportMatchesClauses(page);
+  // One undo step per gesture: the 30 key presses undo at once.
+  await page.getByRole("button", { name: "Undo" }).click();
+  await expect(page.getByTestId("filter-chip").filter({ hasText: "|Implicit margin| ≤" })).toHaveCount(0);
+  await expect(page.getByTestId("filter-chip").filter({ hasText: "Explicit margin ≥" })).toBeVisible();
+});
+
+test("brush a histogram: the range becomes a chip, filters the other views, and is removable", async ({ page }) => {
+  await ready(page);
+  await page.getByTestId("histogram-plot-mAp").scrollIntoViewIfNeeded();
+  const plot = (await page.getByTestId("histogram-plot-mAp").boundingBox())!;
+  const y = plot.y + plot.height / 2;
+  await page.mouse.move(plot.x + plot.width * 0.35, y);
+  await page.mouse.down();
+  for (let f = 0.4; f <= 0.8; f += 0.05) await page.mouse.move(plot.x + plot.width * f, y);
+  await page.mouse.up();
+  const chip = page.getByTestId("filter-chip").filter({ hasText: /^M_AP ∈/ });
+  await expect(chip).toBeVisible();
+  // Cross-filtering: the explicit histogram's amber bars now count only rows inside the M_AP brush.
+  const want = await expectExportMatchesClauses(page);
+  expect(want.length).toBeGreaterThan(0);
+  await chip.getByRole("button", { name: /^Remove filter/ }).click();
+  await expect(chip).toHaveCount(0);
+  await expectExportMatchesClauses(page);
+});
+
+test("lasso on the scatter selects the points inside, kept as a region chip", async ({ page }) => {
+  await ready(page);
+  await page.getByRole("button", { name: "Lasso" }).click();
+  const area = page.getByLabel(/^Scatter plot area/);
+  await area.scrollIntoViewIfNeeded();
+  const b = (await area.boundingBox())!;
+  const cx = b.x + b.width * 0.5;
+  const cy = b.y + b.height * 0.5;
+  await page.mouse.move(cx + b.width * 0.3, cy);
+  await page.mouse.down();
+  for (let t = 0; t <= 2 * Math.PI + 0.01; t += Math.PI / 24)
+    await page.mouse.move(cx + Math.cos(t) * b.width * 0.3, cy + Math.sin(t) * b.height * 0.35);
+  await page.mouse.up();
+  await expect(
+    page.getByTestId("filter-chip").filter({ hasText: /^lasso on Explicit margin × Implicit margin/ }),
+  ).toBeVisible();
+  await expect(page.getByTestId("scatter-region")).toBeVisible();
+  const want = await expectExportMatchesClauses(page);
+  expect(want.length).toBeGreaterThan(0);
+});
+
+test("keep and drop from the inspector win over the ranking; undo and redo (buttons and keys)", async ({ page }) => {
+  await ready(page);
+  const r0 = await recipe(page);
+  const selected = new Set<number>(r0.selectedIndices);
+  const outside = LINES.findIndex((_, i) => !selected.has(i));
+  const inside = r0.selectedIndices[0] as number;
+  const table = page.getByRole("table", { name: "Pairs" });
+  // Open the row that is not selected, keep it; open a selected one, drop it.
+  for (const [row, action] of [
+    [outside, "Keep"],
+    [inside, "Drop"],
+  ] as const) {
+    await page.getByLabel("Selected rows only").uncheck();
+    const scroll = page.locator(".pairs-scroll");
+    await scroll.evaluate((el, top) => (el.scrollTop = top), row * 30);
+    await table
+      .getByRole("row")
+      .filter({ has: page.getByRole("cell", { name: String(row), exact: true }) })
+      .first()
+      .click();
+    const inspector = page.getByRole("complementary", { name: `Pair ${row}` });
+    await inspector.getByRole("button", { name: action }).click();
+    await expect(inspector.getByTestId("decision-badge")).toHaveText(
+      action === "Keep" ? "kept by hand" : "dropped by hand",
+    );
+  }
+  await expect(page.getByTestId("selection-counts")).toContainText("kept by hand 1 · dropped by hand 1");
+  const want = await expectExportMatchesClauses(page);
+  expect(want).toContain(outside);
+  expect(want).not.toContain(inside);
+
+  await page.getByRole("button", { name: "Undo" }).click();
+  await expect(page.getByTestId("selection-counts")).toContainText("kept by hand 1 · dropped by hand 0");
+  await page.locator("body").click({ position: { x: 2, y: 2 } });
+  await page.keyboard.press("Control+z");
+  await expect(page.getByTestId("selection-counts")).toContainText("kept by hand 0 · dropped by hand 0");
+  await page.keyboard.press("Control+Shift+z");
+  await expect(page.getByTestId("selection-counts")).toContainText("kept by hand 1 · dropped by hand 0");
+  const after = await expectExportMatchesClauses(page);
+  expect(after).toContain(outside);
+  expect(after).toContain(inside);
+});
+
+test("search pairs gates the selection and highlights matches in the inspector", async ({ page }) => {
+  await ready(page);
+  await page.getByLabel("Search pairs").fill("pull request");
+  await page.getByLabel("Search pairs").press("Enter");
+  await expect(page.getByTestId("filter-chip").filter({ hasText: 'search "pull request"' })).toBeVisible();
+  const want = await expectExportMatchesClauses(page);
+  expect(want.length).toBeGreaterThan(0);
+  await page.getByLabel("Selected rows only").check();
+  await page.getByRole("table", { name: "Pairs" }).getByRole("row").nth(1).click();
+  await expect(page.locator(".inspector mark").first()).toHaveText(/pull request/i);
+});
+
+test("compare metrics: a cell lists the rows both metrics select", async ({ page }) => {
+  await ready(page);
+  const r = await recipe(page);
+  await page.getByRole("button", { name: "Compare metrics" }).click();
+  const k = r.selectedIndices.length;
+  const both = expectedRows(LINES, r.mapping, r.selection, "map", k).filter((i) =>
+    expectedRows(LINES, r.mapping, r.selection, "explicit", k).includes(i),
+  );
+  const cell = page.getByRole("button", {
+    name: `Overlap of Alignment potential (M_AP) and Explicit margin: ${both.length} rows`,
+  });
+  await expect(cell).toBeVisible();
+  await cell.click();
+  await expect(page.getByTestId("table-row-count")).toHaveText(`${both.length} rows`);
+  await expect(page.getByRole("list", { name: "Unavailable metrics" })).toContainText("needs summed log-prob columns");
+});
+
+test("sort by M_AP, then change w: the table re-sorts by the new M_AP", async ({ page }) => {
+  await ready(page);
+  const table = page.getByRole("table", { name: "Pairs" });
+  await table.getByRole("button", { name: /^M_AP rank/ }).click();
+  await page.getByLabel("Implicit weight (w)").fill("5");
+  await expect(page.getByRole("button", { name: "M_AP rank ▼" })).toBeVisible();
+  for (let i = 1; i <= 3; i++)
+    await expect(table.getByRole("row").nth(i).getByRole("cell").nth(3)).toHaveText(String(i));
+});
