@@ -44,17 +44,11 @@ export const HISTOGRAM_BINS = 40;
 /** Histograms shown by default (lengths are added on request: they need a pass over the texts). */
 export const DEFAULT_HISTOGRAMS: FieldKey[] = ["explicit", "implicit", "absImplicit", "mAp"];
 
-/** Counts of the current selection. */
-export interface SelectionStats {
-  selectedCount: number;
-  k: number;
-  scored: number;
-  candidates: number;
-  ranked: number;
-  keptByHand: number;
-  keepCount: number;
-  droppedByHand: number;
-}
+/** Counts of the current selection (the reply's counts, without its buffers). */
+export type SelectionStats = Pick<
+  SelectReply,
+  "selectedCount" | "k" | "scored" | "candidates" | "ranked" | "keptByHand" | "keepCount" | "droppedByHand"
+>;
 
 /** Workbench UI state and actions. */
 export interface WorkbenchState {
