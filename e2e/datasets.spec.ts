@@ -14,7 +14,7 @@ test.describe("shared real datasets through the UI", () => {
     await expect(page.getByText(/^Selected \d+ of 2312$/)).toBeVisible();
     await expect(page.getByLabel("Detected schema")).toContainText(/HH|Human/);
     await expect(page.getByTestId("missing-counts")).toContainText("missing explicit margin: 2312");
-    await page.getByLabel("Metric").selectOption({ label: "Random" });
+    await page.getByLabel("Metric", { exact: true }).selectOption({ label: "Random" });
     await page.getByLabel("Selection ratio", { exact: true }).fill("0.25");
     await expect(page.getByText("Selected 578 of 2312")).toBeVisible();
     const want = cliIndices(file, ["--metric", "random", "--ratio", "0.25", "--seed", "42"]);
@@ -38,7 +38,7 @@ test.describe("shared real datasets through the UI", () => {
     await upload(page, file);
     await expect(page.getByText(/^Selected \d+ of 300$/)).toBeVisible();
     await expect(page.getByLabel("Detected schema")).toContainText(/ShareGPT/i);
-    await page.getByLabel("Metric").selectOption({ label: "Random" });
+    await page.getByLabel("Metric", { exact: true }).selectOption({ label: "Random" });
     await page.getByLabel("Selection ratio", { exact: true }).fill("0.5");
     await expect(page.getByText("Selected 150 of 300")).toBeVisible();
     const want = cliIndices(file, ["--metric", "random", "--ratio", "0.5"]);
@@ -54,7 +54,7 @@ test.describe("shared real datasets through the UI", () => {
     await upload(page, file);
     await expect(page.getByText(/^Selected \d+ of 92$/)).toBeVisible();
     await expect(page.getByLabel("Detected schema")).toContainText(/pairwise/i);
-    await page.getByLabel("Metric").selectOption({ label: "Random" });
+    await page.getByLabel("Metric", { exact: true }).selectOption({ label: "Random" });
     await page.getByLabel("Selection ratio", { exact: true }).fill("0.5");
     await expect(page.getByText("Selected 46 of 92")).toBeVisible();
     const want = cliIndices(file, ["--metric", "random", "--ratio", "0.5"]);
@@ -84,7 +84,7 @@ test.describe("shared real datasets through the UI", () => {
     await openApp(page);
     await upload(page, file);
     await expect(page.getByText(/^Selected \d+ of 805$/)).toBeVisible();
-    await page.getByLabel("Metric").selectOption({ label: "Explicit margin" });
+    await page.getByLabel("Metric", { exact: true }).selectOption({ label: "Explicit margin" });
     await page.getByLabel("Selection ratio", { exact: true }).fill("0.3");
     await expect(page.getByText(`Selected ${want.length} of 805`)).toBeVisible();
     const { name, bytes } = await exportSelection(page, "Parquet", true);

@@ -21,7 +21,7 @@ test.describe("paper-style reference file", () => {
       await openApp(page);
       await upload(page, file);
       await expect(page.getByText(/^Selected \d+ of 3000$/)).toBeVisible();
-      await page.getByLabel("Metric").selectOption({ label: c.metric });
+      await page.getByLabel("Metric", { exact: true }).selectOption({ label: c.metric });
       await page.getByLabel("Selection ratio", { exact: true }).fill(c.ratio);
       if (c.weight) await page.getByLabel("Implicit weight (w)").fill(c.weight);
       const want = expected[c.key];

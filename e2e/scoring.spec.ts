@@ -226,7 +226,7 @@ test.describe("in-browser scoring", () => {
     );
     const want = cliScores(file, ["--reward-model", DEMO_RM]);
     // Without an implicit margin M_AP has no rows to rank: export every row by the explicit-margin baseline.
-    await page.getByLabel("Metric").selectOption({ label: "Explicit margin" });
+    await page.getByLabel("Metric", { exact: true }).selectOption({ label: "Explicit margin" });
     const rows = await exportAllRows(page, 8);
     rows.forEach((row, i) => {
       expect(row).not.toHaveProperty("chosen_logps");
