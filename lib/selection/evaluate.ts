@@ -113,25 +113,35 @@ export function pickTop(
   const mask = new Uint8Array(n);
   const { order } = ranked;
   let taken = 0;
-  let candidates = 0;
-  for (let p = 0; p < order.length; p++) {
+  let p = 0;
+  // Walk the ranking only until k rows are taken (random access into the masks), then count the remaining
+  // candidates with a sequential pass, which is several times cheaper per row.
+  for (; p < order.length && taken < k; p++) {
     const r = order[p];
     if ((allowed && allowed[r] === 0) || codes[r] === 2) continue;
-    candidates++;
-    if (taken < k) {
-      mask[r] = 1;
-      taken++;
-    }
+    mask[r] = 1;
+    taken++;
+  }
+  let candidates = taken;
+  if (p < order.length) {
+    if (!allowed && !codes.includes(2)) candidates += order.length - p;
+    else
+      for (; p < order.length; p++) {
+        const r = order[p];
+        if ((allowed && allowed[r] === 0) || codes[r] === 2) continue;
+        candidates++;
+      }
   }
   let keptByHand = 0;
   let selected = taken;
-  for (let r = 0; r < n; r++) {
-    if (codes[r] === 1 && mask[r] === 0) {
-      mask[r] = 1;
-      keptByHand++;
-      selected++;
+  if (codes.includes(1))
+    for (let r = 0; r < n; r++) {
+      if (codes[r] === 1 && mask[r] === 0) {
+        mask[r] = 1;
+        keptByHand++;
+        selected++;
+      }
     }
-  }
   return { mask, ranked: taken, candidates, keptByHand, selected };
 }
 
@@ -144,6 +154,10 @@ export class SelectionEvaluator {
   private predicates = new Map<string, Uint8Array>();
   private codesFor: Decisions | null = null;
   private codes: Uint8Array;
+  /** Cross-filter masks by (ranking, k, other gates, decisions): a dragged view's own context stays the same array. */
+  private contextCache = new Map<string, Uint8Array>();
+  private rankedIds = new WeakMap<RankedScores, number>();
+  private nextRankedId = 1;
 
   constructor(readonly rowCount: number) {
     this.codes = new Uint8Array(rowCount);
@@ -151,6 +165,7 @@ export class SelectionEvaluator {
 
   /** Forgets every cached predicate (columns changed). */
   invalidate(fields?: FieldKey[]): void {
+    this.contextCache.clear();
     if (!fields) {
       this.predicates.clear();
       return;
@@ -161,6 +176,7 @@ export class SelectionEvaluator {
 
   /** Forgets cached search predicates (row texts changed). */
   invalidateSearch(): void {
+    this.contextCache.clear();
     for (const key of [...this.predicates.keys()]) if (key.startsWith("s|")) this.predicates.delete(key);
   }
 
@@ -180,10 +196,19 @@ export class SelectionEvaluator {
     return p;
   }
 
-  /** Per-row decision codes of `d` (cached by identity). */
+  private codesKey = "";
+
+  /** A content key of the decisions (specs arrive as fresh copies from the page, so identity says nothing). */
+  private decisionsId(d: Decisions): string {
+    return `${d.keep.join(",")}/${d.drop.join(",")}`;
+  }
+
+  /** Per-row decision codes of `d` (cached by identity, then by content). */
   decisionCodes(d: Decisions): Uint8Array {
     if (this.codesFor !== d) {
-      this.codes = decisionCodes(d, this.rowCount);
+      const key = this.decisionsId(d);
+      if (key !== this.codesKey) this.codes = decisionCodes(d, this.rowCount);
+      this.codesKey = key;
       this.codesFor = d;
     }
     return this.codes;
@@ -213,15 +238,21 @@ export class SelectionEvaluator {
     const all = this.combined(spec.gates, field, search);
     const main = pickTop(ranked, k, all, codes);
     const contexts = new Map<string, Uint8Array>();
+    let rankedId = this.rankedIds.get(ranked);
+    if (rankedId === undefined) this.rankedIds.set(ranked, (rankedId = this.nextRankedId++));
+    const used = new Set<string>();
     for (const source of new Set(viewSources)) {
       if (!spec.gates.some((g) => g.source === source)) continue;
-      const others = this.combined(
-        spec.gates.filter((g) => g.source !== source),
-        field,
-        search,
-      );
-      contexts.set(source, pickTop(ranked, k, others, codes).mask);
+      const rest = spec.gates.filter((g) => g.source !== source);
+      const key = `${rankedId}|${k}|${this.decisionsId(spec.decisions)}|${rest.map(gateKey).sort().join("\u0000")}`;
+      let mask = this.contextCache.get(key);
+      if (!mask) mask = pickTop(ranked, k, this.combined(rest, field, search), codes).mask;
+      this.contextCache.set(key, mask);
+      used.add(key);
+      contexts.set(source, mask);
     }
+    // Keep only the contexts of this evaluation: the next pointer move reuses them, older ones are garbage.
+    for (const key of [...this.contextCache.keys()]) if (!used.has(key)) this.contextCache.delete(key);
     return {
       mask: main.mask,
       selectedCount: main.selected,

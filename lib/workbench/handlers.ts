@@ -1,6 +1,6 @@
 /** The dataset worker's handlers over a {@link DatasetSession}; kept out of the worker file so Node tests can drive them. */
 import { formatProblem, type ParseProblem } from "@/lib/dataset/types";
-import { countInBins, histogram, type Histogram } from "@/lib/metrics/histogram";
+import { binIndices, countMasked, histogram, type Histogram } from "@/lib/metrics/histogram";
 import { HandlerError, type Handlers } from "@/lib/worker/rpc";
 import { DatasetSession } from "@/lib/workbench/session";
 import type { ColumnHistogram, DatasetApi, HistogramRequest, OpenReply } from "@/lib/workbench/protocol";
@@ -14,7 +14,9 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
   let session: DatasetSession | null = null;
   let original: Blob | null = null;
   // Bins over all rows depend on the column only: cached per column array and bin count.
-  let allBins = new WeakMap<Float64Array, Map<number, Histogram>>();
+  let allBins = new WeakMap<Float64Array, Map<number, { all: Histogram; bin: Uint16Array }>>();
+  // Counts of a context mask that did not change (the dragged histogram's own view) are reused.
+  let selectedCounts = new WeakMap<Uint8Array, Map<Uint16Array, Uint32Array>>();
 
   const need = (): DatasetSession => {
     if (!session) throw new HandlerError("no dataset is loaded", "no-dataset");
@@ -38,9 +40,18 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
     if (!values) return null;
     let byBins = allBins.get(values);
     if (!byBins) allBins.set(values, (byBins = new Map()));
-    let all = byBins.get(req.bins);
-    if (!all) byBins.set(req.bins, (all = histogram(values, req.bins)));
-    const selected = countInBins(values, all.edges, contexts.get(req.source) ?? mask).counts;
+    let entry = byBins.get(req.bins);
+    if (!entry) {
+      const all = histogram(values, req.bins);
+      entry = { all, bin: binIndices(values, all.edges) };
+      byBins.set(req.bins, entry);
+    }
+    const { all, bin } = entry;
+    const m = contexts.get(req.source) ?? mask;
+    let byBin = selectedCounts.get(m);
+    if (!byBin) selectedCounts.set(m, (byBin = new Map()));
+    let selected = byBin.get(bin);
+    if (!selected) byBin.set(bin, (selected = countMasked(bin, req.bins, m)));
     return {
       field: req.field,
       source: req.source,
@@ -60,6 +71,7 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
       session = result.data;
       original = file;
       allBins = new WeakMap();
+      selectedCounts = new WeakMap();
       return openReply(session, ctx.transfer);
     },
     async remap({ mapping }, ctx) {

@@ -107,8 +107,8 @@ export interface SessionSelection {
   /** The ranking's scores changed since the previous select (metric, w, seed, β, BeeS rule). */
   rescored: boolean;
   notes: RankingNotes;
-  /** Selected rows, ascending. */
-  indices: Uint32Array;
+  /** Selected rows, ascending (computed on first read). */
+  readonly indices: Uint32Array;
 }
 
 /** Filter of the pairs table: every row, the selection, or the rows two compared metrics both select. */
@@ -462,15 +462,21 @@ export class DatasetSession {
     this.spec = spec;
     const mAp = this.mApFor(spec.ranking.weight, entry);
     const evaluation = this.evaluator.evaluate(spec, entry.ranked, this.fieldReader, this.searchMask, viewSources);
-    const indices = new Uint32Array(evaluation.selectedCount);
-    for (let i = 0, j = 0; i < evaluation.mask.length; i++) if (evaluation.mask[i]) indices[j++] = i;
+    let indices: Uint32Array | null = null;
     this.last = {
       evaluation,
       scores: entry.scores,
       columns: { score: entry.scores.score, mAp, mApRank: this.mApRankFor(spec.ranking.weight, entry) },
       rescored,
       notes: entry.notes,
-      indices,
+      // Only export, recipe and the CLI read the index list: a drag does not pay for it.
+      get indices() {
+        if (!indices) {
+          indices = new Uint32Array(evaluation.selectedCount);
+          for (let i = 0, j = 0; i < evaluation.mask.length; i++) if (evaluation.mask[i]) indices[j++] = i;
+        }
+        return indices;
+      },
     };
     return this.last;
   }
