@@ -17,7 +17,15 @@ export default function MarginHistograms() {
   const setInterval = useWorkbench((s) => s.setInterval);
   const endGesture = useWorkbench((s) => s.endGesture);
   const showHistogram = useWorkbench((s) => s.showHistogram);
-  const showLengths = !LENGTH_FIELDS.every((f) => fields.includes(f));
+  const summary = useWorkbench((s) => s.summary);
+  // Token counts are known once the policy scored the rows (chosen_tokens / rejected_tokens from the run).
+  const lengthFields: FieldKey[] = [
+    ...LENGTH_FIELDS,
+    ...(summary?.attachedColumns ?? [])
+      .filter((c) => c === "chosen_tokens" || c === "rejected_tokens")
+      .map((c) => `column:${c}` as FieldKey),
+  ];
+  const showLengths = !lengthFields.every((f) => fields.includes(f));
   return (
     <section className="histograms-wrap" aria-label="Histograms">
       <div className="histograms">
@@ -37,7 +45,7 @@ export default function MarginHistograms() {
           );
         })}
       </div>
-      <button type="button" onClick={() => LENGTH_FIELDS.forEach((f) => showHistogram(f, showLengths))}>
+      <button type="button" onClick={() => lengthFields.forEach((f) => showHistogram(f, showLengths))}>
         {showLengths ? "Show length histograms" : "Hide length histograms"}
       </button>
     </section>

@@ -39,6 +39,13 @@ export interface MarginScatterProps {
   onDomains?(x: [number, number] | null, y: [number, number] | null): void;
   /** A row hovered in a linked view: ringed here. */
   linkedRow?: number | null;
+  /**
+   * Quadrant split drawn on the plot (data coordinates; `mirrorY` also draws −y, for a signed implicit axis), with
+   * a count label per quadrant (`corner` = quadrant index as in CompareReply); the lines can be dragged, and
+   * `onSplit` gets the new split on release.
+   */
+  split?: { x: number | null; y: number | null; mirrorY: boolean; labels: { text: string; corner: number }[] } | null;
+  onSplit?(x: number | null, y: number | null): void;
   xLabel: string;
   yLabel: string;
   /** Name of the colour value in the legend and tooltip. */
@@ -105,12 +112,15 @@ export default function MarginScatter({
   yDomain,
   onDomains,
   linkedRow = null,
+  split = null,
+  onSplit,
 }: MarginScatterProps) {
   const wrapperRef = useRef<HTMLElement>(null);
   const plotRef = useRef<HTMLDivElement>(null);
   const [renderer, setRenderer] = useState<ScatterRenderer | null>(null);
   const [size, setSize] = useState({ width: 0, height: 0 });
   const [fit, setFit] = useState<Viewport | null>(null);
+  const [splitDrag, setSplitDrag] = useState<{ axis: "x" | "y"; value: number } | null>(null);
   const [tool, setTool] = useState<ScatterTool>("pan");
   const [sketch, setSketch] = useState<{ mode: ScatterTool; points: [number, number][] } | null>(null);
   const viewport = useMemo<Viewport | null>(
@@ -605,6 +615,100 @@ export default function MarginScatter({
                 {yLabel}
               </text>
             </g>
+          </svg>
+        )}
+        {split && viewport && size.width > 0 && (
+          <svg
+            width={size.width}
+            height={size.height}
+            style={{
+              position: "absolute",
+              left: MARGIN.left,
+              top: MARGIN.top,
+              pointerEvents: "none",
+              overflow: "hidden",
+            }}
+            data-testid="quadrant-overlay"
+          >
+            {(() => {
+              const sxv = splitDrag?.axis === "x" ? splitDrag.value : split.x;
+              const syv = splitDrag?.axis === "y" ? splitDrag.value : split.y;
+              const px = sxv === null ? null : ((sxv - viewport.xMin) / (viewport.xMax - viewport.xMin)) * size.width;
+              const py = (v: number) => ((viewport.yMax - v) / (viewport.yMax - viewport.yMin)) * size.height;
+              const ys = syv === null ? [] : split.mirrorY ? [syv, -syv] : [syv];
+              const startDrag = (axis: "x" | "y") => (e: ReactPointerEvent<SVGLineElement>) => {
+                e.stopPropagation();
+                e.currentTarget.setPointerCapture(e.pointerId);
+                setSplitDrag({ axis, value: axis === "x" ? (sxv ?? 0) : (syv ?? 0) });
+              };
+              const moveDrag = (e: ReactPointerEvent<SVGLineElement>) => {
+                if (!splitDrag) return;
+                const rect = (e.currentTarget.ownerSVGElement as SVGSVGElement).getBoundingClientRect();
+                const [dx, dy] = toData(e.clientX - rect.left, e.clientY - rect.top);
+                const value = splitDrag.axis === "x" ? dx : split.mirrorY ? Math.abs(dy) : dy;
+                setSplitDrag({ axis: splitDrag.axis, value });
+              };
+              const endDrag = () => {
+                if (!splitDrag) return;
+                const d = splitDrag;
+                setSplitDrag(null);
+                onSplit?.(d.axis === "x" ? d.value : split.x, d.axis === "y" ? d.value : split.y);
+              };
+              const hit = {
+                stroke: "transparent",
+                strokeWidth: 10,
+                style: { pointerEvents: "stroke" as const, cursor: "move" },
+                onPointerMove: moveDrag,
+                onPointerUp: endDrag,
+                onPointerCancel: endDrag,
+              };
+              return (
+                <>
+                  {px !== null && (
+                    <>
+                      <line x1={px} x2={px} y1={0} y2={size.height} stroke="#38bdf8" strokeDasharray="6 4" />
+                      <line
+                        x1={px}
+                        x2={px}
+                        y1={0}
+                        y2={size.height}
+                        {...hit}
+                        onPointerDown={startDrag("x")}
+                        data-testid="quadrant-split-x"
+                      />
+                    </>
+                  )}
+                  {ys.map((v, i) => (
+                    <g key={i}>
+                      <line x1={0} x2={size.width} y1={py(v)} y2={py(v)} stroke="#38bdf8" strokeDasharray="6 4" />
+                      <line
+                        x1={0}
+                        x2={size.width}
+                        y1={py(v)}
+                        y2={py(v)}
+                        {...hit}
+                        onPointerDown={startDrag("y")}
+                        data-testid={i === 0 ? "quadrant-split-y" : undefined}
+                      />
+                    </g>
+                  ))}
+                  {split.labels.map((l) => (
+                    // Quadrant q: large explicit (right) for q < 2, large |implicit| (top) for odd q.
+                    <text
+                      key={l.corner}
+                      x={l.corner < 2 ? size.width - 6 : 6}
+                      y={l.corner % 2 === 1 ? 14 : split.mirrorY ? py(0) - 4 : size.height - 6}
+                      textAnchor={l.corner < 2 ? "end" : "start"}
+                      fontSize={11}
+                      fill="#7dd3fc"
+                      data-testid={`quadrant-label-${l.corner}`}
+                    >
+                      {l.text}
+                    </text>
+                  ))}
+                </>
+              );
+            })()}
           </svg>
         )}
         {hover && (

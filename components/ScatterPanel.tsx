@@ -4,6 +4,7 @@ import { useWorkbench, currentSpec } from "@/components/workbench-store";
 import MarginScatter from "@/components/MarginScatter";
 import { buffers } from "@/lib/workbench/buffers";
 import { fieldLabel, type FieldKey, type LassoGate, type RectGate } from "@/lib/selection/spec";
+import { metricLabel } from "@/lib/selection/ranking";
 
 /** Axis choices of a scatter (file and scoring columns are added from the summary). */
 const BASE_FIELDS: FieldKey[] = [
@@ -52,7 +53,9 @@ function ScatterView({
   setDomains,
   linkedRow,
   setLinkedRow,
+  quadrants,
 }: {
+  quadrants: boolean;
   xField: FieldKey;
   yField: FieldKey;
   index: number;
@@ -70,6 +73,22 @@ function ScatterView({
   const openRow = useWorkbench((s) => s.openRow);
   const spec = useWorkbench((s) => currentSpec(s));
   const setRegion = useWorkbench((s) => s.setRegion);
+  const compare = useWorkbench((s) => s.compare);
+  const runCompare = useWorkbench((s) => s.runCompare);
+  const showSplit = quadrants && xField === "explicit" && (yField === "absImplicit" || yField === "implicit");
+  const pick = compare?.picks.find((p) => p.metric === spec.ranking.metric);
+  const split =
+    showSplit && compare
+      ? {
+          x: Number.isFinite(compare.split.explicit) ? compare.split.explicit : null,
+          y: Number.isFinite(compare.split.absImplicit) ? compare.split.absImplicit : null,
+          mirrorY: yField === "implicit",
+          labels: compare.quadrantTotals.map((n, q) => ({
+            corner: q,
+            text: `${n} rows${pick ? ` · ${pick.quadrants[q]} kept by ${metricLabel(pick.metric)}` : ""}`,
+          })),
+        }
+      : null;
   const source = `scatter:${index}`;
   const region =
     (spec.gates.find((g) => (g.kind === "rect" || g.kind === "lasso") && g.source === source) as
@@ -104,6 +123,8 @@ function ScatterView({
       onHover={setLinkedRow}
       onSelectRow={openRow}
       height={index === -1 ? 420 : 320}
+      split={split}
+      onSplit={(sx, sy) => void runCompare({ explicit: sx ?? undefined, absImplicit: sy ?? undefined })}
     />
   );
 }
@@ -119,6 +140,9 @@ export default function ScatterPanel() {
   const [axes, setAxes] = useState<[FieldKey, FieldKey]>(["explicit", "implicit"]);
   const [domains, setDomainsState] = useState<Record<string, [number, number]>>({});
   const [linkedRow, setLinkedRow] = useState<number | null>(null);
+  const [quadrants, setQuadrants] = useState(false);
+  const compareOpen = useWorkbench((s) => s.compare !== null);
+  const runCompare = useWorkbench((s) => s.runCompare);
   // A new file or mapping: the zoom of the old data means nothing.
   const [seenRows, setSeenRows] = useState(rowsVersion);
   if (seenRows !== rowsVersion) {
@@ -171,6 +195,18 @@ export default function ScatterPanel() {
             <option value="three">Three views</option>
           </select>
         </label>
+        <label title="Large / small explicit margin × large / small |implicit margin|; drag the lines to move the split">
+          <input
+            type="checkbox"
+            aria-label="Show quadrants"
+            checked={quadrants}
+            onChange={(e) => {
+              setQuadrants(e.target.checked);
+              if (e.target.checked && !compareOpen) void runCompare();
+            }}
+          />
+          Quadrants
+        </label>
         {layout === "single" && (
           <>
             {axisSelect(0, "X axis")}
@@ -187,6 +223,7 @@ export default function ScatterPanel() {
           setDomains={setDomains}
           linkedRow={null}
           setLinkedRow={() => {}}
+          quadrants={quadrants}
         />
       ) : (
         <div className="three-views">
@@ -200,6 +237,7 @@ export default function ScatterPanel() {
               setDomains={setDomains}
               linkedRow={linkedRow}
               setLinkedRow={setLinkedRow}
+              quadrants={quadrants}
             />
           ))}
         </div>

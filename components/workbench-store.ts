@@ -395,6 +395,7 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
         ...args.columns.map((c) => c.values.buffer),
         ...(args.explicit ? [args.explicit.buffer] : []),
         ...(args.implicit ? [args.implicit.buffer] : []),
+        ...(args.fields ?? []).map((f) => f.values.buffer),
       ];
       try {
         const reply = await datasetClient().call("attach", args, { transfer });

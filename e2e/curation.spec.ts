@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { exportSelection, jsonlLines, openApp, ROOT, selectedCount } from "./helpers";
-import { expectedRows } from "./curation-oracle";
+import { columnsOf, expectedRows } from "./curation-oracle";
 
 const DEMO = path.join(ROOT, "public/demo/demo-preferences.jsonl");
 const LINES = jsonlLines(DEMO);
@@ -193,4 +193,42 @@ test("sort by M_AP, then change w: the table re-sorts by the new M_AP", async ({
   await expect(page.getByRole("button", { name: "M_AP rank ▼" })).toBeVisible();
   for (let i = 1; i <= 3; i++)
     await expect(table.getByRole("row").nth(i).getByRole("cell").nth(3)).toHaveText(String(i));
+});
+
+test("quadrants on the scatter: counts at the medians, then at a split dragged by hand", async ({ page }) => {
+  await ready(page);
+  const r = await recipe(page);
+  await page.getByRole("button", { name: "Export selection" }).click();
+  await page.getByLabel("Y axis").selectOption({ label: "|Implicit margin|" });
+  await page.getByLabel("Show quadrants").check();
+  await expect(page.getByTestId("quadrant-overlay")).toBeVisible();
+  const cols = columnsOf(LINES, r.mapping, r.selection.ranking.weight);
+  const counts = (sx: number, sy: number) => {
+    const out = [0, 0, 0, 0];
+    cols.explicit.forEach((e, i) => {
+      const a = cols.absImplicit[i];
+      if (Number.isFinite(e) && Number.isFinite(a)) out[(e >= sx ? 0 : 2) + (a > sy ? 1 : 0)]++;
+    });
+    return out;
+  };
+  const splitX = page.getByLabel("Quadrant split: explicit margin");
+  const splitY = page.getByLabel("Quadrant split: |implicit margin|");
+  const check = async () => {
+    const want = counts(Number(await splitX.inputValue()), Number(await splitY.inputValue()));
+    for (let q = 0; q < 4; q++)
+      await expect(page.getByTestId(`quadrant-label-${q}`)).toHaveText(new RegExp(`^${want[q]} rows · \\d+ kept by`));
+    return want;
+  };
+  const atMedians = await check();
+  const line = page.getByTestId("quadrant-split-x");
+  await line.scrollIntoViewIfNeeded();
+  const box = (await line.boundingBox())!;
+  const before = await splitX.inputValue();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  for (let dx = 10; dx <= 80; dx += 10) await page.mouse.move(box.x + box.width / 2 + dx, box.y + box.height / 2);
+  await page.mouse.up();
+  await expect(splitX).not.toHaveValue(before);
+  const moved = await check();
+  expect(moved).not.toEqual(atMedians);
 });

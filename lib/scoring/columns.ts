@@ -25,6 +25,11 @@ export interface Attachment {
   implicit?: Float64Array;
   /** Present when a reward model scored the rows: score_chosen − score_rejected. */
   explicit?: Float64Array;
+  /**
+   * Per-row values for views and gates only, not exported (the CLI's `score` writes no such columns): the scored
+   * response token counts, `chosen_tokens` / `rejected_tokens`.
+   */
+  fields?: ExtraColumn[];
 }
 
 interface LmColumns {
@@ -102,6 +107,10 @@ export class ScoreColumns {
         { name: "chosen_logps_norm", values: chosenNorm },
         { name: "rejected_logps_norm", values: rejectedNorm },
       );
+      out.fields = [
+        { name: "chosen_tokens", values: p.chosenTokens.slice() },
+        { name: "rejected_tokens", values: p.rejectedTokens.slice() },
+      ];
       const ref = this.reference;
       if (ref) {
         out.columns.push(

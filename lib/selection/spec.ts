@@ -240,6 +240,8 @@ export const FIELD_LABELS: Record<string, string> = {
   promptChars: "Prompt length (chars)",
   chosenChars: "Chosen length (chars)",
   rejectedChars: "Rejected length (chars)",
+  "column:chosen_tokens": "Chosen tokens",
+  "column:rejected_tokens": "Rejected tokens",
 };
 
 /** Human label of a field. */

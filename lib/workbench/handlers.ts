@@ -146,9 +146,9 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
     export({ format, includeComputed }) {
       return need().exportSelection(format, includeComputed);
     },
-    attach({ columns, explicit, implicit }, ctx) {
+    attach({ columns, explicit, implicit, fields }, ctx) {
       const s = need();
-      s.attachColumns(columns, { explicit, implicit });
+      s.attachColumns(columns, { explicit, implicit }, fields);
       return openReply(s, ctx.transfer);
     },
     recipe(_args, ctx) {

@@ -78,7 +78,13 @@ export type DatasetApi = {
   recipe: { args: Record<string, never>; result: SelectionRecipe };
   /** Attaches computed columns (see DatasetSession.attachColumns); buffers are transferred. */
   attach: {
-    args: { columns: { name: string; values: Float64Array }[]; explicit?: Float64Array; implicit?: Float64Array };
+    args: {
+      columns: { name: string; values: Float64Array }[];
+      explicit?: Float64Array;
+      implicit?: Float64Array;
+      /** Values for views and gates only (token counts), not exported. */
+      fields?: { name: string; values: Float64Array }[];
+    };
     result: OpenReply;
   };
 };

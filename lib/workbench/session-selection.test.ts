@@ -363,3 +363,27 @@ describe("prepare", () => {
     expect(Array.from(s.select(spec).indices)).toEqual([2, 3, 4]);
   });
 });
+
+describe("view-only fields (the scoring run's token counts)", () => {
+  it("are axes and gates, listed in the summary, and never exported", async () => {
+    const s = await open();
+    const n = s.summary().rowCount;
+    const tokens = Float64Array.from({ length: n }, (_, i) => 10 + i);
+    s.attachColumns([], {}, [{ name: "chosen_tokens", values: tokens }]);
+    expect(s.summary().attachedColumns).toContain("chosen_tokens");
+    expect(Array.from(s.field("column:chosen_tokens")!)).toEqual(Array.from(tokens));
+    const spec = specOf({ ratio: 1 });
+    spec.gates.push({
+      kind: "interval",
+      source: "hist:column:chosen_tokens",
+      field: "column:chosen_tokens",
+      lo: 12,
+      hi: 13,
+    });
+    expect(await s.prepare(spec)).toBeNull();
+    const sel = s.select(spec);
+    for (const i of sel.indices) expect(tokens[i] >= 12 && tokens[i] <= 13).toBe(true);
+    const { blob: out } = await s.exportSelection("jsonl", true);
+    expect(await out.text()).not.toContain("chosen_tokens");
+  });
+});

@@ -131,6 +131,8 @@ export class DatasetSession {
   private compareMasks = new Map<Metric, Uint8Array>();
   /** Columns computed in the browser (e.g. log-probs from the scoring worker), exported with the computed columns. */
   private attached: ExtraColumn[] = [];
+  /** Columns for views and gates only (the scoring run's token counts), never exported. */
+  private viewFields = new Map<string, Float64Array>();
 
   private constructor(
     readonly source: RowSource,
@@ -211,6 +213,7 @@ export class DatasetSession {
     this.mapping = mapping;
     this.logps = logps;
     this.attached = [];
+    this.viewFields.clear();
     this.searchMasks.clear();
     this.evaluator.invalidateSearch();
     this.marginsChanged();
@@ -234,14 +237,24 @@ export class DatasetSession {
    * Attached columns are appended to exports with "Include computed columns"; the four summed log-prob columns
    * (policy and reference) also feed the rival rules.
    */
-  attachColumns(columns: ExtraColumn[], margins: { explicit?: Float64Array; implicit?: Float64Array } = {}): void {
+  attachColumns(
+    columns: ExtraColumn[],
+    margins: { explicit?: Float64Array; implicit?: Float64Array } = {},
+    fields: ExtraColumn[] = [],
+  ): void {
     const n = this.source.rowCount;
-    for (const c of [...columns.map((c) => c.values), margins.explicit, margins.implicit]) {
+    for (const c of [
+      ...columns.map((c) => c.values),
+      ...fields.map((f) => f.values),
+      margins.explicit,
+      margins.implicit,
+    ]) {
       if (c && c.length !== n) throw new Error(`attached column has ${c.length} rows, the dataset has ${n}`);
     }
     const byName = new Map(this.attached.map((c) => [c.name, c]));
     for (const c of columns) byName.set(c.name, c);
     this.attached = [...byName.values()];
+    for (const f of fields) this.viewFields.set(f.name, f.values);
     this.columns = {
       explicit: margins.explicit ?? this.columns.explicit,
       implicit: margins.implicit ?? this.columns.implicit,
@@ -279,7 +292,7 @@ export class DatasetSession {
       missingImplicit: missing.implicit,
       missingAny: missing.any,
       hasLogprobs: this.logps !== null,
-      attachedColumns: this.attached.map((c) => c.name),
+      attachedColumns: [...this.attached.map((c) => c.name), ...this.viewFields.keys()],
     };
   }
 
@@ -359,7 +372,7 @@ export class DatasetSession {
     else if (key === "zAbsImplicit") out = zScores(this.field("absImplicit")!, null);
     else if (key.startsWith("column:")) {
       const name = key.slice("column:".length);
-      out = this.attached.find((c) => c.name === name)?.values ?? null;
+      out = this.attached.find((c) => c.name === name)?.values ?? this.viewFields.get(name) ?? null;
     }
     if (out) this.derived.set(key, out);
     return out;
@@ -380,7 +393,11 @@ export class DatasetSession {
     }
     const lengths = [...need].some((f) => /Chars$/.test(f) && !this.derived.has(f));
     const fileColumns = [...need].filter(
-      (f) => f.startsWith("column:") && !this.derived.has(f) && !this.attached.some((c) => `column:${c.name}` === f),
+      (f) =>
+        f.startsWith("column:") &&
+        !this.derived.has(f) &&
+        !this.attached.some((c) => `column:${c.name}` === f) &&
+        !this.viewFields.has(f.slice("column:".length)),
     );
     if (lengths || fileColumns.length) {
       const problem = await this.scanFields(
