@@ -4,7 +4,16 @@ import type { KeyboardEvent as ReactKeyboardEvent, PointerEvent as ReactPointerE
 import { createScatterRenderer, type ScatterRenderer } from "@/lib/scatter-client";
 import { colormapCssStops } from "@/lib/scatter/palette";
 import type { PickResult, RenderResult, SceneView } from "@/lib/scatter/scene";
-import { fitExtent, formatTick, niceTicks, pan, tickStep, zoomAt, type Viewport } from "@/lib/scatter/viewport";
+import {
+  fitExtent,
+  formatTick,
+  niceTicks,
+  pan,
+  resolveViewport,
+  tickStep,
+  zoomAt,
+  type Viewport,
+} from "@/lib/scatter/viewport";
 import { simplifyPath } from "@/lib/selection/geometry";
 import type { FieldKey, LassoGate, RectGate } from "@/lib/selection/spec";
 
@@ -124,15 +133,7 @@ export default function MarginScatter({
   const [tool, setTool] = useState<ScatterTool>("pan");
   const [sketch, setSketch] = useState<{ mode: ScatterTool; points: [number, number][] } | null>(null);
   const viewport = useMemo<Viewport | null>(
-    () =>
-      fit
-        ? {
-            xMin: xDomain?.[0] ?? fit.xMin,
-            xMax: xDomain?.[1] ?? fit.xMax,
-            yMin: yDomain?.[0] ?? fit.yMin,
-            yMax: yDomain?.[1] ?? fit.yMax,
-          }
-        : null,
+    () => (fit ? resolveViewport(fit, xDomain, yDomain) : null),
     [fit, xDomain, yDomain],
   );
   const viewportRef = useRef<Viewport | null>(null);

@@ -3,6 +3,7 @@ import {
   createTransform,
   dataToPixel,
   finiteExtent,
+  resolveViewport,
   fitExtent,
   formatTick,
   niceTicks,
@@ -111,5 +112,25 @@ describe("niceTicks", () => {
     [0, 0.1, "0"],
   ])("formatTick(%d, step %d) = %s", (v, step, label) => {
     expect(formatTick(v, step)).toBe(label);
+  });
+});
+
+describe("resolveViewport (a scoring run must not re-fit a zoomed scatter)", () => {
+  const before = fitExtent([0, 1, 2], [0, 1, 2]);
+  // New margins arrive: the data's extent grows.
+  const after = fitExtent([0, 1, 2, 50], [0, 1, 2, -40]);
+  it.each([
+    ["zoomed on both axes", [0.5, 1.5] as [number, number], [0.2, 0.8] as [number, number]],
+    ["zoomed on x only", [0.5, 1.5] as [number, number], null],
+  ])("%s: the user's ranges stay", (_name, x, y) => {
+    const a = resolveViewport(before, x, y);
+    const b = resolveViewport(after, x, y);
+    expect([b.xMin, b.xMax]).toEqual(x);
+    expect([a.xMin, a.xMax]).toEqual([b.xMin, b.xMax]);
+    if (y) expect([b.yMin, b.yMax]).toEqual(y);
+    else expect([b.yMin, b.yMax]).toEqual([after.yMin, after.yMax]);
+  });
+  it("not zoomed: follows the data", () => {
+    expect(resolveViewport(after, null, null)).toEqual(after);
   });
 });

@@ -150,3 +150,20 @@ export function formatTick(value: number, step: number): string {
   const decimals = step > 0 ? Math.max(0, Math.min(10, -Math.floor(Math.log10(step) + 1e-9))) : 2;
   return value.toFixed(decimals);
 }
+
+/**
+ * The viewport a scatter shows: the axis ranges the user zoomed or panned to (per field, shared by every view of
+ * that field), else the data's fit. New data (a scoring run) moves only the fit, never a range the user chose.
+ */
+export function resolveViewport(
+  fit: Viewport,
+  xDomain: [number, number] | null,
+  yDomain: [number, number] | null,
+): Viewport {
+  return {
+    xMin: xDomain?.[0] ?? fit.xMin,
+    xMax: xDomain?.[1] ?? fit.xMax,
+    yMin: yDomain?.[0] ?? fit.yMin,
+    yMax: yDomain?.[1] ?? fit.yMax,
+  };
+}
