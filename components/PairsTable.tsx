@@ -75,10 +75,13 @@ export default function PairsTable() {
   const scrollRef = useRef<HTMLDivElement>(null);
   // Rows have a fixed height, so the visible window is plain arithmetic on scrollTop (no measuring needed).
   const [scrollTop, setScrollTop] = useState(0);
+  // Back to the top only when the user re-sorts or re-filters, or the rows change: a scoring run re-sorts the table
+  // under the reader (new scores) and must not throw away their place.
+  const filterKey = JSON.stringify(sort.filter);
   useEffect(() => {
     if (scrollRef.current) scrollRef.current.scrollTop = 0;
     setScrollTop(0);
-  }, [orderVersion]);
+  }, [sort.key, sort.descending, filterKey, rowsVersion]);
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(order.length, Math.ceil((scrollTop + VIEWPORT_HEIGHT) / ROW_HEIGHT) + OVERSCAN);
   const visibleIds = Array.from(order.subarray(first, last));
