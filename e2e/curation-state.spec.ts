@@ -206,6 +206,41 @@ interface Watch {
   mappingLost: string[];
 }
 
+/**
+ * Opens the app on a fresh synthetic file of `total` pairs, set to score it with the demo model on the WASM backend
+ * and no stored scores. Every message a page worker is sent is logged by type in `window.posted` (the row-text fetches
+ * are `rows` requests to the dataset worker, with their rows).
+ */
+async function openForScoring(page: Page, total: number) {
+  const file = writePairs(total);
+  await page.addInitScript(() => {
+    const w = window as unknown as Watch;
+    w.posted = [];
+    const post = Worker.prototype.postMessage as (this: Worker, ...args: unknown[]) => void;
+    Worker.prototype.postMessage = function (this: Worker, ...args: unknown[]) {
+      const msg = args[0] as { type?: unknown; args?: { rows?: number[] } } | null;
+      if (msg && typeof msg.type === "string")
+        w.posted.push({ type: msg.type, rows: msg.type === "rows" ? [...(msg.args?.rows ?? [])] : undefined });
+      post.apply(this, args);
+    } as typeof Worker.prototype.postMessage;
+  });
+  await openApp(page);
+  await upload(page, file);
+  await expect(page.getByText(`Selected ${(total * 0.4) | 0} of ${total}`)).toBeVisible();
+  await page.getByLabel("Backend").selectOption({ label: "WASM" });
+  await page.getByRole("button", { name: "Use demo model" }).click();
+  await expect(page.getByTestId("model-policy")).toContainText("/models/demo-lm/");
+  await page.getByRole("button", { name: "Clear stored scores" }).click();
+}
+
+/** The lowest `scrollTop` of `.pairs-scroll` seen while sampling (every animation frame and every scroll event). */
+interface ScrollWatch {
+  posted: Watch["posted"];
+  sampling: boolean;
+  minScrollTop: number;
+  samples: number;
+}
+
 test.describe("view state across a scoring run", () => {
   test.skip(!fs.existsSync(path.join(DEMO_LM, "onnx/model.onnx")), "run `npm run prepare:assets` first");
 
@@ -214,26 +249,7 @@ test.describe("view state across a scoring run", () => {
   }) => {
     test.setTimeout(180_000);
     const total = 240;
-    const file = writePairs(total);
-    // Every message a page worker is sent, by type (the row-text fetches are `rows` requests to the dataset worker).
-    await page.addInitScript(() => {
-      const w = window as unknown as Watch;
-      w.posted = [];
-      const post = Worker.prototype.postMessage as (this: Worker, ...args: unknown[]) => void;
-      Worker.prototype.postMessage = function (this: Worker, ...args: unknown[]) {
-        const msg = args[0] as { type?: unknown; args?: { rows?: number[] } } | null;
-        if (msg && typeof msg.type === "string")
-          w.posted.push({ type: msg.type, rows: msg.type === "rows" ? [...(msg.args?.rows ?? [])] : undefined });
-        post.apply(this, args);
-      } as typeof Worker.prototype.postMessage;
-    });
-    await openApp(page);
-    await upload(page, file);
-    await expect(page.getByText(`Selected ${(total * 0.4) | 0} of ${total}`)).toBeVisible();
-    await page.getByLabel("Backend").selectOption({ label: "WASM" });
-    await page.getByRole("button", { name: "Use demo model" }).click();
-    await expect(page.getByTestId("model-policy")).toContainText("/models/demo-lm/");
-    await page.getByRole("button", { name: "Clear stored scores" }).click();
+    await openForScoring(page, total);
 
     // 1. Zoom the scatter with the wheel.
     const figure = page.locator("figure.margin-scatter");
@@ -378,6 +394,85 @@ test.describe("view state across a scoring run", () => {
     );
     // The y range is the model's margins now, far from the file's 10..14.
     expect(refit.yMax).toBeLessThan(10);
+  });
+
+  test("a scoring run does not scroll the table back to the top when sorted by M_AP", async ({ page }) => {
+    test.setTimeout(180_000);
+    const total = 240;
+    await openForScoring(page, total);
+
+    // Sort by M_AP (best first), then scroll deep into the table once the sorted order is in.
+    const table = page.getByRole("table", { name: "Pairs" });
+    const scroller = page.locator(".pairs-scroll");
+    const rankHeader = table.locator("th.col-rank");
+    await rankHeader.getByRole("button", { name: /^M_AP rank/ }).click();
+    await expect(rankHeader).toHaveAttribute("aria-sort", "descending");
+    // Row 0 (the lowest explicit margin) leads the file order, never the M_AP order.
+    await expect(table.locator('tbody tr[aria-rowindex="2"] td.col-row')).not.toHaveText("0");
+    await scroller.evaluate((el) => (el.scrollTop = 150 * 30));
+    await expect.poll(() => scroller.evaluate((el) => el.scrollTop)).toBe(150 * 30);
+    // Row positions 150..155 (aria-rowindex counts the header as 1, from 1).
+    const atPositions = () =>
+      Promise.all(
+        [150, 151, 152, 153, 154, 155].map((i) =>
+          table.locator(`tbody tr[aria-rowindex="${i + 2}"] td.col-row`).textContent(),
+        ),
+      );
+    await expect(table.locator('tbody tr[aria-rowindex="152"]')).toBeVisible();
+    const rowsBefore = await atPositions();
+
+    // Sample the table's scroll through the run: every animation frame, and every scroll event.
+    await page.evaluate(() => {
+      const w = window as unknown as ScrollWatch;
+      const el = document.querySelector<HTMLElement>(".pairs-scroll")!;
+      Object.assign(w, { sampling: true, minScrollTop: el.scrollTop, samples: 0, posted: [] });
+      const sample = () => {
+        if (!w.sampling) return;
+        w.minScrollTop = Math.min(w.minScrollTop, el.scrollTop);
+        w.samples++;
+      };
+      el.addEventListener("scroll", sample);
+      const frame = () => {
+        sample();
+        if (w.sampling) requestAnimationFrame(frame);
+      };
+      requestAnimationFrame(frame);
+    });
+
+    await page.getByRole("button", { name: "Score dataset" }).click();
+    await expect(page.getByTestId("scoring-stats")).toContainText(/running: \d+ \/ 240 pairs/);
+    await expect(page.getByTestId("scoring-stats")).toContainText(`done: ${total} / ${total} pairs`, {
+      timeout: 120_000,
+    });
+    await expect(page.getByTestId("missing-counts")).toContainText("missing implicit margin: 0");
+    // Let the last streamed update (and the re-sort it triggers) land before reading the sampler.
+    await page.waitForTimeout(1500);
+    const seen = await page.evaluate(() => {
+      const w = window as unknown as ScrollWatch;
+      w.sampling = false;
+      return { minScrollTop: w.minScrollTop, samples: w.samples, posted: w.posted };
+    });
+    test.info().annotations.push({
+      type: "scoring run",
+      description: `${seen.samples} scroll samples, min scrollTop ${seen.minScrollTop}; ${
+        seen.posted.filter((m) => m.type === "attach").length
+      } attach updates, ${seen.posted.filter((m) => m.type === "order").length} order requests`,
+    });
+    // The run streamed its margins in and the table was re-sorted under the reader, who kept their place.
+    expect(seen.posted.some((m) => m.type === "attach")).toBe(true);
+    expect(seen.posted.some((m) => m.type === "order")).toBe(true);
+    expect(seen.samples).toBeGreaterThan(10);
+    expect(seen.minScrollTop, "lowest scrollTop of the pairs table during the run").toBeGreaterThanOrEqual(140 * 30);
+    expect(await scroller.evaluate((el) => el.scrollTop)).toBeGreaterThanOrEqual(140 * 30);
+    await expect(rankHeader).toHaveAttribute("aria-sort", "descending");
+    // The new margins did re-order the rows on screen (else this test would prove nothing).
+    await expect.poll(atPositions).not.toEqual(rowsBefore);
+
+    // A re-sort by the user does go back to the top.
+    await rankHeader.getByRole("button", { name: /^M_AP rank/ }).click();
+    await expect(rankHeader).toHaveAttribute("aria-sort", "ascending");
+    await expect.poll(() => scroller.evaluate((el) => el.scrollTop)).toBe(0);
+    await expect(table.locator('tbody tr[aria-rowindex="2"]')).toBeVisible();
   });
 });
 
