@@ -630,6 +630,8 @@ export default function MarginScatter({
               overflow: "hidden",
             }}
             data-testid="quadrant-overlay"
+            data-split-x={split.x ?? ""}
+            data-split-y={split.y ?? ""}
           >
             {(() => {
               const sxv = splitDrag?.axis === "x" ? splitDrag.value : split.x;

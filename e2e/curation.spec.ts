@@ -214,7 +214,12 @@ test("quadrants on the scatter: counts at the medians, then at a split dragged b
   const splitX = page.getByLabel("Quadrant split: explicit margin");
   const splitY = page.getByLabel("Quadrant split: |implicit margin|");
   const check = async () => {
-    const want = counts(Number(await splitX.inputValue()), Number(await splitY.inputValue()));
+    // The overlay carries the exact split (the inputs show it rounded to 8 digits).
+    const overlay = page.getByTestId("quadrant-overlay");
+    const want = counts(
+      Number(await overlay.getAttribute("data-split-x")),
+      Number(await overlay.getAttribute("data-split-y")),
+    );
     for (let q = 0; q < 4; q++)
       await expect(page.getByTestId(`quadrant-label-${q}`)).toHaveText(new RegExp(`^${want[q]} rows · \\d+ kept by`));
     return want;
