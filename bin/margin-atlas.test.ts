@@ -120,7 +120,7 @@ describe("cli select --selection", () => {
       selection,
       "--indices",
       idx,
-      "--recipe",
+      "--write-recipe",
       recipe,
     ]);
     expect(r.stderr).toMatch(/selected 3 by explicit/);
@@ -198,11 +198,108 @@ describe("cli errors", () => {
       [1, 2, 3, 4, 5].map((i) => JSON.stringify({ prompt: "p", chosen: "c", rejected: "r", rm_margin: i })).join("\n"),
     );
     const recipe = tmp("recipe.json");
-    const r = cli(["select", file, "--metric", "explicit", "--ratio", "0.4", "--recipe", recipe]);
+    const r = cli(["select", file, "--metric", "explicit", "--ratio", "0.4", "--write-recipe", recipe]);
     expect(r.code).toBe(0);
     const json = JSON.parse(fs.readFileSync(recipe, "utf8"));
     expect(json.selectedIndices).toEqual([3, 4]);
     expect(json.input.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(json).toMatchObject({ metric: "explicit", ratio: 0.4, rowCount: 5 });
+  });
+});
+
+describe("cli select --recipe applies a recipe", () => {
+  // Distinct texts per row; by m_ex the top 40 % of 8 rows (k = 3) are rows 7, 6, 5.
+  const row = (i: number, margin = i) => ({ prompt: `p${i}`, chosen: `c${i}`, rejected: `r${i}`, rm_margin: margin });
+  const lines = Array.from({ length: 8 }, (_, i) => JSON.stringify(row(i)));
+  const file = tmp("eight.jsonl", lines.join("\n") + "\n");
+  // Row 1 kept, rows 6 and 7 dropped by hand; m_ex ≥ 1.
+  const spec = {
+    ranking: { metric: "explicit", weight: 1, ratio: 0.4, seed: 42, beta: 0.1, beesNan: "released" },
+    gates: [{ kind: "interval", source: "hist:explicit", field: "explicit", lo: 1, hi: null }],
+    decisions: { keep: [1], drop: [6, 7] },
+  };
+  const recipe = tmp("eight.recipe.json");
+  const written = cli([
+    "select",
+    file,
+    "--selection",
+    tmp("spec.json", JSON.stringify(spec)),
+    "--write-recipe",
+    recipe,
+  ]);
+
+  it("--write-recipe writes a version-3 recipe with the decisions by content hash", () => {
+    expect(written.code).toBe(0);
+    const json = JSON.parse(fs.readFileSync(recipe, "utf8"));
+    expect(json).toMatchObject({ version: 3, selection: spec, selectedIndices: [1, 3, 4, 5] });
+    expect(json.content.keep).toHaveLength(1);
+    expect(json.content.drop).toHaveLength(2);
+  });
+
+  it("on the same file: the recipe's selected indices, and the report says same file", () => {
+    const idx = tmp("idx.txt");
+    const r = cli(["select", file, "--recipe", recipe, "--indices", idx]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      /eight\.jsonl: recipe eight\.recipe\.json: Same file\. 3 decisions matched, 0 rows new \(not in the recipe\), 0 vanished/,
+    );
+    expect(fs.readFileSync(idx, "utf8")).toBe("1\n3\n4\n5\n");
+  });
+
+  it("on an edited file: decisions follow the row contents; new and vanished rows are reported", () => {
+    // A new row first, row 1 re-saved with other key order and margin 0 (below the gate, kept by hand), row 6
+    // deleted, two new rows with high margins at the end.
+    const edited = [
+      JSON.stringify({ ...row(100), rm_margin: 4.5 }),
+      JSON.stringify({ rm_margin: 0, rejected: "r1", chosen: "c1", prompt: "p1" }),
+      ...lines.filter((_, i) => i !== 1 && i !== 6),
+      JSON.stringify(row(101, 9)),
+      JSON.stringify(row(102, 8)),
+    ];
+    // Rows now: 0 new(4.5), 1 = old 1 (kept), 2..7 = old 0, 2, 3, 4, 5, 7 (dropped), 8 new(9), 9 new(8).
+    const editedFile = tmp("eight-edited.jsonl", edited.join("\n") + "\n");
+    const idx = tmp("idx.txt");
+    const out = tmp("out.jsonl");
+    const r = cli(["select", editedFile, "--recipe", recipe, "--indices", idx, "--out", out]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      /recipe eight\.recipe\.json: 2 decisions matched, 3 rows new \(not in the recipe\), 1 vanished \(decided rows no longer in the file\)\.\n/,
+    );
+    expect(r.stderr).not.toMatch(/Same file/);
+    // 9 scored rows pass m_ex ≥ 1 but old row 0 (m_ex 0) and row 1; k = ⌊0.4·10⌋ = 4 of the candidates (row 7 is
+    // dropped): 8 (9), 9 (8), 6 (5), 0 (4.5); plus row 1 kept by hand.
+    expect(fs.readFileSync(idx, "utf8")).toBe("0\n1\n6\n8\n9\n");
+    expect(fs.readFileSync(out, "utf8")).toBe([0, 1, 6, 8, 9].map((i) => edited[i] + "\n").join(""));
+  });
+
+  it.each([
+    [["--metric", "random"], /--recipe sets the selection and the mapping: drop --metric/],
+    [["--selection", "s.json", "--explicit-column", "x"], /drop --selection, --explicit-column/],
+  ])("with %j it is a usage error", (flags, message) => {
+    const r = cli(["select", file, "--recipe", recipe, ...flags]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it.each([
+    ["a missing recipe", () => "/nonexistent/r.json", /\/nonexistent\/r\.json: no such file/],
+    [
+      "a recipe with a wrong field",
+      () => {
+        const json = JSON.parse(fs.readFileSync(recipe, "utf8"));
+        json.selection.ranking.metric = "best";
+        return tmp("bad.recipe.json", JSON.stringify(json));
+      },
+      /bad\.recipe\.json, field "selection\.ranking\.metric": expected one of map/,
+    ],
+    [
+      "a file that is not a recipe",
+      () => tmp("spec.json", JSON.stringify(spec)),
+      /field "tool": expected "margin-atlas"/,
+    ],
+  ])("%s exits 1 naming the problem", (_name, recipeFile, message) => {
+    const r = cli(["select", file, "--recipe", recipeFile()]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
   });
 });

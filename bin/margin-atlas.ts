@@ -3,7 +3,7 @@
  *   margin-atlas select FILE [--metric map|explicit|implicit|random|bees|bees-add|difficulty] [--ratio 0.4]
  *     [--top-k K] [--weight 1] [--seed 42] [--beta 0.1] [--bees-nan released|lowest] [--explicit-floor X]
  *     [--explicit-ceiling X] [--implicit-ceiling Y] [--selection S.json] [--out OUT] [--format jsonl|json|csv|tsv|parquet]
- *     [--include-computed] [--indices IDX] [--recipe RECIPE.json]
+ *     [--include-computed] [--indices IDX] [--recipe R.json] [--write-recipe R.json]
  *     [--mapping MAPPING.json] [--explicit-column F] [--implicit-column F]
  *   margin-atlas score FILE --model DIR [--ref-model DIR] [--reward-model DIR] [--beta 0.1] [--max-length 2048]
  *     [--max-prompt-length 1800] [--out OUT]   (see bin/score-command.ts)
@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import { formatProblem, type ColumnMapping, type DatasetFormat } from "@/lib/dataset/types";
 import type { Metric } from "@/lib/metrics/select";
 import { DatasetSession } from "@/lib/workbench/session";
+import { describeMatch, parseRecipe, type ParsedRecipe } from "@/lib/workbench/recipe";
 import { DEFAULT_SETTINGS, specFromSettings, type SelectionSettings } from "@/lib/selection/settings";
 import { METRIC_OPTIONS } from "@/lib/selection/ranking";
 import type { BeesNanRule, SelectionSpec } from "@/lib/selection/spec";
@@ -37,7 +38,12 @@ const USAGE = `usage: npm run --silent cli -- select FILE [options]
   --format F           jsonl|json|csv|tsv|parquet
   --include-computed   append explicit_margin, implicit_margin, m_ap, m_ap_rank
   --indices IDX        write the selected 0-based row indices, ascending, one per line
-  --recipe R.json      write the selection recipe (input SHA-256, mapping, settings, indices)
+  --recipe R.json      apply a recipe ("Download recipe" or --write-recipe) as the app's "Apply recipe" does: its
+                       mapping, ranking and gates, its decisions matched by row content; the match report goes
+                       to stderr. It sets the selection and the mapping: the ranking, threshold, --selection and
+                       mapping flags are refused with it
+  --write-recipe R.json write the recipe of this selection (input SHA-256, mapping, selection, decisions by row
+                       index and content hash, selected indices)
   --mapping M.json     column mapping (a ColumnMapping, or a recipe whose "mapping" is used)
   --explicit-column F  use numeric field F as the explicit margin
   --implicit-column F  use numeric field F as the implicit margin
@@ -90,6 +96,7 @@ async function select(argv: string[]): Promise<void> {
       "include-computed": { type: "boolean" },
       indices: { type: "string" },
       recipe: { type: "string" },
+      "write-recipe": { type: "string" },
       mapping: { type: "string" },
       "explicit-column": { type: "string" },
       "implicit-column": { type: "string" },
@@ -117,6 +124,35 @@ async function select(argv: string[]): Promise<void> {
   };
   if (!BEES_NAN.includes(settings.beesNan!))
     throw new CliError(`--bees-nan: expected one of ${BEES_NAN.join(", ")}, got "${values["bees-nan"]}"`, 2);
+  let recipe: ParsedRecipe | null = null;
+  if (values.recipe) {
+    // A recipe is the whole selection and its mapping: a flag that would change either is refused, not ignored.
+    const clashing = [
+      "metric",
+      "ratio",
+      "top-k",
+      "weight",
+      "seed",
+      "beta",
+      "bees-nan",
+      "explicit-floor",
+      "explicit-ceiling",
+      "implicit-ceiling",
+      "selection",
+      "mapping",
+      "explicit-column",
+      "implicit-column",
+    ].filter((flag) => values[flag as keyof typeof values] !== undefined);
+    if (clashing.length)
+      throw new CliError(
+        `--recipe sets the selection and the mapping: drop ${clashing.map((f) => `--${f}`).join(", ")}`,
+        2,
+      );
+    if (!fs.existsSync(values.recipe)) throw new CliError(`${values.recipe}: no such file`);
+    const parsed = parseRecipe(fs.readFileSync(values.recipe, "utf8"), path.basename(values.recipe));
+    if (!parsed.ok) throw new CliError(formatProblem(parsed.reason));
+    recipe = parsed.data;
+  }
   let spec: SelectionSpec = specFromSettings(settings);
   if (values.selection) {
     const parsed = JSON.parse(fs.readFileSync(values.selection, "utf8")) as
@@ -149,14 +185,22 @@ async function select(argv: string[]): Promise<void> {
     opened = { ok: true, data: session };
   }
 
-  const needsPrep = await session.prepare(spec);
-  if (needsPrep) throw new CliError(formatProblem(needsPrep));
   let selection;
-  try {
-    selection = session.select(spec);
-  } catch (err) {
-    if (err instanceof RangeError) throw new CliError(err.message);
-    throw err;
+  if (recipe) {
+    const applied = await session.applyRecipe(recipe, blob);
+    if (!applied.ok) throw new CliError(formatProblem(applied.reason));
+    spec = applied.data.spec;
+    selection = session.currentSelection();
+    process.stderr.write(`${name}: recipe ${path.basename(values.recipe!)}: ${describeMatch(applied.data.report)}\n`);
+  } else {
+    const needsPrep = await session.prepare(spec);
+    if (needsPrep) throw new CliError(formatProblem(needsPrep));
+    try {
+      selection = session.select(spec);
+    } catch (err) {
+      if (err instanceof RangeError) throw new CliError(err.message);
+      throw err;
+    }
   }
   const { scores } = selection;
   const summary = session.summary();
@@ -168,7 +212,8 @@ async function select(argv: string[]): Promise<void> {
     fs.writeFileSync(values.out, new Uint8Array(await out.arrayBuffer()));
   }
   if (values.indices) fs.writeFileSync(values.indices, Array.from(selection.indices, (i) => `${i}\n`).join(""));
-  if (values.recipe) fs.writeFileSync(values.recipe, JSON.stringify(await session.recipe(blob), null, 2) + "\n");
+  if (values["write-recipe"])
+    fs.writeFileSync(values["write-recipe"], JSON.stringify(await session.recipe(blob), null, 2) + "\n");
   process.stderr.write(
     `${name}: ${summary.rowCount} rows (${summary.info.format}${summary.info.gzip ? ", gzip" : ""}, schema ${summary.mapping.schema}); ` +
       `scored ${scores.valid} (missing explicit ${summary.missingExplicit}, implicit ${summary.missingImplicit}); ` +

@@ -91,10 +91,22 @@ export default function FiltersBar() {
         </span>
       )}
       <span className="filters-actions">
-        <button type="button" onClick={undo} disabled={history.past.length === 0} title="Ctrl/Cmd+Z">
+        <button
+          type="button"
+          onClick={undo}
+          disabled={history.past.length === 0}
+          title="z or Ctrl/Cmd+Z"
+          aria-keyshortcuts="z Control+Z Meta+Z"
+        >
           Undo
         </button>
-        <button type="button" onClick={redo} disabled={history.future.length === 0} title="Shift+Ctrl/Cmd+Z">
+        <button
+          type="button"
+          onClick={redo}
+          disabled={history.future.length === 0}
+          title="Shift+z or Shift+Ctrl/Cmd+Z"
+          aria-keyshortcuts="Shift+Z Control+Shift+Z Meta+Shift+Z Control+Y"
+        >
           Redo
         </button>
       </span>

@@ -6,6 +6,7 @@ import SearchBox from "@/components/SearchBox";
 import { decisionOf } from "@/lib/selection/spec";
 import { useRowViews } from "@/components/use-row-views";
 import { buffers } from "@/lib/workbench/buffers";
+import { cursorRowOf } from "@/lib/workbench/shortcuts";
 import { pairToText } from "@/lib/dataset/pair";
 import type { OrderKey } from "@/lib/workbench/protocol";
 import type { RowView } from "@/lib/workbench/types";
@@ -53,7 +54,10 @@ const SORT_KEYS: Record<string, OrderKey | null> = {
   rejected: null,
 };
 
-/** Virtualized, sortable table of pairs; texts are fetched by row as they scroll into view. Click opens a row. */
+/**
+ * Virtualized, sortable table of pairs; texts are fetched by row as they scroll into view. Click opens a row; the
+ * keyboard's row cursor (components/KeyboardShortcuts.tsx) is the row with `aria-current`.
+ */
 export default function PairsTable() {
   const rowsVersion = useWorkbench((s) => s.versions.rows);
   const orderVersion = useWorkbench((s) => s.versions.order);
@@ -64,6 +68,8 @@ export default function PairsTable() {
   const setSort = useWorkbench((s) => s.setSort);
   const selectedRow = useWorkbench((s) => s.selectedRow);
   const openRow = useWorkbench((s) => s.openRow);
+  const cursorRow = useWorkbench((s) => s.cursorRow);
+  const setCursor = useWorkbench((s) => s.setCursor);
   useSyncExternalStore(
     (cb) => buffers.subscribe(cb),
     () => buffers.version,
@@ -82,6 +88,25 @@ export default function PairsTable() {
     if (scrollRef.current) scrollRef.current.scrollTop = 0;
     setScrollTop(0);
   }, [sort.key, sort.descending, filterKey, rowsVersion]);
+  // The keyboard cursor scrolls into view when it moves, not when the order changes under it (a scoring run keeps
+  // the reader's place, see above). The window is virtual, so this is arithmetic too; the sticky header covers the
+  // top of the viewport.
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (cursorRow === null || !el) return;
+    const index = buffers.get().order.indexOf(cursorRow);
+    if (index < 0) return;
+    const header = el.querySelector("thead")?.getBoundingClientRect().height ?? ROW_HEIGHT;
+    const top = index * ROW_HEIGHT;
+    let next = el.scrollTop;
+    if (top < next) next = top;
+    else if (header + top + ROW_HEIGHT > next + el.clientHeight) next = header + top + ROW_HEIGHT - el.clientHeight;
+    if (next !== el.scrollTop) {
+      el.scrollTop = next;
+      setScrollTop(el.scrollTop);
+    }
+  }, [cursorRow]);
+  const cursor = cursorRowOf(order, cursorRow);
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(order.length, Math.ceil((scrollTop + VIEWPORT_HEIGHT) / ROW_HEIGHT) + OVERSCAN);
   const visibleIds = Array.from(order.subarray(first, last));
@@ -212,9 +237,13 @@ export default function PairsTable() {
                 key={r.original.row}
                 aria-rowindex={first + i + 2}
                 aria-selected={selectedRow === r.original.row}
-                className={`${r.original.selected ? "is-selected" : "is-dimmed"}${selectedRow === r.original.row ? " is-open" : ""}`}
+                aria-current={cursor === r.original.row ? "true" : undefined}
+                className={`${r.original.selected ? "is-selected" : "is-dimmed"}${selectedRow === r.original.row ? " is-open" : ""}${cursor === r.original.row ? " is-cursor" : ""}`}
                 style={{ height: ROW_HEIGHT }}
-                onClick={() => openRow(r.original.row)}
+                onClick={() => {
+                  setCursor(r.original.row);
+                  openRow(r.original.row);
+                }}
               >
                 {r.getVisibleCells().map((c) => (
                   <td key={c.id} className={`col-${c.column.id}`}>

@@ -3,7 +3,13 @@ import { useState } from "react";
 import { useWorkbench, currentSpec } from "@/components/workbench-store";
 import type { SearchGate } from "@/lib/selection/spec";
 
-/** "Search pairs": a text gate over prompt, chosen and rejected (substring or regex); Enter applies, empty clears. */
+/** DOM id of the "Search pairs" input: the "/" shortcut (components/KeyboardShortcuts.tsx) focuses it. */
+export const SEARCH_INPUT_ID = "search-pairs";
+
+/**
+ * "Search pairs": a text gate over prompt, chosen and rejected (substring or regex); Enter applies, empty clears, Esc
+ * clears and hands the keys back to the page's shortcuts.
+ */
 export default function SearchBox() {
   const spec = useWorkbench((s) => currentSpec(s));
   const setSearch = useWorkbench((s) => s.setSearch);
@@ -32,13 +38,24 @@ export default function SearchBox() {
       }}
     >
       <input
+        id={SEARCH_INPUT_ID}
         type="search"
         aria-label="Search pairs"
+        aria-keyshortcuts="/"
         placeholder="Search pairs (Enter)"
         value={text}
         onChange={(e) => {
           setText(e.target.value);
           if (e.target.value === "" && active) apply("");
+        }}
+        onKeyDown={(e) => {
+          if (e.key !== "Escape") return;
+          // Not left to the browser: what Esc does in a search field differs between engines. This clears the box
+          // and the search clause alike, and leaving the box lets the next key be a shortcut again (j, ?, …).
+          e.preventDefault();
+          setText("");
+          if (active) apply("");
+          e.currentTarget.blur();
         }}
       />
       <label title="Treat the text as a JavaScript regular expression">

@@ -13,6 +13,8 @@ import ScatterPanel from "@/components/ScatterPanel";
 import FiltersBar from "@/components/FiltersBar";
 import ComparePanel from "@/components/ComparePanel";
 import ScoringPanel from "@/components/ScoringPanel";
+import SessionsPanel from "@/components/SessionsPanel";
+import KeyboardShortcuts from "@/components/KeyboardShortcuts";
 
 /** The workbench page: load, tune, look, read, export. */
 export default function Workbench() {
@@ -31,7 +33,9 @@ export default function Workbench() {
       <header className="topbar">
         <h1>Margin Atlas</h1>
         <DatasetLoader />
+        <SessionsPanel />
         <ExportPanel />
+        <KeyboardShortcuts />
       </header>
       <StatusBar />
       {summary ? (

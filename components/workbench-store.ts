@@ -8,9 +8,21 @@ import { datasetClient, selectLatest } from "@/lib/dataset-client";
 import { buffers } from "@/lib/workbench/buffers";
 import type { ColumnMapping, DatasetFormat } from "@/lib/dataset/types";
 import type { CompareReply, DatasetSummary } from "@/lib/workbench/types";
+import type { RecipeMatchReport } from "@/lib/workbench/types";
 import type { ColumnHistogram, DatasetApi, OpenReply, SelectReply } from "@/lib/workbench/protocol";
 import { WorkerCallError } from "@/lib/worker/rpc";
+import { stepCursor } from "@/lib/workbench/shortcuts";
 import { downloadBlob } from "@/lib/download";
+import { sha256Hex } from "@/lib/dataset/hash";
+import {
+  createIndexedDbSessionStore,
+  createSavedSession,
+  createSessionId,
+  describeHashMismatch,
+  isQuotaError,
+  type SavedSession,
+  type SessionStore,
+} from "@/lib/workbench/saved-session";
 import {
   defaultSpec,
   histogramSource,
@@ -25,7 +37,7 @@ import {
   type RectGate,
   type SelectionSpec,
 } from "@/lib/selection/spec";
-import { createHistory, push, redo, seal, undo, type History } from "@/lib/selection/history";
+import { createHistory, push, redo, reset, seal, undo, type History } from "@/lib/selection/history";
 import type { RankingNotes } from "@/lib/selection/ranking";
 import {
   bump,
@@ -65,6 +77,11 @@ export interface WorkbenchState {
   histogramFields: FieldKey[];
   histograms: ColumnHistogram[];
   selectedRow: number | null;
+  /**
+   * The keyboard's row cursor (j / k), a row id; null until the user moves it, which means the table's first row
+   * (lib/workbench/shortcuts.ts `cursorRowOf`).
+   */
+  cursorRow: number | null;
   sort: SortState;
   busyExport: boolean;
   compare: CompareReply | null;
@@ -90,12 +107,28 @@ export interface WorkbenchState {
   showHistogram(field: FieldKey, shown: boolean): void;
   setSort(patch: Partial<SortState>): Promise<void>;
   openRow(row: number | null): void;
+  /** Moves the row cursor `delta` rows in the table's current order (`buffers.get().order`), clamped at the ends. */
+  moveCursor(delta: number): void;
+  /** Puts the row cursor on `row` (a click on a table row). */
+  setCursor(row: number | null): void;
   runCompare(split?: { explicit?: number; absImplicit?: number }): Promise<void>;
   closeCompare(): void;
   /** A field column for a scatter axis (fetched once per margins version). */
   fieldColumn(field: FieldKey): Promise<Float64Array | null>;
   exportSelection(format: DatasetFormat, includeComputed: boolean): Promise<void>;
   exportRecipe(): Promise<void>;
+  /** How the last "Apply recipe" matched the loaded file (null before one, or after a new file is opened). */
+  recipeReport: RecipeMatchReport | null;
+  /**
+   * Re-applies a recipe file to the loaded dataset (its mapping, ranking, gates and decisions matched by row
+   * content, in the dataset worker); the applied selection replaces the undo history.
+   */
+  applyRecipe(file: File): Promise<void>;
+  /**
+   * Opens a saved session: the file (`file`, or the bundled demo fetched again) must have the session's SHA-256;
+   * then it opens with the saved mapping, the selection (undo history reset to it) and the view.
+   */
+  restoreSession(id: string, file?: File): Promise<RestoreOutcome>;
   dismissError(): void;
   /**
    * Attaches computed columns (the scoring worker's log-probs / rewards) and margins to the loaded dataset, then
@@ -180,7 +213,7 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
   const afterOpen = async (reply: OpenReply, rowsChanged: boolean) => {
     buffers.set({ explicit: reply.explicit, implicit: reply.implicit });
     fieldFetches = new Map();
-    set({ summary: reply.summary, progress: null, ...(rowsChanged ? { selectedRow: null } : {}) });
+    set({ summary: reply.summary, progress: null, ...(rowsChanged ? { selectedRow: null, cursorRow: null } : {}) });
     const selected = await datasetClient().call("select", {
       spec: currentSpec(get()),
       histograms: histogramRequests(),
@@ -209,9 +242,11 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
     histogramFields: DEFAULT_HISTOGRAMS,
     histograms: [],
     selectedRow: null,
+    cursorRow: null,
     sort: { key: "row", descending: false, filter: "all" },
     busyExport: false,
     compare: null,
+    recipeReport: null,
 
     async loadFile(file, name) {
       const previous = get().status;
@@ -225,7 +260,7 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
         loadedDataset = { file, name };
         // A new file: gates and decisions about the old rows mean nothing here; the ranking settings stay.
         const ranking = currentSpec(get()).ranking;
-        set({ history: createHistory({ ...defaultSpec(), ranking }), compare: null });
+        set({ history: createHistory({ ...defaultSpec(), ranking }), compare: null, recipeReport: null });
         await afterOpen(reply, true);
       } catch (err) {
         // The worker keeps the previous dataset when a new file fails, so the app keeps working on it.
@@ -325,6 +360,14 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
       set({ selectedRow: row });
     },
 
+    moveCursor(delta) {
+      set({ cursorRow: stepCursor(buffers.get().order, get().cursorRow, delta) });
+    },
+
+    setCursor(row) {
+      set({ cursorRow: row });
+    },
+
     async runCompare(split) {
       try {
         const compare = await datasetClient().call("compare", { split });
@@ -386,6 +429,83 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
       }
     },
 
+    async applyRecipe(file) {
+      if (get().status !== "ready") return;
+      set({ busyExport: true, error: null, recipeReport: null, progress: { stage: "applying recipe", fraction: 0 } });
+      try {
+        const reply = await datasetClient().call(
+          "applyRecipe",
+          { file, name: file.name },
+          { onProgress: (stage, fraction) => set({ progress: { stage, fraction } }) },
+        );
+        // A recipe replaces the selection and its undo steps, as a new file does: undo would mix two selections.
+        set({ history: reset(reply.spec), recipeReport: reply.report });
+        if (reply.reopened) await afterOpen(reply.reopened, true);
+        else {
+          set({ progress: null });
+          await runSelect({ decisions: true });
+        }
+      } catch (err) {
+        set({ progress: null, error: messageOf(err) });
+      } finally {
+        set({ busyExport: false });
+      }
+    },
+
+    async restoreSession(id, file) {
+      if (get().status === "loading")
+        return { ok: false, needsFile: false, reason: "wait until the dataset has opened" };
+      let saved: SavedSession | null;
+      try {
+        saved = await savedSessions().get(id);
+      } catch (err) {
+        return { ok: false, needsFile: false, reason: messageOf(err) };
+      }
+      if (!saved) return { ok: false, needsFile: false, reason: "this session is no longer saved" };
+      const previous = get().status;
+      const fail = (outcome: RestoreOutcome) => {
+        set({ status: previous === "ready" ? "ready" : "empty", progress: null });
+        return outcome;
+      };
+      set({ status: "loading", error: null, progress: { stage: "checking the file (SHA-256)", fraction: 0 } });
+      try {
+        let blob: Blob | null = file ?? null;
+        // The bundled demo can be fetched again; any other file the browser did not keep must be chosen again.
+        if (!blob && saved.dataset.name === DEMO_FILE_NAME) {
+          const res = await fetch(DEMO_URL);
+          if (res.ok) blob = await res.blob();
+        }
+        if (!blob) return fail({ ok: false, needsFile: true, reason: null });
+        const sha256 = await sha256Hex(blob, (fraction) =>
+          set({ progress: { stage: "checking the file (SHA-256)", fraction } }),
+        );
+        if (sha256 !== saved.dataset.sha256) {
+          const reason = file
+            ? describeHashMismatch(saved.dataset, { name: file.name, sha256 })
+            : `the bundled demo file changed since this session was saved (its SHA-256 is ${sha256}, the ` +
+              `session's is ${saved.dataset.sha256}): choose the file the session was saved with`;
+          return fail({ ok: false, needsFile: true, reason });
+        }
+        const reply = await datasetClient().call(
+          "open",
+          { file: blob, name: saved.dataset.name, mapping: saved.mapping },
+          { onProgress: (stage, fraction) => set({ progress: { stage, fraction } }) },
+        );
+        loadedDataset = { file: blob, name: saved.dataset.name };
+        resumeSession(saved, blob);
+        set({
+          history: reset(saved.spec),
+          sort: saved.view.sort,
+          histogramFields: saved.view.histogramFields,
+          compare: null,
+        });
+        await afterOpen(reply, true);
+        return { ok: true, computedColumns: saved.computedColumns };
+      } catch (err) {
+        return fail({ ok: false, needsFile: !!file, reason: messageOf(err) });
+      }
+    },
+
     dismissError() {
       set({ error: null });
     },
@@ -408,3 +528,204 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
     },
   };
 });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Saved sessions (lib/workbench/saved-session.ts): autosave of the open dataset's working state, and its restore.
+
+/** Name the bundled demo is opened under (a saved session of it restores without asking for the file). */
+export const DEMO_FILE_NAME = "demo-preferences.jsonl";
+
+/** What {@link WorkbenchState.restoreSession} did: opened, or why not (`needsFile`: ask the user for the file). */
+export type RestoreOutcome =
+  { ok: true; computedColumns: string[] } | { ok: false; needsFile: boolean; reason: string | null };
+
+/** Time between the last change and its autosave. */
+export const AUTOSAVE_DELAY_MS = 1000;
+
+/** What the autosave reports to the Sessions panel. */
+export interface AutosaveStatus {
+  /** The session the open dataset is saved into (null before a dataset is open). */
+  sessionId: string | null;
+  state: "clean" | "pending" | "saving" | "saved" | "error";
+  savedAtMs: number | null;
+  error: string | null;
+  /** The error is a full storage quota. */
+  quota: boolean;
+}
+
+let sessionStore: SessionStore | null = null;
+
+/** The sessions saved in this browser (IndexedDB, created on first use). */
+export function savedSessions(): SessionStore {
+  return (sessionStore ??= createIndexedDbSessionStore());
+}
+
+/** The parts of the state a session records (references: specs, sorts and lists are replaced, never mutated). */
+interface SessionSnapshot {
+  summary: DatasetSummary;
+  mappingJson: string;
+  spec: SelectionSpec;
+  sort: SortState;
+  histogramFields: FieldKey[];
+}
+
+/** The session the open file is saved into; its first record is written on the first change after opening. */
+interface ActiveSession {
+  id: string;
+  file: Blob;
+  name: string;
+  sha256: Promise<string> | null;
+  createdAtMs: number;
+  /** The state last seen (null until the dataset is ready: what it opened with is not a change). */
+  seen: SessionSnapshot | null;
+}
+
+let activeSession: ActiveSession | null = null;
+/** The running autosave: flush (a session switch writes the previous session's pending change first) and cancel. */
+let autosaveControl: { flush(): void; cancel(): void } | null = null;
+
+function resumeSession(saved: SavedSession, file: Blob): void {
+  autosaveControl?.flush();
+  activeSession = {
+    id: saved.id,
+    file,
+    name: saved.dataset.name,
+    sha256: Promise.resolve(saved.dataset.sha256),
+    createdAtMs: saved.createdAtMs,
+    seen: null,
+  };
+}
+
+/** The id the open dataset is saved under (null before a dataset is open). */
+export function activeSessionId(): string | null {
+  return activeSession?.id ?? null;
+}
+
+/**
+ * Starts saving the working state {@link AUTOSAVE_DELAY_MS} after each change (mapping, selection, sort, histogram
+ * fields), and when the page is hidden. Returns the stop function (which writes a pending change first).
+ */
+export function startSessionAutosave(
+  onStatus: (status: AutosaveStatus) => void,
+  delayMs = AUTOSAVE_DELAY_MS,
+): () => void {
+  let status: AutosaveStatus = { sessionId: null, state: "clean", savedAtMs: null, error: null, quota: false };
+  const report = (patch: Partial<AutosaveStatus>) => {
+    status = { ...status, ...patch };
+    onStatus(status);
+  };
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let pending: { session: ActiveSession; snap: SessionSnapshot } | null = null;
+  let writes: Promise<void> = Promise.resolve();
+
+  const write = async ({ session, snap }: { session: ActiveSession; snap: SessionSnapshot }) => {
+    if (session === activeSession) report({ state: "saving" });
+    try {
+      // Hashed here, once per session, in 8 MB chunks that yield between reads: a large file costs a few short
+      // main-thread pauses on its first autosave. (The dataset worker hashes for recipes; a `hash` request there
+      // would move this off the main thread.)
+      session.sha256 ??= sha256Hex(session.file);
+      const sha256 = await session.sha256.catch((err) => {
+        session.sha256 = null;
+        throw err;
+      });
+      const record = createSavedSession({
+        id: session.id,
+        dataset: { name: session.name, bytes: session.file.size, sha256, rowCount: snap.summary.rowCount },
+        mapping: snap.summary.mapping,
+        spec: snap.spec,
+        view: { sort: snap.sort, histogramFields: snap.histogramFields },
+        computedColumns: snap.summary.attachedColumns,
+        createdAtMs: session.createdAtMs,
+      });
+      await savedSessions().put(record);
+      if (session === activeSession && !pending)
+        report({ state: "saved", savedAtMs: record.updatedAtMs, error: null, quota: false });
+    } catch (err) {
+      report({ state: "error", error: messageOf(err), quota: isQuotaError(err) });
+    }
+  };
+
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (!pending) return;
+    const p = pending;
+    pending = null;
+    writes = writes.then(() => write(p));
+  };
+
+  const onChange = (s: WorkbenchState) => {
+    if (s.status !== "ready" || !s.summary) return;
+    const dataset = currentDatasetFile();
+    if (!dataset) return;
+    if (!activeSession || activeSession.file !== dataset.file) {
+      flush();
+      activeSession = {
+        id: createSessionId(),
+        file: dataset.file,
+        name: dataset.name,
+        sha256: null,
+        createdAtMs: Date.now(),
+        seen: null,
+      };
+    }
+    const seen = activeSession.seen;
+    const spec = currentSpec(s);
+    if (
+      seen &&
+      seen.spec === spec &&
+      seen.sort === s.sort &&
+      seen.histogramFields === s.histogramFields &&
+      (seen.summary === s.summary || seen.mappingJson === JSON.stringify(s.summary.mapping))
+    )
+      return;
+    const snap: SessionSnapshot = {
+      summary: s.summary,
+      mappingJson: JSON.stringify(s.summary.mapping),
+      spec,
+      sort: s.sort,
+      histogramFields: s.histogramFields,
+    };
+    activeSession.seen = snap;
+    if (!seen) {
+      report({ sessionId: activeSession.id, state: "clean", savedAtMs: null, error: null, quota: false });
+      return;
+    }
+    pending = { session: activeSession, snap };
+    if (status.state !== "pending") report({ state: "pending" });
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(flush, delayMs);
+  };
+
+  const cancel = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    pending = null;
+  };
+
+  const onHide = () => {
+    if (document.visibilityState === "hidden") flush();
+  };
+  const unsubscribe = useWorkbench.subscribe(onChange);
+  const control = { flush, cancel };
+  autosaveControl = control;
+  document.addEventListener("visibilitychange", onHide);
+  window.addEventListener("pagehide", flush);
+  onChange(useWorkbench.getState());
+  return () => {
+    flush();
+    unsubscribe();
+    if (autosaveControl === control) autosaveControl = null;
+    document.removeEventListener("visibilitychange", onHide);
+    window.removeEventListener("pagehide", flush);
+  };
+}
+
+/** After "Delete" of the session being worked on: the next change starts a new session instead of re-creating it. */
+export function forgetSession(id: string): void {
+  if (activeSession?.id !== id) return;
+  autosaveControl?.cancel();
+  activeSession.id = createSessionId();
+  activeSession.createdAtMs = Date.now();
+}

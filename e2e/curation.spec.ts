@@ -212,7 +212,6 @@ test("quadrants on the scatter: counts at the medians, then at a split dragged b
     return out;
   };
   const splitX = page.getByLabel("Quadrant split: explicit margin");
-  const splitY = page.getByLabel("Quadrant split: |implicit margin|");
   const check = async () => {
     // The overlay carries the exact split (the inputs show it rounded to 8 digits).
     const overlay = page.getByTestId("quadrant-overlay");

@@ -6,7 +6,7 @@
 import { createScatterRenderer } from "@/lib/scatter-client";
 import { createPaletteSet } from "@/lib/scatter/palette";
 import { colorDomain, colorIndices } from "@/lib/scatter/raster";
-import type { SceneView, Viewport } from "@/lib/scatter/protocol";
+import type { DensityMode, SceneView, Viewport } from "@/lib/scatter/protocol";
 import { fitExtent, pan } from "@/lib/scatter/viewport";
 
 /** Which renderer a run measures. */
@@ -18,6 +18,8 @@ export interface BenchConfig {
   mode: BenchMode;
   reps: number;
   warmup: number;
+  /** Density shading of the raster renderers (default "auto", the app's). */
+  density?: DensityMode;
 }
 
 /** One run's measurements (ms). */
@@ -79,17 +81,30 @@ function sceneView(viewport: Viewport): SceneView {
   return { viewport, widthCss: WIDTH, heightCss: HEIGHT, pixelRatio: 1, pointSizeCss: 2 };
 }
 
-function rasterDrawer(container: HTMLElement, data: ReturnType<typeof makeData>, mainThread: boolean): Drawer {
+function rasterDrawer(
+  container: HTMLElement,
+  data: ReturnType<typeof makeData>,
+  mainThread: boolean,
+  density: DensityMode = "auto",
+): Drawer {
   const renderer = createScatterRenderer(container, {
     mainThread,
     createWorker: () => new Worker("./scatter.worker.js", { type: "module", name: "scatter" }),
   });
   const out = (r: { renderMs: number; drawn: number }) => ({ inner: r.renderMs, drawn: r.drawn });
   return {
-    name: mainThread ? "raster, main thread" : `raster, ${renderer.mode === "worker" ? "worker" : "fallback"}`,
+    name:
+      (mainThread ? "raster, main thread" : `raster, ${renderer.mode === "worker" ? "worker" : "fallback"}`) +
+      (density === "auto" ? "" : `, density ${density}`),
     first: (vp) =>
       renderer
-        .update({ data: { xs: data.xs, ys: data.ys }, color: data.color, mask: data.maskA, view: sceneView(vp) })
+        .update({
+          data: { xs: data.xs, ys: data.ys },
+          color: data.color,
+          mask: data.maskA,
+          palette: { density },
+          view: sceneView(vp),
+        })
         .then(out),
     select: (mask) => renderer.update({ mask }).then(out),
     view: (vp) => renderer.update({ view: sceneView(vp) }).then(out),
@@ -204,7 +219,9 @@ async function run(config: BenchConfig): Promise<BenchResult> {
   const observer = new PerformanceObserver((list) => tasks.push(...list.getEntries()));
   observer.observe({ type: "longtask", buffered: false });
   const drawer =
-    config.mode === "webgl" ? webglDrawer(container, data) : rasterDrawer(container, data, config.mode === "main");
+    config.mode === "webgl"
+      ? webglDrawer(container, data)
+      : rasterDrawer(container, data, config.mode === "main", config.density);
   const fit = fitExtent(data.xs, data.ys);
 
   const t0 = performance.now();

@@ -1,9 +1,11 @@
 /**
  * Scatter benchmark: bundles bench/scatter/page.ts and workers/scatter.worker.ts with esbuild into
  * bench/out/scatter/, serves them from a tiny static server, drives Debian's Chromium with Playwright and
- * prints a markdown table. Usage: `npx tsx bench/scatter/run.ts [--n 1e4,1e5,1e6] [--modes worker,main,webgl]`.
+ * prints a markdown table. Usage: `npx tsx bench/scatter/run.ts [--n 1e4,1e5,1e6] [--modes worker,main,webgl]
+ * [--density auto,off,on]` (density: the raster renderers' shading, one configuration each; default auto).
  */
 import { chromium } from "@playwright/test";
+import type { DensityMode } from "@/lib/scatter/protocol";
 import type { BenchConfig, BenchMode, BenchResult } from "./page";
 import { bundle, chromiumLaunch, serve } from "./serve";
 
@@ -15,6 +17,7 @@ function arg(name: string, fallback: string): string {
 const sizes = arg("n", "1e4,1e5,1e6").split(",").map(Number);
 const modes = arg("modes", "worker,main,webgl").split(",") as BenchMode[];
 const reps = Number(arg("reps", "5"));
+const densities = arg("density", "auto").split(",") as DensityMode[];
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
 const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
@@ -26,13 +29,17 @@ async function main(): Promise<void> {
   const results: BenchResult[] = [];
   try {
     for (const n of sizes) {
-      for (const mode of modes) {
+      // WebGL has no density shading: one configuration; the raster renderers one per density.
+      const configs = modes.flatMap((mode): { mode: BenchMode; density: DensityMode }[] =>
+        mode === "webgl" ? [{ mode, density: "auto" }] : densities.map((density) => ({ mode, density })),
+      );
+      for (const { mode, density } of configs) {
         // A fresh page per configuration: no heap or worker left over from the previous one.
         const page = await browser.newPage({ viewport: { width: 900, height: 700 }, deviceScaleFactor: 1 });
         page.on("pageerror", (e) => console.error(`[page] ${e.message}`));
         await page.goto(server.url);
         await page.waitForFunction(() => "scatterBench" in window);
-        const config: BenchConfig = { n, mode, reps, warmup: 2 };
+        const config: BenchConfig = { n, mode, reps, warmup: 2, density };
         const r = await page.evaluate(
           (c) =>
             (window as unknown as { scatterBench: { run(c: BenchConfig): Promise<BenchResult> } }).scatterBench.run(c),

@@ -2,7 +2,7 @@
  * Colours of the scatter as packed 32-bit pixels for `ImageData` on little-endian machines (every browser
  * platform): byte order R, G, B, A in memory, i.e. `0xAABBGGRR` as a Uint32.
  */
-import type { PaletteOptions } from "./protocol";
+import type { DensityMode, PaletteOptions } from "./protocol";
 
 /** Number of colormap entries; colour indices 0..PALETTE_SIZE-1 address them, PALETTE_SIZE is "no value". */
 export const PALETTE_SIZE = 256;
@@ -90,6 +90,8 @@ export interface PaletteSet {
   bright: Uint32Array;
   dim: Uint32Array;
   background: number;
+  /** Density shading mode of the rasterizer. */
+  density: DensityMode;
 }
 
 /** Default background: the app's plot panel colour. */
@@ -98,6 +100,22 @@ export const DEFAULT_BACKGROUND = hexToPixel("#0b1222");
 export const DEFAULT_NEUTRAL = hexToPixel("#9ca3af");
 /** Default dimming of unselected points. */
 export const DEFAULT_DIM = 0.7;
+
+/** Default density shading: on when the frame has heavy overlap (raster.ts decides per frame). */
+export const DEFAULT_DENSITY: DensityMode = "auto";
+/**
+ * Density shading: intensity of a lone point in the bright (selected / no selection) layer, as a fraction of its
+ * palette colour over the background; a pixel as dense as the frame's densest gets the full colour. Half keeps
+ * single points plainly visible on the dark panel while leaving a visible step up to dense pixels.
+ */
+export const DENSITY_FLOOR = 0.5;
+/**
+ * The same for the dimmed layer, relative to the already dimmed colour: a lone dimmed point keeps 70 % of it (21 %
+ * of the bright colour at the default dim 0.7), a dimmed pixel as dense as the frame's densest keeps the dimmed
+ * colour drawn without shading. Its range (21–30 % at dim 0.7) ends below {@link DENSITY_FLOOR}, so a lone
+ * selected point still outshines the densest dimmed pixel of the same colour.
+ */
+export const DENSITY_DIM_FLOOR = 0.7;
 
 /** Precomputes bright and dimmed tables once per style change, so a redraw is one lookup per point. */
 export function createPaletteSet(options: PaletteOptions = {}): PaletteSet {
@@ -109,5 +127,5 @@ export function createPaletteSet(options: PaletteOptions = {}): PaletteSet {
   bright[NEUTRAL_INDEX] = options.neutral ?? DEFAULT_NEUTRAL;
   const dimmed = new Uint32Array(PALETTE_SIZE + 1);
   for (let i = 0; i <= PALETTE_SIZE; i++) dimmed[i] = mixPixel(bright[i], background, dim);
-  return { bright, dim: dimmed, background };
+  return { bright, dim: dimmed, background, density: options.density ?? DEFAULT_DENSITY };
 }

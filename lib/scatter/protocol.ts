@@ -23,6 +23,12 @@ export interface SceneView {
   pointSizeCss: number;
 }
 
+/**
+ * Density shading of the rasterizer (raster.ts): "on" scales each pixel's intensity with the number of points
+ * drawn there, "off" paints the last point opaque, "auto" shades only when heavy overlap is likely.
+ */
+export type DensityMode = "auto" | "on" | "off";
+
 /** Colours of the scatter (palette.ts's `createPaletteSet`); absent fields take the defaults. */
 export interface PaletteOptions {
   /** 256 packed pixels, low → high; default viridis (palette.ts's `createColormap`). */
@@ -33,6 +39,8 @@ export interface PaletteOptions {
   background?: number;
   /** How far unselected points fade towards the background, 0..1 (kept < 1 so they are dimmed, never hidden). */
   dim?: number;
+  /** Density shading; default "auto". Sent like the rest of the palette: a patch replaces the whole options. */
+  density?: DensityMode;
 }
 
 /** What one rasterization drew. */
@@ -43,6 +51,10 @@ export interface RasterStats {
   skippedNaN: number;
   /** Finite points that fell outside the pixel box. */
   outside: number;
+  /** Whether this frame was density-shaded ("on", or "auto" that found heavy overlap). */
+  density: boolean;
+  /** Most points counted in one device pixel of one layer; 0 when the frame was drawn without counting. */
+  maxCount: number;
 }
 
 /** One frame's outcome. */

@@ -1,6 +1,25 @@
 import { describe, expect, it } from "vitest";
-import { createPaletteSet, hexToPixel, mixPixel, NEUTRAL_INDEX, packRgba, unpackRgba } from "./palette";
-import { colorDomain, colorIndices, quantile, rasterize, type RasterInput } from "./raster";
+import {
+  createPaletteSet,
+  DENSITY_DIM_FLOOR,
+  DENSITY_FLOOR,
+  hexToPixel,
+  mixPixel,
+  NEUTRAL_INDEX,
+  packRgba,
+  unpackRgba,
+  type PaletteSet,
+} from "./palette";
+import type { DensityMode } from "./protocol";
+import {
+  AUTO_DENSITY_COVERAGE,
+  AUTO_DENSITY_MAX_COUNT,
+  colorDomain,
+  colorIndices,
+  quantile,
+  rasterize,
+  type RasterInput,
+} from "./raster";
 import { createTransform } from "./viewport";
 
 const W = 10;
@@ -9,7 +28,13 @@ const H = 10;
 const transform = createTransform({ xMin: 0, xMax: 10, yMin: 0, yMax: 10 }, W, H);
 const palette = createPaletteSet({ background: hexToPixel("#000000"), neutral: hexToPixel("#808080"), dim: 0.5 });
 
-function input(points: [number, number][], colors: number[], mask: number[] | null, size = 1): RasterInput {
+function inputWith(
+  points: [number, number][],
+  colors: number[],
+  mask: number[] | null,
+  size = 1,
+  set: PaletteSet = palette,
+): RasterInput {
   const values = new Float64Array(colors);
   return {
     xs: new Float64Array(points.map((p) => p[0])),
@@ -18,7 +43,7 @@ function input(points: [number, number][], colors: number[], mask: number[] | nu
     mask: mask ? new Uint8Array(mask) : null,
     transform,
     pointSizePx: size,
-    palette,
+    palette: set,
   };
 }
 
@@ -88,7 +113,19 @@ describe("colour domain and indices", () => {
   });
 });
 
-describe("rasterize", () => {
+// The same expectations for every mode: these scenes have no pixel with more points than the frame's densest
+// (cMax ≤ 1, or the overlapping pixel is the densest), so shading leaves them as they were; "off" and "auto"
+// (too few rows to count) take the plain path.
+describe.each<DensityMode>(["off", "auto", "on"])("rasterize (density %s)", (density) => {
+  const palette = createPaletteSet({
+    background: hexToPixel("#000000"),
+    neutral: hexToPixel("#808080"),
+    dim: 0.5,
+    density,
+  });
+  const input = (points: [number, number][], colors: number[], mask: number[] | null, size = 1) =>
+    inputWith(points, colors, mask, size, palette);
+
   it("draws a selected point bright and an unselected one dimmed at their pixels", () => {
     const pixels = new Uint32Array(W * H);
     const stats = rasterize(
@@ -108,7 +145,13 @@ describe("rasterize", () => {
     expect(at(pixels, 6, 6)).toBe(palette.dim[255]);
     expect(palette.dim[255]).not.toBe(palette.bright[255]);
     expect(at(pixels, 0, 0)).toBe(palette.background);
-    expect(stats).toEqual({ drawn: 2, skippedNaN: 0, outside: 0 });
+    expect(stats).toEqual({
+      drawn: 2,
+      skippedNaN: 0,
+      outside: 0,
+      density: density === "on",
+      maxCount: density === "on" ? 1 : 0,
+    });
   });
 
   it("draws selected points over dimmed ones regardless of row order", () => {
@@ -185,7 +228,7 @@ describe("rasterize", () => {
         null,
       ),
     );
-    expect(stats).toEqual({ drawn: 1, skippedNaN: 2, outside: 2 });
+    expect(stats).toMatchObject({ drawn: 1, skippedNaN: 2, outside: 2, density: density === "on" });
     expect(at(pixels, 1, 8)).toBe(palette.bright[NEUTRAL_INDEX]);
     expect(pixels.filter((p) => p !== palette.background).length).toBe(1);
   });
@@ -232,5 +275,235 @@ describe("rasterize", () => {
     const pixels = new Uint32Array(W * H).fill(123);
     rasterize(pixels, W, H, input([], [], null));
     expect(pixels.every((p) => p === palette.background)).toBe(true);
+  });
+});
+
+/** The documented intensity (fixed point, 256 = full colour): floor + (1 − floor) · log(1 + c) / log(1 + cMax). */
+const level = (c: number, cMax: number, floor: number) =>
+  Math.round(256 * (floor + (1 - floor) * (cMax > 1 ? Math.log(1 + c) / Math.log(1 + cMax) : 1)));
+
+/** `colour` at intensity `a`/256 over a black background (the test palette's), channel by channel. */
+const over = (colour: number, a: number) => {
+  const [r, g, b] = unpackRgba(colour);
+  return packRgba(Math.floor((r * a) / 256), Math.floor((g * a) / 256), Math.floor((b * a) / 256));
+};
+
+const luminance = (p: number) => {
+  const [r, g, b] = unpackRgba(p);
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+};
+
+const withDensity = (density: DensityMode) =>
+  createPaletteSet({ background: hexToPixel("#000000"), neutral: hexToPixel("#808080"), dim: 0.5, density });
+
+/** `count` copies of the centre of pixel (c, r). */
+const pile = (c: number, r: number, count: number): [number, number][] =>
+  Array.from({ length: count }, () => [c + 0.5, H - r - 0.5] as [number, number]);
+
+/**
+ * Reference of the density path, written the slow, obvious way: every square adds one to each pixel it covers
+ * and leaves its palette index there; cMax is the largest count over both layers.
+ */
+function referenceDensity(inp: RasterInput): Uint32Array {
+  const { xs, ys, colorIndex, mask, palette: set } = inp;
+  const size = Math.max(1, Math.round(inp.pointSizePx));
+  const count = [new Uint32Array(W * H), new Uint32Array(W * H)];
+  const index = [new Uint16Array(W * H), new Uint16Array(W * H)];
+  for (let i = 0; i < xs.length; i++) {
+    if (!Number.isFinite(xs[i]) || !Number.isFinite(ys[i])) continue;
+    const left = Math.floor(xs[i] * inp.transform.sx + inp.transform.ox) - (size >> 1);
+    const top = Math.floor(ys[i] * inp.transform.sy + inp.transform.oy) - (size >> 1);
+    const layer = !mask || mask[i] ? 1 : 0;
+    for (let r = top; r < top + size; r++) {
+      for (let c = left; c < left + size; c++) {
+        if (c < 0 || r < 0 || c >= W || r >= H) continue;
+        count[layer][r * W + c]++;
+        index[layer][r * W + c] = colorIndex[i];
+      }
+    }
+  }
+  const cMax = Math.max(...count[0], ...count[1]);
+  const out = new Uint32Array(W * H);
+  for (let p = 0; p < W * H; p++) {
+    if (count[1][p]) out[p] = over(set.bright[index[1][p]], level(count[1][p], cMax, DENSITY_FLOOR));
+    else if (count[0][p]) out[p] = over(set.dim[index[0][p]], level(count[0][p], cMax, DENSITY_DIM_FLOOR));
+    else out[p] = set.background;
+  }
+  return out;
+}
+
+/** FNV-1a of a frame, to pin whole frames to the output of the rasterizer before density shading existed. */
+function frameHash(pixels: Uint32Array): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < pixels.length; i++) h = Math.imul(h ^ pixels[i], 0x01000193) >>> 0;
+  return h.toString(16);
+}
+
+/** 3000 pseudo-random rows (some NaN/∞, some outside, 40 % selected) on a 64×48 box. */
+function crowd(withMask: boolean, size: number, density: DensityMode) {
+  let seed = 12345;
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+  const n = 3000;
+  const xs = new Float64Array(n);
+  const ys = new Float64Array(n);
+  const colors = new Float64Array(n);
+  const mask = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    xs[i] = i % 97 === 0 ? NaN : rand() * 1.2 - 0.1;
+    ys[i] = i % 89 === 0 ? Infinity : rand() * 1.2 - 0.1;
+    colors[i] = i % 13 === 0 ? NaN : rand();
+    mask[i] = rand() < 0.4 ? 1 : 0;
+  }
+  return {
+    xs,
+    ys,
+    colorIndex: colorIndices(colors, [0, 1]),
+    mask: withMask ? mask : null,
+    transform: createTransform({ xMin: 0, xMax: 1, yMin: 0, yMax: 1 }, 64, 48),
+    pointSizePx: size,
+    palette: createPaletteSet({ density }),
+  };
+}
+
+describe("density shading", () => {
+  // cMax = 100 in this frame (the pile at (7, 2)); a lone point at (1, 1), ten at (4, 6), all the top colour.
+  const scene = () =>
+    inputWith([[1.5, 8.5], ...pile(4, 6, 10), ...pile(7, 2, 100)], Array(111).fill(1), null, 1, withDensity("on"));
+
+  it.each([
+    ["1 point", 1, 1, 1],
+    ["10 points", 4, 6, 10],
+    ["100 points (the densest)", 7, 2, 100],
+  ])("shades a pixel holding %s by log(1 + c) / log(1 + cMax)", (_, c, r, count) => {
+    const pixels = new Uint32Array(W * H);
+    const stats = rasterize(pixels, W, H, scene());
+    expect(stats).toEqual({ drawn: 111, skippedNaN: 0, outside: 0, density: true, maxCount: 100 });
+    expect(at(pixels, c, r)).toBe(over(palette.bright[255], level(count, 100, DENSITY_FLOOR)));
+  });
+
+  it("keeps a lone point visible and makes dense pixels brighter", () => {
+    const pixels = new Uint32Array(W * H);
+    rasterize(pixels, W, H, scene());
+    const [one, ten, hundred] = [at(pixels, 1, 1), at(pixels, 4, 6), at(pixels, 7, 2)];
+    expect(hundred).toBe(palette.bright[255]);
+    expect(luminance(one)).toBeLessThan(luminance(ten));
+    expect(luminance(ten)).toBeLessThan(luminance(hundred));
+    expect(luminance(one)).toBeGreaterThanOrEqual(DENSITY_FLOOR * luminance(hundred) - 1);
+  });
+
+  it("with density off draws 1 and 100 points alike", () => {
+    const pixels = new Uint32Array(W * H);
+    const stats = rasterize(pixels, W, H, { ...scene(), palette: withDensity("off") });
+    expect(stats).toMatchObject({ density: false, maxCount: 0 });
+    expect(at(pixels, 1, 1)).toBe(palette.bright[255]);
+    expect(at(pixels, 7, 2)).toBe(palette.bright[255]);
+  });
+
+  // Frames of lib/scatter/raster.ts as of 16f93f7 (its last change before density shading), hashed: "off" must
+  // not change a byte.
+  it.each([
+    [false, 1, "cb828761"],
+    [false, 2, "cb19b0b8"],
+    [false, 3, "95827dfc"],
+    [false, 5, "e5139347"],
+    [true, 1, "897c374a"],
+    [true, 2, "cdb28cbe"],
+    [true, 3, "9c638a69"],
+    [true, 5, "8afd9f57"],
+  ])("with density off is byte-identical to before (mask %s, %d px)", (withMask, size, hash) => {
+    const pixels = new Uint32Array(64 * 48);
+    rasterize(pixels, 64, 48, crowd(withMask, size, "off"));
+    expect(frameHash(pixels)).toBe(hash);
+  });
+
+  it.each([
+    [false, 1],
+    [false, 2],
+    [false, 3],
+    [false, 4],
+    [false, 6],
+    [true, 1],
+    [true, 2],
+    [true, 3],
+    [true, 4],
+    [true, 6],
+  ])("matches the per-pixel reference (mask %s, %d px points, clipped at the edges)", (withMask, size) => {
+    let seed = 99;
+    const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+    // 150 rows over a little more than the box, so that squares are clipped on every side; some NaN.
+    const points = Array.from({ length: 150 }, (_, i): [number, number] =>
+      i % 17 === 0 ? [NaN, 5] : [rand() * 11 - 0.5, rand() * 11 - 0.5],
+    );
+    const colors = points.map(() => rand());
+    const mask = withMask ? points.map(() => (rand() < 0.3 ? 1 : 0)) : null;
+    const inp = inputWith(points, colors, mask, size, withDensity("on"));
+    const pixels = new Uint32Array(W * H);
+    const stats = rasterize(pixels, W, H, inp);
+    expect(stats.density).toBe(true);
+    expect(stats.skippedNaN).toBe(9);
+    expect(Array.from(pixels)).toEqual(Array.from(referenceDensity(inp)));
+  });
+
+  it.each<[string, [number, number][], boolean]>([
+    // 100 rows at one pixel: rows cover ≥ 20 % of the 100 pixels, and so do the drawn ones.
+    ["a dense pile", pile(3, 3, 100), true],
+    // 30 rows, one pixel each, spread: enough rows to count, drawn ones cover 30 %.
+    ["30 spread rows", Array.from({ length: 30 }, (_, i) => [(i % 10) + 0.5, Math.floor(i / 10) + 0.5]), true],
+    // 5 rows: cannot cover 20 % of the box, not even counted.
+    ["5 sparse rows", pile(1, 1, 1).concat(pile(3, 3, 1), pile(5, 5, 1), pile(7, 7, 1), pile(8, 2, 1)), false],
+    // Zoomed in: 40 rows, only 3 in view, no overlap.
+    ["3 visible of 40", [...pile(1, 1, 1), ...pile(5, 5, 1), ...pile(8, 8, 1), ...pile(50, 50, 37)], false],
+    // Zoomed into a pile of ties: 12 visible rows on one pixel (≥ AUTO_DENSITY_MAX_COUNT), 28 outside.
+    ["a visible pile of 12", [...pile(2, 2, 12), ...pile(50, 50, 28)], true],
+  ])("auto shades %s: %s", (_, points, shaded) => {
+    expect(AUTO_DENSITY_COVERAGE).toBe(0.2);
+    expect(AUTO_DENSITY_MAX_COUNT).toBe(10);
+    const auto = new Uint32Array(W * H);
+    const off = new Uint32Array(W * H);
+    const colors = points.map((_, i) => (i % 7) / 6);
+    const stats = rasterize(auto, W, H, inputWith(points, colors, null, 1, withDensity("auto")));
+    rasterize(off, W, H, inputWith(points, colors, null, 1, withDensity("off")));
+    expect(stats.density).toBe(shaded);
+    // Unshaded, auto gives exactly the plain frame (also when it counted); shaded, the pile differs.
+    if (!shaded) expect(Array.from(auto)).toEqual(Array.from(off));
+  });
+
+  it("auto on a dense pile: the pile gets the full colour, a lone point beside it less", () => {
+    const dense = new Uint32Array(W * H);
+    rasterize(
+      dense,
+      W,
+      H,
+      inputWith([[1.5, 8.5], ...pile(3, 3, 100)], Array(101).fill(1), null, 1, withDensity("auto")),
+    );
+    expect(at(dense, 1, 1)).not.toBe(palette.bright[255]);
+    expect(at(dense, 3, 3)).toBe(palette.bright[255]);
+  });
+
+  it("keeps selected points on top of dimmed ones, and brighter than the densest dimmed pixel", () => {
+    const pixels = new Uint32Array(W * H);
+    // (2, 2): 50 dimmed rows of colour 1 and one selected row of colour 0 drawn first; (6, 6): 50 dimmed only.
+    const points = [...pile(2, 2, 1), ...pile(2, 2, 50), ...pile(6, 6, 50), ...pile(8, 8, 1)];
+    const colors = [0, ...Array(100).fill(1), 1];
+    const mask = [1, ...Array(100).fill(0), 1];
+    const stats = rasterize(pixels, W, H, inputWith(points, colors, mask, 1, withDensity("on")));
+    expect(stats).toMatchObject({ density: true, maxCount: 50 });
+    expect(at(pixels, 2, 2)).toBe(over(palette.bright[0], level(1, 50, DENSITY_FLOOR)));
+    expect(at(pixels, 6, 6)).toBe(palette.dim[255]);
+    expect(luminance(at(pixels, 8, 8))).toBeGreaterThan(luminance(at(pixels, 6, 6)));
+  });
+
+  it.each<DensityMode>(["on", "auto"])("skips NaN and infinite rows (density %s): they add to no count", (density) => {
+    const pixels = new Uint32Array(W * H);
+    // 60 non-finite rows would make cMax 61 at (3, 3) if they were counted there.
+    const points: [number, number][] = [
+      ...pile(3, 3, 1),
+      ...Array.from({ length: 60 }, (_, i): [number, number] => (i % 2 ? [NaN, 6.5] : [3.5, Infinity])),
+      ...pile(5, 5, 20),
+    ];
+    const stats = rasterize(pixels, W, H, inputWith(points, Array(81).fill(1), null, 1, withDensity(density)));
+    expect(stats).toMatchObject({ drawn: 21, skippedNaN: 60, outside: 0, density: true, maxCount: 20 });
+    expect(at(pixels, 3, 3)).toBe(over(palette.bright[255], level(1, 20, DENSITY_FLOOR)));
+    expect(at(pixels, 5, 5)).toBe(palette.bright[255]);
   });
 });

@@ -1,9 +1,10 @@
 /**
  * The scatter's pixel rasterizer: squares written straight into a Uint32Array that backs an ImageData.
  * Measured in /work/shared/notes/charts.md: 11 ms for 10^6 points on 2 cores without a GPU, where WebGL on
- * SwiftShader needs ≈2.4 s and Canvas2D fillRect ≈1.3 s.
+ * SwiftShader needs ≈2.4 s and Canvas2D fillRect ≈1.3 s. Optional density shading counts points per pixel
+ * so that overlapping regions read (bench/RESULTS.md, "Scatter density shading").
  */
-import { NEUTRAL_INDEX, PALETTE_SIZE, type PaletteSet } from "./palette";
+import { DENSITY_DIM_FLOOR, DENSITY_FLOOR, NEUTRAL_INDEX, PALETTE_SIZE, type PaletteSet } from "./palette";
 import type { RasterStats } from "./protocol";
 import type { Transform } from "./viewport";
 
@@ -113,12 +114,34 @@ export interface RasterInput {
   palette: PaletteSet;
 }
 
-/** Scratch reused across frames (grown when needed): the two layers and the combined colour table. */
+/**
+ * Scratch reused across frames (grown when needed) and the combined colour table. One buffer, two views: the
+ * plain path keeps its colour layers in `layerScratch`; the density path keeps palette-index layers and
+ * counts in `shortScratch`, so toggling density does not hold two sets of layers (≈66 MB each at 4K).
+ */
 let layerScratch = new Uint32Array(0);
+let shortScratch = new Uint16Array(0);
 const tableScratch = new Uint32Array(1024);
-/** Writes the part of a square at (`left`, `top`) that lies inside the box; false when none does. */
+
+/** Grows the scratch buffer to at least `bytes`. */
+function scratch(bytes: number): void {
+  if (layerScratch.byteLength >= bytes) return;
+  layerScratch = new Uint32Array(Math.ceil(bytes / 4));
+  shortScratch = new Uint16Array(layerScratch.buffer);
+}
+
+/**
+ * "auto" counts points per pixel when the rows could cover this fraction of the plot (rows × square area ≥
+ * 20 % of the pixels), and shades when the points actually drawn do, or when one pixel holds
+ * {@link AUTO_DENSITY_MAX_COUNT} points. Below that bound a frame is drawn as with "off", at no extra cost.
+ */
+export const AUTO_DENSITY_COVERAGE = 0.2;
+/** "auto" also shades a counted frame (e.g. zoomed into a pile of ties) when some pixel holds this many points. */
+export const AUTO_DENSITY_MAX_COUNT = 10;
+
+/** Writes the part of a square at (`left`, `top`) inside the box (a colour, or a palette index); false if none is. */
 function drawClipped(
-  target: Uint32Array,
+  target: Uint32Array | Uint16Array,
   width: number,
   height: number,
   layer: number,
@@ -141,27 +164,66 @@ function drawClipped(
 /** Offset of the bright table in `tableScratch`: colour = table[(selected << 9) | colourIndex]. */
 const SELECTED_TABLE_SHIFT = 9;
 
+/** Geometry shared by the two point loops. */
+interface PointPass {
+  xs: Float64Array;
+  ys: Float64Array;
+  colorIndex: Uint16Array;
+  mask: Uint8Array | null;
+  n: number;
+  sx: number;
+  ox: number;
+  sy: number;
+  oy: number;
+  size: number;
+  width: number;
+  height: number;
+  area: number;
+}
+
+/** What a point loop drew. */
+interface PassStats {
+  drawn: number;
+  skipped: number;
+  outside: number;
+}
+
 /**
  * Clears `pixels` (a `width × height` ImageData view) to the background and draws every point as a square:
  * unselected rows dimmed, selected rows bright on top so that the selection is always visible, whatever the
- * row order; within each group later rows overwrite earlier ones. Allocates nothing per frame.
+ * row order; within each group later rows overwrite earlier ones. Allocates no buffers per frame.
  *
  * With a mask, each row goes to one of two layers chosen arithmetically from its mask byte (no branch: a
  * random selection made the branchy two-pass version mispredict on every other row), then the selected
  * layer is composited over the dimmed one (0.5 ms at 800×600). Measured at 10^6 rows with a random half
  * selected (Node 20, 2 px points, best of 20): ≈10 ms, against ≈15 ms for "draw the dimmed rows, collect
  * the selected, draw those" and ≈27 ms for two scans filtered by the mask.
+ *
+ * Density shading (`palette.density`; "auto" is described at {@link AUTO_DENSITY_COVERAGE}) counts the points
+ * of each layer per pixel and scales the pixel's intensity over the background with the log of its count:
+ * `t = log(1 + c) / log(1 + cMax)`, intensity = floor + (1 − floor) · t, with DENSITY_FLOOR for the bright
+ * layer and DENSITY_DIM_FLOOR (relative to the dimmed colour) for the dimmed one. A lone point keeps at least
+ * the floor, the frame's densest pixel gets the full colour, and a frame without overlap (cMax = 1) comes out
+ * unchanged. The log keeps a pile of duplicates (ties are common in margins) from flattening everything else,
+ * as a linear scale would. cMax is shared by both layers so that a count means the same intensity in each,
+ * and a small selection is not drawn as if it were dense. The pixel's colour stays the palette colour of the
+ * last point drawn there, as with shading off: the colormap still reads as values and only intensity encodes
+ * density (a mean colour would need three more accumulators per pixel and mixes colours off the colormap).
  */
 export function rasterize(pixels: Uint32Array, width: number, height: number, input: RasterInput): RasterStats {
   const { xs, ys, colorIndex, mask } = input;
   const { sx, ox, sy, oy } = input.transform;
-  const { bright, dim, background } = input.palette;
+  const { bright, dim, background, density } = input.palette;
   const size = Math.max(1, Math.round(input.pointSizePx));
   // The square spans [c - half, c - half + size) around the pixel c that contains the point.
   const half = size >> 1;
   const n = Math.min(xs.length, ys.length, colorIndex.length);
   const area = width * height;
-  if (mask && layerScratch.length < 2 * area) layerScratch = new Uint32Array(2 * area);
+  if (density === "on" || (density === "auto" && area > 0 && n * size * size >= AUTO_DENSITY_COVERAGE * area)) {
+    const pass: PointPass = { xs, ys, colorIndex, mask, n, sx, ox, sy, oy, size, width, height, area };
+    return rasterizeDensity(pixels, input.palette, pass);
+  }
+  if (mask) scratch(8 * area);
   const target = mask ? layerScratch : pixels;
   if (mask) {
     target.fill(background, 0, area);
@@ -236,5 +298,303 @@ export function rasterize(pixels: Uint32Array, width: number, height: number, in
       pixels[p] = s !== 0 ? s : target[p];
     }
   }
-  return { drawn, skippedNaN: skipped, outside };
+  return { drawn, skippedNaN: skipped, outside, density: false, maxCount: 0 };
+}
+
+/**
+ * The density path of {@link rasterize}. The point loop writes each row's palette index into its square, as the
+ * plain loop writes colours, and adds one to a count at the square's top-left pixel only; a box sum over the
+ * point size then turns those into the number of squares covering each pixel. Costs ≈ +4 ms over the plain
+ * path at 10^6 rows, 900×420 px, 1–3 px points (bench/RESULTS.md). Counting at every covered pixel instead
+ * (index and count packed in one Int32 per pixel) adds a dependent load per pixel per point: the same at 2 px,
+ * but ≈1.7× this path's extra cost at 3 and 4 px in a side-by-side run, while the box sum's cost does not grow
+ * with the point size.
+ */
+function rasterizeDensity(pixels: Uint32Array, palette: PaletteSet, pass: PointPass): RasterStats {
+  const { bright, dim, background, density } = palette;
+  const { mask, size, width, height, area } = pass;
+  const layers = mask ? 2 : 1;
+  // Counts live on a grid padded by size − 1 at the top and left, where squares clipped by the box start.
+  const pad = size - 1;
+  const countWidth = width + pad;
+  const countArea = countWidth * (height + pad);
+  const counts = layers * area;
+  scratch(2 * (counts + layers * countArea));
+  const buf = shortScratch;
+  buf.fill(0, counts, counts + layers * countArea);
+  const s = countPoints(buf, counts, countWidth, countArea, pass);
+  let maxCount = 0;
+  for (let l = 0; l < layers; l++) {
+    const m = boxSum(buf, counts + l * countArea, countWidth, width, height, size);
+    if (m > maxCount) maxCount = m;
+  }
+  const shaded =
+    density === "on" || s.drawn * size * size >= AUTO_DENSITY_COVERAGE * area || maxCount >= AUTO_DENSITY_MAX_COUNT;
+  // Layer 0 holds the dimmed rows under a mask, every row without one; the bright layer is the last one.
+  const over = layers - 1;
+  const layout: LayerLayout = { area, width, height, countBase: counts, countWidth, countArea, over };
+  if (!shaded) composite(pixels, buf, layout, bright, mask ? dim : bright, background);
+  else {
+    const overLevels = intensityTable(overLevelScratch, maxCount, DENSITY_FLOOR);
+    const underLevels = mask ? intensityTable(underLevelScratch, maxCount, DENSITY_DIM_FLOOR) : overLevels;
+    shadeLayers(pixels, buf, layout, bright, mask ? dim : bright, overLevels, underLevels, maxCount, background);
+  }
+  return { drawn: s.drawn, skippedNaN: s.skipped, outside: s.outside, density: shaded, maxCount };
+}
+
+/** Where the density path's layers lie in `shortScratch`: index layers from 0, count grids from `countBase`. */
+interface LayerLayout {
+  area: number;
+  width: number;
+  height: number;
+  countBase: number;
+  countWidth: number;
+  countArea: number;
+  /** Layer drawn on top (0 without a mask, 1 with one). */
+  over: number;
+}
+
+/** Per-column running sums of {@link boxSum} (grown when needed). */
+let columnScratch = new Uint32Array(0);
+
+/** Largest count Uint16 holds: counts and box sums saturate there (such a pixel is at full intensity anyway). */
+const COUNT_MAX = 0xffff;
+
+/**
+ * Turns top-left counts into coverage counts in place: afterwards `buf[base + y * stride + x]` (x < width,
+ * y < height) is the number of `size`-squares covering pixel (x, y), the sum of the counts in the size × size
+ * window right of and below it. Each cell is overwritten only after the last window that reads it, so no
+ * second buffer is needed. Sizes 2 and 3 take one pass; larger ones keep running sums along rows, then down
+ * columns. Returns the largest coverage.
+ */
+function boxSum(buf: Uint16Array, base: number, stride: number, width: number, height: number, size: number): number {
+  let max = 0;
+  if (size === 1) {
+    for (let p = base, end = base + stride * height; p < end; p++) if (buf[p] > max) max = buf[p];
+    return max;
+  }
+  // Sizes 2 and 3 slide along each row keeping the last column sums of the window (read before overwritten).
+  if (size === 2) {
+    for (let row = base, end = base + height * stride; row < end; row += stride) {
+      let right = buf[row] + buf[row + stride];
+      for (let p = row, stop = row + width; p < stop; p++) {
+        const left = right;
+        right = buf[p + 1] + buf[p + 1 + stride];
+        const sum = left + right;
+        const c = sum > COUNT_MAX ? COUNT_MAX : sum;
+        buf[p] = c;
+        if (c > max) max = c;
+      }
+    }
+    return max;
+  }
+  if (size === 3) {
+    const s2 = 2 * stride;
+    for (let row = base, end = base + height * stride; row < end; row += stride) {
+      let c0 = buf[row] + buf[row + stride] + buf[row + s2];
+      let c1 = buf[row + 1] + buf[row + 1 + stride] + buf[row + 1 + s2];
+      for (let p = row, stop = row + width; p < stop; p++) {
+        const c2 = buf[p + 2] + buf[p + 2 + stride] + buf[p + 2 + s2];
+        const sum = c0 + c1 + c2;
+        c0 = c1;
+        c1 = c2;
+        const c = sum > COUNT_MAX ? COUNT_MAX : sum;
+        buf[p] = c;
+        if (c > max) max = c;
+      }
+    }
+    return max;
+  }
+  // Running sums, O(1) per cell whatever the size: along each row, then down each column (one total per column).
+  // Each reads the cell `size` ahead before that cell is overwritten; the last step of a row/column reads none.
+  for (let row = base, end = base + (height + size - 1) * stride; row < end; row += stride) {
+    let run = 0;
+    for (let i = 0; i < size; i++) run += buf[row + i];
+    for (let p = row, last = row + width - 1; p <= last; p++) {
+      const old = buf[p];
+      buf[p] = run > COUNT_MAX ? COUNT_MAX : run;
+      if (p < last) run += buf[p + size] - old;
+    }
+  }
+  if (columnScratch.length < width) columnScratch = new Uint32Array(width);
+  const column = columnScratch;
+  column.fill(0, 0, width);
+  for (let j = 0; j < size; j++) for (let x = 0; x < width; x++) column[x] += buf[base + j * stride + x];
+  const below = size * stride;
+  for (let y = 0, row = base; y < height; y++, row += stride) {
+    for (let x = 0, p = row; x < width; x++, p++) {
+      const run = column[x];
+      const c = run > COUNT_MAX ? COUNT_MAX : run;
+      const old = buf[p];
+      buf[p] = c;
+      if (c > max) max = c;
+      if (y < height - 1) column[x] = run + buf[p + below] - old;
+    }
+  }
+  return max;
+}
+
+/** Unshaded composite of the density layers: exactly the plain path's pixels (last point's colour, bright on top). */
+function composite(
+  pixels: Uint32Array,
+  buf: Uint16Array,
+  layout: LayerLayout,
+  bright: Uint32Array,
+  under: Uint32Array,
+  background: number,
+): void {
+  const { area, width, height, countBase, countWidth, countArea, over } = layout;
+  const overIndex = over * area;
+  const overShift = over * countArea;
+  for (let y = 0, p = 0; y < height; y++) {
+    for (let x = 0, c = countBase + y * countWidth; x < width; x++, p++, c++) {
+      pixels[p] = buf[c + overShift] !== 0 ? bright[buf[overIndex + p]] : buf[c] !== 0 ? under[buf[p]] : background;
+    }
+  }
+}
+
+/**
+ * Composites the bright layer over the dimmed one into `pixels`, each pixel's palette colour shaded to its
+ * coverage's intensity (`overLevels` / `underLevels` below INTENSITY_TABLE_SIZE, computed above it).
+ */
+function shadeLayers(
+  pixels: Uint32Array,
+  buf: Uint16Array,
+  layout: LayerLayout,
+  bright: Uint32Array,
+  under: Uint32Array,
+  overLevels: Uint16Array,
+  underLevels: Uint16Array,
+  maxCount: number,
+  background: number,
+): void {
+  const { area, width, height, countBase, countWidth, countArea, over } = layout;
+  const overIndex = over * area;
+  const overShift = over * countArea;
+  const underFloor = over === 0 ? DENSITY_FLOOR : DENSITY_DIM_FLOOR;
+  const bgRB = background & 0xff00ff;
+  const bgG = background & 0xff00;
+  for (let y = 0, p = 0; y < height; y++) {
+    for (let x = 0, c = countBase + y * countWidth; x < width; x++, p++, c++) {
+      const v = buf[c + overShift];
+      if (v !== 0) {
+        const a = v < INTENSITY_TABLE_SIZE ? overLevels[v] : intensity(v, maxCount, DENSITY_FLOOR);
+        pixels[p] = shade(bright[buf[overIndex + p]], a, bgRB, bgG);
+        continue;
+      }
+      const u = buf[c];
+      if (u === 0) pixels[p] = background;
+      else {
+        const a = u < INTENSITY_TABLE_SIZE ? underLevels[u] : intensity(u, maxCount, underFloor);
+        pixels[p] = shade(under[buf[p]], a, bgRB, bgG);
+      }
+    }
+  }
+}
+
+/**
+ * The point loop of {@link rasterize} for the density path: palette indices into the index layers of `buf`
+ * (from 0), one count per drawn point at its square's top-left on the padded count grids (from `countBase`).
+ * A copy rather than a flag in the plain loop, so that the unshaded path stays exactly as fast as before.
+ */
+function countPoints(
+  buf: Uint16Array,
+  countBase: number,
+  countWidth: number,
+  countArea: number,
+  pass: PointPass,
+): PassStats {
+  const { xs, ys, colorIndex, mask, n, sx, ox, sy, oy, size, width, height, area } = pass;
+  const half = size >> 1;
+  const xLast = width - size;
+  const yLast = height - size;
+  // The count of a square at (left, top) sits at (left + pad, top + pad) of its layer's grid.
+  const pad = size - 1;
+  const countOrigin = countBase + pad * countWidth + pad;
+  let drawn = 0;
+  let skipped = 0;
+  let outside = 0;
+  for (let i = 0; i < n; i++) {
+    const m = mask === null ? 0 : (-mask[i] >> 31) & 1;
+    const x = xs[i];
+    const y = ys[i];
+    if (x - x !== 0 || y - y !== 0) {
+      skipped++;
+      continue;
+    }
+    const px = x * sx + ox;
+    const py = y * sy + oy;
+    if (!(px > -size && px < width + size && py > -size && py < height + size)) {
+      outside++;
+      continue;
+    }
+    const left = ((px + size) | 0) - size - half;
+    const top = ((py + size) | 0) - size - half;
+    const idx = colorIndex[i];
+    const layer = m * area;
+    if (left >= 0 && top >= 0 && left <= xLast && top <= yLast) {
+      let p = layer + top * width + left;
+      if (size === 2) {
+        buf[p] = idx;
+        buf[p + 1] = idx;
+        p += width;
+        buf[p] = idx;
+        buf[p + 1] = idx;
+      } else if (size === 1) buf[p] = idx;
+      else if (size === 3) {
+        buf[p] = idx;
+        buf[p + 1] = idx;
+        buf[p + 2] = idx;
+        p += width;
+        buf[p] = idx;
+        buf[p + 1] = idx;
+        buf[p + 2] = idx;
+        p += width;
+        buf[p] = idx;
+        buf[p + 1] = idx;
+        buf[p + 2] = idx;
+      } else {
+        for (let row = 0; row < size; row++, p += width) for (let c = 0; c < size; c++) buf[p + c] = idx;
+      }
+    } else if (!drawClipped(buf, width, height, layer, left, top, size, idx)) {
+      outside++;
+      continue;
+    }
+    const k = countOrigin + m * countArea + top * countWidth + left;
+    // Saturating +1 without a branch: c >>> 16 is 1 only when c reached 65,536.
+    const c = buf[k] + 1;
+    buf[k] = c - (c >>> 16);
+    drawn++;
+  }
+  return { drawn, skipped, outside };
+}
+
+/** Counts below this bound take their intensity from a per-frame table; the few denser pixels compute it. */
+const INTENSITY_TABLE_SIZE = 4096;
+const overLevelScratch = new Uint16Array(INTENSITY_TABLE_SIZE);
+const underLevelScratch = new Uint16Array(INTENSITY_TABLE_SIZE);
+
+/** Intensity (fixed point, 256 = the full colour) of a pixel holding `count` points when the densest holds `max`. */
+function intensity(count: number, max: number, floor: number): number {
+  const t = max > 1 ? Math.log1p(count) / Math.log1p(max) : 1;
+  return Math.round(256 * (floor + (1 - floor) * t));
+}
+
+/** Fills `table[c]` with {@link intensity} for 1 ≤ c ≤ min(max, table size − 1). */
+function intensityTable(table: Uint16Array, max: number, floor: number): Uint16Array {
+  const last = max < INTENSITY_TABLE_SIZE - 1 ? max : INTENSITY_TABLE_SIZE - 1;
+  for (let c = 1; c <= last; c++) table[c] = intensity(c, max, floor);
+  return table;
+}
+
+/**
+ * `colour` moved towards the background (its red|blue bits `bgRB`, green bits `bgG`) to intensity `a`/256: the
+ * fixed-point form of palette.ts's `mixPixel(colour, background, 1 − a/256)`, which allocates and is too slow
+ * per pixel. Red and blue are blended together in one multiply (each product stays below 2^16 in its lane);
+ * a = 256 gives the colour itself; the result is opaque.
+ */
+function shade(colour: number, a: number, bgRB: number, bgG: number): number {
+  const rb = (((Math.imul(colour & 0xff00ff, a) + Math.imul(bgRB, 256 - a)) | 0) >>> 8) & 0xff00ff;
+  const g = ((Math.imul(colour & 0xff00, a) + Math.imul(bgG, 256 - a)) >>> 8) & 0xff00;
+  return (0xff000000 | rb | g) >>> 0;
 }

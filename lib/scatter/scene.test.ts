@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createScatterHandlers } from "./handlers";
+import { applyPatch, createScatterHandlers } from "./handlers";
 import { DEFAULT_BACKGROUND } from "./palette";
 import type { SceneView } from "./protocol";
 import { ScatterScene, type PixelTarget } from "./scene";
@@ -42,6 +42,28 @@ describe("ScatterScene", () => {
     expect(scene.pick(2.5, 2.5, 2)).toEqual({ row: 0, x: 2.5, y: 7.5, color: 0, selected: true });
     expect(scene.pick(7, 7.5, 2)).toMatchObject({ row: 1, selected: false });
     expect(scene.pick(5, 5, 1)).toBeNull();
+  });
+
+  it.each([
+    [undefined, true],
+    ["auto", true],
+    ["on", true],
+    ["off", false],
+  ] as const)("density %s from a palette patch shades a dense frame: %s", (density, shaded) => {
+    const scene = new ScatterScene();
+    // 1000 rows on one data point: 2×2 device px squares stacked 1000 deep on a 20×20 device px plot.
+    applyPatch(scene, {
+      data: { xs: new Float64Array(1000).fill(5), ys: new Float64Array(1000).fill(5) },
+      color: new Float64Array(1000).fill(1),
+      palette: density ? { density } : {},
+      view,
+    });
+    const { target } = fakeTarget();
+    expect(scene.render(target, createImage)).toMatchObject({
+      drawn: 1000,
+      density: shaded,
+      maxCount: shaded ? 1000 : 0,
+    });
   });
 
   it("drops a mask whose length does not match the data", () => {

@@ -80,7 +80,7 @@ export class ScatterScene {
   render(target: PixelTarget, createImage: (w: number, h: number) => ImageData): RenderResult {
     const t0 = performance.now();
     const view = this.view;
-    const empty: RasterStats = { drawn: 0, skippedNaN: 0, outside: 0 };
+    const empty: RasterStats = { drawn: 0, skippedNaN: 0, outside: 0, density: false, maxCount: 0 };
     if (!view) return { ...empty, renderMs: 0, colorDomain: this.domain, rowCount: this.xs.length };
     const width = Math.max(1, Math.round(view.widthCss * view.pixelRatio));
     const height = Math.max(1, Math.round(view.heightCss * view.pixelRatio));

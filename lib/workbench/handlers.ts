@@ -3,6 +3,7 @@ import { formatProblem, type ParseProblem } from "@/lib/dataset/types";
 import { binIndices, countMasked, histogram, type Histogram } from "@/lib/metrics/histogram";
 import { HandlerError, type Handlers } from "@/lib/worker/rpc";
 import { DatasetSession } from "@/lib/workbench/session";
+import { parseRecipe } from "@/lib/workbench/recipe";
 import type { ColumnHistogram, DatasetApi, HistogramRequest, OpenReply } from "@/lib/workbench/protocol";
 
 function badInput(problem: ParseProblem): HandlerError {
@@ -154,6 +155,15 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
     recipe(_args, ctx) {
       const s = need();
       return s.recipe(original as Blob, (f) => ctx.progress("hashing", f));
+    },
+    async applyRecipe({ file, name }, ctx) {
+      const s = need();
+      const parsed = parseRecipe(await file.text(), name);
+      if (!parsed.ok) throw badInput(parsed.reason);
+      const applied = await s.applyRecipe(parsed.data, original as Blob, ctx.progress);
+      if (!applied.ok) throw badInput(applied.reason);
+      const { spec, report } = applied.data;
+      return { spec, report, reopened: report.remapped ? openReply(s, ctx.transfer) : null };
     },
   };
 }

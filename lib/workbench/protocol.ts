@@ -2,7 +2,7 @@
 import type { ColumnMapping, DatasetFormat, ParseProblem } from "@/lib/dataset/types";
 import type { FieldKey, SelectionSpec } from "@/lib/selection/spec";
 import type { RankingNotes } from "@/lib/selection/ranking";
-import type { CompareReply, DatasetSummary, RowView, SelectionRecipe } from "@/lib/workbench/types";
+import type { CompareReply, DatasetSummary, RecipeMatchReport, RowView, SelectionRecipe } from "@/lib/workbench/types";
 import type { Metric } from "@/lib/metrics/select";
 
 /** A histogram view: which field, its bins, and the source id its own clauses carry (left out of its counts). */
@@ -55,6 +55,14 @@ export interface OpenReply {
   implicit: Float64Array;
 }
 
+/** Reply to `applyRecipe`: the selection to put in force, the match report, and the dataset when it was re-mapped. */
+export interface ApplyRecipeReply {
+  spec: SelectionSpec;
+  report: RecipeMatchReport;
+  /** Present when the recipe's column mapping was applied first (new margin columns, as `remap` replies). */
+  reopened: OpenReply | null;
+}
+
 /** Sort keys of the pairs table. */
 export type OrderKey = "row" | "explicit" | "implicit" | "m_ap" | "score" | "decision";
 
@@ -76,6 +84,8 @@ export type DatasetApi = {
     result: { blob: Blob; fileName: string; count: number };
   };
   recipe: { args: Record<string, never>; result: SelectionRecipe };
+  /** Re-applies a recipe file (see DatasetSession.applyRecipe); a bad recipe is a "bad-input" naming its field. */
+  applyRecipe: { args: { file: Blob; name: string }; result: ApplyRecipeReply };
   /** Attaches computed columns (see DatasetSession.attachColumns); buffers are transferred. */
   attach: {
     args: {

@@ -164,7 +164,7 @@ describe("exportSelection and recipe", () => {
     const recipe = await s.recipe(file);
     expect(recipe.selection).toEqual(CURATED);
     expect(recipe).toMatchObject({
-      version: 2,
+      version: 3,
       rowCount: N,
       metric: "explicit",
       ratio: 0.5,

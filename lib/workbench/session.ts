@@ -34,7 +34,23 @@ import {
 } from "@/lib/selection/evaluate";
 import { metricUnavailable, rankingScores, scoreKey, METRIC_OPTIONS, type RankingNotes } from "@/lib/selection/ranking";
 import { compileSearch } from "@/lib/selection/search";
-import type { CompareReply, DatasetSummary, FieldSummary, MetricPick, RowView, SelectionRecipe } from "./types";
+import {
+  DIGEST_BYTES,
+  matchDecisions,
+  recipeContent,
+  rowContentDigest,
+  sameMapping,
+  type ParsedRecipe,
+} from "./recipe";
+import type {
+  CompareReply,
+  DatasetSummary,
+  FieldSummary,
+  MetricPick,
+  RecipeMatchReport,
+  RowView,
+  SelectionRecipe,
+} from "./types";
 
 export type { DatasetSummary, FieldSummary, RowView, SelectionRecipe } from "./types";
 export type { SelectionSettings } from "@/lib/selection/settings";
@@ -111,6 +127,12 @@ export interface SessionSelection {
   readonly indices: Uint32Array;
 }
 
+/** Result of {@link DatasetSession.applyRecipe}: the selection now in force and how the recipe matched. */
+export interface AppliedRecipe {
+  spec: SelectionSpec;
+  report: RecipeMatchReport;
+}
+
 /** Filter of the pairs table: every row, the selection, or the rows two compared metrics both select. */
 export type OrderFilter = "all" | "selected" | { compare: [Metric, Metric] };
 
@@ -133,6 +155,8 @@ export class DatasetSession {
   private attached: ExtraColumn[] = [];
   /** Columns for views and gates only (the scoring run's token counts), never exported. */
   private viewFields = new Map<string, Float64Array>();
+  /** Every row's content SHA-256 (32 bytes a row) under the current mapping; computed by the first recipe. */
+  private digests: Uint8Array | null = null;
 
   private constructor(
     readonly source: RowSource,
@@ -214,6 +238,7 @@ export class DatasetSession {
     this.logps = logps;
     this.attached = [];
     this.viewFields.clear();
+    this.digests = null;
     this.searchMasks.clear();
     this.evaluator.invalidateSearch();
     this.marginsChanged();
@@ -726,7 +751,69 @@ export class DatasetSession {
     return { blob, fileName: exportFileName(this.source.info.name, format), count: indices.length };
   }
 
-  /** The recipe of the current selection, with the SHA-256 of the input file as given. */
+  /** Every row's content SHA-256 ({@link rowContentDigest}), 32 bytes a row; one scan of the texts, then cached. */
+  async rowDigests(onProgress?: (fraction: number) => void): Promise<ParseResult<Uint8Array>> {
+    if (this.digests) return { ok: true, data: this.digests };
+    const digests = new Uint8Array(this.source.rowCount * DIGEST_BYTES);
+    const problem = await this.source.scan((record, where) => {
+      digests.set(rowContentDigest(toPair(record, this.mapping)), where.row * DIGEST_BYTES);
+      return undefined;
+    }, onProgress);
+    if (problem) return { ok: false, reason: problem };
+    this.digests = digests;
+    return { ok: true, data: digests };
+  }
+
+  /**
+   * Re-applies a recipe to this file, the one it was made on or an edited version: the recipe's mapping first
+   * when it differs, then its ranking and gates as they are, and its decisions matched by row content (version 3)
+   * or by row index (version 2). On a problem (a mapping field or a column the file lacks, a bad regex) nothing
+   * changes. The applied selection is then the current one (`currentSelection`).
+   */
+  async applyRecipe(
+    recipe: ParsedRecipe,
+    original: Blob,
+    onProgress?: (stage: string, fraction: number) => void,
+  ): Promise<ParseResult<AppliedRecipe>> {
+    const progress = onProgress ?? (() => {});
+    const sameFile = (await sha256Hex(original, (f) => progress("hashing file", f))) === recipe.input.sha256;
+    const previous = this.mapping;
+    const previousSpec = this.spec;
+    const remapped = !sameMapping(previous, recipe.mapping);
+    if (remapped) {
+      const problem = await this.remap(recipe.mapping, (f) => progress("applying the recipe's mapping", f));
+      if (problem)
+        return { ok: false, reason: { ...problem, message: `the recipe's column mapping: ${problem.message}` } };
+    }
+    const fail = async (reason: ParseProblem): Promise<ParseResult<AppliedRecipe>> => {
+      // Back to the mapping and selection the app shows, so a refused recipe leaves the session as it was.
+      if (remapped) await this.remap(previous);
+      this.spec = previousSpec;
+      return { ok: false, reason };
+    };
+    let digests: Uint8Array | null = null;
+    if (recipe.content && !sameFile) {
+      const hashed = await this.rowDigests((f) => progress("hashing rows", f));
+      if (!hashed.ok) return fail(hashed.reason);
+      digests = hashed.data;
+    }
+    const { decisions, report } = matchDecisions(recipe, digests, this.source.rowCount, { sameFile, remapped });
+    const spec: SelectionSpec = { ranking: recipe.selection.ranking, gates: recipe.selection.gates, decisions };
+    const problem = await this.prepare(spec);
+    if (problem) return fail(problem);
+    try {
+      this.select(spec);
+    } catch (err) {
+      if (err instanceof RangeError) return fail({ file: this.source.info.name, message: err.message });
+      throw err;
+    }
+    return { ok: true, data: { spec, report } };
+  }
+
+  /**
+   * The recipe of the current selection (version 3), with the SHA-256 of the input file as given and the
+   * decisions by row content as well as by index.
+   */
   async recipe(original: Blob, onProgress?: (fraction: number) => void): Promise<SelectionRecipe> {
     const selection = this.currentSelection();
     const spec = this.spec;
@@ -739,13 +826,13 @@ export class DatasetSession {
     const im = gate(histogramSource("absImplicit"), "absImplicit");
     return {
       tool: "margin-atlas",
-      version: 2,
+      version: 3,
       input: {
         name: info.name,
         format: info.format,
         gzip: info.gzip,
         bytes: info.byteLength,
-        sha256: await sha256Hex(original, onProgress),
+        sha256: await sha256Hex(original, (f) => onProgress?.(f / 2)),
       },
       rowCount: this.source.rowCount,
       mapping: this.mapping,
@@ -765,6 +852,14 @@ export class DatasetSession {
       keptByHand: [...spec.decisions.keep],
       droppedByHand: [...spec.decisions.drop],
       selectedIndices: Array.from(selection.indices),
+      content: recipeContent(await this.contentDigests((f) => onProgress?.(0.5 + f / 2)), spec.decisions),
     };
+  }
+
+  private async contentDigests(onProgress?: (fraction: number) => void): Promise<Uint8Array> {
+    const r = await this.rowDigests(onProgress);
+    // The rows were all read when the file was opened: a failure now is the file changing under us, not bad input.
+    if (!r.ok) throw new Error(`could not hash the rows: ${r.reason.message}`);
+    return r.data;
   }
 }

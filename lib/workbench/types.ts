@@ -39,10 +39,47 @@ export interface RowView {
   record: RawRecord;
 }
 
-/** Recipe written beside an export: enough to reproduce the selection. */
+/**
+ * Decisions by row content (recipe version 3): what lets a recipe re-apply to an edited file. Hashes are the
+ * SHA-256 of a row's prompt, chosen and rejected as parsed (lib/workbench/recipe.ts `rowContentDigest`).
+ */
+export interface RecipeContent {
+  /** How rows are hashed. */
+  hash: "sha256:pair-text";
+  /** Content hashes of the rows kept / dropped by hand (hex, each once, in row order). */
+  keep: string[];
+  drop: string[];
+  /** The first 8 bytes of every row's content hash, in row order, base64: counts the rows new to the recipe. */
+  fingerprints: string;
+}
+
+/** What applying a recipe found: how its decisions matched the loaded file. */
+export interface RecipeMatchReport {
+  version: 2 | 3;
+  /** The file's SHA-256 equals the recipe's. */
+  sameFile: boolean;
+  /** The recipe's column mapping differed from the loaded one and was applied first. */
+  remapped: boolean;
+  /** Recipe decisions (distinct contents, or row indices in version 2) found in the file. */
+  matched: number;
+  /** Rows of the file the recipe does not know; null when it cannot tell (version 2 on another file). */
+  newRows: number | null;
+  /** Recipe decisions whose row is no longer in the file. */
+  vanished: number;
+  /** Rows decided beyond one per matched decision because they share its contents. */
+  duplicates: number;
+  /** Contents both kept and dropped in the recipe (duplicate rows decided differently): dropped. */
+  conflicts: number;
+  /** Rows kept / dropped by hand after matching. */
+  keepCount: number;
+  dropCount: number;
+}
+
+/** Recipe written beside an export: enough to reproduce the selection, and to re-apply it to an edited file. */
 export interface SelectionRecipe {
   tool: "margin-atlas";
-  version: 2;
+  /** 3 adds `content`; version-2 recipes (decisions by row index only) are still read. */
+  version: 3;
   input: { name: string; format: DatasetFormat; gzip: boolean; bytes: number; sha256: string };
   rowCount: number;
   mapping: ColumnMapping;
@@ -60,6 +97,8 @@ export interface SelectionRecipe {
   droppedByHand: number[];
   /** 0-based row indices of the input, ascending. */
   selectedIndices: number[];
+  /** The decisions by row content hash and every row's fingerprint (`selection.decisions` has them by index). */
+  content: RecipeContent;
 }
 
 /** One metric's pick in the comparison. */

@@ -1,0 +1,154 @@
+/**
+ * Saved sessions as a user meets them: work on the demo (ratio, a kept and a dropped row, a table filter), reload
+ * without `?demo`, "Restore session", and the selection, the decisions, the view and the exported rows are back;
+ * a session of an uploaded file asks for the file again and refuses a different one, naming both SHA-256s; "Sessions"
+ * lists them with "Delete"; storage use is shown.
+ */
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { expect, test, type Page } from "@playwright/test";
+import { exportSelection, jsonlLines, openApp, ROOT, selectedCount, upload } from "./helpers";
+
+const DEMO = path.join(ROOT, "public/demo/demo-preferences.jsonl");
+const COUNT_LINE = /^Selected \d+ of \d+$/;
+
+function sha256(file: string): string {
+  return crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+}
+
+/** Two small files cut from the demo: the session's file and a different one (one more row). */
+function smallFiles(): { mine: string; other: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ma-sessions-"));
+  const lines = jsonlLines(DEMO);
+  const mine = path.join(dir, "small.jsonl");
+  const other = path.join(dir, "other.jsonl");
+  fs.writeFileSync(mine, lines.slice(0, 60).join("\n") + "\n");
+  fs.writeFileSync(other, lines.slice(0, 61).join("\n") + "\n");
+  return { mine, other };
+}
+
+/** Opens table row `nth` (1 = first data row) and presses `action` in its inspector. */
+async function decide(page: Page, nth: number, action: "Keep" | "Drop"): Promise<void> {
+  const row = page.getByRole("table", { name: "Pairs" }).getByRole("row").nth(nth);
+  const id = ((await row.getByRole("cell").first().textContent()) ?? "").trim();
+  await row.click();
+  const inspector = page.getByRole("complementary", { name: `Pair ${id}` });
+  await inspector.getByRole("button", { name: action }).click();
+  await expect(inspector.getByTestId("decision-badge")).toHaveText(
+    action === "Keep" ? "kept by hand" : "dropped by hand",
+  );
+}
+
+async function waitForAutosave(page: Page): Promise<void> {
+  await expect(page.getByTestId("session-save-state")).toHaveText(/^Saved in this browser at /);
+}
+
+test("the demo session is saved as the user works and restored after a reload", async ({ page }) => {
+  await openApp(page, "?demo=1");
+  await expect(page.getByText(COUNT_LINE)).toBeVisible();
+  // A fresh browser profile has nothing to restore.
+  await expect(page.getByRole("button", { name: "Restore session" })).toHaveCount(0);
+  const initial = await selectedCount(page);
+
+  await page.getByLabel("Selection ratio", { exact: true }).fill("0.3");
+  await expect.poll(async () => (await selectedCount(page)).n).not.toBe(initial.n);
+  await decide(page, 1, "Keep");
+  await decide(page, 2, "Drop");
+  const counts = page.getByTestId("selection-counts");
+  await expect(counts).toContainText("kept by hand 1 · dropped by hand 1");
+  await page.getByLabel("Selected rows only").check();
+  await waitForAutosave(page);
+  const before = await selectedCount(page);
+  const exported = await exportSelection(page, "JSONL");
+
+  await page.goto("/");
+  await expect(page.getByRole("button", { name: "Load demo dataset" })).toBeVisible();
+  await expect(page.getByTestId("restore-offer")).toContainText(
+    `demo-preferences.jsonl · ${initial.m} rows · last change`,
+  );
+  await page.getByRole("button", { name: "Restore session" }).click();
+  await expect(page.getByText(COUNT_LINE)).toHaveText(`Selected ${before.n} of ${before.m}`);
+  await expect(counts).toContainText("kept by hand 1 · dropped by hand 1");
+  await expect(page.getByLabel("Selection ratio", { exact: true })).toHaveValue("0.3");
+  await expect(page.getByLabel("Selected rows only")).toBeChecked();
+  // The restored session is the open one: no offer, and the list says so.
+  await expect(page.getByRole("button", { name: "Restore session" })).toHaveCount(0);
+  const again = await exportSelection(page, "JSONL");
+  expect(again.name).toBe(exported.name);
+  expect(again.bytes.equals(exported.bytes)).toBe(true);
+
+  // Undo starts from the restored selection: nothing before it.
+  await expect(page.getByRole("button", { name: "Undo" })).toBeDisabled();
+});
+
+test("a session of an uploaded file asks for the file, refuses another one by SHA-256, and can be deleted", async ({
+  page,
+}) => {
+  const { mine, other } = smallFiles();
+  await openApp(page, "?demo=1");
+  await expect(page.getByText(COUNT_LINE)).toBeVisible();
+  await page.getByLabel("Selection ratio", { exact: true }).fill("0.2");
+  await waitForAutosave(page);
+
+  await upload(page, mine);
+  await expect(page.getByText(COUNT_LINE)).toHaveText(/ of 60$/);
+  await page.getByLabel("Selection ratio", { exact: true }).fill("0.5");
+  await expect(page.getByText(COUNT_LINE)).toHaveText("Selected 30 of 60");
+  await waitForAutosave(page);
+
+  await page.goto("/");
+  await expect(page.getByTestId("restore-offer")).toContainText("small.jsonl · 60 rows · last change");
+  await page.getByRole("button", { name: "Restore session" }).click();
+  const chooser = page.getByLabel("Choose the file for this session");
+  await chooser.setInputFiles(other);
+  const refusal = page.getByRole("alert").filter({ hasText: "is not the file of this session" });
+  await expect(refusal).toContainText(`"other.jsonl" is not the file of this session: its SHA-256 is ${sha256(other)}`);
+  await expect(refusal).toContainText(`saved for "small.jsonl" with SHA-256 ${sha256(mine)}`);
+  await expect(page.getByText(COUNT_LINE)).toHaveCount(0);
+
+  await chooser.setInputFiles(mine);
+  await expect(page.getByText(COUNT_LINE)).toHaveText("Selected 30 of 60");
+  await expect(refusal).toHaveCount(0);
+
+  await page.getByRole("button", { name: "Sessions" }).click();
+  const list = page.getByRole("table", { name: "Saved sessions" });
+  await expect(page.getByRole("group", { name: "Saved sessions" })).toContainText(
+    /Storage: \d+(\.\d)? MB of \d+(\.\d)? MB used/,
+  );
+  await expect(list.getByRole("row")).toHaveCount(3);
+  const smallRow = list.getByRole("row").filter({ hasText: "small.jsonl" });
+  await expect(smallRow).toContainText("60");
+  await smallRow.getByRole("button", { name: "Delete" }).click();
+  await expect(list.getByRole("row").filter({ hasText: "small.jsonl" })).toHaveCount(0);
+  await expect(list.getByRole("row").filter({ hasText: "demo-preferences.jsonl" })).toHaveCount(1);
+
+  // Gone after a reload too; the offer falls back to the demo session.
+  await page.goto("/");
+  await expect(page.getByTestId("restore-offer")).toContainText("demo-preferences.jsonl · 2000 rows");
+});
+
+test("a full storage quota is reported, not lost silently", async ({ page }) => {
+  // Chromium's real quota is far above what a test can fill quickly: make IndexedDB refuse the session's record the
+  // way a full disk does.
+  await page.addInitScript(() => {
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore["put"]>) {
+      if (this.name === "records") throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+      return put.apply(this, args);
+    };
+  });
+  await openApp(page, "?demo=1");
+  await expect(page.getByText(COUNT_LINE)).toBeVisible();
+  await page.getByLabel("Selection ratio", { exact: true }).fill("0.3");
+  const alert = page.getByRole("alert").filter({ hasText: "storage is full" });
+  await expect(alert).toContainText(
+    `the browser's storage for this site is full: could not save the session of "demo-preferences.jsonl"`,
+  );
+  await expect(alert).toContainText(/Storage: \d+(\.\d)? MB of \d+(\.\d)? MB used/);
+  await expect(page.getByTestId("session-save-state")).not.toHaveText(/^Saved/);
+  // Nothing half-written: the list stays empty.
+  await page.getByRole("button", { name: "Sessions" }).click();
+  await expect(page.getByRole("group", { name: "Saved sessions" })).toContainText("No saved sessions yet");
+});

@@ -1,0 +1,602 @@
+/**
+ * Saved sessions: what a curator's working state is (the file's identity, the column mapping, the selection spec
+ * and the view), how it is checked when read back, and where it is kept — IndexedDB in the browser, a map in
+ * memory for Node tests. Nothing here is ever sent anywhere: the records stay in this browser profile.
+ *
+ * The File itself is not kept (a browser cannot keep a handle to a user's file across reloads without the File
+ * System Access permission prompts, and copying a 1 GB file into IndexedDB would eat the quota): a restore asks
+ * for the file again and checks its SHA-256 against {@link DatasetIdentity.sha256}.
+ */
+import type { ColumnMapping, ExplicitSource, ImplicitSource, SchemaKind } from "@/lib/dataset/types";
+import type { Metric } from "@/lib/metrics/select";
+import { METRIC_OPTIONS } from "@/lib/selection/ranking";
+import type { FieldKey, Gate, SelectionSpec } from "@/lib/selection/spec";
+import type { OrderKey } from "@/lib/workbench/protocol";
+import type { SortState } from "@/lib/workbench/versions";
+
+/** Marker of a saved-session record (a record without it is not one of ours). */
+export const SESSION_FORMAT = "margin-atlas-session";
+/** Layout version of the record; bump it when the shape changes (older records are then refused by name). */
+export const SESSION_VERSION = 1;
+
+/** Which file a session is about: enough to recognise the same bytes again. */
+export interface DatasetIdentity {
+  /** The file name as the user gave it. */
+  name: string;
+  /** Size of the file as given (compressed size for gzip). */
+  bytes: number;
+  /** Lower-case hex SHA-256 of the file's bytes. */
+  sha256: string;
+  rowCount: number;
+}
+
+/** The parts of the view a session brings back. */
+export interface SessionView {
+  sort: SortState;
+  histogramFields: FieldKey[];
+}
+
+/** One saved session. */
+export interface SavedSession {
+  format: typeof SESSION_FORMAT;
+  version: typeof SESSION_VERSION;
+  id: string;
+  dataset: DatasetIdentity;
+  mapping: ColumnMapping;
+  /** The selection in force (a restore resets the undo history to it). */
+  spec: SelectionSpec;
+  view: SessionView;
+  /** Columns computed in the browser (scoring) when it was saved: they are not part of the record. */
+  computedColumns: string[];
+  createdAtMs: number;
+  updatedAtMs: number;
+}
+
+/** What the "Sessions" list shows of a record; `problem` is set (and the rest may be empty) when it is unreadable. */
+export interface SessionSummary {
+  id: string;
+  name: string;
+  rowCount: number;
+  updatedAtMs: number;
+  problem: string | null;
+}
+
+/** Kinds of storage failure the UI tells apart. */
+export type SessionStoreErrorCode = "quota" | "corrupt" | "unavailable" | "io";
+
+/** A technical failure of the session store; `code` "quota" means the browser refused the write for lack of space. */
+export class SessionStoreError extends Error {
+  constructor(
+    readonly code: SessionStoreErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "SessionStoreError";
+  }
+}
+
+/** Whether `err` is the store's "storage is full" error. */
+export function isQuotaError(err: unknown): err is SessionStoreError {
+  return err instanceof SessionStoreError && err.code === "quota";
+}
+
+/**
+ * Maps what IndexedDB throws (a DOMException, usually) to a {@link SessionStoreError}. Chromium and Safari name a
+ * full quota `QuotaExceededError`; older Firefox reports `NS_ERROR_DOM_QUOTA_REACHED`.
+ */
+export function toSessionStoreError(err: unknown, action: string): SessionStoreError {
+  if (err instanceof SessionStoreError) return err;
+  const name = isRecord(err) || err instanceof Error ? String((err as { name?: unknown }).name ?? "") : "";
+  const text =
+    isRecord(err) || err instanceof Error ? String((err as { message?: unknown }).message ?? err) : String(err);
+  if (name === "QuotaExceededError" || name === "NS_ERROR_DOM_QUOTA_REACHED")
+    return new SessionStoreError(
+      "quota",
+      `the browser's storage for this site is full: could not ${action}. Delete saved sessions (or other data of ` +
+        "this site) to make room; the current work is still open in this tab",
+      { cause: err },
+    );
+  if (name === "InvalidStateError" || name === "SecurityError" || name === "UnknownError")
+    return new SessionStoreError(
+      "unavailable",
+      `local storage is not available in this browser (${name}: ${text}): could not ${action}`,
+      { cause: err },
+    );
+  return new SessionStoreError("io", `could not ${action}: ${text}`, { cause: err });
+}
+
+/** Where sessions are kept. Every method rejects with a {@link SessionStoreError}. */
+export interface SessionStore {
+  /** Saved sessions, newest change first (unreadable records are listed with their problem). */
+  list(): Promise<SessionSummary[]>;
+  /** The session, checked; null when there is none with that id; "corrupt" when the record does not validate. */
+  get(id: string): Promise<SavedSession | null>;
+  /** Writes (or replaces) a session. */
+  put(session: SavedSession): Promise<void>;
+  delete(id: string): Promise<void>;
+  /** The most recently changed readable session, or null. */
+  latest(): Promise<SessionSummary | null>;
+}
+
+/** What an `id`-less caller needs to build a record; times default to now. */
+export interface SessionContent {
+  id: string;
+  dataset: DatasetIdentity;
+  mapping: ColumnMapping;
+  spec: SelectionSpec;
+  view: SessionView;
+  computedColumns?: string[];
+  createdAtMs?: number;
+  updatedAtMs?: number;
+}
+
+/** A record from its parts (deep copies of the mutable arrays, so later edits of the caller's objects don't leak in). */
+export function createSavedSession(c: SessionContent, nowMs = Date.now()): SavedSession {
+  return {
+    format: SESSION_FORMAT,
+    version: SESSION_VERSION,
+    id: c.id,
+    dataset: { ...c.dataset },
+    mapping: structuredClone(c.mapping),
+    spec: structuredClone(c.spec),
+    view: structuredClone(c.view),
+    computedColumns: [...(c.computedColumns ?? [])],
+    createdAtMs: c.createdAtMs ?? nowMs,
+    updatedAtMs: c.updatedAtMs ?? nowMs,
+  };
+}
+
+/** A fresh session id (random; not derived from the file, so two sessions of one file can coexist). */
+export function createSessionId(): string {
+  const c = globalThis.crypto;
+  if (c && typeof c.randomUUID === "function") return c.randomUUID();
+  // randomUUID exists only in secure contexts; a page served over plain http from another host still gets an id.
+  return `s-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** The record as JSON text (what a copy to another browser would carry). */
+export function serialiseSession(s: SavedSession): string {
+  return JSON.stringify(s);
+}
+
+/** A parse result in the shape of the readers' (STYLE.md): data, or a reason that names the bad field. */
+export type SessionParseResult = { ok: true; data: SavedSession } | { ok: false; reason: string };
+
+/** Parses JSON text or checks an already-parsed value (an IndexedDB record). */
+export function parseSavedSession(input: unknown): SessionParseResult {
+  let value = input;
+  if (typeof input === "string") {
+    try {
+      value = JSON.parse(input);
+    } catch (err) {
+      return { ok: false, reason: `saved session: not JSON (${(err as Error).message})` };
+    }
+  }
+  const label = isRecord(value) && typeof value.id === "string" ? `saved session "${value.id}"` : "saved session";
+  try {
+    return { ok: true, data: checkSession(value) };
+  } catch (err) {
+    if (err instanceof Invalid) return { ok: false, reason: `${label}: ${err.message}` };
+    throw err;
+  }
+}
+
+/** Reads "Storage: N MB of M MB used" from `navigator.storage.estimate()`'s answer; null when it says nothing. */
+export function formatStorage(estimate: { usage?: number; quota?: number } | null | undefined): string | null {
+  if (!estimate || typeof estimate.usage !== "number" || typeof estimate.quota !== "number") return null;
+  return `Storage: ${formatMb(estimate.usage)} MB of ${formatMb(estimate.quota)} MB used`;
+}
+
+/** Megabytes (10^6 bytes, as browsers' storage settings count them), one decimal below 100. */
+function formatMb(bytes: number): string {
+  const mb = bytes / 1e6;
+  return mb < 100 ? mb.toFixed(1) : String(Math.round(mb));
+}
+
+/** The refusal shown when a chosen file is not the session's (names both files and both hashes). */
+export function describeHashMismatch(saved: DatasetIdentity, chosen: { name: string; sha256: string }): string {
+  return (
+    `"${chosen.name}" is not the file of this session: its SHA-256 is ${chosen.sha256}, but the session was ` +
+    `saved for "${saved.name}" with SHA-256 ${saved.sha256}. Choose the same file (byte for byte) to restore it.`
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Validation
+
+class Invalid extends Error {}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function fail(path: string, expected: string, got: unknown): never {
+  const shown = got === undefined ? "nothing" : JSON.stringify(got)?.slice(0, 60);
+  throw new Invalid(`${path}: expected ${expected}, got ${shown}`);
+}
+
+function obj(v: unknown, path: string): Record<string, unknown> {
+  if (!isRecord(v)) fail(path, "an object", v);
+  return v;
+}
+
+function str(v: unknown, path: string): string {
+  if (typeof v !== "string") fail(path, "a string", v);
+  return v;
+}
+
+function num(v: unknown, path: string): number {
+  if (typeof v !== "number" || !Number.isFinite(v)) fail(path, "a finite number", v);
+  return v;
+}
+
+function count(v: unknown, path: string): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) fail(path, "a whole number ≥ 0", v);
+  return v;
+}
+
+function oneOf<T extends string>(v: unknown, options: readonly T[], path: string): T {
+  if (typeof v !== "string" || !(options as readonly string[]).includes(v))
+    fail(path, `one of ${options.join(", ")}`, v);
+  return v as T;
+}
+
+function nullableNum(v: unknown, path: string): number | null {
+  return v === null ? null : num(v, path);
+}
+
+const SCHEMAS: readonly SchemaKind[] = ["trl", "chat", "sharegpt", "hh", "pairwise", "multi"];
+const METRICS: readonly Metric[] = METRIC_OPTIONS.map((m) => m.value);
+const ORDER_KEYS: readonly OrderKey[] = ["row", "explicit", "implicit", "m_ap", "score", "decision"];
+const BUILT_IN_FIELDS: readonly string[] = [
+  "explicit",
+  "implicit",
+  "absImplicit",
+  "mAp",
+  "zExplicit",
+  "zAbsImplicit",
+  "score",
+  "promptChars",
+  "chosenChars",
+  "rejectedChars",
+];
+
+function fieldKey(v: unknown, path: string): FieldKey {
+  if (typeof v !== "string" || !(BUILT_IN_FIELDS.includes(v) || (v.startsWith("column:") && v.length > 7)))
+    fail(path, "a field (a margin, a length or column:<name>)", v);
+  return v as FieldKey;
+}
+
+function sourceOf(v: unknown, path: string, kinds: readonly string[]): void {
+  const o = obj(v, path);
+  const kind = oneOf(o.kind, kinds, `${path}.kind`);
+  const strings: Record<string, string[]> = {
+    none: [],
+    column: ["field"],
+    "score-range": ["field"],
+    "judge-probability": ["field"],
+    difference: ["chosen", "rejected"],
+    dpo: ["chosen", "rejected", "refChosen", "refRejected"],
+  };
+  for (const k of strings[kind]) str(o[k], `${path}.${k}`);
+  if (kind === "dpo") num(o.beta, `${path}.beta`);
+}
+
+function checkMapping(v: unknown): ColumnMapping {
+  const m = obj(v, "mapping");
+  oneOf(m.schema, SCHEMAS, "mapping.schema");
+  for (const k of ["prompt", "chosen", "rejected", "outputA", "outputB", "label", "preference", "responses", "scores"])
+    if (m[k] !== undefined) str(m[k], `mapping.${k}`);
+  sourceOf(m.explicit, "mapping.explicit", [
+    "none",
+    "column",
+    "difference",
+    "score-range",
+    "judge-probability",
+  ] satisfies ExplicitSource["kind"][]);
+  sourceOf(m.implicit, "mapping.implicit", ["none", "column", "difference", "dpo"] satisfies ImplicitSource["kind"][]);
+  // Field names are checked against the file's fields when it is opened (validateMapping), with file and field.
+  return m as unknown as ColumnMapping;
+}
+
+function checkGate(v: unknown, path: string): Gate {
+  const g = obj(v, path);
+  const kind = oneOf(g.kind, ["interval", "rect", "lasso", "search"] as const, `${path}.kind`);
+  str(g.source, `${path}.source`);
+  switch (kind) {
+    case "interval":
+      fieldKey(g.field, `${path}.field`);
+      nullableNum(g.lo, `${path}.lo`);
+      nullableNum(g.hi, `${path}.hi`);
+      break;
+    case "rect":
+      fieldKey(g.x, `${path}.x`);
+      fieldKey(g.y, `${path}.y`);
+      for (const k of ["x0", "x1", "y0", "y1"]) num(g[k], `${path}.${k}`);
+      break;
+    case "lasso": {
+      fieldKey(g.x, `${path}.x`);
+      fieldKey(g.y, `${path}.y`);
+      if (!Array.isArray(g.points) || g.points.length % 2 !== 0)
+        fail(`${path}.points`, "a flat list of x, y pairs", g.points);
+      g.points.forEach((p, i) => num(p, `${path}.points[${i}]`));
+      break;
+    }
+    case "search":
+      str(g.query, `${path}.query`);
+      if (typeof g.regex !== "boolean") fail(`${path}.regex`, "true or false", g.regex);
+      if (typeof g.caseSensitive !== "boolean") fail(`${path}.caseSensitive`, "true or false", g.caseSensitive);
+      break;
+  }
+  return g as unknown as Gate;
+}
+
+function rowList(v: unknown, path: string, rowCount: number): number[] {
+  if (!Array.isArray(v)) fail(path, "a list of row indices", v);
+  let previous = -1;
+  v.forEach((r, i) => {
+    if (typeof r !== "number" || !Number.isInteger(r) || r <= previous || r >= rowCount)
+      fail(`${path}[${i}]`, `a row index above ${previous} and below ${rowCount} (ascending)`, r);
+    previous = r;
+  });
+  return v as number[];
+}
+
+function checkSpec(v: unknown, rowCount: number): SelectionSpec {
+  const s = obj(v, "spec");
+  const r = obj(s.ranking, "spec.ranking");
+  oneOf(r.metric, METRICS, "spec.ranking.metric");
+  num(r.weight, "spec.ranking.weight");
+  const ratio = num(r.ratio, "spec.ranking.ratio");
+  if (ratio < 0 || ratio > 1) fail("spec.ranking.ratio", "a ratio in [0, 1]", ratio);
+  if (r.topK !== undefined) count(r.topK, "spec.ranking.topK");
+  num(r.seed, "spec.ranking.seed");
+  num(r.beta, "spec.ranking.beta");
+  oneOf(r.beesNan, ["released", "lowest"] as const, "spec.ranking.beesNan");
+  if (!Array.isArray(s.gates)) fail("spec.gates", "a list of gates", s.gates);
+  s.gates.forEach((g, i) => checkGate(g, `spec.gates[${i}]`));
+  const d = obj(s.decisions, "spec.decisions");
+  const keep = rowList(d.keep, "spec.decisions.keep", rowCount);
+  const drop = new Set(rowList(d.drop, "spec.decisions.drop", rowCount));
+  const both = keep.find((row) => drop.has(row));
+  if (both !== undefined) fail("spec.decisions", "a row kept or dropped, not both", both);
+  return s as unknown as SelectionSpec;
+}
+
+function checkView(v: unknown): SessionView {
+  const view = obj(v, "view");
+  const sort = obj(view.sort, "view.sort");
+  oneOf(sort.key, ORDER_KEYS, "view.sort.key");
+  if (typeof sort.descending !== "boolean") fail("view.sort.descending", "true or false", sort.descending);
+  const filter = sort.filter;
+  if (filter !== "all" && filter !== "selected") {
+    const pair = isRecord(filter) ? filter.compare : undefined;
+    if (!Array.isArray(pair) || pair.length !== 2)
+      fail("view.sort.filter", '"all", "selected" or a comparison', filter);
+    pair.forEach((m, i) => oneOf(m, METRICS, `view.sort.filter.compare[${i}]`));
+  }
+  if (!Array.isArray(view.histogramFields)) fail("view.histogramFields", "a list of fields", view.histogramFields);
+  view.histogramFields.forEach((f, i) => fieldKey(f, `view.histogramFields[${i}]`));
+  return view as unknown as SessionView;
+}
+
+function checkSession(v: unknown): SavedSession {
+  const s = obj(v, "record");
+  if (s.format !== SESSION_FORMAT) fail("format", `"${SESSION_FORMAT}"`, s.format);
+  if (s.version !== SESSION_VERSION)
+    fail("version", `${SESSION_VERSION} (saved by another version of Margin Atlas)`, s.version);
+  if (str(s.id, "id") === "") fail("id", "a non-empty id", s.id);
+  const d = obj(s.dataset, "dataset");
+  str(d.name, "dataset.name");
+  count(d.bytes, "dataset.bytes");
+  if (typeof d.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(d.sha256))
+    fail("dataset.sha256", "64 lower-case hex digits", d.sha256);
+  const rowCount = count(d.rowCount, "dataset.rowCount");
+  checkMapping(s.mapping);
+  checkSpec(s.spec, rowCount);
+  checkView(s.view);
+  if (!Array.isArray(s.computedColumns) || s.computedColumns.some((c) => typeof c !== "string"))
+    fail("computedColumns", "a list of column names", s.computedColumns);
+  num(s.createdAtMs, "createdAtMs");
+  num(s.updatedAtMs, "updatedAtMs");
+  return s as unknown as SavedSession;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Stores
+
+function summaryOf(id: string, value: unknown): SessionSummary {
+  const parsed = parseSavedSession(value);
+  if (!parsed.ok) {
+    const name = isRecord(value) && isRecord(value.dataset) ? value.dataset.name : undefined;
+    return {
+      id,
+      name: typeof name === "string" ? name : "(unreadable)",
+      rowCount: 0,
+      updatedAtMs: 0,
+      problem: parsed.reason,
+    };
+  }
+  const { dataset, updatedAtMs } = parsed.data;
+  return { id, name: dataset.name, rowCount: dataset.rowCount, updatedAtMs, problem: null };
+}
+
+function newestFirst(list: SessionSummary[]): SessionSummary[] {
+  return list.sort((a, b) => b.updatedAtMs - a.updatedAtMs || a.id.localeCompare(b.id));
+}
+
+function checked(id: string, value: unknown): SavedSession {
+  const parsed = parseSavedSession(value);
+  if (!parsed.ok) throw new SessionStoreError("corrupt", parsed.reason);
+  if (parsed.data.id !== id)
+    throw new SessionStoreError("corrupt", `saved session "${id}": its record names "${parsed.data.id}"`);
+  return parsed.data;
+}
+
+/** Both stores check a record before writing it: a bug that builds a bad one is reported, not saved and lost later. */
+function refuseInvalid(session: SavedSession): void {
+  const parsed = parseSavedSession(session);
+  if (!parsed.ok) throw new SessionStoreError("io", `refusing to save an invalid session: ${parsed.reason}`);
+}
+
+/** Options of {@link createMemorySessionStore}. */
+export interface MemorySessionStoreOptions {
+  /** Bytes of JSON the store accepts in total; a write beyond it fails as a full quota does. */
+  quotaBytes?: number;
+}
+
+/** A store in memory (unit tests): records are kept as the browser would, as structured clones; `records` is exposed so a test can corrupt one. */
+export function createMemorySessionStore(
+  options: MemorySessionStoreOptions = {},
+): SessionStore & { records: Map<string, unknown> } {
+  const records = new Map<string, unknown>();
+  const sizeOf = (v: unknown) => JSON.stringify(v)?.length ?? 0;
+  const store: SessionStore & { records: Map<string, unknown> } = {
+    records,
+    async list() {
+      return newestFirst([...records].map(([id, v]) => summaryOf(id, v)));
+    },
+    async get(id) {
+      return records.has(id) ? checked(id, records.get(id)) : null;
+    },
+    async put(session) {
+      refuseInvalid(session);
+      if (options.quotaBytes !== undefined) {
+        let used = sizeOf(session);
+        for (const [id, v] of records) if (id !== session.id) used += sizeOf(v);
+        if (used > options.quotaBytes) {
+          const quota = new Error(`quota of ${options.quotaBytes} bytes exceeded`);
+          quota.name = "QuotaExceededError";
+          throw toSessionStoreError(quota, `save the session of "${session.dataset.name}"`);
+        }
+      }
+      records.set(session.id, structuredClone(session));
+    },
+    async delete(id) {
+      records.delete(id);
+    },
+    async latest() {
+      return (await store.list()).find((s) => s.problem === null) ?? null;
+    },
+  };
+  return store;
+}
+
+const DB_NAME = "margin-atlas-sessions";
+/** Small records the list reads (name, rows, times), one per session. */
+const META = "meta";
+/** The whole record (its decisions can be long), read only on restore. */
+const RECORDS = "records";
+
+function request<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+function done(tx: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    // A full quota shows up as the transaction's error (QuotaExceededError) on abort, after the puts "succeeded".
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error ?? new Error("IndexedDB transaction aborted"));
+  });
+}
+
+/** A store in IndexedDB: `meta` (what the list shows) and `records` (the whole session), written in one transaction. */
+export function createIndexedDbSessionStore(factory: IDBFactory = indexedDB): SessionStore {
+  let db: Promise<IDBDatabase> | null = null;
+  const open = () => {
+    db ??= new Promise<IDBDatabase>((resolve, reject) => {
+      const req = factory.open(DB_NAME, 1);
+      req.onupgradeneeded = () => {
+        req.result.createObjectStore(META, { keyPath: "id" });
+        req.result.createObjectStore(RECORDS, { keyPath: "id" });
+      };
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    // A failed open (private mode, quota) is retried next time instead of poisoning the store.
+    db.catch(() => (db = null));
+    return db;
+  };
+  const guard = async <T>(action: string, run: (d: IDBDatabase) => Promise<T>): Promise<T> => {
+    try {
+      return await run(await open());
+    } catch (err) {
+      throw toSessionStoreError(err, action);
+    }
+  };
+  const store: SessionStore = {
+    list: () =>
+      guard("list the saved sessions", async (d) => {
+        const tx = d.transaction([META, RECORDS], "readonly");
+        const metas = await request(tx.objectStore(META).getAll() as IDBRequest<unknown[]>);
+        return newestFirst(
+          metas.map((m) => {
+            const id = isRecord(m) && typeof m.id === "string" ? m.id : "";
+            const s = isRecord(m) ? m : {};
+            const ok =
+              typeof s.name === "string" && typeof s.rowCount === "number" && typeof s.updatedAtMs === "number";
+            return ok
+              ? {
+                  id,
+                  name: s.name as string,
+                  rowCount: s.rowCount as number,
+                  updatedAtMs: s.updatedAtMs as number,
+                  problem: null,
+                }
+              : {
+                  id,
+                  name: "(unreadable)",
+                  rowCount: 0,
+                  updatedAtMs: 0,
+                  problem: `saved session "${id}": unreadable list entry`,
+                };
+          }),
+        );
+      }),
+    get: (id) =>
+      guard("read the saved session", async (d) => {
+        const tx = d.transaction(RECORDS, "readonly");
+        const value = await request(tx.objectStore(RECORDS).get(id));
+        return value === undefined ? null : checked(id, value);
+      }),
+    put: (session) =>
+      guard(`save the session of "${session.dataset.name}"`, async (d) => {
+        refuseInvalid(session);
+        const tx = d.transaction([META, RECORDS], "readwrite");
+        const meta = {
+          id: session.id,
+          name: session.dataset.name,
+          rowCount: session.dataset.rowCount,
+          updatedAtMs: session.updatedAtMs,
+        };
+        const finished = done(tx);
+        try {
+          tx.objectStore(RECORDS).put(session);
+          tx.objectStore(META).put(meta);
+        } catch (err) {
+          // A put can also throw at once (DataCloneError, a quota some browsers check early): a list entry without
+          // its record must not be committed alone.
+          finished.catch(() => {});
+          tx.abort();
+          throw err;
+        }
+        await finished;
+      }),
+    delete: (id) =>
+      guard("delete the saved session", async (d) => {
+        const tx = d.transaction([META, RECORDS], "readwrite");
+        tx.objectStore(META).delete(id);
+        tx.objectStore(RECORDS).delete(id);
+        await done(tx);
+      }),
+    async latest() {
+      return (await store.list()).find((s) => s.problem === null) ?? null;
+    },
+  };
+  return store;
+}
