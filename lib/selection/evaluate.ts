@@ -214,6 +214,17 @@ export class SelectionEvaluator {
     return this.codes;
   }
 
+  /**
+   * The rows the ranking may pick: passing every gate and not dropped by hand, in one array (the walk then reads a
+   * single byte per row; null = every row).
+   */
+  eligible(gates: Gate[], decisions: Decisions, field: FieldReader, search: SearchReader): Uint8Array | null {
+    const out =
+      this.combined(gates, field, search) ?? (decisions.drop.length ? new Uint8Array(this.rowCount).fill(1) : null);
+    if (out) for (const r of decisions.drop) if (r >= 0 && r < out.length) out[r] = 0;
+    return out;
+  }
+
   /** AND of the predicates of `gates` (null = no gate). */
   combined(gates: Gate[], field: FieldReader, search: SearchReader): Uint8Array | null {
     if (gates.length === 0) return null;
@@ -235,7 +246,7 @@ export class SelectionEvaluator {
   ): Evaluation {
     const k = targetFor(spec.ranking, ranked.valid);
     const codes = this.decisionCodes(spec.decisions);
-    const all = this.combined(spec.gates, field, search);
+    const all = this.eligible(spec.gates, spec.decisions, field, search);
     const main = pickTop(ranked, k, all, codes);
     const contexts = new Map<string, Uint8Array>();
     let rankedId = this.rankedIds.get(ranked);
@@ -246,7 +257,7 @@ export class SelectionEvaluator {
       const rest = spec.gates.filter((g) => g.source !== source);
       const key = `${rankedId}|${k}|${this.decisionsId(spec.decisions)}|${rest.map(gateKey).sort().join("\u0000")}`;
       let mask = this.contextCache.get(key);
-      if (!mask) mask = pickTop(ranked, k, this.combined(rest, field, search), codes).mask;
+      if (!mask) mask = pickTop(ranked, k, this.eligible(rest, spec.decisions, field, search), codes).mask;
       this.contextCache.set(key, mask);
       used.add(key);
       contexts.set(source, mask);
