@@ -12,6 +12,7 @@ import type { RowView } from "@/lib/workbench/types";
 import MarkdownText, { type TextSearch } from "@/components/MarkdownText";
 import PairDiff, { DiffSummary } from "@/components/PairDiff";
 import TokenLogprobs from "@/components/TokenLogprobs";
+import RowMetricScores from "@/components/RowMetricScores";
 
 /** Options of how the messages are shown. */
 interface TextView {
@@ -241,6 +242,7 @@ export default function PairInspector() {
               )}
             </section>
           </div>
+          <RowMetricScores row={row} />
           <TokenLogprobs row={row} />
           <RawRecordView record={shown.record} />
         </Fragment>

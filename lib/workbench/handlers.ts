@@ -141,6 +141,14 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
       ctx.transfer.push(copy.buffer);
       return copy;
     },
+    rowMetrics({ row }) {
+      try {
+        return need().rowMetricScores(row);
+      } catch (err) {
+        if (err instanceof RangeError) throw new HandlerError(err.message, "bad-input");
+        throw err;
+      }
+    },
     compare({ split }) {
       return need().compare(split);
     },

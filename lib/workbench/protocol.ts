@@ -78,6 +78,8 @@ export type DatasetApi = {
   order: { args: { key: OrderKey; descending: boolean; filter: OrderFilter }; result: Uint32Array };
   /** A copy of one field column (scatter axes); null when the dataset has no such field. */
   column: { args: { field: FieldKey }; result: Float64Array | null };
+  /** One row's score under every metric (the inspector's numbers). */
+  rowMetrics: { args: { row: number }; result: { metric: Metric; score: number; unavailable: string | null }[] };
   compare: { args: { split?: { explicit?: number; absImplicit?: number } }; result: CompareReply };
   export: {
     args: { format: DatasetFormat; includeComputed: boolean };

@@ -387,3 +387,35 @@ describe("view-only fields (the scoring run's token counts)", () => {
     expect(await out.text()).not.toContain("chosen_tokens");
   });
 });
+
+describe("rowMetricScores (the inspector's scores under every metric)", () => {
+  it("gives each metric's score of the row, and the reason when a rival rule cannot run", async () => {
+    const s = await open();
+    const n = s.summary().rowCount;
+    const map = s.select(specOf({ metric: "map" })).columns.score;
+    const explicit = s.select(specOf({ metric: "explicit" })).columns.score;
+    const row = 3;
+    const got = new Map(s.rowMetricScores(row).map((r) => [r.metric, r]));
+    expect(got.get("map")!.score).toBe(map[row]);
+    expect(got.get("explicit")!.score).toBe(explicit[row]);
+    expect(got.get("bees")!.unavailable).toMatch(/needs summed log-prob columns/);
+    expect(got.get("difficulty")!.unavailable).not.toBeNull();
+
+    const c = Float64Array.from({ length: n }, (_, i) => -10 - i);
+    const r = Float64Array.from({ length: n }, (_, i) => -12 + i / 2);
+    const rc = Float64Array.from({ length: n }, () => -11);
+    const rr = Float64Array.from({ length: n }, () => -11.5);
+    s.attachColumns([
+      { name: "chosen_logps", values: c },
+      { name: "rejected_logps", values: r },
+      { name: "ref_chosen_logps", values: rc },
+      { name: "ref_rejected_logps", values: rr },
+    ]);
+    const after = new Map(s.rowMetricScores(row).map((x) => [x.metric, x]));
+    expect(after.get("difficulty")!.unavailable).toBeNull();
+    // Difficulty keeps the smallest DPO reward gap first: its score is −Δ with β = 0.1.
+    const delta = 0.1 * (c[row] - rc[row]) - 0.1 * (r[row] - rr[row]);
+    expect(after.get("difficulty")!.score).toBeCloseTo(-delta, 12);
+    expect(() => s.rowMetricScores(n)).toThrow(RangeError);
+  });
+});

@@ -729,6 +729,20 @@ export class DatasetSession {
     };
   }
 
+  /**
+   * One row's score under every metric of the ranking (the current gates do not matter here), with the reason a
+   * metric cannot score this dataset; scores are cached per metric like the ranking's own.
+   */
+  rowMetricScores(row: number): { metric: Metric; score: number; unavailable: string | null }[] {
+    if (!(row >= 0 && row < this.source.rowCount)) throw new RangeError(`row ${row} is not in the dataset`);
+    return METRIC_OPTIONS.map(({ value: metric }) => {
+      const unavailable = metricUnavailable(metric, this.logps !== null);
+      if (unavailable) return { metric, score: NaN, unavailable };
+      const entry = this.rankedFor({ ...this.spec, ranking: { ...this.spec.ranking, metric } });
+      return { metric, score: entry.scores.score[row], unavailable: null };
+    });
+  }
+
   /** The computed columns as export extras. */
   computedColumns(): ExtraColumn[] {
     const cols = this.currentSelection().columns;
