@@ -9,8 +9,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect, test, type Locator, type Page } from "@playwright/test";
-import { exportSelection, jsonlLines, openApp, ROOT, selectedCount, upload } from "./helpers";
-import { expectedRows } from "./curation-oracle";
+import { exportSelection, jsonlLines, openApp, ROOT, upload } from "./helpers";
+import { downloadRecipe, expectExportMatchesClauses, openDemo } from "./curation-helpers";
 
 const DEMO = path.join(ROOT, "public/demo/demo-preferences.jsonl");
 const LINES = jsonlLines(DEMO);
@@ -30,36 +30,6 @@ interface Ticks {
   height: number;
   x: { label: string; transform: string }[];
   y: { label: string; transform: string }[];
-}
-
-async function recipe(page: Page) {
-  const panel = page.getByRole("group", { name: "Export options" });
-  if (!(await panel.isVisible())) await page.getByRole("button", { name: "Export selection" }).click();
-  const [download] = await Promise.all([
-    page.waitForEvent("download"),
-    page.getByRole("button", { name: "Download recipe" }).click(),
-  ]);
-  return JSON.parse(fs.readFileSync(await download.path(), "utf8"));
-}
-
-/** Exports, reads the recipe, and checks the export against the oracle and the counts line (as curation.spec.ts). */
-async function expectExportMatchesClauses(page: Page): Promise<number[]> {
-  const r = await recipe(page);
-  const want = expectedRows(LINES, r.mapping, r.selection);
-  const { bytes } = await exportSelection(page, "JSONL");
-  const got = bytes.toString("utf8").split("\n").filter(Boolean);
-  expect(got).toEqual(want.map((i) => LINES[i]));
-  expect(r.selectedIndices).toEqual(want);
-  expect((await selectedCount(page)).n).toBe(want.length);
-  // Close the export popover so it does not cover the workbench.
-  await page.getByRole("button", { name: "Export selection" }).click();
-  await expect(page.getByRole("group", { name: "Export options" })).toBeHidden();
-  return want;
-}
-
-async function ready(page: Page) {
-  await openApp(page, "?demo=1");
-  await expect(page.getByText(/^Selected \d+ of \d+$/)).toBeVisible();
 }
 
 /** The ticks of the scatter figure `figure` (x ticks carry their label at y=16, y ticks at x=-8). */
@@ -479,7 +449,7 @@ test.describe("view state across a scoring run", () => {
 test("rectangle tool, and Shift-drag with the Pan tool: the box becomes a chip; exports equal the oracle's rows", async ({
   page,
 }) => {
-  await ready(page);
+  await openDemo(page);
   const figure = page.locator("figure.margin-scatter");
   const area = page.getByLabel(/^Scatter plot area/);
   await area.scrollIntoViewIfNeeded();
@@ -498,7 +468,7 @@ test("rectangle tool, and Shift-drag with the Pan tool: the box becomes a chip; 
   await expect(page.getByTestId("scatter-region")).toBeVisible();
   // A rectangle draws no zoom: the axes stay.
   expect(await readTicks(figure)).toEqual(ticks);
-  const r1 = await recipe(page);
+  const r1 = await downloadRecipe(page);
   expect(r1.selection.gates).toHaveLength(1);
   expect(r1.selection.gates[0]).toMatchObject({ kind: "rect", x: "explicit", y: "implicit" });
   expectRectMatchesDrag(r1.selection.gates[0], vp, from, to, ticks);
@@ -517,7 +487,7 @@ test("rectangle tool, and Shift-drag with the Pan tool: the box becomes a chip; 
   await expect(chip).toHaveCount(1);
   await expect(chip).not.toHaveText(before!);
   expect(await readTicks(figure)).toEqual(ticks);
-  const r2 = await recipe(page);
+  const r2 = await downloadRecipe(page);
   expect(r2.selection.gates).toHaveLength(1);
   expect(r2.selection.gates[0]).toMatchObject({ kind: "rect", x: "explicit", y: "implicit" });
   expectRectMatchesDrag(r2.selection.gates[0], vp, from2, to2, ticks);
@@ -529,7 +499,7 @@ test("rectangle tool, and Shift-drag with the Pan tool: the box becomes a chip; 
 test("three views: shared axes zoom together, hover rings the row in the others, a lasso in the third", async ({
   page,
 }) => {
-  await ready(page);
+  await openDemo(page);
   await page.getByLabel("Scatter layout").selectOption({ label: "Three views" });
   const n = LINES.length.toLocaleString("en-US");
   const names = [
@@ -581,7 +551,7 @@ test("three views: shared axes zoom together, hover rings the row in the others,
     page.getByTestId("filter-chip").filter({ hasText: /^lasso on \|Implicit margin\| × M_AP/ }),
   ).toBeVisible();
   await expect(figures.nth(2).getByTestId("scatter-region")).toBeVisible();
-  const r = await recipe(page);
+  const r = await downloadRecipe(page);
   expect(r.selection.gates).toHaveLength(1);
   expect(r.selection.gates[0]).toMatchObject({ kind: "lasso", x: "absImplicit", y: "mAp" });
   const want = await expectExportMatchesClauses(page);
@@ -589,7 +559,7 @@ test("three views: shared axes zoom together, hover rings the row in the others,
 });
 
 test("axis choice: X axis = chosen length redraws the scatter under its new name", async ({ page }) => {
-  await ready(page);
+  await openDemo(page);
   const n = LINES.length.toLocaleString("en-US");
   await expect(
     page.getByRole("img", { name: `Scatter of ${n} pairs: Explicit margin vs Implicit margin` }),

@@ -3,47 +3,13 @@
  * keep and drop rows, undo and redo, search, compare metrics. After each, the downloaded export holds exactly the
  * rows the clauses define, computed independently (e2e/curation-oracle.ts) from the downloaded recipe.
  */
-import fs from "node:fs";
-import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
-import { exportSelection, jsonlLines, openApp, ROOT, selectedCount } from "./helpers";
+import { expect, test } from "@playwright/test";
+import { selectedCount } from "./helpers";
 import { columnsOf, expectedRows } from "./curation-oracle";
-
-const DEMO = path.join(ROOT, "public/demo/demo-preferences.jsonl");
-const LINES = jsonlLines(DEMO);
-
-async function recipe(page: Page) {
-  const panel = page.getByRole("group", { name: "Export options" });
-  if (!(await panel.isVisible())) await page.getByRole("button", { name: "Export selection" }).click();
-  const [download] = await Promise.all([
-    page.waitForEvent("download"),
-    page.getByRole("button", { name: "Download recipe" }).click(),
-  ]);
-  return JSON.parse(fs.readFileSync(await download.path(), "utf8"));
-}
-
-/** Exports, reads the recipe, and checks the export against the oracle and the counts line. */
-async function expectExportMatchesClauses(page: Page): Promise<number[]> {
-  const r = await recipe(page);
-  const want = expectedRows(LINES, r.mapping, r.selection);
-  const { bytes } = await exportSelection(page, "JSONL");
-  const got = bytes.toString("utf8").split("\n").filter(Boolean);
-  expect(got).toEqual(want.map((i) => LINES[i]));
-  expect(r.selectedIndices).toEqual(want);
-  expect((await selectedCount(page)).n).toBe(want.length);
-  // Close the export popover so it does not cover the workbench.
-  await page.getByRole("button", { name: "Export selection" }).click();
-  await expect(page.getByRole("group", { name: "Export options" })).toBeHidden();
-  return want;
-}
-
-async function ready(page: Page) {
-  await openApp(page, "?demo=1");
-  await expect(page.getByText(/^Selected \d+ of \d+$/)).toBeVisible();
-}
+import { DEMO_LINES as LINES, downloadRecipe, expectExportMatchesClauses, openDemo } from "./curation-helpers";
 
 test("drag a histogram handle with the mouse and with the keyboard", async ({ page }) => {
-  await ready(page);
+  await openDemo(page);
   const before = (await selectedCount(page)).n;
   const floor = page.getByRole("slider", { name: "Explicit margin floor" });
   await page.getByTestId("histogram-plot-explicit").scrollIntoViewIfNeeded();
@@ -54,7 +20,7 @@ test("drag a histogram handle with the mouse and with the keyboard", async ({ pa
   for (let f = 0.1; f <= 0.45; f += 0.05) await page.mouse.move(plot.x + plot.width * f, plot.y + plot.height / 2);
   await page.mouse.up();
   await expect(page.getByTestId("filter-chip")).toContainText(/Explicit margin ≥/);
-  await expect.poll(async () => (await recipe(page)).selection.gates.length).toBe(1);
+  await expect.poll(async () => (await downloadRecipe(page)).selection.gates.length).toBe(1);
   expect((await selectedCount(page)).n).toBeLessThanOrEqual(before);
   // The sidebar box shows the same clause.
   const shown = Number(await page.getByLabel("Explicit margin ≥ value").inputValue());
@@ -74,7 +40,7 @@ test("drag a histogram handle with the mouse and with the keyboard", async ({ pa
 });
 
 test("brush a histogram: the range becomes a chip, filters the other views, and is removable", async ({ page }) => {
-  await ready(page);
+  await openDemo(page);
   await page.getByTestId("histogram-plot-mAp").scrollIntoViewIfNeeded();
   const plot = (await page.getByTestId("histogram-plot-mAp").boundingBox())!;
   const y = plot.y + plot.height / 2;
@@ -93,7 +59,7 @@ test("brush a histogram: the range becomes a chip, filters the other views, and 
 });
 
 test("lasso on the scatter selects the points inside, kept as a region chip", async ({ page }) => {
-  await ready(page);
+  await openDemo(page);
   await page.getByRole("button", { name: "Lasso" }).click();
   const area = page.getByLabel(/^Scatter plot area/);
   await area.scrollIntoViewIfNeeded();
@@ -114,8 +80,8 @@ test("lasso on the scatter selects the points inside, kept as a region chip", as
 });
 
 test("keep and drop from the inspector win over the ranking; undo and redo (buttons and keys)", async ({ page }) => {
-  await ready(page);
-  const r0 = await recipe(page);
+  await openDemo(page);
+  const r0 = await downloadRecipe(page);
   const selected = new Set<number>(r0.selectedIndices);
   const outside = LINES.findIndex((_, i) => !selected.has(i));
   const inside = r0.selectedIndices[0] as number;
@@ -157,7 +123,7 @@ test("keep and drop from the inspector win over the ranking; undo and redo (butt
 });
 
 test("search pairs gates the selection and highlights matches in the inspector", async ({ page }) => {
-  await ready(page);
+  await openDemo(page);
   await page.getByLabel("Search pairs").fill("pull request");
   await page.getByLabel("Search pairs").press("Enter");
   await expect(page.getByTestId("filter-chip").filter({ hasText: 'search "pull request"' })).toBeVisible();
@@ -169,8 +135,8 @@ test("search pairs gates the selection and highlights matches in the inspector",
 });
 
 test("compare metrics: a cell lists the rows both metrics select", async ({ page }) => {
-  await ready(page);
-  const r = await recipe(page);
+  await openDemo(page);
+  const r = await downloadRecipe(page);
   await page.getByRole("button", { name: "Compare metrics" }).click();
   const k = r.selectedIndices.length;
   const both = expectedRows(LINES, r.mapping, r.selection, "map", k).filter((i) =>
@@ -186,7 +152,7 @@ test("compare metrics: a cell lists the rows both metrics select", async ({ page
 });
 
 test("sort by M_AP, then change w: the table re-sorts by the new M_AP", async ({ page }) => {
-  await ready(page);
+  await openDemo(page);
   const table = page.getByRole("table", { name: "Pairs" });
   await table.getByRole("button", { name: /^M_AP rank/ }).click();
   await page.getByLabel("Implicit weight (w)").fill("5");
@@ -196,8 +162,8 @@ test("sort by M_AP, then change w: the table re-sorts by the new M_AP", async ({
 });
 
 test("quadrants on the scatter: counts at the medians, then at a split dragged by hand", async ({ page }) => {
-  await ready(page);
-  const r = await recipe(page);
+  await openDemo(page);
+  const r = await downloadRecipe(page);
   await page.getByRole("button", { name: "Export selection" }).click();
   await page.getByLabel("Y axis").selectOption({ label: "|Implicit margin|" });
   await page.getByLabel("Show quadrants").check();

@@ -152,3 +152,38 @@ test("a full storage quota is reported, not lost silently", async ({ page }) => 
   await page.getByRole("button", { name: "Sessions" }).click();
   await expect(page.getByRole("group", { name: "Saved sessions" })).toContainText("No saved sessions yet");
 });
+
+test("a restored session brings its scores back: the export with computed columns is byte-identical", async ({
+  page,
+}) => {
+  test.skip(!fs.existsSync(path.join(ROOT, "public/models/demo-lm/onnx/model.onnx")), "run `npm run prepare:assets`");
+  test.setTimeout(180_000);
+  await openApp(page, "?demo=1");
+  await expect(page.getByText(COUNT_LINE)).toBeVisible();
+  const total = (await selectedCount(page)).m;
+  await page.getByLabel("Backend").selectOption({ label: "WASM" });
+  await page.getByRole("button", { name: "Use demo model" }).click();
+  await expect(page.getByTestId("model-policy")).toContainText("/models/demo-lm/");
+  await page.getByRole("button", { name: "Score dataset" }).click();
+  await expect(page.getByTestId("scoring-stats")).toContainText(`done: ${total} / ${total} pairs`, {
+    timeout: 150_000,
+  });
+  await expect(page.getByTestId("missing-counts")).toContainText("missing implicit margin: 0");
+  // A rival rule reads the scored log-probs: it must rank the same rows after the restore.
+  await page.getByLabel("Selection ratio", { exact: true }).fill("0.25");
+  await waitForAutosave(page);
+  const before = await selectedCount(page);
+  const exported = await exportSelection(page, "JSONL", true);
+  const first = JSON.parse(exported.bytes.toString("utf8").split("\n")[0]) as Record<string, unknown>;
+  expect(typeof first.chosen_logps).toBe("number");
+
+  await page.goto("/");
+  await page.getByRole("button", { name: "Restore session" }).click();
+  await expect(page.getByText(COUNT_LINE)).toHaveText(`Selected ${before.n} of ${before.m}`);
+  await expect(page.getByTestId("missing-counts")).toContainText("missing implicit margin: 0");
+  await expect(page.getByText("Restored without its computed columns")).toHaveCount(0);
+  await expect(page.getByText("not part of a saved session")).toHaveCount(0);
+  const again = await exportSelection(page, "JSONL", true);
+  expect(again.name).toBe(exported.name);
+  expect(again.bytes.equals(exported.bytes)).toBe(true);
+});
