@@ -7,6 +7,7 @@ import { datasetClient } from "@/lib/dataset-client";
 import { buffers } from "@/lib/workbench/buffers";
 import { marginZScores } from "@/lib/inspector/z-scores";
 import { wordDiff } from "@/lib/inspector/word-diff";
+import { describeTruncation } from "@/lib/scoring/truncation";
 import type { Message, RawRecord } from "@/lib/dataset/types";
 import type { RowView } from "@/lib/workbench/types";
 import MarkdownText, { type TextSearch } from "@/components/MarkdownText";
@@ -94,13 +95,45 @@ function useTokenCounts(row: number): { chosen: number; rejected: number } | nul
   return { chosen: columns.chosen[row], rejected: columns.rejected[row] };
 }
 
-/** Every number of the row: margins and their z-scores, M_AP and its rank, the metric's score, token counts. */
+/**
+ * The open row's truncation code, when a scoring run attached it (view-only field `truncated`); undefined before
+ * that. NaN (rows stored by a version that did not record it) is shown as unknown.
+ */
+function useTruncation(row: number): number | undefined {
+  const attached = useWorkbench((s) => s.summary?.attachedColumns);
+  const marginsVersion = useWorkbench((s) => s.versions.margins);
+  const hasTruncation = !!attached?.includes("truncated");
+  const [column, setColumn] = useState<{ key: number; values: Float64Array } | null>(null);
+  useEffect(() => {
+    if (!hasTruncation) return;
+    let live = true;
+    useWorkbench
+      .getState()
+      .fieldColumn("column:truncated")
+      .then((values) => {
+        if (live && values) setColumn({ key: marginsVersion, values });
+      })
+      // fieldColumn reports its own failures in the store's error line.
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [hasTruncation, marginsVersion]);
+  if (!hasTruncation || !column || column.key !== marginsVersion) return undefined;
+  return column.values[row];
+}
+
+/**
+ * Every number of the row: margins and their z-scores, M_AP and its rank, the metric's score, token counts and
+ * what was truncated.
+ */
 function PairNumbers({ row }: { row: number }) {
   // Subscribed so that the numbers follow new margins (remap, scoring) and a new metric.
   useWorkbench((s) => s.versions.margins);
   useWorkbench((s) => s.versions.scores);
   const metric = useWorkbench((s) => currentSpec(s).ranking.metric);
   const tokens = useTokenCounts(row);
+  const truncation = useTruncation(row);
   const b = buffers.get();
   const z = marginZScores(b.explicit, b.implicit, row);
   return (
@@ -125,6 +158,12 @@ function PairNumbers({ row }: { row: number }) {
           <dd>
             {fmtCount(tokens.chosen)} / {fmtCount(tokens.rejected)}
           </dd>
+        </>
+      )}
+      {truncation !== undefined && (
+        <>
+          <dt title="What TRL-style tokenization cut to fit Max length when the policy scored the row">truncated</dt>
+          <dd data-testid="pair-truncated">{describeTruncation(truncation)}</dd>
         </>
       )}
     </dl>

@@ -27,7 +27,8 @@ export interface Attachment {
   explicit?: Float64Array;
   /**
    * Per-row values for views and gates only, not exported (the CLI's `score` writes no such columns): the scored
-   * response token counts, `chosen_tokens` / `rejected_tokens`.
+   * response token counts, `chosen_tokens` / `rejected_tokens`, and the policy's truncation code, `truncated`
+   * (bit flags of lib/scoring/truncation.ts, NaN = unknown).
    */
   fields?: ExtraColumn[];
 }
@@ -37,6 +38,7 @@ interface LmColumns {
   rejected: Float64Array;
   chosenTokens: Float64Array;
   rejectedTokens: Float64Array;
+  truncated: Float64Array;
 }
 
 const nanColumn = (n: number) => new Float64Array(n).fill(NaN);
@@ -45,6 +47,7 @@ const lmColumns = (n: number): LmColumns => ({
   rejected: nanColumn(n),
   chosenTokens: nanColumn(n),
   rejectedTokens: nanColumn(n),
+  truncated: nanColumn(n),
 });
 
 function putChunk(cols: LmColumns, rows: Int32Array, c: LmChunk) {
@@ -53,6 +56,7 @@ function putChunk(cols: LmColumns, rows: Int32Array, c: LmChunk) {
     cols.rejected[row] = c.rejectedLogps[k];
     cols.chosenTokens[row] = c.chosenTokens[k];
     cols.rejectedTokens[row] = c.rejectedTokens[k];
+    cols.truncated[row] = c.truncated[k];
   });
 }
 
@@ -110,6 +114,7 @@ export class ScoreColumns {
       out.fields = [
         { name: "chosen_tokens", values: p.chosenTokens.slice() },
         { name: "rejected_tokens", values: p.rejectedTokens.slice() },
+        { name: "truncated", values: p.truncated.slice() },
       ];
       const ref = this.reference;
       if (ref) {

@@ -9,6 +9,7 @@ import type { ScoredChunk } from "./protocol";
 import { createMemoryResultStore } from "./result-store";
 import { DEFAULT_SEQUENCE_OPTIONS, tokenizePair } from "./sequence";
 import { simpoMargin } from "./margins";
+import { TRUNCATED_CHOSEN, TRUNCATED_PROMPT, TRUNCATED_REJECTED } from "./truncation";
 import { buildDemoModels } from "@/scripts/demo-models/demo-models";
 
 const demo = buildDemoModels();
@@ -59,9 +60,13 @@ beforeAll(async () => {
   )) as LoadedRewardModel;
 });
 
-function collect(): { chunks: ScoredChunk[]; columns: ScoreColumns; onChunk: (c: ScoredChunk) => void } {
+function collect(rowCount = PAIRS.length): {
+  chunks: ScoredChunk[];
+  columns: ScoreColumns;
+  onChunk: (c: ScoredChunk) => void;
+} {
   const chunks: ScoredChunk[] = [];
-  const columns = new ScoreColumns(PAIRS.length);
+  const columns = new ScoreColumns(rowCount);
   return { chunks, columns, onChunk: (c) => (chunks.push(c), columns.add(c)) };
 }
 
@@ -187,12 +192,14 @@ describe("ScoreColumns", () => {
       rejectedLogps: Float64Array.from(r),
       chosenTokens: Float64Array.from(tc),
       rejectedTokens: Float64Array.from(tr),
+      truncated: Float64Array.from(rows, () => 0),
     },
     reference: ref && {
       chosenLogps: Float64Array.from(ref[0]),
       rejectedLogps: Float64Array.from(ref[1]),
       chosenTokens: Float64Array.from(tc),
       rejectedTokens: Float64Array.from(tr),
+      truncated: Float64Array.from(rows, () => 0),
     },
     fromCache: false,
   });
@@ -249,5 +256,71 @@ describe("reward-model-only runs", () => {
     await expect(scoreDataset(source(), { reference: policy, reward }, opts)).rejects.toThrow(
       "a reference model needs a policy model",
     );
+  });
+});
+
+describe("truncation code", () => {
+  // Budgets small enough that a few dozen words overflow them: max_length 64, of which 32 for the prompt.
+  const TIGHT = { ...SEQ, maxLength: 64, maxPromptLength: 32 };
+  const words = (n: number) => Array.from({ length: n }, (_, i) => `word${i}`).join(" ");
+  const sourceOf = (pairs: Pair[]): PairSource => ({
+    rowCount: pairs.length,
+    pairs: async (rows) => rows.map((r) => pairs[r]),
+  });
+
+  it.each([
+    { name: "a pair under max_length", pair: PAIRS[1], code: 0 },
+    { name: "a long chosen response", pair: { ...PAIRS[1], chosen: bot(words(80)) }, code: TRUNCATED_CHOSEN },
+    { name: "a long rejected response", pair: { ...PAIRS[1], rejected: bot(words(80)) }, code: TRUNCATED_REJECTED },
+    { name: "a long prompt", pair: { ...PAIRS[1], prompt: user(words(60)) }, code: TRUNCATED_PROMPT },
+    {
+      name: "a long prompt and two long responses",
+      pair: { prompt: user(words(60)), chosen: bot(words(80)), rejected: bot(words(90)) },
+      code: TRUNCATED_PROMPT | TRUNCATED_CHOSEN | TRUNCATED_REJECTED,
+    },
+  ])("flags $name on its row, through the pipeline into the columns' view fields", async ({ pair, code }) => {
+    // The pair under test sits beside a short one, so a flag cannot leak onto the wrong row.
+    const { columns, onChunk } = collect();
+    await scoreDataset(
+      sourceOf([PAIRS[0], pair, PAIRS[2], PAIRS[3], PAIRS[4]]),
+      { policy },
+      { datasetKey: "trunc", sequence: TIGHT, store: createMemoryResultStore(), chunkPairs: 2, onChunk },
+    );
+    const a = columns.attachment({ implicit: "simpo" });
+    const truncated = a.fields!.find((f) => f.name === "truncated")!.values;
+    expect(Array.from(truncated)).toEqual([0, code, 0, 0, 0]);
+    // A view-only field: the exported columns are the ones the CLI writes today.
+    expect(a.columns.map((c) => c.name)).not.toContain("truncated");
+  });
+
+  it("reads rows stored without a code (older versions) as unknown, and stores the code with new rows", async () => {
+    const store = createMemoryResultStore();
+    const key = runKey("old", policy, TIGHT);
+    await store.save(key, [0, 1], [Float64Array.of(-10, -12, 5, 4), Float64Array.of(-3, -4, 2, 2)]);
+    const { chunks, columns, onChunk } = collect(3);
+    const stats = await scoreDataset(
+      sourceOf([PAIRS[0], PAIRS[1], { ...PAIRS[2], chosen: bot(words(80)) }]),
+      { policy },
+      { datasetKey: "old", sequence: TIGHT, store, onChunk },
+    );
+    expect(stats).toMatchObject({ done: 3, cached: 2 });
+    expect(chunks[0].fromCache).toBe(true);
+    expect(Array.from(chunks[0].policy!.chosenLogps)).toEqual([-10, -3]);
+    const truncated = columns.attachment({ implicit: "simpo" }).fields!.find((f) => f.name === "truncated")!.values;
+    expect(Array.from(truncated)).toEqual([NaN, NaN, TRUNCATED_CHOSEN]);
+    expect(Array.from(store.runs.get(key)!.get(2)!).at(-1)).toBe(TRUNCATED_CHOSEN);
+  });
+
+  it("gives rows that could not be tokenized an unknown code", async () => {
+    const broken = { ...PAIRS[0], chosen: null } as unknown as Pair;
+    const { columns, onChunk } = collect(2);
+    const stats = await scoreDataset(
+      sourceOf([broken, PAIRS[1]]),
+      { policy },
+      { datasetKey: "broken", sequence: TIGHT, store: createMemoryResultStore(), onChunk },
+    );
+    expect(stats.failed).toBe(1);
+    const truncated = columns.attachment({ implicit: "simpo" }).fields!.find((f) => f.name === "truncated")!.values;
+    expect(Array.from(truncated)).toEqual([NaN, 0]);
   });
 });

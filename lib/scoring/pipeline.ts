@@ -11,6 +11,7 @@ import type { ResultStore, RowValues } from "./result-store";
 import { tokenizeForReward, tokenizePair, type SequenceOptions, type TokenizedPair } from "./sequence";
 import type { ChatMessage, ScoringTokenizer } from "./tokenize";
 import type { LmChunk, RmChunk, RunStats, ScoredChunk } from "./protocol";
+import { truncationCode } from "./truncation";
 
 /**
  * The models of a run: a policy (implicit margin), optionally a reference (DPO), and/or a reward model (explicit
@@ -84,7 +85,7 @@ export function pairTexts(pair: Pair): { prompt: ChatMessage[]; chosen: string; 
 
 function lmChunk(n: number): LmChunk {
   const nan = () => new Float64Array(n).fill(NaN);
-  return { chosenLogps: nan(), rejectedLogps: nan(), chosenTokens: nan(), rejectedTokens: nan() };
+  return { chosenLogps: nan(), rejectedLogps: nan(), chosenTokens: nan(), rejectedTokens: nan(), truncated: nan() };
 }
 
 function rmChunk(n: number): RmChunk {
@@ -96,6 +97,8 @@ function putLm(c: LmChunk, k: number, v: RowValues) {
   c.rejectedLogps[k] = v[1];
   c.chosenTokens[k] = v[2];
   c.rejectedTokens[k] = v[3];
+  // Records stored before the truncation code existed hold four values: their truncation is unknown, not "none".
+  c.truncated[k] = v.length > LM_TRUNCATED ? v[LM_TRUNCATED] : NaN;
 }
 
 function putRm(c: RmChunk, k: number, v: RowValues) {
@@ -103,8 +106,16 @@ function putRm(c: RmChunk, k: number, v: RowValues) {
   c.scoreRejected[k] = v[1];
 }
 
-const lmValues = (p: PairScore): RowValues =>
-  Float64Array.of(p.chosen.sumLogp, p.rejected.sumLogp, p.chosen.tokens, p.rejected.tokens);
+/**
+ * Index of the truncation code in an LM row's stored values, after the two sums and the two token counts. Appended
+ * rather than keyed anew: the log-probs of rows stored without it are still exact, so STORE_LAYOUT stays "v1" and
+ * such rows are reused (their code reads as unknown until results are cleared and the rows scored again).
+ */
+const LM_TRUNCATED = 4;
+const LM_VALUES = LM_TRUNCATED + 1;
+
+const lmValues = (p: PairScore, tp: TokenizedPair): RowValues =>
+  Float64Array.of(p.chosen.sumLogp, p.rejected.sumLogp, p.chosen.tokens, p.rejected.tokens, truncationCode(tp));
 
 /**
  * Scores every row not yet stored; reports stored rows first (one chunk, `fromCache`), then each new chunk.
@@ -196,7 +207,7 @@ export async function scoreDataset(source: PairSource, models: ScoringModels, op
         const ks = missing.filter((k) => toks[k] !== null);
         const batch = ks.map((k) => toks[k]!);
         const scores = await slot.model.scorer.scorePairs(batch, scoreOptions);
-        ks.forEach((k, i) => values.set(k, lmValues(scores[i])));
+        ks.forEach((k, i) => values.set(k, lmValues(scores[i], batch[i])));
         for (const tp of batch) {
           scoredTokens +=
             tp.chosen.promptIds.length +
@@ -237,7 +248,7 @@ export async function scoreDataset(source: PairSource, models: ScoringModels, op
       }
       // Rows that failed to tokenize are stored as NaN too: re-running would fail the same way.
       for (const k of missing) {
-        const v = values.get(k) ?? Float64Array.from({ length: slot.model.kind === "lm" ? 4 : 2 }, () => NaN);
+        const v = values.get(k) ?? Float64Array.from({ length: slot.model.kind === "lm" ? LM_VALUES : 2 }, () => NaN);
         fill(chunk, slot.name, k, v);
         values.set(k, v);
       }

@@ -71,6 +71,8 @@ export interface LmChunk {
   rejectedLogps: Float64Array;
   chosenTokens: Float64Array;
   rejectedTokens: Float64Array;
+  /** Truncation code per row (bit flags of lib/scoring/truncation.ts); NaN = unknown (e.g. stored by an older version). */
+  truncated: Float64Array;
 }
 
 /** Reward scores of both sides over a chunk. */

@@ -152,6 +152,7 @@ describe("tokenizePair", () => {
     );
     expect(p.rejected.responseIds).toEqual([...plain.encode(" no"), EOS]);
     expect([p.promptTruncated, p.responseTruncated]).toEqual([true, true]);
+    expect([p.chosenTruncated, p.rejectedTruncated]).toEqual([true, false]);
   });
 });
 

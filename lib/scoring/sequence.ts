@@ -48,7 +48,12 @@ export interface TokenizedPair {
   chosen: TokenizedResponse;
   rejected: TokenizedResponse;
   promptTruncated: boolean;
+  /** Either side's response was cut to `maxLength - maxPromptLength` (chosenTruncated || rejectedTruncated). */
   responseTruncated: boolean;
+  /** The chosen response was cut (each side is checked against the budget on its own). */
+  chosenTruncated: boolean;
+  /** The rejected response was cut. */
+  rejectedTruncated: boolean;
   /** The rendered template of prompt+response did not start with the rendered prompt (template rewrites history). */
   templateMismatch: boolean;
 }
@@ -134,7 +139,7 @@ export function tokenizePair(
   // TRL measures the longer response once, before any truncation, and uses it for both sides.
   const longer = Math.max(sides[0].responseIds.length, sides[1].responseIds.length);
   let promptTruncated = false;
-  let responseTruncated = false;
+  const responseCut = [false, false];
   for (const s of sides) {
     if (s.promptIds.length + longer > options.maxLength && s.promptIds.length > options.maxPromptLength) {
       s.promptIds =
@@ -144,20 +149,22 @@ export function tokenizePair(
       promptTruncated = true;
     }
   }
-  for (const s of sides) {
+  sides.forEach((s, i) => {
     if (s.promptIds.length + longer > options.maxLength) {
       const budget = options.maxLength - options.maxPromptLength;
       if (s.responseIds.length > budget) {
         s.responseIds = s.responseIds.slice(0, budget);
-        responseTruncated = true;
+        responseCut[i] = true;
       }
     }
-  }
+  });
   return {
     chosen: sides[0],
     rejected: sides[1],
     promptTruncated,
-    responseTruncated,
+    responseTruncated: responseCut[0] || responseCut[1],
+    chosenTruncated: responseCut[0],
+    rejectedTruncated: responseCut[1],
     templateMismatch: c.templateMismatch || r.templateMismatch,
   };
 }

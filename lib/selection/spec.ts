@@ -242,6 +242,8 @@ export const FIELD_LABELS: Record<string, string> = {
   rejectedChars: "Rejected length (chars)",
   "column:chosen_tokens": "Chosen tokens",
   "column:rejected_tokens": "Rejected tokens",
+  // Offered as a scatter axis like every attached column, so it needs a name that says what its numbers mean.
+  "column:truncated": "Truncated (bit flags)",
 };
 
 /** Human label of a field. */
