@@ -21,11 +21,6 @@ function describeSession(s: SessionSummary): string {
   return `${s.name} · ${s.rowCount} rows · last change ${formatTime(s.updatedAtMs)}`;
 }
 
-/** Why scores are not part of a session (they need the model, which the session does not hold). */
-const SCORES_NOTE =
-  "Scores computed in this browser are not part of a saved session: load the same model and run “Score dataset” " +
-  "again; rows already scored are read back from the stored results, not computed again.";
-
 /** The saved sessions (or why they could not be listed) and the storage line. */
 async function readSessions(): Promise<{
   list: SessionSummary[] | null;
@@ -100,9 +95,10 @@ export default function SessionsPanel() {
       setAsking(null);
       setOpen(false);
       setOfferDismissed(true);
-      if (outcome.computedColumns.length > 0)
+      if (outcome.computedProblem)
         setRestoredNote(
-          `Restored without its computed columns (${outcome.computedColumns.join(", ")}). ${SCORES_NOTE}`,
+          `Restored without its computed columns: ${outcome.computedProblem}. Load the same model and run “Score ` +
+            "dataset” again; rows already scored are read back from the stored results, not computed again.",
         );
       return;
     }
@@ -261,8 +257,9 @@ export default function SessionsPanel() {
           )}
           <p className="hint">
             Saved in this browser only (IndexedDB), never sent anywhere: the file&apos;s name, size and SHA-256, the
-            column mapping, the selection (ranking, filters, decisions) and the table sort and histograms. The file
-            itself is not kept: a restore asks for it again. {SCORES_NOTE}
+            column mapping, the selection (ranking, filters, decisions), the table sort and histograms, and the columns
+            a scoring run computed here (log-probs, rewards, the margins from them, token counts). The file itself is
+            not kept: a restore asks for it again.
           </p>
         </div>
       )}

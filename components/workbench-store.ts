@@ -15,11 +15,15 @@ import { stepCursor } from "@/lib/workbench/shortcuts";
 import { downloadBlob } from "@/lib/download";
 import { sha256Hex } from "@/lib/dataset/hash";
 import {
+  computedNames,
   createIndexedDbSessionStore,
+  createSavedComputed,
   createSavedSession,
   createSessionId,
   describeHashMismatch,
+  isEmptyComputed,
   isQuotaError,
+  type SavedComputed,
   type SavedSession,
   type SessionStore,
 } from "@/lib/workbench/saved-session";
@@ -126,7 +130,8 @@ export interface WorkbenchState {
   applyRecipe(file: File): Promise<void>;
   /**
    * Opens a saved session: the file (`file`, or the bundled demo fetched again) must have the session's SHA-256;
-   * then it opens with the saved mapping, the selection (undo history reset to it) and the view.
+   * then it opens with the saved mapping, its computed columns re-attached (scores, margins), the selection (undo
+   * history reset to it) and the view.
    */
   restoreSession(id: string, file?: File): Promise<RestoreOutcome>;
   dismissError(): void;
@@ -146,6 +151,24 @@ let loadedDataset: { file: Blob; name: string } | null = null;
 /** The Blob and name of the dataset currently open in the workbench (null before the first successful load). */
 export function currentDatasetFile(): { file: Blob; name: string } | null {
   return loadedDataset;
+}
+
+/** Opens in flight in the dataset worker: until one settles, the worker's columns may not be the open session's. */
+let openings = 0;
+
+/** Opens a file in the dataset worker; on success it is the {@link currentDatasetFile}, set before anything else runs. */
+async function openInWorker(
+  args: DatasetApi["open"]["args"],
+  onProgress: (stage: string, fraction: number) => void,
+): Promise<OpenReply> {
+  openings++;
+  try {
+    const reply = await datasetClient().call("open", args, { onProgress });
+    loadedDataset = { file: args.file, name: args.name };
+    return reply;
+  } finally {
+    openings--;
+  }
 }
 
 function messageOf(err: unknown): string {
@@ -210,6 +233,17 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
     }
   };
 
+  /** Sends computed columns to the dataset worker (buffers transferred); the reply has the new margins. */
+  const sendAttach = (args: DatasetApi["attach"]["args"]): Promise<OpenReply> => {
+    const transfer = [
+      ...args.columns.map((c) => c.values.buffer),
+      ...(args.explicit ? [args.explicit.buffer] : []),
+      ...(args.implicit ? [args.implicit.buffer] : []),
+      ...(args.fields ?? []).map((f) => f.values.buffer),
+    ];
+    return datasetClient().call("attach", args, { transfer });
+  };
+
   const afterOpen = async (reply: OpenReply, rowsChanged: boolean) => {
     buffers.set({ explicit: reply.explicit, implicit: reply.implicit });
     fieldFetches = new Map();
@@ -252,12 +286,7 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
       const previous = get().status;
       set({ status: "loading", error: null, progress: { stage: "reading", fraction: 0 } });
       try {
-        const reply = await datasetClient().call(
-          "open",
-          { file, name },
-          { onProgress: (stage, fraction) => set({ progress: { stage, fraction } }) },
-        );
-        loadedDataset = { file, name };
+        const reply = await openInWorker({ file, name }, (stage, fraction) => set({ progress: { stage, fraction } }));
         // A new file: gates and decisions about the old rows mean nothing here; the ranking settings stay.
         const ranking = currentSpec(get()).ranking;
         set({ history: createHistory({ ...defaultSpec(), ranking }), compare: null, recipeReport: null });
@@ -486,21 +515,43 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
               `session's is ${saved.dataset.sha256}): choose the file the session was saved with`;
           return fail({ ok: false, needsFile: true, reason });
         }
-        const reply = await datasetClient().call(
-          "open",
+        let computed: SavedComputed | null = null;
+        let computedProblem: string | null = null;
+        try {
+          computed = await savedSessions().getComputed({
+            id: saved.id,
+            rowCount: saved.dataset.rowCount,
+            names: saved.computedColumns,
+          });
+          if (!computed && saved.computedColumns.length > 0)
+            computedProblem = `its computed columns (${saved.computedColumns.join(", ")}) are not in this browser's storage`;
+        } catch (err) {
+          // The selection and view are still worth having: restore them, and say why the scores are not back.
+          computedProblem = messageOf(err);
+        }
+        let reply = await openInWorker(
           { file: blob, name: saved.dataset.name, mapping: saved.mapping },
-          { onProgress: (stage, fraction) => set({ progress: { stage, fraction } }) },
+          (stage, fraction) => set({ progress: { stage, fraction } }),
         );
-        loadedDataset = { file: blob, name: saved.dataset.name };
-        resumeSession(saved, blob);
+        resumeSession(saved, blob, computed ? computedNames(computed) : [], computedProblem !== null);
         set({
           history: reset(saved.spec),
           sort: saved.view.sort,
           histogramFields: saved.view.histogramFields,
           compare: null,
         });
+        // Re-attached (the path of attachComputed) before the saved spec is first selected: its gates and ranking
+        // may read scored columns (column:chosen_tokens, the rival rules' log-probs). attachComputed itself would
+        // select once more before the rows are reset, and report a failure in the banner rather than here.
+        if (computed && !isEmptyComputed(computed))
+          reply = await sendAttach({
+            columns: computed.columns,
+            fields: computed.fields,
+            ...(computed.explicit ? { explicit: computed.explicit } : {}),
+            ...(computed.implicit ? { implicit: computed.implicit } : {}),
+          });
         await afterOpen(reply, true);
-        return { ok: true, computedColumns: saved.computedColumns };
+        return { ok: true, computedColumns: computed ? computedNames(computed) : [], computedProblem };
       } catch (err) {
         return fail({ ok: false, needsFile: !!file, reason: messageOf(err) });
       }
@@ -511,14 +562,8 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
     },
 
     async attachComputed(args) {
-      const transfer = [
-        ...args.columns.map((c) => c.values.buffer),
-        ...(args.explicit ? [args.explicit.buffer] : []),
-        ...(args.implicit ? [args.implicit.buffer] : []),
-        ...(args.fields ?? []).map((f) => f.values.buffer),
-      ];
       try {
-        const reply = await datasetClient().call("attach", args, { transfer });
+        const reply = await sendAttach(args);
         buffers.set({ explicit: reply.explicit, implicit: reply.implicit });
         set({ summary: reply.summary });
         await runSelect({ margins: true });
@@ -537,7 +582,14 @@ export const DEMO_FILE_NAME = "demo-preferences.jsonl";
 
 /** What {@link WorkbenchState.restoreSession} did: opened, or why not (`needsFile`: ask the user for the file). */
 export type RestoreOutcome =
-  { ok: true; computedColumns: string[] } | { ok: false; needsFile: boolean; reason: string | null };
+  | {
+      ok: true;
+      /** The computed columns brought back (attached columns, then view-only fields). */
+      computedColumns: string[];
+      /** Why the saved computed columns could not be brought back (the rest was restored); null when they were. */
+      computedProblem: string | null;
+    }
+  | { ok: false; needsFile: boolean; reason: string | null };
 
 /** Time between the last change and its autosave. */
 export const AUTOSAVE_DELAY_MS = 1000;
@@ -567,6 +619,8 @@ interface SessionSnapshot {
   spec: SelectionSpec;
   sort: SortState;
   histogramFields: FieldKey[];
+  /** `versions.margins`: a change means a scoring run attached results (or the file was re-mapped). */
+  marginsVersion: number;
 }
 
 /** The session the open file is saved into; its first record is written on the first change after opening. */
@@ -578,13 +632,17 @@ interface ActiveSession {
   createdAtMs: number;
   /** The state last seen (null until the dataset is ready: what it opened with is not a change). */
   seen: SessionSnapshot | null;
+  /** Names of the computed columns in the stored computed record (what the session record lists). */
+  computedNames: string[];
+  /** The margins changed since the computed record was last written: the next write replaces it. */
+  computedDirty: boolean;
 }
 
 let activeSession: ActiveSession | null = null;
 /** The running autosave: flush (a session switch writes the previous session's pending change first) and cancel. */
 let autosaveControl: { flush(): void; cancel(): void } | null = null;
 
-function resumeSession(saved: SavedSession, file: Blob): void {
+function resumeSession(saved: SavedSession, file: Blob, names: string[], computedDirty: boolean): void {
   autosaveControl?.flush();
   activeSession = {
     id: saved.id,
@@ -593,6 +651,9 @@ function resumeSession(saved: SavedSession, file: Blob): void {
     sha256: Promise.resolve(saved.dataset.sha256),
     createdAtMs: saved.createdAtMs,
     seen: null,
+    computedNames: names,
+    // A record that did not come back (mismatch, missing) is replaced by the next write, not left to fail again.
+    computedDirty,
   };
 }
 
@@ -629,16 +690,31 @@ export function startSessionAutosave(
         session.sha256 = null;
         throw err;
       });
+      const rowCount = snap.summary.rowCount;
+      // Read when written (debounced: a scoring run streaming results is saved once it pauses), and only while the
+      // worker still holds this session's file: after a switch to another file, the last stored ones stay.
+      let computed: SavedComputed | null | undefined;
+      let names = session.computedNames;
+      // The worker answers in order: with no open in flight, "computed" reads this session's file.
+      if (session.computedDirty && openings === 0 && currentDatasetFile()?.file === session.file) {
+        const state = await datasetClient().call("computed", {});
+        computed = isEmptyComputed(state) ? null : createSavedComputed(session.id, rowCount, state);
+        names = computedNames(state);
+      }
       const record = createSavedSession({
         id: session.id,
-        dataset: { name: session.name, bytes: session.file.size, sha256, rowCount: snap.summary.rowCount },
+        dataset: { name: session.name, bytes: session.file.size, sha256, rowCount },
         mapping: snap.summary.mapping,
         spec: snap.spec,
         view: { sort: snap.sort, histogramFields: snap.histogramFields },
-        computedColumns: snap.summary.attachedColumns,
+        computedColumns: names,
         createdAtMs: session.createdAtMs,
       });
-      await savedSessions().put(record);
+      await savedSessions().put(record, computed);
+      if (computed !== undefined) {
+        session.computedNames = names;
+        session.computedDirty = false;
+      }
       if (session === activeSession && !pending)
         report({ state: "saved", savedAtMs: record.updatedAtMs, error: null, quota: false });
     } catch (err) {
@@ -668,6 +744,8 @@ export function startSessionAutosave(
         sha256: null,
         createdAtMs: Date.now(),
         seen: null,
+        computedNames: [],
+        computedDirty: false,
       };
     }
     const seen = activeSession.seen;
@@ -677,6 +755,7 @@ export function startSessionAutosave(
       seen.spec === spec &&
       seen.sort === s.sort &&
       seen.histogramFields === s.histogramFields &&
+      seen.marginsVersion === s.versions.margins &&
       (seen.summary === s.summary || seen.mappingJson === JSON.stringify(s.summary.mapping))
     )
       return;
@@ -686,12 +765,14 @@ export function startSessionAutosave(
       spec,
       sort: s.sort,
       histogramFields: s.histogramFields,
+      marginsVersion: s.versions.margins,
     };
     activeSession.seen = snap;
     if (!seen) {
       report({ sessionId: activeSession.id, state: "clean", savedAtMs: null, error: null, quota: false });
       return;
     }
+    if (seen.marginsVersion !== snap.marginsVersion) activeSession.computedDirty = true;
     pending = { session: activeSession, snap };
     if (status.state !== "pending") report({ state: "pending" });
     if (timer) clearTimeout(timer);
@@ -728,4 +809,7 @@ export function forgetSession(id: string): void {
   autosaveControl?.cancel();
   activeSession.id = createSessionId();
   activeSession.createdAtMs = Date.now();
+  // Its computed record went with it: the new session writes its own.
+  activeSession.computedNames = [];
+  activeSession.computedDirty = true;
 }

@@ -160,6 +160,13 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
       s.attachColumns(columns, { explicit, implicit }, fields);
       return openReply(s, ctx.transfer);
     },
+    computed(_args, ctx) {
+      const state = need().computedState();
+      for (const c of [...state.columns, ...state.fields]) ctx.transfer.push(c.values.buffer);
+      if (state.explicit) ctx.transfer.push(state.explicit.buffer);
+      if (state.implicit) ctx.transfer.push(state.implicit.buffer);
+      return state;
+    },
     recipe(_args, ctx) {
       const s = need();
       return s.recipe(original as Blob, (f) => ctx.progress("hashing", f));

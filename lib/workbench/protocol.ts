@@ -2,7 +2,14 @@
 import type { ColumnMapping, DatasetFormat, ParseProblem } from "@/lib/dataset/types";
 import type { FieldKey, SelectionSpec } from "@/lib/selection/spec";
 import type { RankingNotes } from "@/lib/selection/ranking";
-import type { CompareReply, DatasetSummary, RecipeMatchReport, RowView, SelectionRecipe } from "@/lib/workbench/types";
+import type {
+  CompareReply,
+  ComputedState,
+  DatasetSummary,
+  RecipeMatchReport,
+  RowView,
+  SelectionRecipe,
+} from "@/lib/workbench/types";
 import type { Metric } from "@/lib/metrics/select";
 
 /** A histogram view: which field, its bins, and the source id its own clauses carry (left out of its counts). */
@@ -99,6 +106,11 @@ export type DatasetApi = {
     };
     result: OpenReply;
   };
+  /**
+   * Copies of what scoring runs attached (see DatasetSession.computedState), buffers transferred: what a saved
+   * session keeps to bring the scores back.
+   */
+  computed: { args: Record<string, never>; result: ComputedState };
 };
 
 /** Detail of a "bad-input" error. */

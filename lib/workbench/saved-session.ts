@@ -12,6 +12,7 @@ import type { Metric } from "@/lib/metrics/select";
 import { METRIC_OPTIONS } from "@/lib/selection/ranking";
 import type { FieldKey, Gate, SelectionSpec } from "@/lib/selection/spec";
 import type { OrderKey } from "@/lib/workbench/protocol";
+import type { ComputedState, NamedColumn } from "@/lib/workbench/types";
 import type { SortState } from "@/lib/workbench/versions";
 
 /** Marker of a saved-session record (a record without it is not one of ours). */
@@ -46,10 +47,65 @@ export interface SavedSession {
   /** The selection in force (a restore resets the undo history to it). */
   spec: SelectionSpec;
   view: SessionView;
-  /** Columns computed in the browser (scoring) when it was saved: they are not part of the record. */
+  /**
+   * Names of the columns computed in the browser (scoring) when it was saved, attached columns then view-only
+   * fields; their values are the session's {@link SavedComputed} record, kept apart so the list stays light.
+   */
   computedColumns: string[];
   createdAtMs: number;
   updatedAtMs: number;
+}
+
+/** Marker of a saved-computed-columns record. */
+export const COMPUTED_FORMAT = "margin-atlas-computed";
+/** Layout version of {@link SavedComputed}. */
+export const COMPUTED_VERSION = 1;
+
+/**
+ * The columns a scoring run computed for a session (a separate record under the session's id): Float64Arrays kept
+ * as they are (IndexedDB stores typed arrays by structured clone, no JSON), replaced whenever the margins change.
+ */
+export interface SavedComputed extends ComputedState {
+  format: typeof COMPUTED_FORMAT;
+  version: typeof COMPUTED_VERSION;
+  id: string;
+  rowCount: number;
+}
+
+/** A computed-columns record for session `id` from the dataset worker's `computed` reply (arrays kept, not copied). */
+export function createSavedComputed(id: string, rowCount: number, state: ComputedState): SavedComputed {
+  return { format: COMPUTED_FORMAT, version: COMPUTED_VERSION, id, rowCount, ...state };
+}
+
+/** Whether a computed state holds nothing to keep (then no record is written, and an old one is deleted). */
+export function isEmptyComputed(state: ComputedState): boolean {
+  return state.columns.length === 0 && state.fields.length === 0 && !state.explicit && !state.implicit;
+}
+
+/** Names of the computed columns in the order {@link SavedSession.computedColumns} lists them. */
+export function computedNames(state: ComputedState): string[] {
+  return [...state.columns, ...state.fields].map((c) => c.name);
+}
+
+/** What a session expects of its computed record: the file's row count and the names its record lists. */
+export interface ComputedExpectation {
+  id: string;
+  rowCount: number;
+  names: string[];
+}
+
+/** A parse result of a computed record: the record, or a reason naming the column and what is wrong. */
+export type ComputedParseResult = { ok: true; data: SavedComputed } | { ok: false; reason: string };
+
+/** Checks a computed-columns record against its session: marker, id, row count, each column's name and length. */
+export function parseSavedComputed(value: unknown, expected: ComputedExpectation): ComputedParseResult {
+  try {
+    return { ok: true, data: checkComputed(value, expected) };
+  } catch (err) {
+    if (err instanceof Invalid)
+      return { ok: false, reason: `saved computed columns of session "${expected.id}": ${err.message}` };
+    throw err;
+  }
 }
 
 /** What the "Sessions" list shows of a record; `problem` is set (and the rest may be empty) when it is unreadable. */
@@ -112,8 +168,13 @@ export interface SessionStore {
   list(): Promise<SessionSummary[]>;
   /** The session, checked; null when there is none with that id; "corrupt" when the record does not validate. */
   get(id: string): Promise<SavedSession | null>;
-  /** Writes (or replaces) a session. */
-  put(session: SavedSession): Promise<void>;
+  /**
+   * Writes (or replaces) a session; with `computed`, its computed columns in the same transaction (null deletes
+   * them, undefined leaves them as they are).
+   */
+  put(session: SavedSession, computed?: SavedComputed | null): Promise<void>;
+  /** The session's computed columns checked against `expected`; null when none were saved; "corrupt" on a mismatch. */
+  getComputed(expected: ComputedExpectation): Promise<SavedComputed | null>;
   delete(id: string): Promise<void>;
   /** The most recently changed readable session, or null. */
   latest(): Promise<SessionSummary | null>;
@@ -403,6 +464,47 @@ function checkSession(v: unknown): SavedSession {
   return s as unknown as SavedSession;
 }
 
+function column(v: unknown, path: string, rowCount: number): Float64Array {
+  if (!(v instanceof Float64Array)) fail(path, "a Float64Array", v === null ? null : typeof v);
+  if (v.length !== rowCount)
+    throw new Invalid(`${path}: has ${v.length} values, the dataset has ${rowCount} rows (saved for another file?)`);
+  return v;
+}
+
+function namedColumns(v: unknown, path: string, rowCount: number): NamedColumn[] {
+  if (!Array.isArray(v)) fail(path, "a list of columns", v);
+  v.forEach((c, i) => {
+    const o = obj(c, `${path}[${i}]`);
+    const name = str(o.name, `${path}[${i}].name`);
+    if (name === "") fail(`${path}[${i}].name`, "a non-empty name", name);
+    column(o.values, `${path}[${i}] ("${name}")`, rowCount);
+  });
+  return v as NamedColumn[];
+}
+
+function checkComputed(v: unknown, expected: ComputedExpectation): SavedComputed {
+  const c = obj(v, "record");
+  if (c.format !== COMPUTED_FORMAT) fail("format", `"${COMPUTED_FORMAT}"`, c.format);
+  if (c.version !== COMPUTED_VERSION)
+    fail("version", `${COMPUTED_VERSION} (saved by another version of Margin Atlas)`, c.version);
+  if (c.id !== expected.id) fail("id", `"${expected.id}"`, c.id);
+  const rowCount = count(c.rowCount, "rowCount");
+  if (rowCount !== expected.rowCount)
+    throw new Invalid(`saved for ${rowCount} rows, the dataset has ${expected.rowCount}`);
+  const columns = namedColumns(c.columns, "columns", rowCount);
+  const fields = namedColumns(c.fields, "fields", rowCount);
+  for (const k of ["explicit", "implicit"]) if (c[k] !== null) column(c[k], k, rowCount);
+  const names = [...columns, ...fields].map((col) => col.name);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) throw new Invalid(`the column "${twice}" is saved twice`);
+  if (names.join("\u0000") !== expected.names.join("\u0000"))
+    throw new Invalid(
+      `the saved columns are ${names.join(", ") || "none"}, but the session lists ` +
+        `${expected.names.join(", ") || "none"}`,
+    );
+  return c as unknown as SavedComputed;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Stores
 
@@ -446,25 +548,54 @@ export interface MemorySessionStoreOptions {
   quotaBytes?: number;
 }
 
-/** A store in memory (unit tests): records are kept as the browser would, as structured clones; `records` is exposed so a test can corrupt one. */
-export function createMemorySessionStore(
-  options: MemorySessionStoreOptions = {},
-): SessionStore & { records: Map<string, unknown> } {
+function checkedComputed(value: unknown, expected: ComputedExpectation): SavedComputed {
+  const parsed = parseSavedComputed(value, expected);
+  if (!parsed.ok) throw new SessionStoreError("corrupt", parsed.reason);
+  return parsed.data;
+}
+
+function refuseInvalidComputed(session: SavedSession, computed: SavedComputed): void {
+  const parsed = parseSavedComputed(computed, {
+    id: session.id,
+    rowCount: session.dataset.rowCount,
+    names: session.computedColumns,
+  });
+  if (!parsed.ok) throw new SessionStoreError("io", `refusing to save invalid computed columns: ${parsed.reason}`);
+}
+
+/** Bytes a computed record takes (its columns; the names are noise beside them). */
+function computedBytes(c: SavedComputed): number {
+  let bytes = 0;
+  for (const col of [...c.columns, ...c.fields]) bytes += col.values.byteLength;
+  return bytes + (c.explicit?.byteLength ?? 0) + (c.implicit?.byteLength ?? 0);
+}
+
+/** The in-memory store; `records` and `computed` are exposed so a test can corrupt one. */
+export type MemorySessionStore = SessionStore & { records: Map<string, unknown>; computed: Map<string, unknown> };
+
+/** A store in memory (unit tests): records are kept as the browser would, as structured clones. */
+export function createMemorySessionStore(options: MemorySessionStoreOptions = {}): MemorySessionStore {
   const records = new Map<string, unknown>();
+  const computedRecords = new Map<string, unknown>();
   const sizeOf = (v: unknown) => JSON.stringify(v)?.length ?? 0;
-  const store: SessionStore & { records: Map<string, unknown> } = {
+  const store: MemorySessionStore = {
     records,
+    computed: computedRecords,
     async list() {
       return newestFirst([...records].map(([id, v]) => summaryOf(id, v)));
     },
     async get(id) {
       return records.has(id) ? checked(id, records.get(id)) : null;
     },
-    async put(session) {
+    async put(session, computed) {
       refuseInvalid(session);
+      if (computed) refuseInvalidComputed(session, computed);
       if (options.quotaBytes !== undefined) {
         let used = sizeOf(session);
         for (const [id, v] of records) if (id !== session.id) used += sizeOf(v);
+        for (const [id, v] of computedRecords)
+          if (id !== session.id || computed === undefined) used += computedBytes(v as SavedComputed);
+        if (computed) used += computedBytes(computed);
         if (used > options.quotaBytes) {
           const quota = new Error(`quota of ${options.quotaBytes} bytes exceeded`);
           quota.name = "QuotaExceededError";
@@ -472,9 +603,15 @@ export function createMemorySessionStore(
         }
       }
       records.set(session.id, structuredClone(session));
+      if (computed) computedRecords.set(session.id, structuredClone(computed));
+      else if (computed === null) computedRecords.delete(session.id);
+    },
+    async getComputed(expected) {
+      return computedRecords.has(expected.id) ? checkedComputed(computedRecords.get(expected.id), expected) : null;
     },
     async delete(id) {
       records.delete(id);
+      computedRecords.delete(id);
     },
     async latest() {
       return (await store.list()).find((s) => s.problem === null) ?? null;
@@ -488,6 +625,10 @@ const DB_NAME = "margin-atlas-sessions";
 const META = "meta";
 /** The whole record (its decisions can be long), read only on restore. */
 const RECORDS = "records";
+/** The scoring run's columns of a session ({@link SavedComputed}, megabytes at 10^6 rows), read only on restore. */
+const COMPUTED = "computed";
+/** Version 2 added {@link COMPUTED}. */
+const DB_VERSION = 2;
 
 function request<T>(req: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -505,15 +646,19 @@ function done(tx: IDBTransaction): Promise<void> {
   });
 }
 
-/** A store in IndexedDB: `meta` (what the list shows) and `records` (the whole session), written in one transaction. */
+/**
+ * A store in IndexedDB: `meta` (what the list shows), `records` (the whole session) and `computed` (its scoring
+ * columns), written in one transaction.
+ */
 export function createIndexedDbSessionStore(factory: IDBFactory = indexedDB): SessionStore {
   let db: Promise<IDBDatabase> | null = null;
   const open = () => {
     db ??= new Promise<IDBDatabase>((resolve, reject) => {
-      const req = factory.open(DB_NAME, 1);
+      const req = factory.open(DB_NAME, DB_VERSION);
       req.onupgradeneeded = () => {
-        req.result.createObjectStore(META, { keyPath: "id" });
-        req.result.createObjectStore(RECORDS, { keyPath: "id" });
+        // From nothing or from version 1 (meta and records only): sessions saved before keep working.
+        for (const name of [META, RECORDS, COMPUTED])
+          if (!req.result.objectStoreNames.contains(name)) req.result.createObjectStore(name, { keyPath: "id" });
       };
       req.onsuccess = () => resolve(req.result);
       req.onerror = () => reject(req.error);
@@ -564,10 +709,11 @@ export function createIndexedDbSessionStore(factory: IDBFactory = indexedDB): Se
         const value = await request(tx.objectStore(RECORDS).get(id));
         return value === undefined ? null : checked(id, value);
       }),
-    put: (session) =>
+    put: (session, computed) =>
       guard(`save the session of "${session.dataset.name}"`, async (d) => {
         refuseInvalid(session);
-        const tx = d.transaction([META, RECORDS], "readwrite");
+        if (computed) refuseInvalidComputed(session, computed);
+        const tx = d.transaction([META, RECORDS, COMPUTED], "readwrite");
         const meta = {
           id: session.id,
           name: session.dataset.name,
@@ -578,6 +724,8 @@ export function createIndexedDbSessionStore(factory: IDBFactory = indexedDB): Se
         try {
           tx.objectStore(RECORDS).put(session);
           tx.objectStore(META).put(meta);
+          if (computed) tx.objectStore(COMPUTED).put(computed);
+          else if (computed === null) tx.objectStore(COMPUTED).delete(session.id);
         } catch (err) {
           // A put can also throw at once (DataCloneError, a quota some browsers check early): a list entry without
           // its record must not be committed alone.
@@ -587,11 +735,18 @@ export function createIndexedDbSessionStore(factory: IDBFactory = indexedDB): Se
         }
         await finished;
       }),
+    getComputed: (expected) =>
+      guard("read the saved computed columns", async (d) => {
+        const tx = d.transaction(COMPUTED, "readonly");
+        const value = await request(tx.objectStore(COMPUTED).get(expected.id));
+        return value === undefined ? null : checkedComputed(value, expected);
+      }),
     delete: (id) =>
       guard("delete the saved session", async (d) => {
-        const tx = d.transaction([META, RECORDS], "readwrite");
+        const tx = d.transaction([META, RECORDS, COMPUTED], "readwrite");
         tx.objectStore(META).delete(id);
         tx.objectStore(RECORDS).delete(id);
+        tx.objectStore(COMPUTED).delete(id);
         await done(tx);
       }),
     async latest() {

@@ -44,6 +44,7 @@ import {
 } from "./recipe";
 import type {
   CompareReply,
+  ComputedState,
   DatasetSummary,
   FieldSummary,
   MetricPick,
@@ -155,6 +156,8 @@ export class DatasetSession {
   private attached: ExtraColumn[] = [];
   /** Columns for views and gates only (the scoring run's token counts), never exported. */
   private viewFields = new Map<string, Float64Array>();
+  /** Which margin columns a scoring run replaced (attachColumns with margins); the file's otherwise. */
+  private computedMargins = { explicit: false, implicit: false };
   /** Every row's content SHA-256 (32 bytes a row) under the current mapping; computed by the first recipe. */
   private digests: Uint8Array | null = null;
 
@@ -238,6 +241,7 @@ export class DatasetSession {
     this.logps = logps;
     this.attached = [];
     this.viewFields.clear();
+    this.computedMargins = { explicit: false, implicit: false };
     this.digests = null;
     this.searchMasks.clear();
     this.evaluator.invalidateSearch();
@@ -284,10 +288,28 @@ export class DatasetSession {
       explicit: margins.explicit ?? this.columns.explicit,
       implicit: margins.implicit ?? this.columns.implicit,
     };
+    this.computedMargins = {
+      explicit: this.computedMargins.explicit || !!margins.explicit,
+      implicit: this.computedMargins.implicit || !!margins.implicit,
+    };
     const lp = (name: string) => byName.get(name)?.values;
     const [c, r, rc, rr] = ["chosen_logps", "rejected_logps", "ref_chosen_logps", "ref_rejected_logps"].map(lp);
     if (c && r && rc && rr) this.logps = { chosen: c, rejected: r, refChosen: rc, refRejected: rr };
     this.marginsChanged();
+  }
+
+  /**
+   * Copies of what {@link attachColumns} put here since the file was opened or re-mapped: the attached columns and
+   * view-only fields (in attach order, so re-attaching them gives the same export), and the margin columns only
+   * where a scoring run replaced them (null where they are still the file's, which re-opening recomputes).
+   */
+  computedState(): ComputedState {
+    return {
+      columns: this.attached.map((c) => ({ name: c.name, values: c.values.slice() })),
+      fields: [...this.viewFields].map(([name, values]) => ({ name, values: values.slice() })),
+      explicit: this.computedMargins.explicit ? this.columns.explicit.slice() : null,
+      implicit: this.computedMargins.implicit ? this.columns.implicit.slice() : null,
+    };
   }
 
   /** Applies a user-edited mapping; on a problem, the previous mapping and columns stay in place. */

@@ -29,6 +29,23 @@ export interface DatasetSummary {
   attachedColumns: string[];
 }
 
+/** A named numeric column computed outside the file (a scoring run's log-probs, rewards, token counts). */
+export interface NamedColumn {
+  name: string;
+  values: Float64Array;
+}
+
+/**
+ * What a scoring run left in a dataset session (DatasetSession.computedState): the attached columns (exported with
+ * the computed columns), the view-only fields, and the margin columns it replaced (null where the file's stand).
+ */
+export interface ComputedState {
+  columns: NamedColumn[];
+  fields: NamedColumn[];
+  explicit: Float64Array | null;
+  implicit: Float64Array | null;
+}
+
 /** One row as the table and inspector show it. */
 export interface RowView {
   row: number;
