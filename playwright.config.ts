@@ -20,6 +20,9 @@ export default defineConfig({
     command: `npx next start -p ${port} -H 127.0.0.1`,
     url: `http://127.0.0.1:${port}`,
     reuseExistingServer: !process.env.CI,
+    // The fake Hub of e2e/scoring.spec.ts listens on free ports of 127.0.0.1: allow them in the CSP's connect-src
+    // (lib/security/csp.ts). e2e/security.spec.ts checks that another origin (localhost) stays blocked.
+    env: { MARGIN_ATLAS_CONNECT_SRC: "http://127.0.0.1:*" },
     timeout: 120_000,
   },
 });

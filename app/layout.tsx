@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { connection } from "next/server";
 import type { ReactNode } from "react";
 import "./globals.css";
 
@@ -7,8 +8,9 @@ export const metadata: Metadata = {
   description: "Curate LLM preference datasets by explicit, implicit and alignment-potential margins, in your browser.",
 };
 
-/** Root layout. */
-export default function RootLayout({ children }: { children: ReactNode }) {
+/** Root layout. Rendered per request: the CSP nonce (proxy.ts) differs each time and a prerendered page has none. */
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  await connection();
   return (
     <html lang="en">
       <body>{children}</body>

@@ -172,7 +172,10 @@ describe("cli errors", () => {
   it.each([
     [["select"], 2, /exactly one FILE/],
     [["select", "x.jsonl", "--metric", "best"], 2, /--metric: expected one of map, explicit, implicit, random/],
-    [["select", "x.jsonl", "--ratio", "2"], 2, /--ratio: expected a number/],
+    [["select", "x.jsonl", "--ratio", "1.5"], 2, /--ratio: must be in \(0, 1\], got 1\.5/],
+    [["select", "x.jsonl", "--ratio", "0"], 2, /--ratio: must be in \(0, 1\], got 0/],
+    [["select", "x.jsonl", "--ratio=-0.2"], 2, /--ratio: must be in \(0, 1\], got -0\.2/],
+    [["select", "x.jsonl", "--ratio", "lots"], 2, /--ratio: expected a number, got "lots"/],
     [["select", "x.jsonl", "--bogus"], 2, /bogus/],
     [["frobnicate"], 2, /unknown command "frobnicate"/],
     [["select", "/nonexistent/x.jsonl"], 1, /no such file/],

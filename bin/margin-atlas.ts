@@ -64,14 +64,23 @@ class CliError extends Error {
   }
 }
 
+/**
+ * Reads `--name`'s number. Not a number at all: "expected a number"; a number that `check` refuses: "must be
+ * <range>" when the range is given (so `--ratio 1.5` says what is allowed), else "expected a number".
+ */
 function num(
   name: string,
   value: string | undefined,
   check: (v: number) => boolean = Number.isFinite,
+  range?: string,
 ): number | undefined {
   if (value === undefined) return undefined;
   const v = Number(value);
-  if (value.trim() === "" || !check(v)) throw new CliError(`--${name}: expected a number, got "${value}"`, 2);
+  if (value.trim() === "" || !Number.isFinite(v) || !check(v)) {
+    if (range && value.trim() !== "" && Number.isFinite(v))
+      throw new CliError(`--${name}: must be ${range}, got ${value}`, 2);
+    throw new CliError(`--${name}: expected a number, got "${value}"`, 2);
+  }
   return v;
 }
 
@@ -112,7 +121,7 @@ async function select(argv: string[]): Promise<void> {
     throw new CliError(`--format: expected one of ${FORMATS.join(", ")}, got "${format}"`, 2);
   const settings: SelectionSettings = {
     metric,
-    ratio: num("ratio", values.ratio, (v) => v >= 0 && v <= 1) ?? DEFAULT_SETTINGS.ratio,
+    ratio: num("ratio", values.ratio, (v) => v > 0 && v <= 1, "in (0, 1]") ?? DEFAULT_SETTINGS.ratio,
     topK: num("top-k", values["top-k"], (v) => Number.isInteger(v) && v >= 0),
     weight: num("weight", values.weight) ?? DEFAULT_SETTINGS.weight,
     seed: num("seed", values.seed, Number.isInteger) ?? DEFAULT_SETTINGS.seed,

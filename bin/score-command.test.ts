@@ -212,6 +212,20 @@ describe("external-data model (demo-ref) on both runtimes", () => {
     expect(r.stderr).toContain('--prompt-format: expected chat or plain, got "raw"');
   });
 
+  it("--sequence-rules picks the trainer's sequences (the demo's ChatML ends with a newline); bad values exit 2", async () => {
+    const out = (rules: string) => path.join(dir, `rules-${rules}.jsonl`);
+    for (const rules of ["paper", "trl-0.12", "trl-0.28"])
+      await scoreCommand([input, "--model", path.join(dir, "demo-lm"), "--sequence-rules", rules, "--out", out(rules)]);
+    const [paper, trl012, trl028] = ["paper", "trl-0.12", "trl-0.28"].map((r) => readJsonl(out(r)));
+    // No BOS and a template ending in "\n": paper and 0.12 both append one EOS, so the sequences are equal;
+    // >= 0.28 appends none to conversational completions, so every sum loses the EOS term.
+    trl012.forEach((row, i) => expect(row.chosen_logps).toBeCloseTo(paper[i].chosen_logps, 5));
+    trl028.forEach((row, i) => expect(row.chosen_logps).toBeGreaterThan(paper[i].chosen_logps));
+    const r = cli(["score", input, "--model", path.join(dir, "demo-lm"), "--sequence-rules", "trl-9"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--sequence-rules: expected paper, trl-0.12, trl-0.28, got "trl-9"');
+  });
+
   it("--variant names the graph file; a missing one is said plainly", () => {
     const r = cli(["score", input, "--model", path.join(dir, "demo-lm"), "--variant", "model_q4.onnx"]);
     expect(r.code).toBe(1);

@@ -22,7 +22,7 @@ import { onnxCandidates, readModelFolder, type ModelFileReader } from "@/lib/sco
 import { scoreDataset } from "@/lib/scoring/pipeline";
 import type { RunStats } from "@/lib/scoring/protocol";
 import { createMemoryResultStore } from "@/lib/scoring/result-store";
-import { DEFAULT_SEQUENCE_OPTIONS } from "@/lib/scoring/sequence";
+import { DEFAULT_SEQUENCE_OPTIONS, isSequenceRules, SEQUENCE_RULES } from "@/lib/scoring/sequence";
 import { DatasetSession } from "@/lib/workbench/session";
 
 /** Usage of the `score` command. */
@@ -37,6 +37,7 @@ export const SCORE_USAGE = `usage: npm run --silent cli -- score FILE --model DI
   --batch-size N           rows per forward pass (default 8)
   --variant FILE           ONNX graph to load, e.g. model_q4.onnx (default: best available, float32 first)
   --prompt-format F        chat (default: the chat template when the tokenizer has one) or plain (concatenate)
+  --sequence-rules R       paper (default: SimPO / TRL 0.9-0.11), trl-0.12 (TRL 0.12-0.27) or trl-0.28 (TRL >= 0.28)
   --out OUT                output file (default: FILE with .scored before its extension)`;
 
 /** A usage or input error of `score` (exit code 2 for usage, 1 for input). */
@@ -107,6 +108,7 @@ export async function scoreCommand(
       "batch-size": { type: "string" },
       variant: { type: "string" },
       "prompt-format": { type: "string" },
+      "sequence-rules": { type: "string" },
       out: { type: "string" },
     },
   });
@@ -127,6 +129,12 @@ export async function scoreCommand(
   const promptFormat = values["prompt-format"] ?? "chat";
   if (promptFormat !== "chat" && promptFormat !== "plain")
     throw new ScoreCliError(`--prompt-format: expected chat or plain, got "${promptFormat}"`, 2);
+  const sequenceRules = values["sequence-rules"] ?? "paper";
+  if (!isSequenceRules(sequenceRules))
+    throw new ScoreCliError(
+      `--sequence-rules: expected ${SEQUENCE_RULES.map((r) => r.id).join(", ")}, got "${sequenceRules}"`,
+      2,
+    );
   const variant = values.variant;
   const file = positionals[0];
   if (!fs.existsSync(file)) throw new ScoreCliError(`${file}: no such file`);
@@ -148,7 +156,7 @@ export async function scoreCommand(
     { policy, reference, reward },
     {
       datasetKey: name,
-      sequence: { ...DEFAULT_SEQUENCE_OPTIONS, maxLength, maxPromptLength, promptFormat },
+      sequence: { ...DEFAULT_SEQUENCE_OPTIONS, maxLength, maxPromptLength, promptFormat, rules: sequenceRules },
       store: createMemoryResultStore(),
       batchSize,
       chunkPairs: 64,

@@ -4,6 +4,7 @@ import { DEMO_MODEL_URL, useScoring } from "@/components/scoring-store";
 import type { BackendChoice, ModelInfo, ModelRole } from "@/lib/scoring/protocol";
 import type { ImplicitKind } from "@/lib/scoring/columns";
 import { ONNX_VARIANTS } from "@/lib/scoring-client";
+import { isSequenceRules, SEQUENCE_RULES } from "@/lib/scoring/sequence";
 
 /** Shown whenever the bundled demo model scores: its numbers must not be mistaken for real margins. */
 export const DEMO_NOTICE =
@@ -259,6 +260,21 @@ export default function ScoringPanel() {
         >
           <option value="chat">Chat template (when the model has one)</option>
           <option value="plain">Plain text (prompt + response concatenated)</option>
+        </select>
+      </label>
+      <label>
+        Sequence rules
+        <select
+          aria-label="Sequence rules"
+          value={s.sequenceRules}
+          disabled={running}
+          onChange={(e) => isSequenceRules(e.target.value) && s.setOptions({ sequenceRules: e.target.value })}
+        >
+          {SEQUENCE_RULES.map((r) => (
+            <option key={r.id} value={r.id}>
+              {r.label}
+            </option>
+          ))}
         </select>
       </label>
       <label>

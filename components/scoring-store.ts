@@ -24,6 +24,7 @@ import type {
   ModelRole,
   PromptFormat,
   RunStats,
+  SequenceRules,
   ScoreProgress,
 } from "@/lib/scoring/protocol";
 import { DEFAULT_SEQUENCE_OPTIONS } from "@/lib/scoring/sequence";
@@ -62,6 +63,8 @@ export interface ScoringState {
   variant: string;
   /** Chat template (when the model has one) or plain concatenation of prompt and response texts. */
   promptFormat: PromptFormat;
+  /** Which trainer's sequence rules the run reproduces (`paper` by default); part of the stored-results key. */
+  sequenceRules: SequenceRules;
   /** Where Hub ids are resolved (https://huggingface.co or a mirror); kept in localStorage. */
   hubEndpoint: string;
   /** Hub access token for gated/private repositories: memory only, sent to the Hub endpoint only. */
@@ -77,7 +80,10 @@ export interface ScoringState {
 
   setOptions(
     patch: Partial<
-      Pick<ScoringState, "backend" | "implicit" | "beta" | "maxLength" | "maxPromptLength" | "promptFormat" | "variant">
+      Pick<
+        ScoringState,
+        "backend" | "implicit" | "beta" | "maxLength" | "maxPromptLength" | "promptFormat" | "sequenceRules" | "variant"
+      >
     >,
   ): void;
   /** Sets the Hub endpoint (checked; an error is shown and the old one kept when it is not a URL) and token. */
@@ -183,6 +189,7 @@ export const useScoring = create<ScoringState>()((set, get) => {
     maxLength: DEFAULT_SEQUENCE_OPTIONS.maxLength,
     maxPromptLength: DEFAULT_SEQUENCE_OPTIONS.maxPromptLength,
     promptFormat: "chat",
+    sequenceRules: "paper",
     variant: "",
     hubEndpoint: storedHubEndpoint(),
     hubToken: "",
@@ -269,7 +276,7 @@ export const useScoring = create<ScoringState>()((set, get) => {
     async scoreDataset() {
       const dataset = currentDatasetFile();
       const summary = useWorkbench.getState().summary;
-      const { models, implicit, maxLength, maxPromptLength, promptFormat } = get();
+      const { models, implicit, maxLength, maxPromptLength, promptFormat, sequenceRules } = get();
       if (!dataset || !summary) return set({ error: "load a dataset first" });
       if (!models.policy && !models.reward)
         return set({ error: "load a model (or the demo model), or a reward model, first" });
@@ -283,7 +290,7 @@ export const useScoring = create<ScoringState>()((set, get) => {
         columns = new ScoreColumns(rowCount);
         const stats = await scoringClient().call(
           "score",
-          { maxLength, maxPromptLength, promptFormat },
+          { maxLength, maxPromptLength, promptFormat, sequenceRules },
           {
             onProgress: (_stage, _fraction, data) => {
               const { chunk, stats: s, plan } = data as ScoreProgress;
@@ -309,10 +316,16 @@ export const useScoring = create<ScoringState>()((set, get) => {
     },
 
     async inspectRow(row) {
-      const { maxLength, maxPromptLength, promptFormat } = get();
+      const { maxLength, maxPromptLength, promptFormat, sequenceRules } = get();
       await openInWorker();
       try {
-        return await scoringClient().call("inspectPair", { row, maxLength, maxPromptLength, promptFormat });
+        return await scoringClient().call("inspectPair", {
+          row,
+          maxLength,
+          maxPromptLength,
+          promptFormat,
+          sequenceRules,
+        });
       } catch (err) {
         throw new Error(messageOf(err));
       }

@@ -13,6 +13,7 @@ import type { ColumnHistogram, DatasetApi, OpenReply, SelectReply } from "@/lib/
 import { WorkerCallError } from "@/lib/worker/rpc";
 import { stepCursor } from "@/lib/workbench/shortcuts";
 import { downloadBlob } from "@/lib/download";
+import { recipeFileName } from "@/lib/export/download-name";
 import { sha256Hex } from "@/lib/dataset/hash";
 import {
   computedNames,
@@ -449,8 +450,7 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
       try {
         const recipe = await datasetClient().call("recipe", {});
         const blob = new Blob([JSON.stringify(recipe, null, 2) + "\n"], { type: "application/json" });
-        const base = recipe.input.name.replace(/(\.gz)?$/, "").replace(/\.[^.]+$/, "");
-        downloadBlob(blob, `${base}.recipe.json`);
+        downloadBlob(blob, recipeFileName(recipe.input.name));
       } catch (err) {
         set({ error: messageOf(err) });
       } finally {

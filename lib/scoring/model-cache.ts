@@ -69,7 +69,12 @@ export function createUrlReader(
       try {
         res = init ? await fetchFn(url, init) : await fetchFn(url);
       } catch (e) {
-        throw new ModelSourceError(`cannot reach ${url}: ${(e as Error).message}`, "FETCH_FAILED");
+        // The browser says only "Failed to fetch" for a server that is down, a CORS refusal and a CSP block alike.
+        throw new ModelSourceError(
+          `cannot reach ${url}: ${(e as Error).message} (the server is down or refuses CORS, or its origin is not ` +
+            "allowed by the app's Content-Security-Policy: add it to MARGIN_ATLAS_CONNECT_SRC where the app is served)",
+          "FETCH_FAILED",
+        );
       }
       if (res.status === 404) {
         missing.set(path, `HTTP 404 for ${url}`);

@@ -237,6 +237,30 @@ describe("URL reader", () => {
     expect(fetched).toContain("http://host/models/demo-lm/onnx/model_fp16.onnx");
   });
 
+  it.each([
+    ["has a chat_template: chat_template.jinja is not asked for (no 404 on every load)", true],
+    ["has none: chat_template.jinja is asked for and used", false],
+  ])("tokenizer_config.json %s", async (_, withTemplate) => {
+    const base = "http://host/tpl/";
+    const config = JSON.parse(String(demo["demo-lm"]["tokenizer_config.json"])) as Record<string, unknown>;
+    if (!withTemplate) delete config.chat_template;
+    const files = new Map(served);
+    for (const [url, data] of served)
+      if (url.startsWith("http://host/models/demo-lm/"))
+        files.set(url.replace("http://host/models/demo-lm/", base), data);
+    files.set(`${base}tokenizer_config.json`, new TextEncoder().encode(JSON.stringify(config)));
+    files.set(`${base}chat_template.jinja`, new TextEncoder().encode("{{ messages }}"));
+    const urls: string[] = [];
+    const fetchFn = (async (url: string) => {
+      urls.push(url);
+      const body = files.get(url);
+      return body ? new Response(body as Uint8Array<ArrayBuffer>) : new Response("missing", { status: 404 });
+    }) as unknown as typeof fetch;
+    const folder = await readModelFolder(createUrlReader(base, fetchFn), ["onnx/model.onnx"]);
+    expect(urls.includes(`${base}chat_template.jinja`)).toBe(!withTemplate);
+    expect(folder.chatTemplate).toBe(withTemplate ? undefined : "{{ messages }}");
+  });
+
   it("throws on a server error", async () => {
     await expect(createUrlReader("http://host/boom/", fakeFetch).read("config.json")).rejects.toMatchObject({
       code: "FETCH_FAILED",

@@ -180,8 +180,8 @@ function parseJson(bytes: Uint8Array, path: string, location: string): Record<st
 
 /**
  * Reads a model folder: config.json, tokenizer.json, tokenizer_config.json (optional), chat_template.jinja
- * (optional), the first ONNX graph of `onnxNames` that exists and the external-data files its initializers name
- * (read beside the graph).
+ * (optional, read only when tokenizer_config.json has no `chat_template`), the first ONNX graph of `onnxNames` that
+ * exists and the external-data files its initializers name (read beside the graph).
  * `onProgress` reports the fraction read of each big file (the graph, then each external-data file) with its path.
  */
 export async function readModelFolder(
@@ -203,7 +203,10 @@ export async function readModelFolder(
   const tokenizerJson = parseJson(await need("tokenizer.json"), "tokenizer.json", reader.location);
   const tc = await reader.read("tokenizer_config.json");
   const tokenizerConfig = tc ? parseJson(tc, "tokenizer_config.json", reader.location) : {};
-  const template = await reader.read("chat_template.jinja");
+  // Asked for only when tokenizer_config.json has no template: over HTTP a missing file is a 404 that the browser
+  // logs as a console error on every model load. Recent transformers' save_pretrained moves the template out of
+  // tokenizer_config.json into this file, so a config that still carries one comes from an export without it.
+  const template = tokenizerConfig.chat_template ? null : await reader.read("chat_template.jinja");
   let onnxPath = "";
   let onnx: Uint8Array | null = null;
   for (const name of onnxNames) {

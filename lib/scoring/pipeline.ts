@@ -64,7 +64,9 @@ const STORE_LAYOUT = "v1";
 export function runKey(datasetKey: string, model: { kind: string; hash: string }, seq: SequenceOptions): string {
   // "chat" (the default) adds nothing, so keys stored before the prompt format existed stay valid.
   const plain = seq.promptFormat === "plain" ? "/plain" : "";
-  const s = `${seq.maxLength}/${seq.maxPromptLength}/${seq.truncationMode}/${seq.appendEos ? "eos" : "noeos"}${plain}`;
+  // Likewise "paper" (the default rules) adds nothing; other rules build other sequences, so they key apart.
+  const rules = seq.rules && seq.rules !== "paper" ? `/${seq.rules}` : "";
+  const s = `${seq.maxLength}/${seq.maxPromptLength}/${seq.truncationMode}/${seq.appendEos ? "eos" : "noeos"}${plain}${rules}`;
   const rm = `${seq.maxLength}${plain}`;
   return `${STORE_LAYOUT}|${datasetKey}|${model.kind}:${model.hash}|${model.kind === "rm" ? rm : s}`;
 }

@@ -21,6 +21,9 @@ export type ModelSource =
 /** How prompts become text: through the chat template (when the tokenizer has one) or concatenated as they are. */
 export type PromptFormat = "chat" | "plain";
 
+/** Which trainer's sequence construction a run reproduces (lib/scoring/sequence.ts `SEQUENCE_RULES`). */
+export type SequenceRules = "paper" | "trl-0.12" | "trl-0.28";
+
 /** Batching limits for a run, and why. */
 export interface BatchPlan {
   /** Max rows per forward pass. */
@@ -151,6 +154,8 @@ export interface ScoreArgs {
   maxPromptLength: number;
   /** Chat template (default) or plain concatenation; see SequenceOptions.promptFormat. */
   promptFormat?: PromptFormat;
+  /** Trainer sequence rules; `paper` when absent. */
+  sequenceRules?: SequenceRules;
   chunkPairs?: number;
   batchSize?: number;
   maxBatchTokens?: number;
@@ -188,7 +193,13 @@ export type ScoringApi = {
   cancel: { args: Record<string, never>; result: RunState };
   /** Per-token log-probs of one row under the policy, scored with the run's settings (not while a run scores). */
   inspectPair: {
-    args: { row: number; maxLength: number; maxPromptLength: number; promptFormat?: PromptFormat };
+    args: {
+      row: number;
+      maxLength: number;
+      maxPromptLength: number;
+      promptFormat?: PromptFormat;
+      sequenceRules?: SequenceRules;
+    };
     result: InspectedPair;
   };
   /** Forgets every stored result (IndexedDB). */

@@ -1,10 +1,10 @@
 /**
- * Builds the token sequences of a preference pair exactly as TRL's DPOTrainer (v0.8-0.11, the version SimPO's
- * trainer copies) does: chat-templated prompt, `build_tokenized_answer` boundary handling, BOS/EOS, and
+ * Builds the token sequences of a preference pair exactly as TRL's DPOTrainer does, under named rules (see
+ * SEQUENCE_RULES); the default, `paper`, is v0.8-0.11, the version SimPO's trainer copies: chat-templated prompt, `build_tokenized_answer` boundary handling, BOS/EOS, and
  * `keep_end`/`keep_start` truncation, with every truncation or merge flagged on the row.
  */
 import type { ChatMessage, ScoringTokenizer } from "./tokenize";
-import type { PromptFormat } from "./protocol";
+import type { PromptFormat, SequenceRules } from "./protocol";
 
 /** A prompt as datasets store it: plain text or a list of chat turns. */
 export type PromptInput = string | ChatMessage[];
@@ -25,6 +25,56 @@ export interface SequenceOptions {
    * (for base models, or datasets whose prompts already hold the template's text).
    */
   promptFormat?: PromptFormat;
+  /** Which trainer's sequence construction to reproduce; `paper` (default) when absent. See {@link SEQUENCE_RULES}. */
+  rules?: SequenceRules;
+}
+
+/*
+ * Sequence rules, verified against huggingface/trl `trl/trainer/dpo_trainer.py` (decoder-only, text models):
+ *
+ * paper = TRL v0.11.4 (what SimPO's trainer copies):
+ *   - prompt and prompt+answer are tokenized with add_special_tokens=False and split after the prompt
+ *     (`_tokenize` l.73-170, `build_tokenized_answer` boundary fix);
+ *   - BOS prepended when the prompt does not already start with it, EOS appended when the answer does not already
+ *     end with it (`_add_special_tokens` l.172-195, `add_bos_token_if_needed` / `add_eos_token_if_needed` in
+ *     trl/trainer/utils.py l.1306 / l.1328);
+ *   - truncation: when prompt + longer answer > max_length the prompt keeps its last (keep_end) or first
+ *     (keep_start) max_prompt_length tokens, then answers are cut to max_length - max_prompt_length (l.205-225).
+ * trl-0.12 = TRL v0.12.2 (unchanged through v0.27):
+ *   - the chat template is rendered to text first (`maybe_apply_chat_template`, l.600; trl/data_utils.py
+ *     `apply_chat_template`: completion text = template(prompt + completion) minus template(prompt, generation
+ *     prompt));
+ *   - `tokenize_row` (l.696-752) tokenizes prompt, chosen and rejected *separately* with add_special_tokens=False;
+ *     BOS/EOS around the prompt only when add_special_tokens, which is `self.is_encoder_decoder` (l.622), so
+ *     never for decoders; EOS id appended to every completion unconditionally (l.739-740), even when the
+ *     template already ended it with EOS;
+ *   - truncation: prompt keeps its last max_prompt_length tokens, completion its first max_completion_length
+ *     (l.743-747; not exposed here, i.e. None), then the concatenated sequence is cut on the right to max_length
+ *     (`concatenated_forward` l.1255-1258). truncation_mode is not used for decoders.
+ * trl-0.28 = the newest release, TRL v1.9.0 (same rules since v0.29.0):
+ *   - EOS is appended as text only to non-conversational completions that do not already end with it
+ *     (`_prepare_dataset` l.1000-1013); conversational completions get no EOS: whatever the template emits;
+ *   - prompt and prompt+completion are tokenized *jointly* (`tokenize_fn` l.1019-1066, trl/data_utils.py
+ *     `_tokenize` l.401: `apply_chat_template(tokenize=True)`, which renders and encodes without adding special
+ *     tokens, so BOS only when the template writes it; plain text goes through `tokenizer(text)`, which adds
+ *     the tokenizer's own special tokens, e.g. Llama's BOS); completion ids = full[len(prompt_ids):], no boundary
+ *     fix (a mismatch only logs a warning, l.1047-1058);
+ *   - truncation: the collator cuts prompt+completion to max_length keeping the start (`truncation_mode` default
+ *     "keep_start", l.147-166; "keep_end" deprecated, DPOConfig l.60-62). No max_prompt_length.
+ *   Note: v0.28.0 itself is a transition release: its `tokenize_row` (l.745-770) still tokenizes separately
+ *   without special tokens like v0.12, but skips the EOS for conversational data (`is_chat`, l.758-761);
+ *   it is not reproduced by any preset.
+ */
+/** The selectable sequence rules, in UI order, with their labels. */
+export const SEQUENCE_RULES: readonly { id: SequenceRules; label: string }[] = [
+  { id: "paper", label: "Paper (SimPO / TRL 0.9–0.11)" },
+  { id: "trl-0.12", label: "TRL 0.12–0.27" },
+  { id: "trl-0.28", label: "TRL ≥ 0.28" },
+];
+
+/** Guard for a `--sequence-rules` / stored value. */
+export function isSequenceRules(v: unknown): v is SequenceRules {
+  return SEQUENCE_RULES.some((r) => r.id === v);
 }
 
 /** SimPO's recipe values: max_length 2048, max_prompt_length 1800, keep_end, EOS appended. */
@@ -116,13 +166,29 @@ export function buildTokenizedAnswer(tok: ScoringTokenizer, promptText: string, 
   };
 }
 
-/** TRL `tokenize_row` for a decoder-only model: both sides of a pair, BOS/EOS handling and truncation. */
+/**
+ * Both sides of a pair for a decoder-only model, BOS/EOS handling and truncation, following `options.rules`
+ * (TRL v0.11 `tokenize_row` when absent).
+ */
 export function tokenizePair(
   tok: ScoringTokenizer,
   prompt: PromptInput,
   chosen: string,
   rejected: string,
   options: SequenceOptions = DEFAULT_SEQUENCE_OPTIONS,
+): TokenizedPair {
+  const rules = options.rules ?? "paper";
+  if (rules === "trl-0.12") return tokenizePairTrl012(tok, prompt, chosen, rejected, options);
+  if (rules === "trl-0.28") return tokenizePairTrl028(tok, prompt, chosen, rejected, options);
+  return tokenizePairPaper(tok, prompt, chosen, rejected, options);
+}
+
+function tokenizePairPaper(
+  tok: ScoringTokenizer,
+  prompt: PromptInput,
+  chosen: string,
+  rejected: string,
+  options: SequenceOptions,
 ): TokenizedPair {
   const c = renderPromptResponse(tok, prompt, chosen, options.promptFormat);
   const r = renderPromptResponse(tok, prompt, rejected, options.promptFormat);
@@ -165,6 +231,86 @@ export function tokenizePair(
     responseTruncated: responseCut[0] || responseCut[1],
     chosenTruncated: responseCut[0],
     rejectedTruncated: responseCut[1],
+    templateMismatch: c.templateMismatch || r.templateMismatch,
+  };
+}
+
+/** Cuts prompt ++ response to `maxLength` from the right (keep_start); returns whether the response was cut. */
+function cutRight(s: TokenizedResponse, maxLength: number): boolean {
+  if (s.promptIds.length > maxLength) s.promptIds = s.promptIds.slice(0, maxLength);
+  const budget = maxLength - s.promptIds.length;
+  if (s.responseIds.length <= budget) return false;
+  s.responseIds = s.responseIds.slice(0, budget);
+  return true;
+}
+
+function tokenizePairTrl012(
+  tok: ScoringTokenizer,
+  prompt: PromptInput,
+  chosen: string,
+  rejected: string,
+  options: SequenceOptions,
+): TokenizedPair {
+  const c = renderPromptResponse(tok, prompt, chosen, options.promptFormat);
+  const r = renderPromptResponse(tok, prompt, rejected, options.promptFormat);
+  const eos = tok.eosTokenId;
+  // TRL renders one prompt text for both sides; ours differ only on a template mismatch (flagged below).
+  const sides = [c, r].map((t): TokenizedResponse => {
+    const responseIds = tok.encode(t.responseText);
+    if (eos !== null) responseIds.push(eos);
+    return { promptIds: tok.encode(t.promptText), responseIds, boundaryMerged: false };
+  });
+  let promptTruncated = false;
+  for (const s of sides) {
+    if (s.promptIds.length > options.maxPromptLength) {
+      s.promptIds = s.promptIds.slice(-options.maxPromptLength);
+      promptTruncated = true;
+    }
+  }
+  const cut = sides.map((s) => cutRight(s, options.maxLength));
+  return {
+    chosen: sides[0],
+    rejected: sides[1],
+    promptTruncated,
+    responseTruncated: cut[0] || cut[1],
+    chosenTruncated: cut[0],
+    rejectedTruncated: cut[1],
+    templateMismatch: c.templateMismatch || r.templateMismatch,
+  };
+}
+
+function tokenizePairTrl028(
+  tok: ScoringTokenizer,
+  prompt: PromptInput,
+  chosen: string,
+  rejected: string,
+  options: SequenceOptions,
+): TokenizedPair {
+  const c = renderPromptResponse(tok, prompt, chosen, options.promptFormat);
+  const r = renderPromptResponse(tok, prompt, rejected, options.promptFormat);
+  const conversational = tok.hasChatTemplate && options.promptFormat !== "plain";
+  // Plain text goes through `tokenizer(text)`, which adds the tokenizer's own special tokens (e.g. Llama's BOS).
+  const enc = conversational ? tok.encode : (tok.encodeWithSpecialTokens ?? tok.encode);
+  const eos = tok.eosTokenId;
+  const sides = [c, r].map((t): TokenizedResponse => {
+    const promptIds = enc(t.promptText);
+    const full = enc(t.promptText + t.responseText);
+    if (!conversational && eos !== null && full[full.length - 1] !== eos) full.push(eos);
+    return {
+      promptIds,
+      responseIds: full.slice(promptIds.length),
+      boundaryMerged: !promptIds.every((id, i) => full[i] === id),
+    };
+  });
+  const promptTruncated = sides.some((s) => s.promptIds.length > options.maxLength);
+  const cut = sides.map((s) => cutRight(s, options.maxLength));
+  return {
+    chosen: sides[0],
+    rejected: sides[1],
+    promptTruncated,
+    responseTruncated: cut[0] || cut[1],
+    chosenTruncated: cut[0],
+    rejectedTruncated: cut[1],
     templateMismatch: c.templateMismatch || r.templateMismatch,
   };
 }

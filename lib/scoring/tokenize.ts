@@ -15,6 +15,8 @@ export interface ChatMessage {
 export interface ScoringTokenizer {
   /** Token ids of `text` without special tokens added (TRL calls `tokenizer(text, add_special_tokens=False)`). */
   encode(text: string): number[];
+  /** Token ids with the tokenizer's own special tokens (its post-processor, e.g. Llama's BOS): `tokenizer(text)`. */
+  encodeWithSpecialTokens?(text: string): number[];
   /** Renders the chat template; throws when there is none (check `hasChatTemplate`). */
   applyChatTemplate(messages: ChatMessage[], addGenerationPrompt: boolean): string;
   decode(ids: readonly number[]): string;
@@ -92,6 +94,7 @@ export function createScoringTokenizer(
   };
   return {
     encode: (text) => tokenizer.encode(text, { add_special_tokens: false }).ids,
+    encodeWithSpecialTokens: (text) => tokenizer.encode(text, { add_special_tokens: true }).ids,
     // @huggingface/tokenizers refuses an empty id list; its text is "".
     decode: (ids) => (ids.length ? tokenizer.decode([...ids], { skip_special_tokens: false }) : ""),
     applyChatTemplate(messages, addGenerationPrompt) {

@@ -28,7 +28,16 @@ import {
 } from "./model-source";
 import { inspectPair } from "./inspect";
 import { RunCancelledError, scoreDataset } from "./pipeline";
-import type { BatchPlan, ModelInfo, ModelRole, ModelSource, PromptFormat, RunState, ScoringApi } from "./protocol";
+import type {
+  BatchPlan,
+  ModelInfo,
+  ModelRole,
+  ModelSource,
+  PromptFormat,
+  RunState,
+  ScoringApi,
+  SequenceRules,
+} from "./protocol";
 import type { ResultStore } from "./result-store";
 import { DEFAULT_SEQUENCE_OPTIONS } from "./sequence";
 
@@ -250,7 +259,7 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
       return state();
     },
 
-    async inspectPair({ row, maxLength, maxPromptLength, promptFormat }) {
+    async inspectPair({ row, maxLength, maxPromptLength, promptFormat, sequenceRules }) {
       if (run && !run.paused) throw new HandlerError("a scoring run is using the model: pause it first", "busy");
       if (!dataset) throw new HandlerError("no dataset is open in the scoring worker", "no-dataset");
       const policy = models.get("policy")?.model as LoadedLanguageModel | undefined;
@@ -259,7 +268,7 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
       if (!Number.isInteger(row) || row < 0 || row >= rowCount)
         throw new HandlerError(`row ${row} is outside 0..${rowCount - 1}`, "bad-input");
       const [view] = await dataset.session.rows([row]);
-      return inspectPair(view.pair, policy, sequenceOf({ maxLength, maxPromptLength, promptFormat }));
+      return inspectPair(view.pair, policy, sequenceOf({ maxLength, maxPromptLength, promptFormat, sequenceRules }));
     },
 
     async clearResults() {
@@ -270,9 +279,14 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
 }
 
 /** TRL's sequence settings from a call's arguments. */
-function sequenceOf(args: { maxLength: number; maxPromptLength: number; promptFormat?: PromptFormat }) {
-  const { maxLength, maxPromptLength, promptFormat = "chat" } = args;
-  return { ...DEFAULT_SEQUENCE_OPTIONS, maxLength, maxPromptLength, promptFormat };
+function sequenceOf(args: {
+  maxLength: number;
+  maxPromptLength: number;
+  promptFormat?: PromptFormat;
+  sequenceRules?: SequenceRules;
+}) {
+  const { maxLength, maxPromptLength, promptFormat = "chat", sequenceRules = "paper" } = args;
+  return { ...DEFAULT_SEQUENCE_OPTIONS, maxLength, maxPromptLength, promptFormat, rules: sequenceRules };
 }
 
 /** Batch limits for the policy on its backend (WebGPU buffer limits or WASM memory) at `maxLength`. */
