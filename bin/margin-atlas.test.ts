@@ -306,3 +306,23 @@ describe("cli select --recipe applies a recipe", () => {
     expect(r.stderr).toMatch(message);
   });
 });
+
+describe("cli select with a zero-variance margin", () => {
+  it("says on stderr that z(m_ex) is undefined and what M_AP does instead", () => {
+    const rows = Array.from({ length: 10 }, (_, i) =>
+      JSON.stringify({
+        prompt: `p${i}`,
+        chosen: `c${i}`,
+        rejected: `r${i}`,
+        rm_margin: 1.5,
+        logp_margin_norm: i / 10 - 0.4,
+      }),
+    );
+    const file = tmp("flat.jsonl", rows.join("\n") + "\n");
+    const r = cli(["select", file, "--indices", tmp("idx.txt")]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      "flat.jsonl: z(m_ex) undefined (zero variance): taken as 0, so M_AP ranks by −w·z(|m_im|) alone",
+    );
+  });
+});

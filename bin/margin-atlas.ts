@@ -17,7 +17,7 @@ import type { Metric } from "@/lib/metrics/select";
 import { DatasetSession } from "@/lib/workbench/session";
 import { describeMatch, parseRecipe, type ParsedRecipe } from "@/lib/workbench/recipe";
 import { DEFAULT_SETTINGS, specFromSettings, type SelectionSettings } from "@/lib/selection/settings";
-import { METRIC_OPTIONS } from "@/lib/selection/ranking";
+import { describeZeroVariance, METRIC_OPTIONS } from "@/lib/selection/ranking";
 import type { BeesNanRule, SelectionSpec } from "@/lib/selection/spec";
 import { DEFAULT_DPO_BETA } from "@/lib/metrics/margin-formulas";
 import { SCORE_USAGE, ScoreCliError, scoreCommand } from "./score-command";
@@ -212,6 +212,8 @@ async function select(argv: string[]): Promise<void> {
     }
   }
   const { scores } = selection;
+  const zeroVariance = describeZeroVariance(spec.ranking.metric, selection.notes.zeroVariance);
+  if (zeroVariance) process.stderr.write(`${path.basename(file)}: ${zeroVariance}\n`);
   const summary = session.summary();
   if (values.out) {
     const { blob: out } = await session.exportSelection(

@@ -1,5 +1,6 @@
 "use client";
-import { useWorkbench } from "@/components/workbench-store";
+import { useWorkbench, currentSpec } from "@/components/workbench-store";
+import { describeZeroVariance } from "@/lib/selection/ranking";
 
 /** Always-visible counts: selected N of M, rows with missing margins, load progress and errors. */
 export default function StatusBar() {
@@ -8,6 +9,9 @@ export default function StatusBar() {
   const progress = useWorkbench((s) => s.progress);
   const error = useWorkbench((s) => s.error);
   const dismissError = useWorkbench((s) => s.dismissError);
+  const notes = useWorkbench((s) => s.notes);
+  const metric = useWorkbench((s) => currentSpec(s).ranking.metric);
+  const zeroVariance = describeZeroVariance(metric, notes.zeroVariance);
 
   return (
     <div className="status-bar">
@@ -20,6 +24,11 @@ export default function StatusBar() {
             missing explicit margin: {summary.missingExplicit} · missing implicit margin: {summary.missingImplicit}
             {summary.missingAny > 0 && <> · {summary.missingAny} rows excluded from M_AP z-scores</>}
           </span>
+          {zeroVariance && (
+            <span role="note" className="warning" data-testid="zero-variance">
+              {zeroVariance}
+            </span>
+          )}
           <span data-testid="selection-counts">
             scored {stats.scored} · candidates after filters {stats.candidates} · target k {stats.k} · ranked{" "}
             {stats.ranked} · kept by hand {stats.keepCount} · dropped by hand {stats.droppedByHand}

@@ -4,6 +4,7 @@
  */
 import type { MarginColumns } from "@/lib/dataset/types";
 import { computeScores, type Metric, type Scores } from "@/lib/metrics/select";
+import { moments } from "@/lib/metrics/stats";
 import { beesScores, difficultyScores, type LogprobColumns } from "@/lib/metrics/rivals";
 import type { Ranking } from "./spec";
 
@@ -51,6 +52,11 @@ export function scoreKey(r: Ranking): string {
 
 /** Notes a metric adds to the status (BeeS's 0/0 pairs and missing-as-zero rows, say). */
 export interface RankingNotes {
+  /**
+   * Margins whose population std over the rows the metric z-scores is 0: their z-score is undefined (numpy gives
+   * NaN) and this tool uses z = 0, so M_AP ranks by the other term alone (see {@link describeZeroVariance}).
+   */
+  zeroVariance?: ("explicit" | "implicit")[];
   zeroOverZero?: number;
   missingToZero?: number;
   implicitBound?: number;
@@ -67,8 +73,11 @@ export function rankingScores(
   logps: LogprobColumns | null,
 ): { scores: Scores; notes: RankingNotes } {
   const { metric } = ranking;
-  if (metric === "map" || metric === "explicit" || metric === "implicit" || metric === "random")
-    return { scores: computeScores(cols, { metric, weight: ranking.weight, seed: ranking.seed }), notes: {} };
+  if (metric === "map" || metric === "explicit" || metric === "implicit" || metric === "random") {
+    const scores = computeScores(cols, { metric, weight: ranking.weight, seed: ranking.seed });
+    const zeroVariance = metric === "random" ? [] : zeroVarianceMargins(cols, metric);
+    return { scores, notes: zeroVariance.length ? { zeroVariance } : {} };
+  }
   const why = metricUnavailable(metric, logps !== null);
   if (why || !logps) throw new RangeError(`${metricLabel(metric)}: ${why}`);
   const n = cols.explicit.length;
@@ -95,4 +104,45 @@ export function rankingScores(
       explicitBound: b.explicitBound,
     },
   };
+}
+
+/** The margins a metric z-scores whose std is 0 over the rows it uses (M_AP: rows with both margins). */
+export function zeroVarianceMargins(
+  cols: MarginColumns,
+  metric: "map" | "explicit" | "implicit",
+): ("explicit" | "implicit")[] {
+  const n = cols.explicit.length;
+  const counted = (i: number) =>
+    metric === "map"
+      ? Number.isFinite(cols.explicit[i]) && Number.isFinite(cols.implicit[i])
+      : Number.isFinite(metric === "explicit" ? cols.explicit[i] : cols.implicit[i]);
+  let count = 0;
+  for (let i = 0; i < n; i++) if (counted(i)) count++;
+  if (count === 0) return [];
+  const ex = new Float64Array(count);
+  const im = new Float64Array(count);
+  for (let i = 0, j = 0; i < n; i++)
+    if (counted(i)) {
+      ex[j] = cols.explicit[i];
+      im[j++] = Math.abs(cols.implicit[i]);
+    }
+  const out: ("explicit" | "implicit")[] = [];
+  if (metric !== "implicit" && moments(ex).std === 0) out.push("explicit");
+  if (metric !== "explicit" && moments(im).std === 0) out.push("implicit");
+  return out;
+}
+
+/** The sentence the counts line and the CLI print for zero-variance margins (null when there are none). */
+export function describeZeroVariance(metric: Metric, margins: ("explicit" | "implicit")[] | undefined): string | null {
+  if (!margins || margins.length === 0) return null;
+  const names = margins.map((m) => (m === "explicit" ? "z(m_ex)" : "z(|m_im|)")).join(" and ");
+  const what =
+    metric !== "map"
+      ? "every scored row ties; ties keep the higher row index"
+      : margins.length === 2
+        ? "M_AP is 0 for every row; ties keep the higher row index"
+        : margins[0] === "explicit"
+          ? "M_AP ranks by −w·z(|m_im|) alone"
+          : "M_AP ranks by z(m_ex) alone";
+  return `${names} undefined (zero variance): taken as 0, so ${what}`;
 }

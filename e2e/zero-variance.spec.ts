@@ -1,0 +1,28 @@
+/** A zero-variance margin is never silent: the counts line says the z-score is undefined and what M_AP does. */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { expect, test } from "@playwright/test";
+import { openApp, upload } from "./helpers";
+
+test("a constant explicit margin is named in the counts line", async ({ page }) => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ma-flat-")), "flat.jsonl");
+  const rows = Array.from({ length: 20 }, (_, i) =>
+    JSON.stringify({
+      prompt: `p${i}`,
+      chosen: `c${i}`,
+      rejected: `r${i}`,
+      rm_margin: 2,
+      logp_margin_norm: i / 20 - 0.5,
+    }),
+  );
+  fs.writeFileSync(file, rows.join("\n") + "\n");
+  await openApp(page);
+  await upload(page, file);
+  await expect(page.getByText("Selected 8 of 20")).toBeVisible();
+  await expect(page.getByTestId("zero-variance")).toHaveText(
+    "z(m_ex) undefined (zero variance): taken as 0, so M_AP ranks by −w·z(|m_im|) alone",
+  );
+  await page.getByLabel("Metric", { exact: true }).selectOption({ label: "Random" });
+  await expect(page.getByTestId("zero-variance")).toHaveCount(0);
+});

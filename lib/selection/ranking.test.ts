@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { describeZeroVariance, metricUnavailable, rankingScores, scoreKey, zeroVarianceMargins } from "./ranking";
+import { DEFAULT_RANKING } from "./spec";
+
+const col = (xs: number[]) => Float64Array.from(xs);
+
+describe("zeroVarianceMargins", () => {
+  it.each<[string, number[], number[], "map" | "explicit" | "implicit", ("explicit" | "implicit")[]]>([
+    ["constant explicit", [1, 1, 1], [0.1, -0.3, 0.2], "map", ["explicit"]],
+    ["constant |implicit| (signs differ)", [1, 2, 3], [0.5, -0.5, 0.5], "map", ["implicit"]],
+    ["both constant", [2, 2, 2], [1, 1, 1], "map", ["explicit", "implicit"]],
+    ["varied", [1, 2, 3], [0.1, 0.2, 0.4], "map", []],
+    // Over the rows M_AP uses (both margins): row 2 lacks an implicit margin, so only rows 0 and 1 count.
+    ["constant over the rows with both margins", [1, 1, 9], [0.1, 0.2, NaN], "map", ["explicit"]],
+    ["explicit metric ignores the implicit column", [1, 2, 3], [1, 1, 1], "explicit", []],
+    ["implicit metric ignores the explicit column", [1, 1, 1], [1, 2, 3], "implicit", []],
+  ])("%s", (_name, ex, im, metric, want) => {
+    expect(zeroVarianceMargins({ explicit: col(ex), implicit: col(im) }, metric)).toEqual(want);
+  });
+});
+
+describe("describeZeroVariance", () => {
+  it.each<[Parameters<typeof describeZeroVariance>[0], ("explicit" | "implicit")[] | undefined, string | null]>([
+    ["map", undefined, null],
+    ["map", [], null],
+    ["map", ["explicit"], "z(m_ex) undefined (zero variance): taken as 0, so M_AP ranks by −w·z(|m_im|) alone"],
+    ["map", ["implicit"], "z(|m_im|) undefined (zero variance): taken as 0, so M_AP ranks by z(m_ex) alone"],
+    [
+      "map",
+      ["explicit", "implicit"],
+      "z(m_ex) and z(|m_im|) undefined (zero variance): taken as 0, so M_AP is 0 for every row; ties keep the higher row index",
+    ],
+    [
+      "explicit",
+      ["explicit"],
+      "z(m_ex) undefined (zero variance): taken as 0, so every scored row ties; ties keep the higher row index",
+    ],
+  ])("%s %j", (metric, margins, want) => {
+    expect(describeZeroVariance(metric, margins)).toBe(want);
+  });
+});
+
+describe("rankingScores notes", () => {
+  it("reports a zero-variance explicit margin for M_AP, and none for random", () => {
+    const cols = { explicit: col([3, 3, 3, 3]), implicit: col([0.1, -0.4, 0.2, 0.3]) };
+    expect(rankingScores({ ...DEFAULT_RANKING }, cols, null).notes.zeroVariance).toEqual(["explicit"]);
+    expect(rankingScores({ ...DEFAULT_RANKING, metric: "random" }, cols, null).notes.zeroVariance).toBeUndefined();
+  });
+  it("refuses a rival rule without log-prob columns, naming them", () => {
+    const cols = { explicit: col([1, 2]), implicit: col([0.1, 0.2]) };
+    expect(() => rankingScores({ ...DEFAULT_RANKING, metric: "bees" }, cols, null)).toThrow(/chosen_logps/);
+    expect(metricUnavailable("map", false)).toBeNull();
+  });
+  it("score keys change with what changes the scores only", () => {
+    expect(scoreKey({ ...DEFAULT_RANKING, ratio: 0.1 })).toBe(scoreKey(DEFAULT_RANKING));
+    expect(scoreKey({ ...DEFAULT_RANKING, weight: 2.5 })).not.toBe(scoreKey(DEFAULT_RANKING));
+    expect(scoreKey({ ...DEFAULT_RANKING, metric: "bees", beesNan: "lowest" })).not.toBe(
+      scoreKey({ ...DEFAULT_RANKING, metric: "bees" }),
+    );
+  });
+});
