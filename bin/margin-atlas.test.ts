@@ -326,3 +326,23 @@ describe("cli select with a zero-variance margin", () => {
     );
   });
 });
+
+describe("cli select names coercions on stderr", () => {
+  it("a number written as text in the explicit margin field", () => {
+    const rows = Array.from({ length: 6 }, (_, i) =>
+      JSON.stringify({
+        prompt: `p${i}`,
+        chosen: `c${i}`,
+        rejected: `r${i}`,
+        rm_margin: i < 2 ? `${i}.0` : i,
+        logp_margin_norm: i / 10,
+      }),
+    );
+    const file = tmp("strings.jsonl", rows.join("\n") + "\n");
+    const r = cli(["select", file, "--indices", tmp("idx.txt")]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      'strings.jsonl: field "rm_margin": 2 rows hold a number written as text (e.g. "0.0"), read as a number',
+    );
+  });
+});

@@ -18,6 +18,7 @@ import { DatasetSession } from "@/lib/workbench/session";
 import { describeMatch, parseRecipe, type ParsedRecipe } from "@/lib/workbench/recipe";
 import { DEFAULT_SETTINGS, specFromSettings, type SelectionSettings } from "@/lib/selection/settings";
 import { describeZeroVariance, METRIC_OPTIONS } from "@/lib/selection/ranking";
+import { describeCoercion } from "@/lib/dataset/schema-extract";
 import type { BeesNanRule, SelectionSpec } from "@/lib/selection/spec";
 import { DEFAULT_DPO_BETA } from "@/lib/metrics/margin-formulas";
 import { SCORE_USAGE, ScoreCliError, scoreCommand } from "./score-command";
@@ -212,6 +213,7 @@ async function select(argv: string[]): Promise<void> {
     }
   }
   const { scores } = selection;
+  for (const c of session.summary().coercions) process.stderr.write(`${path.basename(file)}: ${describeCoercion(c)}\n`);
   const zeroVariance = describeZeroVariance(spec.ranking.metric, selection.notes.zeroVariance);
   if (zeroVariance) process.stderr.write(`${path.basename(file)}: ${zeroVariance}\n`);
   const summary = session.summary();

@@ -1,6 +1,7 @@
 "use client";
 import { useWorkbench, currentSpec } from "@/components/workbench-store";
 import { describeZeroVariance } from "@/lib/selection/ranking";
+import { describeCoercion } from "@/lib/dataset/schema-extract";
 
 /** Always-visible counts: selected N of M, rows with missing margins, load progress and errors. */
 export default function StatusBar() {
@@ -24,6 +25,11 @@ export default function StatusBar() {
             missing explicit margin: {summary.missingExplicit} · missing implicit margin: {summary.missingImplicit}
             {summary.missingAny > 0 && <> · {summary.missingAny} rows excluded from M_AP z-scores</>}
           </span>
+          {summary.coercions.length > 0 && (
+            <span role="note" className="warning" data-testid="coercions">
+              {summary.coercions.map((c) => describeCoercion(c)).join(" · ")}
+            </span>
+          )}
           {zeroVariance && (
             <span role="note" className="warning" data-testid="zero-variance">
               {zeroVariance}

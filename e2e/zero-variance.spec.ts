@@ -1,4 +1,7 @@
-/** A zero-variance margin is never silent: the counts line says the z-score is undefined and what M_AP does. */
+/**
+ * Nothing changes silently: a zero-variance margin (the counts line says the z-score is undefined and what M_AP
+ * does) and numbers written as text in a margin field (counted and named).
+ */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -25,4 +28,24 @@ test("a constant explicit margin is named in the counts line", async ({ page }) 
   );
   await page.getByLabel("Metric", { exact: true }).selectOption({ label: "Random" });
   await expect(page.getByTestId("zero-variance")).toHaveCount(0);
+});
+
+test("numbers written as text in a margin field are counted and named", async ({ page }) => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ma-text-")), "text-numbers.jsonl");
+  const rows = Array.from({ length: 10 }, (_, i) =>
+    JSON.stringify({
+      prompt: `p${i}`,
+      chosen: `c${i}`,
+      rejected: `r${i}`,
+      rm_margin: i < 3 ? `${i}.5` : i,
+      logp_margin_norm: i / 10,
+    }),
+  );
+  fs.writeFileSync(file, rows.join("\n") + "\n");
+  await openApp(page);
+  await upload(page, file);
+  await expect(page.getByText("Selected 4 of 10")).toBeVisible();
+  await expect(page.getByTestId("coercions")).toHaveText(
+    'field "rm_margin": 3 rows hold a number written as text (e.g. "0.5"), read as a number',
+  );
 });

@@ -3,6 +3,8 @@
  * margins into Float64 columns (NaN = missing).
  */
 import type {
+  CoercionCount,
+  CoercionKind,
   ColumnMapping,
   ExplicitSource,
   ImplicitSource,
@@ -19,15 +21,23 @@ import { clampedLogit, isMissing, readNumber, readNumberList } from "@/lib/datas
 /** A margin for one record, or the field that held something other than a number. */
 type MarginRead = { ok: true; value: number } | { ok: false; field: string; message: string };
 
-function num(record: RawRecord, field: string): MarginRead {
-  const r = readNumber(record[field]);
+export type { CoercionCount, CoercionKind } from "@/lib/dataset/types";
+
+/** Called for each cell read with a coercion. */
+export type CoercionNote = (field: string, kind: CoercionKind, raw: string) => void;
+
+function num(record: RawRecord, field: string, note?: CoercionNote): MarginRead {
+  const v = record[field];
+  const r = readNumber(v);
+  if (r.ok && note && typeof v === "string")
+    note(field, Number.isNaN(r.value) ? "missing marker written as text" : "number written as text", v);
   return r.ok ? r : { ok: false, field, message: r.message };
 }
 
-function difference(record: RawRecord, chosen: string, rejected: string): MarginRead {
-  const c = num(record, chosen);
+function difference(record: RawRecord, chosen: string, rejected: string, note?: CoercionNote): MarginRead {
+  const c = num(record, chosen, note);
   if (!c.ok) return c;
-  const r = num(record, rejected);
+  const r = num(record, rejected, note);
   if (!r.ok) return r;
   return { ok: true, value: c.value - r.value };
 }
@@ -44,14 +54,19 @@ function scoreRange(record: RawRecord, field: string): MarginRead {
 }
 
 /** The explicit margin of one record. */
-export function explicitMargin(record: RawRecord, source: ExplicitSource, mapping: ColumnMapping): MarginRead {
+export function explicitMargin(
+  record: RawRecord,
+  source: ExplicitSource,
+  mapping: ColumnMapping,
+  note?: CoercionNote,
+): MarginRead {
   switch (source.kind) {
     case "none":
       return { ok: true, value: NaN };
     case "column":
-      return num(record, source.field);
+      return num(record, source.field, note);
     case "difference":
-      return difference(record, source.chosen, source.rejected);
+      return difference(record, source.chosen, source.rejected, note);
     case "score-range":
       return scoreRange(record, source.field);
     case "judge-probability": {
@@ -68,18 +83,18 @@ export function explicitMargin(record: RawRecord, source: ExplicitSource, mappin
 }
 
 /** The implicit margin of one record. */
-export function implicitMargin(record: RawRecord, source: ImplicitSource): MarginRead {
+export function implicitMargin(record: RawRecord, source: ImplicitSource, note?: CoercionNote): MarginRead {
   switch (source.kind) {
     case "none":
       return { ok: true, value: NaN };
     case "column":
-      return num(record, source.field);
+      return num(record, source.field, note);
     case "difference":
-      return difference(record, source.chosen, source.rejected);
+      return difference(record, source.chosen, source.rejected, note);
     case "dpo": {
-      const policy = difference(record, source.chosen, source.rejected);
+      const policy = difference(record, source.chosen, source.rejected, note);
       if (!policy.ok) return policy;
-      const ref = difference(record, source.refChosen, source.refRejected);
+      const ref = difference(record, source.refChosen, source.refRejected, note);
       if (!ref.ok) return ref;
       return { ok: true, value: dpoMarginFromLogRatios(policy.value, ref.value, source.beta) };
     }
@@ -94,7 +109,12 @@ function problem(file: string, where: RecordLocation, field: string, message: st
  * A RecordVisitor that checks each record's mapped fields against the mapping and writes
  * `columns.explicit[row]` / `columns.implicit[row]` (NaN = missing). The columns must hold every row.
  */
-export function createExtractor(mapping: ColumnMapping, fileName: string, columns: MarginColumns): RecordVisitor {
+export function createExtractor(
+  mapping: ColumnMapping,
+  fileName: string,
+  columns: MarginColumns,
+  note?: CoercionNote,
+): RecordVisitor {
   return (record, where) => {
     if (where.row >= columns.explicit.length || where.row >= columns.implicit.length) {
       throw new RangeError(`margin columns hold ${columns.explicit.length} rows, row ${where.row} does not fit`);
@@ -108,11 +128,33 @@ export function createExtractor(mapping: ColumnMapping, fileName: string, column
       throw e;
     }
     if (!pair.ok) return problem(fileName, where, pair.fault.field, pair.fault.message);
-    const ex = explicitMargin(record, mapping.explicit, mapping);
+    const ex = explicitMargin(record, mapping.explicit, mapping, note);
     if (!ex.ok) return problem(fileName, where, ex.field, ex.message);
-    const im = implicitMargin(record, mapping.implicit);
+    const im = implicitMargin(record, mapping.implicit, note);
     if (!im.ok) return problem(fileName, where, im.field, im.message);
     columns.explicit[where.row] = ex.value;
     columns.implicit[where.row] = im.value;
   };
+}
+
+/** A {@link CoercionNote} that counts, and the list of what it counted (in first-seen order). */
+export function createCoercionCounter(): { note: CoercionNote; counts(): CoercionCount[] } {
+  const byKey = new Map<string, CoercionCount>();
+  return {
+    note(field, kind, raw) {
+      const key = `${field}\u0000${kind}`;
+      const hit = byKey.get(key);
+      if (hit) hit.rows++;
+      else byKey.set(key, { field, kind, rows: 1, example: raw.length > 20 ? `${raw.slice(0, 20)}…` : raw });
+    },
+    counts: () => [...byKey.values()],
+  };
+}
+
+/** One line per coercion, e.g. `field "score": 3 rows hold a number written as text (e.g. "8.0"), read as a number`. */
+export function describeCoercion(c: CoercionCount): string {
+  const rows = `${c.rows} row${c.rows === 1 ? "" : "s"}`;
+  return c.kind === "number written as text"
+    ? `field "${c.field}": ${rows} hold a number written as text (e.g. ${JSON.stringify(c.example)}), read as a number`
+    : `field "${c.field}": ${rows} hold a missing marker written as text (e.g. ${JSON.stringify(c.example)}), read as missing`;
 }

@@ -139,3 +139,14 @@ export interface MarginColumns {
   explicit: Float64Array;
   implicit: Float64Array;
 }
+
+/** A value read with a coercion the user must be told about (counted per field by the extractor). */
+export type CoercionKind = "number written as text" | "missing marker written as text";
+
+/** Coercions counted over a scan: per field and kind, the rows and one example as written. */
+export interface CoercionCount {
+  field: string;
+  kind: CoercionKind;
+  rows: number;
+  example: string;
+}

@@ -419,3 +419,32 @@ describe("rowMetricScores (the inspector's scores under every metric)", () => {
     expect(() => s.rowMetricScores(n)).toThrow(RangeError);
   });
 });
+
+describe("coercions are counted and named, never silent", () => {
+  it("numbers and missing markers written as text in a margin field", async () => {
+    const rows = [
+      { prompt: "p0", chosen: "c0", rejected: "r0", rm_margin: "8.0", logp_margin_norm: 0.1 },
+      { prompt: "p1", chosen: "c1", rejected: "r1", rm_margin: " 2.5 ", logp_margin_norm: 0.2 },
+      { prompt: "p2", chosen: "c2", rejected: "r2", rm_margin: 1, logp_margin_norm: "NaN" },
+      { prompt: "p3", chosen: "c3", rejected: "r3", rm_margin: 2, logp_margin_norm: 0.3 },
+    ];
+    const s = await open(new Blob([rows.map((r) => JSON.stringify(r)).join("\n") + "\n"]));
+    expect(Array.from(s.margins().explicit)).toEqual([8, 2.5, 1, 2]);
+    expect(s.summary().coercions).toEqual([
+      { field: "rm_margin", kind: "number written as text", rows: 2, example: "8.0" },
+      { field: "logp_margin_norm", kind: "missing marker written as text", rows: 1, example: "NaN" },
+    ]);
+  });
+  it("a clean file has none", async () => {
+    expect((await open()).summary().coercions).toEqual([]);
+  });
+});
+
+describe("coercions in CSV", () => {
+  it("are not counted: CSV cells have no types", async () => {
+    const csv = "prompt,chosen,rejected,rm_margin,logp_margin_norm\np0,c0,r0,1.5,0.1\np1,c1,r1,2,0.2\n";
+    const s = await open(new Blob([csv]), "rows.csv");
+    expect(Array.from(s.margins().explicit)).toEqual([1.5, 2]);
+    expect(s.summary().coercions).toEqual([]);
+  });
+});

@@ -4,6 +4,7 @@
  * worker and in the CLI.
  */
 import type {
+  CoercionCount,
   ColumnMapping,
   DatasetFormat,
   ExplicitSource,
@@ -15,6 +16,7 @@ import type {
 } from "@/lib/dataset/types";
 import { openSource, type RowSource } from "@/lib/dataset/source";
 import { createExtractor, describeFields, detectMapping, toPair, validateMapping } from "@/lib/dataset/schema";
+import { createCoercionCounter } from "@/lib/dataset/schema-extract";
 import { pairToText } from "@/lib/dataset/pair";
 import { createLogprobExtractor, logprobFields } from "@/lib/dataset/logprob-columns";
 import { alignmentPotential, rankOf, type Metric, type Scores } from "@/lib/metrics/select";
@@ -154,6 +156,8 @@ export class DatasetSession {
   private compareMasks = new Map<Metric, Uint8Array>();
   /** Columns computed in the browser (e.g. log-probs from the scoring worker), exported with the computed columns. */
   private attached: ExtraColumn[] = [];
+  /** Cells of the margin fields read with a coercion (numbers written as text…), shown to the user. */
+  private coercions: CoercionCount[] = [];
   /** Columns for views and gates only (the scoring run's token counts), never exported. */
   private viewFields = new Map<string, Float64Array>();
   /** Which margin columns a scoring run replaced (attachColumns with margins); the file's otherwise. */
@@ -220,7 +224,10 @@ export class DatasetSession {
       explicit: new Float64Array(n).fill(NaN),
       implicit: new Float64Array(n).fill(NaN),
     };
-    const margins = createExtractor(mapping, this.source.info.name, columns);
+    const counter = createCoercionCounter();
+    // CSV/TSV cells have no types: a number there is always text, so only typed formats count coercions.
+    const typed = this.source.info.format !== "csv" && this.source.info.format !== "tsv";
+    const margins = createExtractor(mapping, this.source.info.name, columns, typed ? counter.note : undefined);
     const lpFields = logprobFields(mapping, this.source.fields);
     let logps: LogprobColumns | null = null;
     let visit = margins;
@@ -239,6 +246,7 @@ export class DatasetSession {
     this.columns = columns;
     this.mapping = mapping;
     this.logps = logps;
+    this.coercions = counter.counts();
     this.attached = [];
     this.viewFields.clear();
     this.computedMargins = { explicit: false, implicit: false };
@@ -339,6 +347,7 @@ export class DatasetSession {
       missingImplicit: missing.implicit,
       missingAny: missing.any,
       hasLogprobs: this.logps !== null,
+      coercions: this.coercions,
       attachedColumns: [...this.attached.map((c) => c.name), ...this.viewFields.keys()],
     };
   }

@@ -1,5 +1,5 @@
 /** Plain data the dataset worker hands out (summaries, rows, recipes, comparisons): no implementation imports. */
-import type { ColumnMapping, DatasetFormat, FileInfo, Pair, RawRecord } from "@/lib/dataset/types";
+import type { CoercionCount, ColumnMapping, DatasetFormat, FileInfo, Pair, RawRecord } from "@/lib/dataset/types";
 import type { Metric } from "@/lib/metrics/select";
 import type { SelectionSpec } from "@/lib/selection/spec";
 
@@ -23,6 +23,8 @@ export interface DatasetSummary {
   missingImplicit: number;
   /** Rows missing either margin (excluded from M_AP z-scores). */
   missingAny: number;
+  /** Margin cells read with a coercion (a number written as text, a missing marker as text), per field. */
+  coercions: CoercionCount[];
   /** Whether the summed log-prob columns of policy and reference are there (the rival rules need them). */
   hasLogprobs: boolean;
   /** Numeric columns computed in the browser (scoring), usable as axes and gates as `column:<name>`. */
