@@ -2,6 +2,7 @@
  * Per-row scoring results that survive a reload: keyed by a run key (dataset content hash + mapping, model hash,
  * sequence settings) and the row index. IndexedDB in the browser; an in-memory map for Node tests and the CLI.
  */
+import { idbDone, idbRequest } from "@/lib/storage/idb";
 
 /** Stored values of one row for one model (log-prob sums and token counts, or reward scores). */
 export type RowValues = Float64Array;
@@ -38,21 +39,6 @@ export function createMemoryResultStore(): ResultStore & { runs: Map<string, Map
 const DB_NAME = "margin-atlas-scores";
 const STORE = "rows";
 
-function request<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-}
-
-function done(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error ?? new Error("IndexedDB transaction aborted"));
-  });
-}
-
 /** A store in IndexedDB (page or worker): one record `{run, row, v}` per row, key `[run, row]`. */
 export function createIndexedDbResultStore(factory: IDBFactory = indexedDB): ResultStore {
   let db: Promise<IDBDatabase> | null = null;
@@ -72,7 +58,9 @@ export function createIndexedDbResultStore(factory: IDBFactory = indexedDB): Res
       const d = await open();
       const tx = d.transaction(STORE, "readonly");
       const range = IDBKeyRange.bound([runKey, 0], [runKey, Number.MAX_SAFE_INTEGER]);
-      const records = await request(tx.objectStore(STORE).getAll(range) as IDBRequest<{ row: number; v: number[] }[]>);
+      const records = await idbRequest(
+        tx.objectStore(STORE).getAll(range) as IDBRequest<{ row: number; v: number[] }[]>,
+      );
       return new Map(records.map((r) => [r.row, Float64Array.from(r.v)]));
     },
     async save(runKey, rows, values) {
@@ -81,13 +69,13 @@ export function createIndexedDbResultStore(factory: IDBFactory = indexedDB): Res
       const store = tx.objectStore(STORE);
       // Plain arrays, not typed arrays: NaN survives either way, and plain arrays keep records readable in DevTools.
       for (let i = 0; i < rows.length; i++) store.put({ run: runKey, row: rows[i], v: Array.from(values[i]) });
-      await done(tx);
+      await idbDone(tx);
     },
     async clear() {
       const d = await open();
       const tx = d.transaction(STORE, "readwrite");
       tx.objectStore(STORE).clear();
-      await done(tx);
+      await idbDone(tx);
     },
   };
 }

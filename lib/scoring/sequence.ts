@@ -224,14 +224,24 @@ function tokenizePairPaper(
       }
     }
   });
+  return assemblePair(sides, promptTruncated, responseCut, c.templateMismatch || r.templateMismatch);
+}
+
+/** The pair of every preset from its two sides and what truncation did (`responseTruncated` = either side cut). */
+function assemblePair(
+  sides: TokenizedResponse[],
+  promptTruncated: boolean,
+  cut: boolean[],
+  templateMismatch: boolean,
+): TokenizedPair {
   return {
     chosen: sides[0],
     rejected: sides[1],
     promptTruncated,
-    responseTruncated: responseCut[0] || responseCut[1],
-    chosenTruncated: responseCut[0],
-    rejectedTruncated: responseCut[1],
-    templateMismatch: c.templateMismatch || r.templateMismatch,
+    responseTruncated: cut[0] || cut[1],
+    chosenTruncated: cut[0],
+    rejectedTruncated: cut[1],
+    templateMismatch,
   };
 }
 
@@ -268,15 +278,7 @@ function tokenizePairTrl012(
     }
   }
   const cut = sides.map((s) => cutRight(s, options.maxLength));
-  return {
-    chosen: sides[0],
-    rejected: sides[1],
-    promptTruncated,
-    responseTruncated: cut[0] || cut[1],
-    chosenTruncated: cut[0],
-    rejectedTruncated: cut[1],
-    templateMismatch: c.templateMismatch || r.templateMismatch,
-  };
+  return assemblePair(sides, promptTruncated, cut, c.templateMismatch || r.templateMismatch);
 }
 
 function tokenizePairTrl028(
@@ -304,15 +306,7 @@ function tokenizePairTrl028(
   });
   const promptTruncated = sides.some((s) => s.promptIds.length > options.maxLength);
   const cut = sides.map((s) => cutRight(s, options.maxLength));
-  return {
-    chosen: sides[0],
-    rejected: sides[1],
-    promptTruncated,
-    responseTruncated: cut[0] || cut[1],
-    chosenTruncated: cut[0],
-    rejectedTruncated: cut[1],
-    templateMismatch: c.templateMismatch || r.templateMismatch,
-  };
+  return assemblePair(sides, promptTruncated, cut, c.templateMismatch || r.templateMismatch);
 }
 
 /** A reward-model input: the full conversation's ids, left-truncated to `maxLength` (the response is what counts). */

@@ -14,6 +14,7 @@ import type { FieldKey, Gate, SelectionSpec } from "@/lib/selection/spec";
 import type { OrderKey } from "@/lib/workbench/protocol";
 import type { ComputedState, NamedColumn } from "@/lib/workbench/types";
 import type { SortState } from "@/lib/workbench/versions";
+import { idbDone, idbRequest } from "@/lib/storage/idb";
 
 /** Marker of a saved-session record (a record without it is not one of ours). */
 export const SESSION_FORMAT = "margin-atlas-session";
@@ -630,22 +631,6 @@ const COMPUTED = "computed";
 /** Version 2 added {@link COMPUTED}. */
 const DB_VERSION = 2;
 
-function request<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-}
-
-function done(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    // A full quota shows up as the transaction's error (QuotaExceededError) on abort, after the puts "succeeded".
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error ?? new Error("IndexedDB transaction aborted"));
-  });
-}
-
 /**
  * A store in IndexedDB: `meta` (what the list shows), `records` (the whole session) and `computed` (its scoring
  * columns), written in one transaction.
@@ -678,7 +663,7 @@ export function createIndexedDbSessionStore(factory: IDBFactory = indexedDB): Se
     list: () =>
       guard("list the saved sessions", async (d) => {
         const tx = d.transaction([META, RECORDS], "readonly");
-        const metas = await request(tx.objectStore(META).getAll() as IDBRequest<unknown[]>);
+        const metas = await idbRequest(tx.objectStore(META).getAll() as IDBRequest<unknown[]>);
         return newestFirst(
           metas.map((m) => {
             const id = isRecord(m) && typeof m.id === "string" ? m.id : "";
@@ -706,7 +691,7 @@ export function createIndexedDbSessionStore(factory: IDBFactory = indexedDB): Se
     get: (id) =>
       guard("read the saved session", async (d) => {
         const tx = d.transaction(RECORDS, "readonly");
-        const value = await request(tx.objectStore(RECORDS).get(id));
+        const value = await idbRequest(tx.objectStore(RECORDS).get(id));
         return value === undefined ? null : checked(id, value);
       }),
     put: (session, computed) =>
@@ -720,7 +705,7 @@ export function createIndexedDbSessionStore(factory: IDBFactory = indexedDB): Se
           rowCount: session.dataset.rowCount,
           updatedAtMs: session.updatedAtMs,
         };
-        const finished = done(tx);
+        const finished = idbDone(tx);
         try {
           tx.objectStore(RECORDS).put(session);
           tx.objectStore(META).put(meta);
@@ -738,7 +723,7 @@ export function createIndexedDbSessionStore(factory: IDBFactory = indexedDB): Se
     getComputed: (expected) =>
       guard("read the saved computed columns", async (d) => {
         const tx = d.transaction(COMPUTED, "readonly");
-        const value = await request(tx.objectStore(COMPUTED).get(expected.id));
+        const value = await idbRequest(tx.objectStore(COMPUTED).get(expected.id));
         return value === undefined ? null : checkedComputed(value, expected);
       }),
     delete: (id) =>
@@ -747,7 +732,7 @@ export function createIndexedDbSessionStore(factory: IDBFactory = indexedDB): Se
         tx.objectStore(META).delete(id);
         tx.objectStore(RECORDS).delete(id);
         tx.objectStore(COMPUTED).delete(id);
-        await done(tx);
+        await idbDone(tx);
       }),
     async latest() {
       return (await store.list()).find((s) => s.problem === null) ?? null;
