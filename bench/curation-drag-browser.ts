@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright";
 import { chromiumLaunch } from "@/scripts/chromium";
-import { createRng } from "@/lib/metrics/random";
+import { curationRowChunks } from "./curation-rows";
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,26 +25,8 @@ const root = path.resolve(import.meta.dirname, "..");
 function writeFile(): string {
   const target = path.join(os.tmpdir(), `margin-atlas-drag-${rows}.jsonl`);
   if (fs.existsSync(target)) return target;
-  const rng = createRng(1);
   const fd = fs.openSync(target, "w");
-  let lines: string[] = [];
-  for (let i = 0; i < rows; i++) {
-    const explicit = rng() < 0.01 ? null : rng() * 8;
-    const implicit = rng() < 0.01 ? null : (rng() - 0.5) * 4;
-    lines.push(
-      JSON.stringify({
-        prompt: `Question ${i}?`,
-        chosen: `Good answer ${i}.`,
-        rejected: `Bad answer ${i}.`,
-        rm_margin: explicit,
-        logp_margin_norm: implicit,
-      }),
-    );
-    if (lines.length === 10_000 || i === rows - 1) {
-      fs.writeSync(fd, lines.join("\n") + "\n");
-      lines = [];
-    }
-  }
+  for (const chunk of curationRowChunks(rows)) fs.writeSync(fd, chunk);
   fs.closeSync(fd);
   return target;
 }

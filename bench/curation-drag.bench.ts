@@ -4,7 +4,7 @@
  * Drives the dataset worker's own handlers (`createDatasetHandlers().select`, evaluate + 4 cross-filtered
  * histograms) on a seeded in-memory JSONL file, and times each pointer move against baselines in the same run.
  */
-import { createRng } from "@/lib/metrics/random";
+import { curationRowChunks } from "./curation-rows";
 import { countInBins, histogram } from "@/lib/metrics/histogram";
 import { gatePredicate, pickTop, rankScores, targetFor } from "@/lib/selection/evaluate";
 import { defaultSpec, histogramSource, type FieldKey, type Gate, type SelectionSpec } from "@/lib/selection/spec";
@@ -35,28 +35,7 @@ function time(fn: () => void): number {
 
 /** Seeded rows shaped like selection.bench.ts (~1 % missing margins), as short prompt/chosen/rejected JSONL. */
 function syntheticFile(n: number): Blob {
-  const rng = createRng(1);
-  const chunks: string[] = [];
-  let lines: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const explicit = rng() < 0.01 ? null : rng() * 8;
-    const implicit = rng() < 0.01 ? null : (rng() - 0.5) * 4;
-    lines.push(
-      JSON.stringify({
-        prompt: `Question ${i}?`,
-        chosen: `Good answer ${i}.`,
-        rejected: `Bad answer ${i}.`,
-        rm_margin: explicit,
-        logp_margin_norm: implicit,
-      }),
-    );
-    if (lines.length === 10_000) {
-      chunks.push(lines.join("\n") + "\n");
-      lines = [];
-    }
-  }
-  if (lines.length) chunks.push(lines.join("\n") + "\n");
-  return new Blob(chunks, { type: "application/x-ndjson" });
+  return new Blob([...curationRowChunks(n)], { type: "application/x-ndjson" });
 }
 
 const ctx = (): HandlerContext => ({ progress() {}, transfer: [] });

@@ -4,7 +4,7 @@
  * lib/dataset-client.ts.
  */
 import { create } from "zustand";
-import { datasetClient, selectLatest } from "@/lib/dataset-client";
+import { compareLatest, datasetClient, selectLatest } from "@/lib/dataset-client";
 import { buffers } from "@/lib/workbench/buffers";
 import type { ColumnMapping, DatasetFormat } from "@/lib/dataset/types";
 import type { CompareReply, DatasetSummary } from "@/lib/workbench/types";
@@ -54,6 +54,9 @@ import {
 } from "@/lib/workbench/versions";
 
 export type { SortState } from "@/lib/workbench/versions";
+
+/** Quiet time after the last selection change before an open comparison is recomputed. */
+const COMPARE_SETTLE_MS = 250;
 
 /** Bins of each histogram. */
 export const HISTOGRAM_BINS = 40;
@@ -220,7 +223,18 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
       versions: bump(s.versions, changes),
     }));
     if (orderNeedsRefresh(get().sort, changes)) await refreshOrder();
-    if (get().compare) void get().runCompare(get().compare?.split);
+    if (get().compare) scheduleCompareRefresh();
+  };
+
+  // An open comparison follows the selection once it settles, not on every pointer move of a drag.
+  let compareTimer: ReturnType<typeof setTimeout> | null = null;
+  const scheduleCompareRefresh = () => {
+    if (compareTimer) clearTimeout(compareTimer);
+    compareTimer = setTimeout(() => {
+      compareTimer = null;
+      const open = get().compare;
+      if (open) void get().runCompare(open.split);
+    }, COMPARE_SETTLE_MS);
   };
 
   /** Runs the spec in force; only the newest of overlapping calls is applied (drags). */
@@ -400,8 +414,8 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
 
     async runCompare(split) {
       try {
-        const compare = await datasetClient().call("compare", { split });
-        set({ compare });
+        const compare = await compareLatest({ split });
+        if (compare) set({ compare });
       } catch (err) {
         set({ error: messageOf(err) });
       }
