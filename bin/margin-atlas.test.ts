@@ -170,7 +170,7 @@ describe("cli select with a rival metric on a file without log-prob columns", ()
 
 describe("cli errors", () => {
   it.each([
-    [["select"], 2, /exactly one FILE/],
+    [["select"], 2, /select needs a FILE \(or several files, or a folder\)/],
     [["select", "x.jsonl", "--metric", "best"], 2, /--metric: expected one of map, explicit, implicit, random/],
     [["select", "x.jsonl", "--ratio", "1.5"], 2, /--ratio: must be in \(0, 1\], got 1\.5/],
     [["select", "x.jsonl", "--ratio", "0"], 2, /--ratio: must be in \(0, 1\], got 0/],
@@ -344,5 +344,74 @@ describe("cli select names coercions on stderr", () => {
     expect(r.stderr).toContain(
       'strings.jsonl: field "rm_margin": 2 rows hold a number written as text (e.g. "0.0"), read as a number',
     );
+  });
+});
+
+describe("cli select --format trl", () => {
+  const user = (content: string) => ({ role: "user", content });
+  const assistant = (content: string) => ({ role: "assistant", content });
+  // Chat lists with margin columns (the paper's processed layout): M_AP ranks the rows, so the selection is a subset.
+  const chat = Array.from({ length: 10 }, (_, i) => ({
+    prompt: [user(`q${i}`)],
+    chosen: [user(`q${i}`), assistant(`good ${i}`)],
+    rejected: [user(`q${i}`), assistant(`bad ${i}`)],
+    rm_margin: (i * 7) % 10,
+    logp_margin_norm: i % 3 === 0 ? null : ((i * 3) % 5) - 2,
+  }));
+  const chatFile = tmp("chat.jsonl", chat.map((r) => JSON.stringify(r)).join("\n") + "\n");
+
+  it("writes the selected pairs in TRL's conversational format with the computed columns of --format jsonl", () => {
+    const idx = tmp("idx.txt");
+    const trl = tmp("out.trl.jsonl");
+    const plain = tmp("out.jsonl");
+    const base = ["select", chatFile, "--include-computed", "--indices", idx];
+    expect(cli([...base, "--format", "trl", "--out", trl]).code).toBe(0);
+    expect(cli([...base, "--out", plain]).code).toBe(0);
+    const selected = fs.readFileSync(idx, "utf8").split("\n").filter(Boolean).map(Number);
+    expect(selected.length).toBeGreaterThan(0);
+    expect(selected.length).toBeLessThan(chat.length);
+    const rows = fs
+      .readFileSync(trl, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    const verbatim = fs
+      .readFileSync(plain, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    const computed = ["explicit_margin", "implicit_margin", "m_ap", "m_ap_rank"];
+    expect(rows.map((r) => Object.keys(r))).toEqual(selected.map(() => ["prompt", "chosen", "rejected", ...computed]));
+    rows.forEach((row, k) => {
+      const i = selected[k];
+      expect(row).toMatchObject({
+        prompt: [user(`q${i}`)],
+        chosen: [assistant(`good ${i}`)],
+        rejected: [assistant(`bad ${i}`)],
+      });
+      for (const c of computed) expect(row[c], `${c} of row ${i}`).toBe(verbatim[k][c]);
+    });
+  });
+
+  it("writes a pairwise file as strings, oriented by its label", () => {
+    const file = tmp(
+      "pairs.json",
+      JSON.stringify([
+        { input: "i0", output_1: "worse", output_2: "better", label: 2 },
+        { input: "i1", output_1: "better", output_2: "worse", label: 1 },
+      ]),
+    );
+    const out = tmp("pairs.trl.jsonl");
+    const r = cli(["select", file, "--metric", "random", "--ratio", "1", "--format", "trl", "--out", out]);
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(out, "utf8")).toBe(
+      '{"prompt":"i0","chosen":"better","rejected":"worse"}\n{"prompt":"i1","chosen":"better","rejected":"worse"}\n',
+    );
+  });
+
+  it("lists trl among the formats when --format is wrong", () => {
+    const r = cli(["select", chatFile, "--format", "dpo"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--format: expected one of jsonl, json, csv, tsv, parquet, trl, got "dpo"/);
   });
 });

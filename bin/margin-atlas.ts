@@ -1,20 +1,25 @@
 /**
  * Command-line interface on the same lib code as the app.
- *   margin-atlas select FILE [--metric map|explicit|implicit|random|bees|bees-add|difficulty] [--ratio 0.4]
+ *   margin-atlas select FILE... | FOLDER [--metric map|explicit|implicit|random|bees|bees-add|difficulty] [--ratio 0.4]
  *     [--top-k K] [--weight 1] [--seed 42] [--beta 0.1] [--bees-nan released|lowest] [--explicit-floor X]
- *     [--explicit-ceiling X] [--implicit-ceiling Y] [--selection S.json] [--out OUT] [--format jsonl|json|csv|tsv|parquet]
+ *     [--explicit-ceiling X] [--implicit-ceiling Y] [--selection S.json] [--out OUT] [--format jsonl|json|csv|tsv|parquet|trl]
  *     [--include-computed] [--indices IDX] [--recipe R.json] [--write-recipe R.json]
  *     [--mapping MAPPING.json] [--explicit-column F] [--implicit-column F]
  *   margin-atlas score FILE --model DIR [--ref-model DIR] [--reward-model DIR] [--beta 0.1] [--max-length 2048]
  *     [--max-prompt-length 1800] [--out OUT]   (see bin/score-command.ts)
+ *   margin-atlas generate PROMPTS --model DIR [--reward-model DIR] [--k 5] [--temperature 0.8] [--top-p 1.0]
+ *     [--top-k 0] [--max-new-tokens 512] [--seed 42] [--out OUT]   (see bin/generate-command.ts)
  * Errors go to stderr with a non-zero exit code.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { formatProblem, type ColumnMapping, type DatasetFormat } from "@/lib/dataset/types";
+import { describePlan } from "@/lib/workbench/plan-text";
+import { formatProblem, type ColumnMapping, type ExportFormat } from "@/lib/dataset/types";
 import type { Metric } from "@/lib/metrics/select";
 import { DatasetSession } from "@/lib/workbench/session";
+import { inspectFiles } from "@/lib/workbench/open-files";
+import { DATA_FILE_EXTENSION, datasetNameOf, sortShards, type NamedBlob } from "@/lib/dataset/shard-names";
 import { describeMatch, parseRecipe, type ParsedRecipe } from "@/lib/workbench/recipe";
 import { DEFAULT_SETTINGS, specFromSettings, type SelectionSettings } from "@/lib/selection/settings";
 import { describeZeroVariance, METRIC_OPTIONS } from "@/lib/selection/ranking";
@@ -22,8 +27,10 @@ import { describeCoercion } from "@/lib/dataset/schema-extract";
 import type { BeesNanRule, SelectionSpec } from "@/lib/selection/spec";
 import { DEFAULT_DPO_BETA } from "@/lib/metrics/margin-formulas";
 import { SCORE_USAGE, ScoreCliError, scoreCommand } from "./score-command";
+import { GENERATE_USAGE, generateCommand } from "./generate-command";
 
 const USAGE = `usage: npm run --silent cli -- select FILE [options]
+       (FILE may be several files, or a folder, read as one dataset: rows in shard order)
   --metric M           map (alignment potential, default) | explicit | implicit | random | bees | bees-add |
                        difficulty (the rival rules need chosen_logps, rejected_logps, ref_chosen_logps, ref_rejected_logps)
   --ratio R            keep the top floor(R*N) scored rows (default 0.4)
@@ -36,7 +43,9 @@ const USAGE = `usage: npm run --silent cli -- select FILE [options]
   --explicit-ceiling X only rows with explicit margin <= X
   --implicit-ceiling Y only rows with |implicit margin| <= Y
   --out OUT            write the selected rows (FILE's format unless --format; JSONL lines verbatim)
-  --format F           jsonl|json|csv|tsv|parquet
+  --format F           jsonl|json|csv|tsv|parquet|trl; trl: JSON Lines of the selected pairs in TRL's preference
+                       format (prompt, chosen, rejected; message lists when the file has roles, else strings), for
+                       datasets.load_dataset("json") and TRL's DPOTrainer
   --include-computed   append explicit_margin, implicit_margin, m_ap, m_ap_rank
   --indices IDX        write the selected 0-based row indices, ascending, one per line
   --recipe R.json      apply a recipe ("Download recipe" or --write-recipe) as the app's "Apply recipe" does: its
@@ -53,7 +62,7 @@ const USAGE = `usage: npm run --silent cli -- select FILE [options]
 
 const METRICS: Metric[] = METRIC_OPTIONS.map((m) => m.value);
 const BEES_NAN: BeesNanRule[] = ["released", "lowest"];
-const FORMATS: DatasetFormat[] = ["jsonl", "json", "csv", "tsv", "parquet"];
+const FORMATS: ExportFormat[] = ["jsonl", "json", "csv", "tsv", "parquet", "trl"];
 
 /** A usage or input error: printed to stderr, exit code 2 (usage) or 1 (input). */
 class CliError extends Error {
@@ -85,6 +94,29 @@ function num(
   return v;
 }
 
+/**
+ * What `select` reads: one FILE, several files of one dataset, or a folder's data files (by extension, hidden ones
+ * skipped, named by their path in the folder), in shard order.
+ */
+async function datasetFiles(paths: string[]): Promise<NamedBlob[]> {
+  for (const p of paths) if (!fs.existsSync(p)) throw new CliError(`${p}: no such file`);
+  if (paths.length === 1 && fs.statSync(paths[0]).isDirectory()) {
+    const dir = paths[0];
+    const found = (fs.readdirSync(dir, { recursive: true }) as string[])
+      .map((rel) => rel.split(path.sep).join("/"))
+      .filter((rel) => !rel.split("/").some((s) => s.startsWith(".")) && DATA_FILE_EXTENSION.test(rel))
+      .filter((rel) => fs.statSync(path.join(dir, rel)).isFile());
+    if (found.length === 0)
+      throw new CliError(`${dir}: the folder holds no data files (JSONL, JSON, CSV/TSV or Parquet, optionally .gz)`);
+    return sortShards(
+      await Promise.all(found.map(async (rel) => ({ blob: await fs.openAsBlob(path.join(dir, rel)), name: rel }))),
+    );
+  }
+  return sortShards(
+    await Promise.all(paths.map(async (p) => ({ blob: await fs.openAsBlob(p), name: path.basename(p) }))),
+  );
+}
+
 async function select(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -112,12 +144,11 @@ async function select(argv: string[]): Promise<void> {
       "implicit-column": { type: "string" },
     },
   });
-  if (positionals.length !== 1) throw new CliError(`select needs exactly one FILE\n${USAGE}`, 2);
-  const file = positionals[0];
+  if (positionals.length === 0) throw new CliError(`select needs a FILE (or several files, or a folder)\n${USAGE}`, 2);
   const metric = (values.metric ?? DEFAULT_SETTINGS.metric) as Metric;
   if (!METRICS.includes(metric))
     throw new CliError(`--metric: expected one of ${METRICS.join(", ")}, got "${metric}"`, 2);
-  const format = values.format as DatasetFormat | undefined;
+  const format = values.format as ExportFormat | undefined;
   if (format !== undefined && !FORMATS.includes(format))
     throw new CliError(`--format: expected one of ${FORMATS.join(", ")}, got "${format}"`, 2);
   const settings: SelectionSettings = {
@@ -171,16 +202,20 @@ async function select(argv: string[]): Promise<void> {
     if (!spec?.ranking || !Array.isArray(spec.gates) || !spec.decisions)
       throw new CliError(`${values.selection}: expected a selection (ranking, gates, decisions) or a recipe with one`);
   }
-  if (!fs.existsSync(file)) throw new CliError(`${file}: no such file`);
-  const blob = await fs.openAsBlob(file);
-  const name = path.basename(file);
+  const inputs = await datasetFiles(positionals);
+  // Several files are one dataset, as in the app: shard order, global row ids, their concatenation hashed.
+  const blob = inputs.length === 1 ? inputs[0].blob : new Blob(inputs.map((f) => f.blob));
+  const name = inputs.length === 1 ? inputs[0].name : datasetNameOf(inputs.map((f) => f.name));
 
   let mapping: ColumnMapping | undefined;
   if (values.mapping) {
     const parsed = JSON.parse(fs.readFileSync(values.mapping, "utf8")) as ColumnMapping | { mapping: ColumnMapping };
     mapping = "mapping" in parsed ? parsed.mapping : parsed;
   }
-  let opened = await DatasetSession.open(blob, name, { mapping });
+  let opened =
+    inputs.length === 1
+      ? await DatasetSession.open(blob, name, { mapping })
+      : await inspectFiles(blob, name, inputs).then((r) => (r.ok ? DatasetSession.fromOpened(r.data, { mapping }) : r));
   if (!opened.ok) throw new CliError(formatProblem(opened.reason));
   const session = opened.data;
   if (values["explicit-column"] || values["implicit-column"]) {
@@ -213,9 +248,11 @@ async function select(argv: string[]): Promise<void> {
     }
   }
   const { scores } = selection;
-  for (const c of session.summary().coercions) process.stderr.write(`${path.basename(file)}: ${describeCoercion(c)}\n`);
+  const plan = session.summary().plan;
+  if (plan) process.stderr.write(`${name}: ${describePlan(plan)}\n`);
+  for (const c of session.summary().coercions) process.stderr.write(`${name}: ${describeCoercion(c)}\n`);
   const zeroVariance = describeZeroVariance(spec.ranking.metric, selection.notes.zeroVariance);
-  if (zeroVariance) process.stderr.write(`${path.basename(file)}: ${zeroVariance}\n`);
+  if (zeroVariance) process.stderr.write(`${name}: ${zeroVariance}\n`);
   const summary = session.summary();
   if (values.out) {
     const { blob: out } = await session.exportSelection(
@@ -239,8 +276,9 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (command === "select") await select(rest);
     else if (command === "score") await scoreCommand(rest, (line) => process.stderr.write(`${line}\n`));
+    else if (command === "generate") await generateCommand(rest, (line) => process.stderr.write(`${line}\n`));
     else if (command === undefined || command === "--help" || command === "-h") {
-      process.stdout.write(`${USAGE}\n\n${SCORE_USAGE}\n`);
+      process.stdout.write(`${USAGE}\n\n${SCORE_USAGE}\n\n${GENERATE_USAGE}\n`);
       return command === undefined ? 2 : 0;
     } else throw new CliError(`unknown command "${command}"\n${USAGE}`, 2);
     return 0;

@@ -4,7 +4,7 @@ import { useWorkbench } from "@/components/workbench-store";
 import DatasetLoader from "@/components/DatasetLoader";
 import StatusBar from "@/components/StatusBar";
 import SelectionControls from "@/components/SelectionControls";
-import MappingPanel from "@/components/MappingPanel";
+import MappingPanel, { PendingMappingPanel } from "@/components/MappingPanel";
 import ExportPanel from "@/components/ExportPanel";
 import MarginHistograms from "@/components/MarginHistograms";
 import PairsTable from "@/components/PairsTable";
@@ -38,6 +38,7 @@ export default function Workbench() {
         <KeyboardShortcuts />
       </header>
       <StatusBar />
+      <PendingMappingPanel />
       {summary ? (
         <div className="layout">
           <div className="sidebar">

@@ -133,6 +133,7 @@ async function openInWorker(): Promise<number> {
       file: dataset.file,
       name: dataset.name,
       mapping: summary.mapping,
+      files: dataset.files,
     });
     openedIn = { file: dataset.file, mappingJson, rowCount: opened.rowCount };
   }

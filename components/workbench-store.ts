@@ -6,15 +6,16 @@
 import { create } from "zustand";
 import { compareLatest, datasetClient, selectLatest } from "@/lib/dataset-client";
 import { buffers } from "@/lib/workbench/buffers";
-import type { ColumnMapping, DatasetFormat } from "@/lib/dataset/types";
+import type { ColumnMapping, ExportFormat } from "@/lib/dataset/types";
 import type { CompareReply, DatasetSummary } from "@/lib/workbench/types";
 import type { RecipeMatchReport } from "@/lib/workbench/types";
-import type { ColumnHistogram, DatasetApi, OpenReply, SelectReply } from "@/lib/workbench/protocol";
+import type { ColumnHistogram, DatasetApi, NeedsMappingDetail, OpenReply, SelectReply } from "@/lib/workbench/protocol";
 import { WorkerCallError } from "@/lib/worker/rpc";
 import { stepCursor } from "@/lib/workbench/shortcuts";
 import { downloadBlob } from "@/lib/download";
 import { recipeFileName } from "@/lib/export/download-name";
 import { sha256Hex } from "@/lib/dataset/hash";
+import { datasetNameOf, sortShards, type NamedBlob } from "@/lib/dataset/shard-names";
 import {
   computedNames,
   createIndexedDbSessionStore,
@@ -94,9 +95,21 @@ export interface WorkbenchState {
   busyExport: boolean;
   compare: CompareReply | null;
 
-  loadFile(file: Blob, name: string): Promise<void>;
+  /**
+   * A file whose schema detection failed, waiting in the dataset worker for a mapping made by hand (the "Columns"
+   * panel opens on it), with the last problem a tried mapping hit.
+   */
+  pendingMapping: (NeedsMappingDetail & { error: string | null }) | null;
+  /** Opens a file; with `files` (two or more), those files as one dataset, `file` being their concatenation. */
+  loadFile(file: Blob, name: string, files?: NamedBlob[]): Promise<void>;
+  /** Opens picked or dropped files: one as itself, several as one dataset (shard order, global row ids). */
+  loadFiles(files: NamedBlob[]): Promise<void>;
   loadDemo(): Promise<void>;
   remap(mapping: ColumnMapping): Promise<void>;
+  /** Maps the waiting file by hand; on success it becomes the loaded dataset. */
+  mapPending(mapping: ColumnMapping): Promise<void>;
+  /** Gives up on the waiting file (the previous dataset, if any, stays). */
+  cancelPending(): void;
   /**
    * Makes `next` the selection. Changes with the same `coalesceKey` (one drag) merge into one undo step until
    * {@link endGesture}.
@@ -123,7 +136,8 @@ export interface WorkbenchState {
   closeCompare(): void;
   /** A field column for a scatter axis (fetched once per margins version). */
   fieldColumn(field: FieldKey): Promise<Float64Array | null>;
-  exportSelection(format: DatasetFormat, includeComputed: boolean): Promise<void>;
+  /** `shards`: a dataset of several files is written as the same files, one download each. */
+  exportSelection(format: ExportFormat, includeComputed: boolean, shards?: boolean): Promise<void>;
   exportRecipe(): Promise<void>;
   /** How the last "Apply recipe" matched the loaded file (null before one, or after a new file is opened). */
   recipeReport: RecipeMatchReport | null;
@@ -150,10 +164,15 @@ export interface WorkbenchState {
  * The file the open dataset came from, kept outside React state (a Blob can be large and is not UI state): the
  * scoring worker opens its own session over the same bytes.
  */
-let loadedDataset: { file: Blob; name: string } | null = null;
+let loadedDataset: LoadedDataset | null = null;
+/** The file waiting for a hand mapping (becomes `loadedDataset` once mapped). */
+let pendingFile: LoadedDataset | null = null;
+
+/** A dataset's bytes: one file, or several read as one (`files`, with `file` their concatenation in shard order). */
+export type LoadedDataset = { file: Blob; name: string; files?: NamedBlob[] };
 
 /** The Blob and name of the dataset currently open in the workbench (null before the first successful load). */
-export function currentDatasetFile(): { file: Blob; name: string } | null {
+export function currentDatasetFile(): LoadedDataset | null {
   return loadedDataset;
 }
 
@@ -168,7 +187,7 @@ async function openInWorker(
   openings++;
   try {
     const reply = await datasetClient().call("open", args, { onProgress });
-    loadedDataset = { file: args.file, name: args.name };
+    loadedDataset = { file: args.file, name: args.name, files: args.files };
     return reply;
   } finally {
     openings--;
@@ -271,6 +290,13 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
     set({ status: "ready" });
   };
 
+  /** A dataset with new rows: gates and decisions about the old rows mean nothing here; the ranking settings stay. */
+  const adoptNewRows = async (reply: OpenReply) => {
+    const ranking = currentSpec(get()).ranking;
+    set({ history: createHistory({ ...defaultSpec(), ranking }), compare: null, recipeReport: null });
+    await afterOpen(reply, true);
+  };
+
   const setSpec = (next: SelectionSpec, coalesceKey?: string) => {
     const before = get().history;
     const history = push(before, next, coalesceKey ?? null);
@@ -296,20 +322,58 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
     busyExport: false,
     compare: null,
     recipeReport: null,
+    pendingMapping: null,
 
-    async loadFile(file, name) {
+    async loadFiles(picked) {
+      if (picked.length === 0) return;
+      if (picked.length === 1) return get().loadFile(picked[0].blob, picked[0].name);
+      const files = sortShards(picked);
+      const name = datasetNameOf(files.map((f) => f.name));
+      await get().loadFile(new Blob(files.map((f) => f.blob)), name, files);
+    },
+
+    async loadFile(file, name, files) {
       const previous = get().status;
-      set({ status: "loading", error: null, progress: { stage: "reading", fraction: 0 } });
+      set({ status: "loading", error: null, pendingMapping: null, progress: { stage: "reading", fraction: 0 } });
       try {
-        const reply = await openInWorker({ file, name }, (stage, fraction) => set({ progress: { stage, fraction } }));
-        // A new file: gates and decisions about the old rows mean nothing here; the ranking settings stay.
-        const ranking = currentSpec(get()).ranking;
-        set({ history: createHistory({ ...defaultSpec(), ranking }), compare: null, recipeReport: null });
-        await afterOpen(reply, true);
+        const reply = await openInWorker({ file, name, files }, (stage, fraction) =>
+          set({ progress: { stage, fraction } }),
+        );
+        await adoptNewRows(reply);
       } catch (err) {
         // The worker keeps the previous dataset when a new file fails, so the app keeps working on it.
-        set({ status: previous === "ready" ? "ready" : "empty", progress: null, error: messageOf(err) });
+        const status = previous === "ready" ? "ready" : "empty";
+        if (err instanceof WorkerCallError && err.code === "needs-mapping") {
+          pendingFile = { file, name, files };
+          set({ status, progress: null, pendingMapping: { ...(err.detail as NeedsMappingDetail), error: null } });
+        } else set({ status, progress: null, error: messageOf(err) });
       }
+    },
+
+    async mapPending(mapping) {
+      const pending = get().pendingMapping;
+      const waiting = pendingFile;
+      if (!pending || !waiting) return;
+      set({ status: "loading", progress: { stage: "parsing", fraction: 0 } });
+      const previous = get().summary ? "ready" : "empty";
+      try {
+        const reply = await datasetClient().call(
+          "mapPending",
+          { mapping },
+          { onProgress: (stage, fraction) => set({ progress: { stage, fraction } }) },
+        );
+        loadedDataset = waiting;
+        pendingFile = null;
+        set({ pendingMapping: null });
+        await adoptNewRows(reply);
+      } catch (err) {
+        set({ status: previous, progress: null, pendingMapping: { ...pending, error: messageOf(err) } });
+      }
+    },
+
+    cancelPending() {
+      pendingFile = null;
+      set({ pendingMapping: null });
     },
 
     async loadDemo() {
@@ -327,12 +391,15 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
     async remap(mapping) {
       set({ error: null, progress: { stage: "parsing", fraction: 0 } });
       try {
+        const rowsBefore = get().summary?.rowCount;
         const reply = await datasetClient().call(
           "remap",
           { mapping },
           { onProgress: (stage, fraction) => set({ progress: { stage, fraction } }) },
         );
-        await afterOpen(reply, true);
+        // A mapping that excludes or expands records makes other rows: as for a new file, the selection restarts.
+        if (reply.summary.rowCount !== rowsBefore) await adoptNewRows(reply);
+        else await afterOpen(reply, true);
       } catch (err) {
         set({ progress: null, error: messageOf(err) });
       }
@@ -447,9 +514,18 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
       return p;
     },
 
-    async exportSelection(format, includeComputed) {
+    async exportSelection(format, includeComputed, shards) {
       set({ busyExport: true, error: null });
       try {
+        if (shards) {
+          const parts = await datasetClient().call("exportShards", { format, includeComputed });
+          for (const [k, part] of parts.entries()) {
+            // Browsers drop some of many downloads started in one task: one at a time, a moment apart.
+            if (k > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+            downloadBlob(part.blob, part.fileName);
+          }
+          return;
+        }
         const { blob, fileName } = await datasetClient().call("export", { format, includeComputed });
         downloadBlob(blob, fileName);
       } catch (err) {

@@ -40,7 +40,7 @@ export async function selectedCount(page: Page): Promise<{ n: number; m: number 
 /** Exports the selection in `format` and returns the downloaded file's name and bytes. */
 export async function exportSelection(
   page: Page,
-  format: "JSONL" | "JSON" | "CSV" | "Parquet",
+  format: "JSONL" | "JSON" | "CSV" | "Parquet" | "TRL preference (prompt/chosen/rejected)",
   includeComputed = false,
 ): Promise<{ name: string; bytes: Buffer }> {
   const panel = page.getByRole("group", { name: "Export options" });

@@ -224,3 +224,64 @@ describe("pairToText", () => {
     });
   });
 });
+
+describe("prompt joined from several fields", () => {
+  const base: ColumnMapping = {
+    schema: "pairwise",
+    outputA: "o1",
+    outputB: "o2",
+    label: "label",
+    promptFields: ["instruction", "input"],
+    ...none,
+  };
+  it.each<[string, Record<string, unknown>, Partial<ColumnMapping>, Message[]]>([
+    ["joined by a blank line by default", { instruction: "Do X.", input: "data" }, {}, [u("Do X.\n\ndata")]],
+    ["an empty field is skipped", { instruction: "Do X.", input: "" }, {}, [u("Do X.")]],
+    ["a missing field is skipped", { input: "only input" }, {}, [u("only input")]],
+    ["all missing: no prompt", { instruction: null }, {}, []],
+    [
+      "in the given order, with the given separator",
+      { instruction: "A", input: 7 },
+      { promptFields: ["input", "instruction"], promptSeparator: " | " },
+      [u("7 | A")],
+    ],
+    [
+      "paths may be joined",
+      { meta: { task: "T" }, instruction: "A" },
+      { promptFields: ["meta.task", "instruction"] },
+      [u("T\n\nA")],
+    ],
+    ["it overrides prompt", { instruction: "A", q: "ignored" }, { prompt: "q" }, [u("A")]],
+  ])("%s", (_name, fields, extra, want) => {
+    const pair = toPair({ o1: "one", o2: "two", label: 1, ...fields }, { ...base, ...extra });
+    expect(pair.prompt).toEqual(want);
+  });
+
+  it("names a field that holds something other than text", () => {
+    expect(() => toPair({ o1: "a", o2: "b", label: 1, instruction: ["x"] }, base)).toThrow(
+      'field "instruction": expected text to join into the prompt, got a list of 1 item',
+    );
+  });
+});
+
+describe("pairwise outputs that are whole conversations", () => {
+  it("splits the shared opening turns into the prompt, as the chat schema does", () => {
+    const mapping: ColumnMapping = { schema: "pairwise", outputA: "ca", outputB: "cb", label: "label", ...none };
+    const record = {
+      ca: [u("Q"), a("A1"), u("Q2"), a("A2")],
+      cb: [u("Q"), a("B1"), u("Q2"), a("B2")],
+      label: 2,
+    };
+    expect(toPair(record, mapping)).toEqual({
+      prompt: [u("Q")],
+      chosen: [a("B1"), u("Q2"), a("B2")],
+      rejected: [a("A1"), u("Q2"), a("A2")],
+    });
+    // Text outputs stay text, even when they look like a JSON list.
+    expect(toPair({ ca: "[1, 2]", cb: "x", label: 1 }, mapping)).toEqual({
+      prompt: [],
+      chosen: [a("[1, 2]")],
+      rejected: [a("x")],
+    });
+  });
+});

@@ -3,14 +3,13 @@
  * fault when a record does not fit its mapping. Shared by the extractor (validation) and the row views.
  */
 import type { ColumnMapping, Message, Pair, RawRecord } from "@/lib/dataset/types";
+import { readField } from "@/lib/dataset/field-path";
 import { splitHhPair } from "@/lib/dataset/hh";
-import { asList, describeValue, isMissing, readNumber, readNumberList } from "@/lib/dataset/schema-values";
+import { pickOf, responseList, type PairFault, type Read } from "@/lib/dataset/pair-plan";
+import { asList, describeValue, isMissing } from "@/lib/dataset/schema-values";
 
-/** A record that does not fit its mapping: the field and what was expected there. */
-export interface PairFault {
-  field: string;
-  message: string;
-}
+export type { PairFault } from "@/lib/dataset/pair-plan";
+export { multiChoice, pairwiseOrientation, readPreference } from "@/lib/dataset/pair-plan";
 
 /** Thrown by `toPair` for a record the extractor would have rejected (callers validate first). */
 export class PairError extends Error {
@@ -20,8 +19,6 @@ export class PairError extends Error {
     this.name = "PairError";
   }
 }
-
-type Read<T> = { ok: true; value: T } | { ok: false; fault: PairFault };
 
 const fail = (field: string, message: string): { ok: false; fault: PairFault } => ({
   ok: false,
@@ -141,62 +138,48 @@ export function splitChat(promptMessages: Message[], chosen: Message[], rejected
   return { prompt: [...promptMessages, ...c.slice(0, p)], chosen: c.slice(p), rejected: r.slice(p) };
 }
 
-/** Which output of a pairwise record is chosen: by `label` (1|2) when present, else by `preference` (> 1.5 → 2). */
-export function pairwiseOrientation(record: RawRecord, mapping: ColumnMapping): Read<{ chosenIsB: boolean }> {
-  if (mapping.label) {
-    const v = record[mapping.label];
-    if (!isMissing(v)) {
-      const r = readNumber(v);
-      if (!r.ok || (r.value !== 1 && r.value !== 2)) {
-        return fail(mapping.label, `expected a label 1 or 2 (or null for missing), got ${describeValue(v)}`);
-      }
-      return { ok: true, value: { chosenIsB: r.value === 2 } };
-    }
-  }
-  if (mapping.preference) {
-    const v = record[mapping.preference];
-    const r = readPreference(v, mapping.preference);
-    if (!r.ok) return r;
-    // An exact tie (1.5) keeps output 1 as chosen, as does an unjudged row; the margin says how sure that is.
-    if (!Number.isNaN(r.value)) return { ok: true, value: { chosenIsB: r.value > 1.5 } };
-  }
-  return { ok: true, value: { chosenIsB: false } };
-}
-
-/** Reads a judge preference in [1, 2] (NaN when missing). */
-export function readPreference(value: unknown, field: string): Read<number> {
-  const r = readNumber(value);
-  if (!r.ok) return fail(field, r.message);
-  if (!Number.isNaN(r.value) && (r.value < 1 || r.value > 2)) {
-    return fail(field, `expected a judge preference in [1, 2] (or null for missing), got ${describeValue(value)}`);
-  }
-  return { ok: true, value: r.value };
-}
-
-/** Chosen (first maximum) and rejected (first minimum other than the chosen index) of a score list. */
-export function multiChoice(scores: number[]): { chosen: number; rejected: number } | null {
-  let chosen = -1;
-  for (let i = 0; i < scores.length; i++) {
-    if (!Number.isNaN(scores[i]) && (chosen < 0 || scores[i] > scores[chosen])) chosen = i;
-  }
-  let rejected = -1;
-  for (let i = 0; i < scores.length; i++) {
-    // All-equal scores would otherwise pick the same response twice.
-    if (i !== chosen && !Number.isNaN(scores[i]) && (rejected < 0 || scores[i] < scores[rejected])) rejected = i;
-  }
-  return chosen < 0 || rejected < 0 ? null : { chosen, rejected };
-}
-
 function required(mapping: ColumnMapping, key: "chosen" | "rejected" | "outputA" | "outputB" | "responses" | "scores") {
   const field = mapping[key];
   if (!field) throw new PairError({ field: key, message: `the ${mapping.schema} mapping names no ${key} field` });
   return field;
 }
 
+/** The default text between the fields of a joined prompt (`promptFields`). */
+export const DEFAULT_PROMPT_SEPARATOR = "\n\n";
+
+/**
+ * A prompt joined from several fields (`promptFields`, e.g. `instruction` + `input`): each field's text in order,
+ * joined by `promptSeparator` (default "\n\n"), as one user message. A missing or empty field is skipped (an
+ * Alpaca-style `input` is often empty), so no separator is left dangling; a field holding something other than text
+ * is a fault naming it.
+ */
+function joinedPrompt(record: RawRecord, fields: string[], separator: string): Read<Message[]> {
+  const parts: string[] = [];
+  for (const field of fields) {
+    const v = readField(record, field);
+    if (isMissing(v)) continue;
+    if (typeof v === "number" || typeof v === "bigint") parts.push(String(v));
+    else if (typeof v === "string") parts.push(v);
+    else return fail(field, `expected text to join into the prompt, got ${describeValue(v)}`);
+  }
+  return { ok: true, value: parts.length === 0 ? [] : [{ role: "user", content: parts.join(separator) }] };
+}
+
 function promptOf(record: RawRecord, mapping: ColumnMapping, chat: boolean): Read<Message[]> {
+  if (mapping.promptFields && mapping.promptFields.length > 0) {
+    return joinedPrompt(record, mapping.promptFields, mapping.promptSeparator ?? DEFAULT_PROMPT_SEPARATOR);
+  }
   if (!mapping.prompt) return { ok: true, value: [] };
-  const v = record[mapping.prompt];
+  const v = readField(record, mapping.prompt);
   return chat ? readChat(v, mapping.prompt, "user") : readText(v, mapping.prompt, "user");
+}
+
+// A pairwise output is text, or a whole conversation (Chatbot Arena's `conversation_a`); text stays text even when
+// it looks like a JSON list, as before conversations were accepted.
+function readOutput(value: unknown, field: string): Read<{ messages: Message[]; chat: boolean }> {
+  const chat = value !== null && typeof value === "object";
+  const r = chat ? readChat(value, field, "assistant") : readText(value, field, "assistant");
+  return r.ok ? { ok: true, value: { messages: r.value, chat } } : r;
 }
 
 /** Normalises a record, or names the field that does not fit the mapping. */
@@ -205,9 +188,9 @@ export function readPair(record: RawRecord, mapping: ColumnMapping): Read<Pair> 
     case "trl": {
       const prompt = promptOf(record, mapping, false);
       if (!prompt.ok) return prompt;
-      const c = readText(record[required(mapping, "chosen")], required(mapping, "chosen"), "assistant");
+      const c = readText(readField(record, required(mapping, "chosen")), required(mapping, "chosen"), "assistant");
       if (!c.ok) return c;
-      const r = readText(record[required(mapping, "rejected")], required(mapping, "rejected"), "assistant");
+      const r = readText(readField(record, required(mapping, "rejected")), required(mapping, "rejected"), "assistant");
       if (!r.ok) return r;
       return { ok: true, value: { prompt: prompt.value, chosen: c.value, rejected: r.value } };
     }
@@ -215,16 +198,16 @@ export function readPair(record: RawRecord, mapping: ColumnMapping): Read<Pair> 
     case "sharegpt": {
       const prompt = promptOf(record, mapping, true);
       if (!prompt.ok) return prompt;
-      const c = readChat(record[required(mapping, "chosen")], required(mapping, "chosen"), "assistant");
+      const c = readChat(readField(record, required(mapping, "chosen")), required(mapping, "chosen"), "assistant");
       if (!c.ok) return c;
-      const r = readChat(record[required(mapping, "rejected")], required(mapping, "rejected"), "assistant");
+      const r = readChat(readField(record, required(mapping, "rejected")), required(mapping, "rejected"), "assistant");
       if (!r.ok) return r;
       return { ok: true, value: splitChat(prompt.value, c.value, r.value) };
     }
     case "hh": {
-      const c = readString(record[required(mapping, "chosen")], required(mapping, "chosen"));
+      const c = readString(readField(record, required(mapping, "chosen")), required(mapping, "chosen"));
       if (!c.ok) return c;
-      const r = readString(record[required(mapping, "rejected")], required(mapping, "rejected"));
+      const r = readString(readField(record, required(mapping, "rejected")), required(mapping, "rejected"));
       if (!r.ok) return r;
       const split = splitHhPair(c.value, r.value);
       return { ok: true, value: { prompt: split.prompt, chosen: split.chosen, rejected: split.rejected } };
@@ -232,34 +215,37 @@ export function readPair(record: RawRecord, mapping: ColumnMapping): Read<Pair> 
     case "pairwise": {
       const prompt = promptOf(record, mapping, false);
       if (!prompt.ok) return prompt;
-      const a = readText(record[required(mapping, "outputA")], required(mapping, "outputA"), "assistant");
+      const a = readOutput(readField(record, required(mapping, "outputA")), required(mapping, "outputA"));
       if (!a.ok) return a;
-      const b = readText(record[required(mapping, "outputB")], required(mapping, "outputB"), "assistant");
+      const b = readOutput(readField(record, required(mapping, "outputB")), required(mapping, "outputB"));
       if (!b.ok) return b;
-      const o = pairwiseOrientation(record, mapping);
-      if (!o.ok) return o;
-      const [chosen, rejected] = o.value.chosenIsB ? [b.value, a.value] : [a.value, b.value];
-      return { ok: true, value: { prompt: prompt.value, chosen, rejected } };
+      // The attached pick, else the orientation (or, without one, the label / preference rule).
+      const pick = pickOf(record, mapping);
+      if (!pick.ok) return pick;
+      const [chosen, rejected] = pick.value.chosen === 1 ? [b.value, a.value] : [a.value, b.value];
+      // Whole conversations share their opening turns; those are the prompt, as in the chat schema.
+      if (a.value.chat || b.value.chat)
+        return { ok: true, value: splitChat(prompt.value, chosen.messages, rejected.messages) };
+      return { ok: true, value: { prompt: prompt.value, chosen: chosen.messages, rejected: rejected.messages } };
     }
     case "multi": {
       const prompt = promptOf(record, mapping, true);
       if (!prompt.ok) return prompt;
       const responsesField = required(mapping, "responses");
-      const scoresField = required(mapping, "scores");
-      const list = asList(record[responsesField]);
-      if (!list) {
-        return fail(responsesField, `expected a list of responses, got ${describeValue(record[responsesField])}`);
-      }
-      const scores = readNumberList(record[scoresField]);
-      if (!scores.ok) return fail(scoresField, scores.message);
-      if (scores.values.length !== list.length) {
-        return fail(scoresField, `expected ${list.length} scores (one per response), got ${scores.values.length}`);
-      }
-      const pick = multiChoice(scores.values);
-      if (!pick) return fail(scoresField, "expected at least two scored responses to choose from");
+      if (!mapping.scoreFields?.length) required(mapping, "scores");
+      const list = responseList(record, mapping);
+      if (!list.ok) return list;
+      const pick = pickOf(record, mapping);
+      if (!pick.ok) return pick;
       const responses: Message[][] = [];
-      for (const i of [pick.chosen, pick.rejected]) {
-        const m = readChat(list[i], `${responsesField}[${i}]`, "assistant");
+      for (const i of [pick.value.chosen, pick.value.rejected]) {
+        if (i < 0 || i >= list.value.length) {
+          return fail(
+            responsesField,
+            `the planned pair names response ${i}, but the record holds ${list.value.length}`,
+          );
+        }
+        const m = readChat(list.value[i], `${responsesField}[${i}]`, "assistant");
         if (!m.ok) return m;
         responses.push(m.value);
       }

@@ -14,7 +14,9 @@ import type {
   RecordLocation,
   RecordVisitor,
 } from "@/lib/dataset/types";
-import { PairError, pairwiseOrientation, readPair, readPreference } from "@/lib/dataset/pair";
+import { readField } from "@/lib/dataset/field-path";
+import { PairError, readPair, readPreference } from "@/lib/dataset/pair";
+import { pickOf, pickedMargin } from "@/lib/dataset/pair-plan";
 import { dpoMarginFromLogRatios } from "@/lib/metrics/margin-formulas";
 import { clampedLogit, isMissing, readNumber, readNumberList } from "@/lib/dataset/schema-values";
 
@@ -27,7 +29,7 @@ export type { CoercionCount, CoercionKind } from "@/lib/dataset/types";
 export type CoercionNote = (field: string, kind: CoercionKind, raw: string) => void;
 
 function num(record: RawRecord, field: string, note?: CoercionNote): MarginRead {
-  const v = record[field];
+  const v = readField(record, field);
   const r = readNumber(v);
   if (r.ok && note && typeof v === "string")
     note(field, Number.isNaN(r.value) ? "missing marker written as text" : "number written as text", v);
@@ -44,7 +46,7 @@ function difference(record: RawRecord, chosen: string, rejected: string, note?: 
 
 /** max − min of the finite scores; NaN when fewer than two are present. */
 function scoreRange(record: RawRecord, field: string): MarginRead {
-  const v = record[field];
+  const v = readField(record, field);
   if (isMissing(v)) return { ok: true, value: NaN };
   const list = readNumberList(v);
   if (!list.ok) return { ok: false, field, message: list.message };
@@ -69,15 +71,20 @@ export function explicitMargin(
       return difference(record, source.chosen, source.rejected, note);
     case "score-range":
       return scoreRange(record, source.field);
+    case "picked": {
+      const r = pickedMargin(record, mapping);
+      return r.ok ? r : { ok: false, ...r.fault };
+    }
     case "judge-probability": {
-      const p = readPreference(record[source.field], source.field);
+      const p = readPreference(readField(record, source.field), source.field);
       if (!p.ok) return { ok: false, ...p.fault };
       if (Number.isNaN(p.value)) return { ok: true, value: NaN };
-      const o = pairwiseOrientation(record, mapping);
+      // Which output was chosen: the attached pick, the orientation, or the label / preference rule.
+      const o = pickOf(record, mapping);
       if (!o.ok) return { ok: false, ...o.fault };
       const pSecond = p.value - 1;
       // With a label, the judge may disagree with it; the negative margin is kept because it is informative.
-      return { ok: true, value: clampedLogit(o.value.chosenIsB ? pSecond : 1 - pSecond) };
+      return { ok: true, value: clampedLogit(o.value.chosen === 1 ? pSecond : 1 - pSecond) };
     }
   }
 }

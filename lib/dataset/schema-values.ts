@@ -97,6 +97,31 @@ export function readNumberList(value: unknown): { ok: true; values: number[] } |
   return { ok: true, values };
 }
 
+/** Rating texts that mean "not rated" besides the missing markers: UltraFeedback writes "N/A" for an aspect it could not rate. */
+const UNRATED_TEXTS = new Set(["n/a"]);
+
+/**
+ * Reads a rating or score used to order responses: as {@link readNumber}, and "N/A" (any case) is missing. Kept
+ * apart from readNumber so a margin column holding "N/A" is still reported rather than read as missing.
+ */
+export function readScore(value: unknown): NumberRead {
+  if (typeof value === "string" && UNRATED_TEXTS.has(value.trim().toLowerCase())) return { ok: true, value: NaN };
+  return readNumber(value);
+}
+
+/** Reads a list of scores with {@link readScore} (missing and "N/A" entries become NaN). */
+export function readScoreList(value: unknown): { ok: true; values: number[] } | { ok: false; message: string } {
+  const list = asList(value);
+  if (!list) return { ok: false, message: `expected a list of numbers, got ${describeValue(value)}` };
+  const values: number[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const r = readScore(list[i]);
+    if (!r.ok) return { ok: false, message: `item ${i}: ${r.message}` };
+    values.push(r.value);
+  }
+  return { ok: true, values };
+}
+
 /** Largest |logit| a judge probability maps to: probabilities are clamped to [1e-6, 1 − 1e-6]. */
 export const JUDGE_LOGIT_CLAMP = Math.log((1 - 1e-6) / 1e-6);
 

@@ -340,6 +340,7 @@ describe("describeFields", () => {
     ];
     expect(describeFields(sample, ["prompt", "chosen", "score", "all_rm_scores", "label", "meta", "flag"])).toEqual({
       text: ["prompt", "chosen"],
+      textList: [],
       numeric: ["score", "label"],
       numericList: ["all_rm_scores"],
       all: ["prompt", "chosen", "score", "all_rm_scores", "label", "meta", "flag"],

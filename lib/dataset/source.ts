@@ -32,6 +32,8 @@ export interface RowSource {
   completeFields?(): Promise<ParseProblem | null>;
   /** The rows as the file holds them, for an export to the same format that keeps them unchanged. */
   readonly nativeRows?: NativeRows;
+  /** Several files read as one dataset: the index into `info.files` of the file holding `row`. */
+  shardOf?(row: number): number;
 }
 
 /**

@@ -6,6 +6,12 @@
 /** File formats the workbench reads and writes. */
 export type DatasetFormat = "jsonl" | "json" | "csv" | "tsv" | "parquet";
 
+/**
+ * Formats an export can be written in: a file format, or `trl`, JSON Lines in TRL's preference format (prompt,
+ * chosen, rejected; `lib/export/trl.ts`), which is written and never read back as a format of its own.
+ */
+export type ExportFormat = DatasetFormat | "trl";
+
 /** What was found out about an input file before its rows were read. */
 export interface FileInfo {
   /** The file name as the user gave it (e.g. `test.jsonl.gz`). */
@@ -15,6 +21,16 @@ export interface FileInfo {
   gzip: boolean;
   /** Size of the file as given (compressed size for gzip). */
   byteLength: number;
+  /** Set when several files are read as one dataset (`lib/dataset/multi-source.ts`): each file, in row order. */
+  files?: ShardFile[];
+}
+
+/** One file of a dataset made of several (shards): rows `firstRow … firstRow + rowCount − 1` come from it. */
+export interface ShardFile {
+  name: string;
+  byteLength: number;
+  firstRow: number;
+  rowCount: number;
 }
 
 /** A problem in a user's file: where it is (file, 1-based line and column, 0-based row, field) and what was expected. */
@@ -83,6 +99,13 @@ export type ExplicitSource =
   /** max − min of a numeric list column, e.g. `all_rm_scores`. */
   | { kind: "score-range"; field: string }
   /**
+   * The scores that picked the pair: multi `scores[chosen] − scores[rejected]` (sign turned for `lower-better`
+   * ranks, so a pair in score order is positive); pairwise by scores `s_chosen −
+   * s_rejected`, by strength `|strength|`, by probability `logit(P(chosen better))` (clamped), by votes
+   * `votes(chosen) − votes(rejected)`; NaN for a label.
+   */
+  | { kind: "picked" }
+  /**
    * A judge probability in [1, 2] where `value − 1` = P(second output better) (AlpacaEval `preference`):
    * m_ex = logit(P(chosen better)), clamped to ±logit(1 − 1e-6).
    */
@@ -98,7 +121,66 @@ export type ImplicitSource =
   /** DPO: β·[(π_c − ref_c) − (π_r − ref_r)] from four log-prob columns. */
   | { kind: "dpo"; chosen: string; rejected: string; refChosen: string; refRejected: string; beta: number };
 
-/** How a file's fields map onto (prompt, chosen, rejected) and margins. Field names are top-level keys. */
+/**
+ * Which output of a pairwise record is better, for the hand mapping and the detected schemas beyond AlpacaEval.
+ * A record whose orientation is a tie, has no majority or is missing is excluded (counted and listed), never
+ * guessed. Output A is `outputA`, B is `outputB`.
+ */
+export type Orientation =
+  /** A label field; its value as text (trimmed, e.g. "1", "model_a", "0") in `a` → A better, in `b` → B better, in `tie` → tie; any other value is a problem naming the row. */
+  | { kind: "label"; field: string; a: string[]; b: string[]; tie: string[] }
+  /** A probability that B is better, on [0, 1] (`scale: "unit"`) or AlpacaEval's [1, 2] (`"one-two"`); exactly ½ is a tie. */
+  | { kind: "probability"; field: string; scale: "unit" | "one-two" }
+  /** Two per-response scores: the higher wins; equal scores are a tie. */
+  | { kind: "scores"; a: string; b: string }
+  /** A signed strength (HelpSteer2 `preference_strength`, −3…3): negative → A better, positive → B, 0 → tie. */
+  | { kind: "strength"; field: string }
+  /** Several annotator vote fields, each value as text in `a`, `b` or `tie` (e.g. "1", "2", "0"); the unique most frequent of A / B / tie wins, a tie vote winning is a tie, no unique winner is "no majority". Missing votes are skipped. */
+  | { kind: "votes"; fields: string[]; a: string[]; b: string[]; tie: string[] };
+
+/**
+ * How a multi-response record becomes pairs (scores = the mapping's `scores`, or the mean of `scoreFields`):
+ * - `best-worst`: chosen = first highest, rejected = first lowest other response (the default; the paper's rule);
+ * - `best-random-lower`: chosen = first highest, rejected drawn uniformly among the responses scored strictly lower,
+ *   seeded by (seed, record index) (Zephyr's `ultrafeedback_binarized`; with mean aspect ratings, Argilla's cleaned
+ *   rule); a record with no lower response is excluded ("tie");
+ * - `adjacent`: every adjacent pair in score order, best first (Nectar ranks: 1 vs 2, 2 vs 3, …); equal scores skip
+ *   that pair.
+ */
+export type Binarization =
+  | { rule: "best-worst" }
+  | {
+      rule: "best-random-lower";
+      seed: number;
+      /**
+       * The pool the rejected response is drawn from: `"lower"` (default) the responses scored strictly lower (Argilla's
+       * cleaned rule); `"others"` every other scored response, equal scores included, as Zephyr's
+       * `ultrafeedback_binarized` did (`create_dataset.py`: `random.choice` until it differs from the chosen one).
+       */
+      among?: "lower" | "others";
+    }
+  | { rule: "adjacent" };
+
+/** Why a record yields no pair (counted and listed, never an error). */
+export type ExclusionReason = "tie" | "no majority" | "no orientation" | "fewer than two responses";
+
+/**
+ * Which responses of a record form one pair: pairwise 0 = output A, 1 = output B; multi = indices into the response
+ * list. Attached to a record under {@link PAIR_PICK} when a file's records become pairs by a plan (`pair-plan.ts`).
+ */
+export interface PairPick {
+  chosen: number;
+  rejected: number;
+}
+
+/** Symbol key under which a planned record carries its {@link PairPick} (not serialised, not a field). */
+export const PAIR_PICK: unique symbol = Symbol.for("margin-atlas.pair-pick");
+
+/**
+ * How a file's fields map onto (prompt, chosen, rejected) and margins. A field is a top-level key or a path
+ * (`input.messages`, `completions[].response`: `.` steps into objects, `[]` maps over a list); an exact top-level
+ * key wins over a path reading of the same text.
+ */
 export interface ColumnMapping {
   schema: SchemaKind;
   /** trl/chat: `prompt`; sharegpt: `conversations`; pairwise: `instruction`/`input`; multi: `prompt`. Optional for chat and hh. */
@@ -117,6 +199,17 @@ export interface ColumnMapping {
   /** multi: the list of responses (strings or chat lists) and their scores. */
   responses?: string;
   scores?: string;
+  /** Prompt from several fields joined in order (overrides `prompt`), each read as text, joined by `promptSeparator` (default "\n\n"). */
+  promptFields?: string[];
+  promptSeparator?: string;
+  /** pairwise: how the better output is found (overrides `label` / `preference`); ties are excluded. */
+  orientation?: Orientation;
+  /** multi: several score lists averaged per response (e.g. UltraFeedback's four aspect ratings; overrides `scores`). */
+  scoreFields?: string[];
+  /** multi: how pairs are built from the scored responses (default best-worst). */
+  binarize?: Binarization;
+  /** multi: `"lower-better"` when the scores are ranks (Nectar `rank`: 1 = best); default higher is better. */
+  scoreOrder?: "higher-better" | "lower-better";
   explicit: ExplicitSource;
   implicit: ImplicitSource;
 }

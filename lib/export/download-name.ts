@@ -1,5 +1,5 @@
 /** File names for downloads: exported selections, recipes, and the one sanitiser every download goes through. */
-import type { DatasetFormat } from "@/lib/dataset/types";
+import type { ExportFormat } from "@/lib/dataset/types";
 
 const KNOWN_EXTENSIONS = /\.(jsonl|ndjson|json|csv|tsv|tab|parquet|pq)$/i;
 
@@ -36,9 +36,15 @@ function stemOf(sourceName: string, known: RegExp | null): string {
   return known ? noGz.replace(known, "") : noGz.replace(/\.[^.]*$/, "");
 }
 
-/** e.g. "test.jsonl.gz" + jsonl → "test.selected.jsonl"; "data.csv" + parquet → "data.selected.parquet". */
-export function exportFileName(sourceName: string, format: DatasetFormat): string {
-  return suffixed(stemOf(sourceName, KNOWN_EXTENSIONS), `.selected.${format}`);
+/**
+ * e.g. "test.jsonl.gz" + jsonl → "test.selected.jsonl"; "data.csv" + parquet → "data.selected.parquet"; the TRL
+ * export is JSON Lines: "data.csv" + trl → "data.selected.trl.jsonl".
+ */
+export function exportFileName(sourceName: string, format: ExportFormat): string {
+  return suffixed(
+    stemOf(sourceName, KNOWN_EXTENSIONS),
+    format === "trl" ? ".selected.trl.jsonl" : `.selected.${format}`,
+  );
 }
 
 /** The recipe's download name: "data.jsonl.gz" → "data.recipe.json". */

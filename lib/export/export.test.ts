@@ -18,6 +18,7 @@ import { openOk, paperParquet, scanAll } from "@/test/source-helpers";
 import type { DatasetFormat } from "@/lib/dataset/types";
 import { ExportError } from "@/lib/export/export-error";
 import { csvCell, exportFileName, exportRows, type ExtraColumn } from "@/lib/export/export";
+import { exportTrl } from "@/lib/export/trl";
 
 const text = async (blob: Blob) => new TextDecoder().decode(await blob.arrayBuffer());
 
@@ -47,6 +48,8 @@ describe("exportFileName", () => {
     ["dir/x.NDJSON", "csv", "x.selected.csv"],
     ["noext", "tsv", "noext.selected.tsv"],
     [".jsonl", "jsonl", "dataset.selected.jsonl"],
+    ["data.csv", "trl", "data.selected.trl.jsonl"],
+    ["test.jsonl.gz", "trl", "test.selected.trl.jsonl"],
   ] as const)("%s + %s → %s", (name, format, expected) => {
     expect(exportFileName(name, format)).toBe(expected);
   });
@@ -239,6 +242,40 @@ describe("Parquet export", () => {
     if (format === "csv") {
       expect(got).toEqual(expected.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, asCell(v)]))));
     } else expect(got).toEqual(expected);
+  });
+});
+
+describe("TRL export through exportRows", () => {
+  const file =
+    '{"prompt":"p0","chosen":"c0","rejected":"r0","chosen_score":1}\n{"prompt":"p1","chosen":"c1","rejected":"r1"}\n';
+  const mapping = {
+    schema: "trl",
+    prompt: "prompt",
+    chosen: "chosen",
+    rejected: "rejected",
+    explicit: { kind: "none" },
+    implicit: { kind: "none" },
+  } as const;
+
+  it("writes each row's pair (not its record) as JSON Lines, extras as doubles", async () => {
+    const source = await openOk(file, "d.jsonl");
+    const extra = [{ name: "m_ap", values: new Float64Array([NaN, 2]) }];
+    const blob = await exportRows(source, [1, 0], "trl", extra, mapping);
+    expect(blob.type).toBe("application/x-ndjson");
+    expect(await text(blob)).toBe(
+      '{"prompt":"p1","chosen":"c1","rejected":"r1","m_ap":2.0}\n{"prompt":"p0","chosen":"c0","rejected":"r0","m_ap":null}\n',
+    );
+    expect(await text(blob)).toBe(await text((await exportTrl(source, mapping, [1, 0], extra)).blob));
+  });
+
+  it("does not clash extras with the file's own fields (they are not written) and needs the mapping", async () => {
+    const source = await openOk(file, "d.jsonl");
+    const extra = [{ name: "chosen_score", values: new Float64Array([1, 2]) }];
+    expect(await text(await exportRows(source, [0], "trl", extra, mapping))).toContain('"chosen_score":1.0}');
+    await expect(exportRows(source, [0], "trl")).rejects.toThrow(
+      "the TRL export needs the column mapping that makes each row a pair",
+    );
+    await expect(exportRows(source, [2], "trl", [], mapping)).rejects.toThrow("row 2 is out of range (0…1)");
   });
 });
 

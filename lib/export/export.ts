@@ -1,17 +1,19 @@
 /**
  * Export of selected rows. Same format as the input keeps the original bytes of every record (JSON Lines lines,
  * JSON array elements, CSV records) or, for Parquet, the source schema and decoded values. Computed columns are
- * appended without touching the original bytes. Cross-format exports convert records (see `exportRows`).
+ * appended without touching the original bytes. Cross-format exports convert records (see `exportRows`); the TRL
+ * format writes each row's pair instead of its record (`trl.ts`).
  */
 import { ByteWriter, ParquetWriter } from "hyparquet-writer";
 import type { SchemaElement } from "hyparquet-writer";
 import { groupRanges, readBytes } from "@/lib/dataset/readers/bytes";
 import { SourceError } from "@/lib/dataset/source-error";
 import type { CsvByteRows, JsonByteRows, ParquetValueRows, RowSource } from "@/lib/dataset/source";
-import type { DatasetFormat, RawRecord } from "@/lib/dataset/types";
+import type { ColumnMapping, DatasetFormat, ExportFormat, RawRecord } from "@/lib/dataset/types";
 import { BlobBuilder } from "@/lib/export/blob-builder";
 import { ExportError } from "@/lib/export/export-error";
 import { appendMembers, hasLineBreak, jsonNumber, minifyJson } from "@/lib/export/json-bytes";
+import { exportTrl } from "@/lib/export/trl";
 
 export { exportFileName } from "@/lib/export/download-name";
 
@@ -46,19 +48,27 @@ const MIME: Record<DatasetFormat, string> = {
  * - anything → CSV/TSV: nested values as compact JSON text; null and missing keys both become empty cells.
  * - JSON/CSV → Parquet: per-field types inferred over the exported rows (strings, INT64 for safe integers,
  *   DOUBLE, BOOLEAN); objects, arrays and mixed-type fields are stored as JSON text (logical type JSON).
+ * - `trl`: JSON Lines of each row's pair under `mapping` (prompt, chosen, rejected) in TRL's standard or
+ *   conversational preference format, extras after them as doubles (`exportTrl`); needs `mapping`.
  * Throws `SourceError` for a record that can't be read and `ExportError` for a column clash.
  */
 export async function exportRows(
   source: RowSource,
   rows: ArrayLike<number>,
-  format: DatasetFormat,
+  format: ExportFormat,
   extra: ExtraColumn[] = [],
+  mapping?: ColumnMapping,
 ): Promise<Blob> {
   for (let k = 0; k < rows.length; k++) {
     const row = rows[k];
     if (!Number.isInteger(row) || row < 0 || row >= source.rowCount) {
       throw new RangeError(`row ${row} is out of range (0…${source.rowCount - 1})`);
     }
+  }
+  if (format === "trl") {
+    if (!mapping) throw new Error("the TRL export needs the column mapping that makes each row a pair");
+    // The file's own fields are not written, so only TRL's columns can clash with the extras (checked there).
+    return (await exportTrl(source, mapping, rows, extra)).blob;
   }
   // Field names must be complete before a clash check, a CSV header or a Parquet schema is built from them.
   const problem = await source.completeFields?.();

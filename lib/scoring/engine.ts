@@ -105,6 +105,15 @@ export function describeDecoder(
       "NOT_REWRITTEN",
     );
   }
+  return describeDecoderCache(session, config, opTypes);
+}
+
+/** {@link describeDecoder} without the log-prob rewrite check (the generation engine's sessions lack it). */
+export function describeDecoderCache(
+  session: InferenceSessionLike,
+  config: Record<string, unknown> = {},
+  opTypes: ReadonlySet<string> = new Set(),
+): DecoderLayout {
   const meta = new Map((session.inputMetadata ?? []).map((m) => [m.name, m]));
   const cfgHeads = num(config.num_key_value_heads) ?? num(config.n_head) ?? num(config.num_attention_heads);
   const hidden = num(config.n_embd) ?? num(config.hidden_size);

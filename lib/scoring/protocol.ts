@@ -174,9 +174,12 @@ export type RunState = "idle" | "running" | "paused";
 
 /** Scoring worker API. */
 export type ScoringApi = {
-  /** Opens the worker's own session over the file the page loaded, and hashes it (keys stored results). */
+  /**
+   * Opens the worker's own session over the file the page loaded (or its `files`, as the dataset worker's `open`
+   * takes them), and hashes `file` (keys stored results).
+   */
   openDataset: {
-    args: { file: Blob; name: string; mapping: ColumnMapping };
+    args: { file: Blob; name: string; mapping: ColumnMapping; files?: { blob: Blob; name: string }[] };
     result: { rowCount: number; datasetKey: string };
   };
   /** `variant` names one graph file (e.g. `model_q4.onnx`); without it the best available one is picked. */

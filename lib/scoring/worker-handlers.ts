@@ -7,6 +7,7 @@ import { sha256Hex } from "@/lib/dataset/hash";
 import { formatProblem, type ColumnMapping } from "@/lib/dataset/types";
 import { HandlerError, type Handlers } from "@/lib/worker/rpc";
 import { DatasetSession } from "@/lib/workbench/session";
+import { inspectFiles } from "@/lib/workbench/open-files";
 import { chooseBackend, sessionOptionsFor, type GpuProbe } from "./backend";
 import { modelShape, planBatchLimits, WASM_MEMORY_BYTES, WEBGPU_DEFAULT_LIMITS, type DeviceLimits } from "./batch-plan";
 import { calibrate, calibrationBatch, calibrationNotice, CALIBRATION_MAX_BYTES } from "./calibrate";
@@ -53,7 +54,26 @@ export interface ScoringEnvironment {
 /** The mapping fields that decide how a row becomes a pair (margin fields do not change what is scored). */
 function pairMappingKey(m: ColumnMapping): string {
   const { schema, prompt, chosen, rejected, outputA, outputB, label, preference, responses, scores } = m;
-  return JSON.stringify({ schema, prompt, chosen, rejected, outputA, outputB, label, preference, responses, scores });
+  const { promptFields, promptSeparator, orientation, scoreFields, binarize, scoreOrder } = m;
+  // The fields added for hand mappings join the key only when set, so keys of earlier stored results stay valid.
+  const extra = Object.fromEntries(
+    Object.entries({ promptFields, promptSeparator, orientation, scoreFields, binarize, scoreOrder }).filter(
+      ([, v]) => v !== undefined,
+    ),
+  );
+  return JSON.stringify({
+    schema,
+    prompt,
+    chosen,
+    rejected,
+    outputA,
+    outputB,
+    label,
+    preference,
+    responses,
+    scores,
+    ...extra,
+  });
 }
 
 function readerFor(source: ModelSource, fetchFn?: typeof fetch): ModelFileReader {
@@ -73,12 +93,13 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
   const state = (): RunState => (!run ? "idle" : run.paused ? "paused" : "running");
 
   return {
-    async openDataset({ file, name, mapping }, ctx) {
+    async openDataset({ file, name, mapping, files }, ctx) {
       if (run) throw new HandlerError("a scoring run is in progress: cancel it first", "busy");
-      const opened = await DatasetSession.open(file, name, {
-        mapping,
-        onProgress: (stage, f) => ctx.progress(stage, f),
-      });
+      // Opened as the dataset worker opens it (one file, or several as one dataset), so row ids are the same.
+      const inspected = await inspectFiles(file, name, files, (stage, f) => ctx.progress(stage, f));
+      const opened = inspected.ok
+        ? await DatasetSession.fromOpened(inspected.data, { mapping, onProgress: (stage, f) => ctx.progress(stage, f) })
+        : inspected;
       if (!opened.ok) throw new HandlerError(formatProblem(opened.reason), "bad-input", opened.reason);
       const hash = await sha256Hex(file, (f) => ctx.progress("hashing", f));
       dataset = { session: opened.data, key: `${hash}:${pairMappingKey(mapping)}` };

@@ -2,9 +2,17 @@
 import { formatProblem, type ParseProblem } from "@/lib/dataset/types";
 import { binIndices, countMasked, histogram, type Histogram } from "@/lib/metrics/histogram";
 import { HandlerError, type Handlers } from "@/lib/worker/rpc";
-import { DatasetSession } from "@/lib/workbench/session";
+import { DatasetSession, type OpenedFile } from "@/lib/workbench/session";
 import { parseRecipe } from "@/lib/workbench/recipe";
-import type { ColumnHistogram, DatasetApi, HistogramRequest, OpenReply } from "@/lib/workbench/protocol";
+import { inspectFiles } from "@/lib/workbench/open-files";
+import { exportShards } from "@/lib/export/shard-export";
+import type {
+  ColumnHistogram,
+  DatasetApi,
+  HistogramRequest,
+  NeedsMappingDetail,
+  OpenReply,
+} from "@/lib/workbench/protocol";
 
 function badInput(problem: ParseProblem): HandlerError {
   return new HandlerError(formatProblem(problem), "bad-input", problem);
@@ -18,6 +26,17 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
   let allBins = new WeakMap<Float64Array, Map<number, { all: Histogram; bin: Uint16Array }>>();
   // Counts of a context mask that did not change (the dragged histogram's own view) are reused.
   let selectedCounts = new WeakMap<Uint8Array, Map<Uint16Array, Uint32Array>>();
+
+  // A file whose schema detection failed, kept open (indexed, sample read) until it is mapped by hand.
+  let pending: { opened: OpenedFile; file: Blob } | null = null;
+
+  const adopt = (s: DatasetSession, file: Blob, transfer: Transferable[]): OpenReply => {
+    session = s;
+    original = file;
+    allBins = new WeakMap();
+    selectedCounts = new WeakMap();
+    return openReply(s, transfer);
+  };
 
   const need = (): DatasetSession => {
     if (!session) throw new HandlerError("no dataset is loaded", "no-dataset");
@@ -66,14 +85,34 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
   };
 
   return {
-    async open({ file, name, mapping }, ctx) {
-      const result = await DatasetSession.open(file, name, { mapping, onProgress: ctx.progress });
+    async open({ file, name, mapping, files }, ctx) {
+      pending = null;
+      const opened = await inspectFiles(file, name, files, ctx.progress);
+      if (!opened.ok) throw badInput(opened.reason);
+      let notes: string[] | undefined;
+      if (!mapping) {
+        const detected = DatasetSession.detect(opened.data);
+        if (!detected.ok) {
+          // Detection is the fast path, not the only one: the file stays open for a mapping made by hand.
+          pending = { opened: opened.data, file };
+          const detail: NeedsMappingDetail = { problem: detected.reason, name, fields: opened.data.fields };
+          throw new HandlerError(formatProblem(detected.reason), "needs-mapping", detail);
+        }
+        mapping = detected.data.mapping;
+        notes = detected.data.notes;
+      }
+      const result = await DatasetSession.fromOpened(opened.data, { mapping, notes, onProgress: ctx.progress });
       if (!result.ok) throw badInput(result.reason);
-      session = result.data;
-      original = file;
-      allBins = new WeakMap();
-      selectedCounts = new WeakMap();
-      return openReply(session, ctx.transfer);
+      return adopt(result.data, file, ctx.transfer);
+    },
+    async mapPending({ mapping }, ctx) {
+      if (!pending) throw new HandlerError("no file is waiting for a column mapping", "no-dataset");
+      const result = await DatasetSession.fromOpened(pending.opened, { mapping, onProgress: ctx.progress });
+      // A failed mapping keeps the file waiting, so the user can correct it.
+      if (!result.ok) throw badInput(result.reason);
+      const file = pending.file;
+      pending = null;
+      return adopt(result.data, file, ctx.transfer);
     },
     async remap({ mapping }, ctx) {
       const s = need();
@@ -154,6 +193,11 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
     },
     export({ format, includeComputed }) {
       return need().exportSelection(format, includeComputed);
+    },
+    exportShards({ format, includeComputed }) {
+      const s = need();
+      const extra = includeComputed ? s.computedColumns() : undefined;
+      return exportShards(s.source, s.currentSelection().indices, format, extra, s.summary().mapping);
     },
     attach({ columns, explicit, implicit, fields }, ctx) {
       const s = need();

@@ -1,11 +1,12 @@
 /** The dataset worker's API: one typed protocol (see lib/worker/rpc.ts for the message envelope). */
-import type { ColumnMapping, DatasetFormat, ParseProblem } from "@/lib/dataset/types";
+import type { ColumnMapping, ExportFormat, ParseProblem } from "@/lib/dataset/types";
 import type { FieldKey, SelectionSpec } from "@/lib/selection/spec";
 import type { RankingNotes } from "@/lib/selection/ranking";
 import type {
   CompareReply,
   ComputedState,
   DatasetSummary,
+  FieldSummary,
   RecipeMatchReport,
   RowView,
   SelectionRecipe,
@@ -78,8 +79,20 @@ export type OrderFilter = "all" | "selected" | { compare: [Metric, Metric] };
 
 /** Dataset worker API. Errors in user files come back with code "bad-input" and the ParseProblem as detail. */
 export type DatasetApi = {
-  open: { args: { file: Blob; name: string; mapping?: ColumnMapping }; result: OpenReply };
+  /**
+   * Opens a file, or several as one dataset when `files` has two or more (`file` is then their concatenation in
+   * shard order, the bytes a recipe or saved session hashes, and `name` the dataset's name).
+   */
+  open: {
+    args: { file: Blob; name: string; mapping?: ColumnMapping; files?: { blob: Blob; name: string }[] };
+    result: OpenReply;
+  };
   remap: { args: { mapping: ColumnMapping }; result: OpenReply };
+  /**
+   * Maps the file whose `open` failed with code "needs-mapping" (detail {@link NeedsMappingDetail}) by hand; the file
+   * stays open (indexed, not read again from disk) until a mapping works or another file is opened.
+   */
+  mapPending: { args: { mapping: ColumnMapping }; result: OpenReply };
   select: { args: { spec: SelectionSpec; histograms: HistogramRequest[] }; result: SelectReply };
   rows: { args: { rows: number[] }; result: RowView[] };
   order: { args: { key: OrderKey; descending: boolean; filter: OrderFilter }; result: Uint32Array };
@@ -89,8 +102,13 @@ export type DatasetApi = {
   rowMetrics: { args: { row: number }; result: { metric: Metric; score: number; unavailable: string | null }[] };
   compare: { args: { split?: { explicit?: number; absImplicit?: number } }; result: CompareReply };
   export: {
-    args: { format: DatasetFormat; includeComputed: boolean };
+    args: { format: ExportFormat; includeComputed: boolean };
     result: { blob: Blob; fileName: string; count: number };
+  };
+  /** The selection written as the dataset's own files ("the same shards"): one export per input file, in order. */
+  exportShards: {
+    args: { format: ExportFormat; includeComputed: boolean };
+    result: { blob: Blob; fileName: string; count: number }[];
   };
   recipe: { args: Record<string, never>; result: SelectionRecipe };
   /** Re-applies a recipe file (see DatasetSession.applyRecipe); a bad recipe is a "bad-input" naming its field. */
@@ -112,6 +130,13 @@ export type DatasetApi = {
    */
   computed: { args: Record<string, never>; result: ComputedState };
 };
+
+/** Detail of a "needs-mapping" error from `open`: why detection failed and the fields a mapping can use. */
+export interface NeedsMappingDetail {
+  problem: ParseProblem;
+  name: string;
+  fields: FieldSummary;
+}
 
 /** Detail of a "bad-input" error. */
 export type BadInputDetail = ParseProblem;

@@ -6,7 +6,8 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { pairToText } from "@/lib/dataset/pair";
-import type { ColumnMapping, Pair, ParseProblem, ParseResult, SchemaKind } from "@/lib/dataset/types";
+import { checkMappingShape } from "@/lib/dataset/schema";
+import type { ColumnMapping, Pair, ParseProblem, ParseResult } from "@/lib/dataset/types";
 import { METRIC_OPTIONS } from "@/lib/selection/ranking";
 import {
   DEFAULT_RANKING,
@@ -120,9 +121,6 @@ export interface ParsedRecipe {
   content: RecipeContent | null;
 }
 
-const SCHEMAS: SchemaKind[] = ["trl", "chat", "sharegpt", "hh", "pairwise", "multi"];
-const EXPLICIT_KINDS = ["none", "column", "difference", "score-range", "judge-probability"];
-const IMPLICIT_KINDS = ["none", "column", "difference", "dpo"];
 const HEX64 = /^[0-9a-f]{64}$/;
 
 /** A wrong field: thrown inside {@link parseRecipe} and turned into its ParseProblem. */
@@ -284,12 +282,11 @@ function readSelection(v: unknown): SelectionSpec {
 }
 
 function readMapping(v: unknown): ColumnMapping {
-  const m = obj(v, "mapping");
-  oneOf(m.schema, "mapping.schema", SCHEMAS);
-  oneOf(obj(m.explicit, "mapping.explicit").kind, "mapping.explicit.kind", EXPLICIT_KINDS);
-  oneOf(obj(m.implicit, "mapping.implicit").kind, "mapping.implicit.kind", IMPLICIT_KINDS);
-  // Field names are checked against the file when the mapping is applied (validateMapping names a missing one).
-  return m as unknown as ColumnMapping;
+  // The shape only (schema, roles, margins, prompt fields, orientation, binarization); field names are checked
+  // against the file when the mapping is applied (validateMapping names a missing one).
+  const fault = checkMappingShape(v, "mapping");
+  if (fault) want(false, fault.path, fault.expected, fault.got);
+  return v as ColumnMapping;
 }
 
 function readContent(v: unknown, rowCount: number): RecipeContent {

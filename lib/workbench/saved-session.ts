@@ -7,7 +7,8 @@
  * System Access permission prompts, and copying a 1 GB file into IndexedDB would eat the quota): a restore asks
  * for the file again and checks its SHA-256 against {@link DatasetIdentity.sha256}.
  */
-import type { ColumnMapping, ExplicitSource, ImplicitSource, SchemaKind } from "@/lib/dataset/types";
+import { checkMappingShape } from "@/lib/dataset/schema";
+import type { ColumnMapping } from "@/lib/dataset/types";
 import type { Metric } from "@/lib/metrics/select";
 import { METRIC_OPTIONS } from "@/lib/selection/ranking";
 import type { FieldKey, Gate, SelectionSpec } from "@/lib/selection/spec";
@@ -308,7 +309,6 @@ function nullableNum(v: unknown, path: string): number | null {
   return v === null ? null : num(v, path);
 }
 
-const SCHEMAS: readonly SchemaKind[] = ["trl", "chat", "sharegpt", "hh", "pairwise", "multi"];
 const METRICS: readonly Metric[] = METRIC_OPTIONS.map((m) => m.value);
 const ORDER_KEYS: readonly OrderKey[] = ["row", "explicit", "implicit", "m_ap", "score", "decision"];
 const BUILT_IN_FIELDS: readonly string[] = [
@@ -330,36 +330,12 @@ function fieldKey(v: unknown, path: string): FieldKey {
   return v as FieldKey;
 }
 
-function sourceOf(v: unknown, path: string, kinds: readonly string[]): void {
-  const o = obj(v, path);
-  const kind = oneOf(o.kind, kinds, `${path}.kind`);
-  const strings: Record<string, string[]> = {
-    none: [],
-    column: ["field"],
-    "score-range": ["field"],
-    "judge-probability": ["field"],
-    difference: ["chosen", "rejected"],
-    dpo: ["chosen", "rejected", "refChosen", "refRejected"],
-  };
-  for (const k of strings[kind]) str(o[k], `${path}.${k}`);
-  if (kind === "dpo") num(o.beta, `${path}.beta`);
-}
-
 function checkMapping(v: unknown): ColumnMapping {
-  const m = obj(v, "mapping");
-  oneOf(m.schema, SCHEMAS, "mapping.schema");
-  for (const k of ["prompt", "chosen", "rejected", "outputA", "outputB", "label", "preference", "responses", "scores"])
-    if (m[k] !== undefined) str(m[k], `mapping.${k}`);
-  sourceOf(m.explicit, "mapping.explicit", [
-    "none",
-    "column",
-    "difference",
-    "score-range",
-    "judge-probability",
-  ] satisfies ExplicitSource["kind"][]);
-  sourceOf(m.implicit, "mapping.implicit", ["none", "column", "difference", "dpo"] satisfies ImplicitSource["kind"][]);
-  // Field names are checked against the file's fields when it is opened (validateMapping), with file and field.
-  return m as unknown as ColumnMapping;
+  // The shape only (schema, roles, margins, prompt fields, orientation, binarization); field names are checked
+  // against the file's fields when it is opened (validateMapping), with file and field.
+  const fault = checkMappingShape(v, "mapping");
+  if (fault) fail(fault.path, fault.expected, fault.got);
+  return v as ColumnMapping;
 }
 
 function checkGate(v: unknown, path: string): Gate {

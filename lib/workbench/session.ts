@@ -6,7 +6,7 @@
 import type {
   CoercionCount,
   ColumnMapping,
-  DatasetFormat,
+  ExportFormat,
   ExplicitSource,
   ImplicitSource,
   MarginColumns,
@@ -15,7 +15,23 @@ import type {
   RawRecord,
 } from "@/lib/dataset/types";
 import { openSource, type RowSource } from "@/lib/dataset/source";
-import { createExtractor, describeFields, detectMapping, toPair, validateMapping } from "@/lib/dataset/schema";
+import {
+  EXCLUSION_REASONS,
+  exclusionCount,
+  pairedSource,
+  RowPlanBuilder,
+  withPick,
+  type RowPlan,
+} from "@/lib/dataset/paired-source";
+import { needsPlan, planRecord } from "@/lib/dataset/pair-plan";
+import {
+  createExtractor,
+  describeFields,
+  detectMapping,
+  toPair,
+  validateMapping,
+  type Detection,
+} from "@/lib/dataset/schema";
 import { createCoercionCounter } from "@/lib/dataset/schema-extract";
 import { pairToText } from "@/lib/dataset/pair";
 import { createLogprobExtractor, logprobFields } from "@/lib/dataset/logprob-columns";
@@ -50,6 +66,7 @@ import type {
   DatasetSummary,
   FieldSummary,
   MetricPick,
+  PlanSummary,
   RecipeMatchReport,
   RowView,
   SelectionRecipe,
@@ -60,6 +77,37 @@ export type { SelectionSettings } from "@/lib/selection/settings";
 
 /** Rows read to detect the schema. */
 const DETECTION_SAMPLE = 200;
+
+/** Excluded record indices listed per reason in the summary (the counts are always exact). */
+const LISTED_EXCLUSIONS = 200;
+
+/** A file opened and indexed, with a sample read and its fields described: what a mapping is built from. */
+export interface OpenedFile {
+  source: RowSource;
+  sample: RawRecord[];
+  fields: FieldSummary;
+}
+
+function planSummary(plan: RowPlan): PlanSummary {
+  return {
+    records: plan.recordCount,
+    pairs: plan.recordOf.length,
+    excluded: exclusionCount(plan.exclusions),
+    reasons: EXCLUSION_REASONS.filter((r) => plan.exclusions[r].length > 0).map((reason) => ({
+      reason,
+      count: plan.exclusions[reason].length,
+      records: plan.exclusions[reason].slice(0, LISTED_EXCLUSIONS),
+    })),
+  };
+}
+
+/** Grows a column to hold `n` rows (NaN-filled), doubling. */
+function grown(column: Float64Array, n: number): Float64Array {
+  if (n <= column.length) return column;
+  const next = new Float64Array(Math.max(n, column.length * 2)).fill(NaN);
+  next.set(column);
+  return next;
+}
 
 /** Columns derived from the current ranking, indexed by source row. */
 export interface ScoreColumns {
@@ -91,6 +139,8 @@ export function describeMarginSource(which: "explicit" | "implicit", source: Exp
       return `${what}: max − min of ${source.field}`;
     case "judge-probability":
       return `${what}: logit of the judge probability ${source.field}`;
+    case "picked":
+      return `${what}: the scores that picked the pair (chosen − rejected)`;
     case "dpo":
       return `${what}: DPO β=${source.beta} · [(${source.chosen} − ${source.refChosen}) − (${source.rejected} − ${source.refRejected})]`;
   }
@@ -165,14 +215,21 @@ export class DatasetSession {
   /** Every row's content SHA-256 (32 bytes a row) under the current mapping; computed by the first recipe. */
   private digests: Uint8Array | null = null;
 
+  /** The rows: the file itself, or its pairs when the mapping plans them (exclusions, several pairs a record). */
+  source: RowSource;
+  /** Which record each row comes from, when the mapping plans rows; null when row = record. */
+  private plan: RowPlan | null = null;
+
   private constructor(
-    readonly source: RowSource,
+    /** The file as indexed. */
+    readonly file: RowSource,
     private mapping: ColumnMapping,
     private notes: string[],
     private fieldSummary: FieldSummary,
     private columns: MarginColumns,
   ) {
-    this.evaluator = new SelectionEvaluator(source.rowCount);
+    this.source = file;
+    this.evaluator = new SelectionEvaluator(file.rowCount);
   }
 
   /** Opens, detects the schema (or uses `mapping`), and extracts the margin columns in one scan. */
@@ -181,10 +238,25 @@ export class DatasetSession {
     name: string,
     options: { mapping?: ColumnMapping; onProgress?: (stage: string, fraction: number) => void } = {},
   ): Promise<ParseResult<DatasetSession>> {
-    const progress = options.onProgress ?? (() => {});
-    const opened = await openSource(file, name, (f) => progress("indexing", f));
+    const opened = await DatasetSession.inspect(file, name, options.onProgress);
     if (!opened.ok) return opened;
-    const source = opened.data;
+    return DatasetSession.fromOpened(opened.data, options);
+  }
+
+  /** Opens and indexes a file, reads the detection sample and lists its fields (and nested paths). */
+  static async inspect(
+    file: Blob,
+    name: string,
+    onProgress: (stage: string, fraction: number) => void = () => {},
+  ): Promise<ParseResult<OpenedFile>> {
+    const opened = await openSource(file, name, (f) => onProgress("indexing", f));
+    if (!opened.ok) return opened;
+    return DatasetSession.inspectSource(opened.data);
+  }
+
+  /** Reads the detection sample of an opened source and lists its fields. */
+  static async inspectSource(source: RowSource): Promise<ParseResult<OpenedFile>> {
+    const name = source.info.name;
     if (source.rowCount === 0) return { ok: false, reason: { file: name, message: "the file has no data rows" } };
     const sampleRows = Array.from({ length: Math.min(DETECTION_SAMPLE, source.rowCount) }, (_, i) => i);
     let sample: RawRecord[];
@@ -195,14 +267,40 @@ export class DatasetSession {
       const problem = await source.scan(() => undefined);
       return { ok: false, reason: problem ?? { file: name, message: "could not read the first rows" } };
     }
-    const fields = describeFields(sample, source.fields);
+    return { ok: true, data: { source, sample, fields: describeFields(sample, source.fields) } };
+  }
+
+  /** Detects the schema of an opened file from its sample (the fast path; a hand mapping is the other). */
+  static detect(opened: OpenedFile): ParseResult<Detection> {
+    return detectMapping(opened.sample, opened.source.fields, opened.source.info.name);
+  }
+
+  /**
+   * A session over an opened file: detects the schema (or uses `mapping`) and extracts the margins in one scan of
+   * the indexed file. Detection failing leaves `opened` usable for a mapping made by hand.
+   */
+  static async fromOpened(
+    opened: OpenedFile,
+    options: {
+      mapping?: ColumnMapping;
+      /** What to show about a given mapping (default: "column mapping given by the user"). */
+      notes?: string[];
+      onProgress?: (stage: string, fraction: number) => void;
+    } = {},
+  ): Promise<ParseResult<DatasetSession>> {
+    const progress = options.onProgress ?? (() => {});
+    const { source, sample, fields } = opened;
     let mapping: ColumnMapping;
     let notes: string[];
     if (options.mapping) {
       mapping = options.mapping;
-      notes = ["column mapping given by the user"];
+      notes = options.notes ?? [
+        "column mapping given by the user",
+        describeMarginSource("explicit", mapping.explicit),
+        describeMarginSource("implicit", mapping.implicit),
+      ];
     } else {
-      const detected = detectMapping(sample, source.fields, name);
+      const detected = detectMapping(sample, source.fields, source.info.name);
       if (!detected.ok) return detected;
       mapping = detected.data.mapping;
       notes = detected.data.notes;
@@ -217,18 +315,19 @@ export class DatasetSession {
   }
 
   private async extract(mapping: ColumnMapping, onProgress?: (fraction: number) => void): Promise<ParseProblem | null> {
-    const invalid = validateMapping(mapping, this.source.fields, this.source.info.name);
+    const file = this.file;
+    const invalid = validateMapping(mapping, file.fields, file.info.name);
     if (invalid) return invalid;
-    const n = this.source.rowCount;
+    const n = file.rowCount;
     const columns: MarginColumns = {
       explicit: new Float64Array(n).fill(NaN),
       implicit: new Float64Array(n).fill(NaN),
     };
     const counter = createCoercionCounter();
     // CSV/TSV cells have no types: a number there is always text, so only typed formats count coercions.
-    const typed = this.source.info.format !== "csv" && this.source.info.format !== "tsv";
-    const margins = createExtractor(mapping, this.source.info.name, columns, typed ? counter.note : undefined);
-    const lpFields = logprobFields(mapping, this.source.fields);
+    const typed = file.info.format !== "csv" && file.info.format !== "tsv";
+    const margins = createExtractor(mapping, file.info.name, columns, typed ? counter.note : undefined);
+    const lpFields = logprobFields(mapping, file.fields);
     let logps: LogprobColumns | null = null;
     let visit = margins;
     if (lpFields) {
@@ -238,11 +337,56 @@ export class DatasetSession {
         refChosen: new Float64Array(n).fill(NaN),
         refRejected: new Float64Array(n).fill(NaN),
       };
-      const lp = createLogprobExtractor(lpFields, this.source.info.name, logps);
+      const lp = createLogprobExtractor(lpFields, file.info.name, logps);
       visit = (record, where) => margins(record, where) ?? lp(record, where);
     }
-    const problem = await this.source.scan(visit, onProgress);
+    // A planned mapping decides each record's pairs in the same scan that reads their margins: the file is read once.
+    const builder = needsPlan(mapping) ? new RowPlanBuilder() : null;
+    const scanVisit: typeof visit = !builder
+      ? visit
+      : (record, where) => {
+          const planned = planRecord(record, mapping, where.row);
+          if (!planned.ok) {
+            return { file: file.info.name, row: where.row, line: where.line, ...planned.fault };
+          }
+          if ("excluded" in planned) {
+            builder.exclude(where.row, planned.excluded);
+            return;
+          }
+          const first = builder.add(where.row, planned.picks);
+          const rows = builder.rowCount;
+          if (rows > columns.explicit.length) {
+            columns.explicit = grown(columns.explicit, rows);
+            columns.implicit = grown(columns.implicit, rows);
+            if (logps)
+              for (const k of ["chosen", "rejected", "refChosen", "refRejected"] as const)
+                logps[k] = grown(logps[k], rows);
+          }
+          for (let i = 0; i < planned.picks.length; i++) {
+            const problem = visit(withPick(record, planned.picks[i]), { row: first + i, line: where.line });
+            // Messages name the record's row in the file, not the pair's.
+            if (problem) return { ...problem, row: where.row };
+          }
+        };
+    const problem = await file.scan(scanVisit, onProgress);
     if (problem) return problem;
+    const plan = builder?.finish(n) ?? null;
+    if (plan) {
+      const rows = plan.recordOf.length;
+      columns.explicit = columns.explicit.slice(0, rows);
+      columns.implicit = columns.implicit.slice(0, rows);
+      if (logps)
+        for (const k of ["chosen", "rejected", "refChosen", "refRejected"] as const) logps[k] = logps[k].slice(0, rows);
+    }
+    const rowsBefore = this.source.rowCount;
+    this.plan = plan;
+    this.source = plan ? pairedSource(file, plan) : file;
+    if (this.source.rowCount !== rowsBefore) {
+      // Another row space: decisions and gates about the old rows mean nothing here.
+      this.evaluator = new SelectionEvaluator(this.source.rowCount);
+      this.spec = { ...defaultSpec(), ranking: this.spec.ranking };
+      this.derived.clear();
+    }
     this.columns = columns;
     this.mapping = mapping;
     this.logps = logps;
@@ -348,6 +492,7 @@ export class DatasetSession {
       missingAny: missing.any,
       hasLogprobs: this.logps !== null,
       coercions: this.coercions,
+      plan: this.plan ? planSummary(this.plan) : null,
       attachedColumns: [...this.attached.map((c) => c.name), ...this.viewFields.keys()],
     };
   }
@@ -788,11 +933,12 @@ export class DatasetSession {
 
   /** The selected rows in `format` (input order), optionally with the computed columns appended. */
   async exportSelection(
-    format: DatasetFormat,
+    format: ExportFormat,
     includeComputed: boolean,
   ): Promise<{ blob: Blob; fileName: string; count: number }> {
     const { indices } = this.currentSelection();
-    const blob = await exportRows(this.source, indices, format, includeComputed ? this.computedColumns() : undefined);
+    const extra = includeComputed ? this.computedColumns() : undefined;
+    const blob = await exportRows(this.source, indices, format, extra, this.mapping);
     return { blob, fileName: exportFileName(this.source.info.name, format), count: indices.length };
   }
 

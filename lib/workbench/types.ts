@@ -1,5 +1,13 @@
 /** Plain data the dataset worker hands out (summaries, rows, recipes, comparisons): no implementation imports. */
-import type { CoercionCount, ColumnMapping, DatasetFormat, FileInfo, Pair, RawRecord } from "@/lib/dataset/types";
+import type {
+  CoercionCount,
+  ColumnMapping,
+  DatasetFormat,
+  ExclusionReason,
+  FileInfo,
+  Pair,
+  RawRecord,
+} from "@/lib/dataset/types";
 import type { Metric } from "@/lib/metrics/select";
 import type { SelectionSpec } from "@/lib/selection/spec";
 
@@ -9,6 +17,17 @@ export interface FieldSummary {
   numeric: string[];
   numericList: string[];
   all: string[];
+}
+
+/**
+ * How a planned mapping turned records into pairs: records in the file, pairs made, records excluded (exact counts
+ * per reason, the first record indices listed, 0-based as `formatProblem`'s rows).
+ */
+export interface PlanSummary {
+  records: number;
+  pairs: number;
+  excluded: number;
+  reasons: { reason: ExclusionReason; count: number; records: number[] }[];
 }
 
 /** Everything the UI shows about a loaded dataset, without its rows. */
@@ -29,6 +48,8 @@ export interface DatasetSummary {
   hasLogprobs: boolean;
   /** Numeric columns computed in the browser (scoring), usable as axes and gates as `column:<name>`. */
   attachedColumns: string[];
+  /** Set when the mapping makes pairs by a plan (rows = pairs, not records): what was made and excluded. */
+  plan: PlanSummary | null;
 }
 
 /** A named numeric column computed outside the file (a scoring run's log-probs, rewards, token counts). */
