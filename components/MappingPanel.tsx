@@ -469,10 +469,10 @@ export function MappingEditor(props: {
               };
     set({ implicit: next });
   };
+  // Likely fields first (score lists for scores, text lists for responses), then every other field and path.
+  const first = (likely: string[]) => [...likely, ...fields.all.filter((f) => !likely.includes(f))];
   const roleFields = (role: keyof ColumnMapping) =>
-    role === "scores"
-      ? [...fields.numericList, ...fields.all.filter((f) => !fields.numericList.includes(f))]
-      : fields.all;
+    role === "scores" ? first(fields.numericList) : role === "responses" ? first(fields.textList ?? []) : fields.all;
 
   return (
     <div className="mapping-editor">

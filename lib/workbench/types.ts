@@ -16,6 +16,9 @@ export interface FieldSummary {
   text: string[];
   numeric: string[];
   numericList: string[];
+  /** Lists of texts or chats (e.g. `completions[].response`). */
+  textList: string[];
+  /** Every field, then the nested paths under it (`input.messages`, `completions[].response`). */
   all: string[];
 }
 
