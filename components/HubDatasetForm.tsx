@@ -1,6 +1,6 @@
 "use client";
 import { useState, type FormEvent } from "react";
-import { useScoring } from "@/components/scoring-store";
+import HubSettings from "@/components/HubSettings";
 import { useWorkbench } from "@/components/workbench-store";
 import { listHub, openHubFiles, openUrl, type DownloadProgress } from "@/components/remote-dataset";
 import { preferredGroup, type HubDataFile, type HubListing } from "@/lib/dataset/hub-datasets";
@@ -16,51 +16,19 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The Hub settings the model loader uses (same store): shown here too, since a dataset may come first. */
-function HubSettings() {
-  const endpoint = useScoring((s) => s.hubEndpoint);
-  const token = useScoring((s) => s.hubToken);
-  const setHub = useScoring((s) => s.setHub);
-  const [draft, setDraft] = useState<string | null>(null);
+/** The dataset loader's view of the shared Hub settings (a dataset may come before any model). */
+function DatasetHubSettings() {
   return (
-    <details>
-      <summary>Hub settings</summary>
-      <label>
-        Hub endpoint
-        <input
-          type="url"
-          aria-label="Hub endpoint"
-          value={draft ?? endpoint}
-          onChange={(e) => setDraft(e.target.value)}
-          onKeyDown={(e) => {
-            if (e.key === "Enter") {
-              e.preventDefault();
-              e.currentTarget.blur();
-            }
-          }}
-          onBlur={() => {
-            if (draft !== null) setHub({ endpoint: draft });
-            setDraft(null);
-          }}
-        />
-      </label>
-      <label>
-        Hub token
-        <input
-          type="password"
-          aria-label="Hub token"
-          autoComplete="off"
-          placeholder="hf_… (gated or private datasets)"
-          value={token}
-          onChange={(e) => setHub({ token: e.target.value })}
-        />
-      </label>
-      <p className="hint">
-        The same settings as the model loader&apos;s. Dataset ids list {endpoint}/api/datasets/org/name/tree/… and
-        download {endpoint}/datasets/org/name/resolve/…; the token is kept in memory only and sent to that endpoint
-        only.
-      </p>
-    </details>
+    <HubSettings
+      tokenPlaceholder="hf_… (gated or private datasets)"
+      hint={(endpoint) => (
+        <>
+          The same settings as the model loader&apos;s. Dataset ids list {endpoint}/api/datasets/org/name/tree/… and
+          download {endpoint}/datasets/org/name/resolve/…; the token is kept in memory only and sent to that endpoint
+          only.
+        </>
+      )}
+    />
   );
 }
 
@@ -220,7 +188,7 @@ export default function HubDatasetForm({ onOpened }: { onOpened: () => void }) {
           Open URL
         </button>
       </form>
-      <HubSettings />
+      <DatasetHubSettings />
       {progress && (
         <span role="status" className="hint">
           <progress value={progress.fraction} max={1} aria-label="Download progress" /> downloading {progress.file}{" "}

@@ -1,5 +1,6 @@
 "use client";
 import { useEffect, useState } from "react";
+import HubSettings from "@/components/HubSettings";
 import { DEMO_MODEL_URL, useScoring } from "@/components/scoring-store";
 import type { BackendChoice, ModelInfo, ModelRole } from "@/lib/scoring/protocol";
 import type { ImplicitKind } from "@/lib/scoring/columns";
@@ -91,7 +92,6 @@ export default function ScoringPanel() {
   const s = useScoring();
   const [location, setLocation] = useState("");
   const [slot, setSlot] = useState<ModelRole>("policy");
-  const [endpointDraft, setEndpointDraft] = useState<string | null>(null);
   const refreshCacheSize = s.refreshCacheSize;
   useEffect(() => {
     void refreshCacheSize();
@@ -162,40 +162,15 @@ export default function ScoringPanel() {
           Load model
         </button>
       </form>
-      <details>
-        <summary>Hub settings</summary>
-        <label>
-          Hub endpoint
-          <input
-            type="url"
-            aria-label="Hub endpoint"
-            value={endpointDraft ?? s.hubEndpoint}
-            onChange={(e) => setEndpointDraft(e.target.value)}
-            onKeyDown={(e) => {
-              if (e.key === "Enter") e.currentTarget.blur();
-            }}
-            onBlur={() => {
-              if (endpointDraft !== null) s.setHub({ endpoint: endpointDraft });
-              setEndpointDraft(null);
-            }}
-          />
-        </label>
-        <label>
-          Hub token
-          <input
-            type="password"
-            aria-label="Hub token"
-            autoComplete="off"
-            placeholder="hf_… (gated or private models)"
-            value={s.hubToken}
-            onChange={(e) => s.setHub({ token: e.target.value })}
-          />
-        </label>
-        <p className="hint">
-          Hub ids (org/name, or org/name@revision) resolve to {s.hubEndpoint}/org/name/resolve/main/…; the token is kept
-          in memory only and sent to that endpoint only.
-        </p>
-      </details>
+      <HubSettings
+        tokenPlaceholder="hf_… (gated or private models)"
+        hint={(endpoint) => (
+          <>
+            Hub ids (org/name, or org/name@revision) resolve to {endpoint}/org/name/resolve/main/…; the token is kept in
+            memory only and sent to that endpoint only.
+          </>
+        )}
+      />
       <button type="button" disabled={busy} onClick={() => void s.loadModelLocation("policy", DEMO_MODEL_URL)}>
         Use demo model
       </button>

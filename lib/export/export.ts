@@ -11,6 +11,7 @@ import { SourceError } from "@/lib/dataset/source-error";
 import type { CsvByteRows, JsonByteRows, ParquetValueRows, RowSource } from "@/lib/dataset/source";
 import type { ColumnMapping, DatasetFormat, ExportFormat, RawRecord } from "@/lib/dataset/types";
 import { BlobBuilder } from "@/lib/export/blob-builder";
+import { recordBatches } from "@/lib/export/record-batches";
 import { ExportError } from "@/lib/export/export-error";
 import { appendMembers, hasLineBreak, jsonNumber, minifyJson } from "@/lib/export/json-bytes";
 import { exportTrl } from "@/lib/export/trl";
@@ -24,8 +25,6 @@ export interface ExtraColumn {
   values: Float64Array;
 }
 
-/** Records converted per batch (bounds memory when the records are big). */
-const BATCH_ROWS = 2000;
 /** Rows per Parquet row group written. */
 const PARQUET_GROUP_ROWS = 10_000;
 
@@ -116,17 +115,6 @@ async function* rowBytes(
   for (const run of groupRanges(order, starts, ends)) {
     const chunk = await readBytes(blob, run.start, run.end);
     for (const i of run.members) yield { index: i, bytes: chunk.subarray(starts[i] - run.start, ends[i] - run.start) };
-  }
-}
-
-/** The given rows in batches of records, in order. */
-async function* recordBatches(
-  source: RowSource,
-  rows: ArrayLike<number>,
-): AsyncGenerator<{ first: number; records: RawRecord[] }> {
-  for (let first = 0; first < rows.length; first += BATCH_ROWS) {
-    const batch = Array.prototype.slice.call(rows, first, Math.min(rows.length, first + BATCH_ROWS)) as number[];
-    yield { first, records: await source.getRecords(batch) };
   }
 }
 

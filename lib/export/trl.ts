@@ -24,6 +24,7 @@ import { readField } from "@/lib/dataset/field-path";
 import type { RowSource } from "@/lib/dataset/source";
 import { SourceError } from "@/lib/dataset/source-error";
 import { BlobBuilder } from "@/lib/export/blob-builder";
+import { recordBatches } from "@/lib/export/record-batches";
 import { ExportError } from "@/lib/export/export-error";
 import type { ExtraColumn } from "@/lib/export/export";
 
@@ -50,9 +51,6 @@ export const DATASETS_JSON_CHUNK_BYTES = 10 << 20;
 
 /** Schemas whose mapping reads role-tagged turns (message lists, ShareGPT conversations, HH transcripts). */
 const ROLE_SCHEMAS: ReadonlySet<SchemaKind> = new Set<SchemaKind>(["chat", "sharegpt", "hh"]);
-
-/** Records read per batch (bounds memory when the records are big). */
-const BATCH_ROWS = 2000;
 
 const isPlainTurn = (messages: Message[], role: string) => messages.length === 1 && messages[0].role === role;
 
@@ -172,17 +170,6 @@ function pairOf(source: RowSource, record: RawRecord, mapping: ColumnMapping, ro
       field: err.fault.field,
       message: err.fault.message,
     });
-  }
-}
-
-/** The given rows in batches of records, in order. */
-async function* recordBatches(
-  source: RowSource,
-  rows: ArrayLike<number>,
-): AsyncGenerator<{ first: number; records: RawRecord[] }> {
-  for (let first = 0; first < rows.length; first += BATCH_ROWS) {
-    const batch = Array.prototype.slice.call(rows, first, Math.min(rows.length, first + BATCH_ROWS)) as number[];
-    yield { first, records: await source.getRecords(batch) };
   }
 }
 
