@@ -297,13 +297,15 @@ function BinarizationEditor(props: { mapping: ColumnMapping; set(patch: Partial<
                 rule === "best-worst"
                   ? undefined
                   : rule === "best-random-lower"
-                    ? { rule, seed: b.rule === "best-random-lower" ? b.seed : 42 }
+                    ? b.rule === "best-random-lower"
+                      ? b
+                      : { rule, seed: 42 }
                     : { rule },
             });
           }}
         >
           <option value="best-worst">best vs worst</option>
-          <option value="best-random-lower">best vs a random lower one (seeded)</option>
+          <option value="best-random-lower">best vs a random other one (seeded)</option>
           <option value="adjacent">every adjacent pair in score order</option>
         </select>
       </label>
@@ -315,8 +317,21 @@ function BinarizationEditor(props: { mapping: ColumnMapping; set(patch: Partial<
             type="number"
             step={1}
             value={b.seed}
-            onChange={(e) => set({ binarize: { rule: b.rule, seed: Math.trunc(Number(e.target.value)) } })}
+            onChange={(e) => set({ binarize: { ...b, seed: Math.trunc(Number(e.target.value)) } })}
           />
+        </label>
+      )}
+      {b.rule === "best-random-lower" && (
+        <label>
+          Rejected drawn from
+          <select
+            aria-label="Rejected drawn from"
+            value={b.among ?? "lower"}
+            onChange={(e) => set({ binarize: { ...b, among: e.target.value === "others" ? "others" : undefined } })}
+          >
+            <option value="lower">responses scored lower (Argilla)</option>
+            <option value="others">any other response (Zephyr)</option>
+          </select>
         </label>
       )}
       <label>

@@ -5,7 +5,7 @@
  * expected exclusions from its own votes (an oracle written here, not the app's code), maps it in the "Columns"
  * panel, and checks counts, the error a bad mapping names, and the export against the CLI with the panel's JSON.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -157,4 +157,34 @@ test("a Chatbot Arena file is detected: ties are excluded and counted exactly, t
     `${rows.length} records → ${rows.length - ties} pairs; excluded ${ties}: tie ${ties}`,
   );
   await expect(page.getByLabel("Detected schema")).toContainText("winner");
+});
+
+test("UltraFeedback raw: the binarization rule is picked in Columns and the counts equal the CLI's with that mapping", async ({
+  page,
+}) => {
+  // Faithful sample of openbmb/UltraFeedback (origin named in lib/dataset/schemas-published.test.ts).
+  const file = path.join(ROOT, "test/fixtures/schemas/ultrafeedback-raw.jsonl");
+  await openApp(page);
+  await upload(page, file);
+  const counts = page.getByTestId("plan-counts");
+  await expect(counts).toBeVisible();
+  const columns = page.locator("details.mapping");
+  await expect(columns.getByLabel("Pairs from responses")).toHaveValue("best-random-lower");
+  await expect(columns.getByLabel("Rejected drawn from")).toHaveValue("others");
+  await columns.getByLabel("Rejected drawn from").selectOption("lower");
+  const mappingJson = await columns.getByLabel("Mapping JSON").inputValue();
+  expect(JSON.parse(mappingJson)).toMatchObject({ binarize: { rule: "best-random-lower", seed: 42 } });
+  expect(JSON.parse(mappingJson).binarize.among).toBeUndefined();
+  await columns.getByRole("button", { name: "Apply mapping" }).click();
+  await expect(page.getByLabel("Detected schema")).toContainText("edited by the user");
+
+  const mappingFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ma-map-")), "mapping.json");
+  fs.writeFileSync(mappingFile, mappingJson);
+  const cli = spawnSync("npx", ["tsx", "bin/margin-atlas.ts", "select", file, "--mapping", mappingFile], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  const line = /records → .*$/m.exec(cli.stderr)?.[0];
+  expect(line, cli.stderr).toBeTruthy();
+  await expect(page.getByTestId("plan-counts")).toContainText(line!);
 });
