@@ -49,3 +49,21 @@ test("numbers written as text in a margin field are counted and named", async ({
     'field "rm_margin": 3 rows hold a number written as text (e.g. "0.5"), read as a number',
   );
 });
+
+test("Python's bare NaN in a margin field is read as missing, counted and named, not refused", async ({ page }) => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ma-nan-")), "python-nan.jsonl");
+  // json.dumps(float("nan")) writes NaN: not JSON, but common.
+  const rows = Array.from(
+    { length: 10 },
+    (_, i) =>
+      `{"prompt": "p${i}", "chosen": "c${i}", "rejected": "r${i}", "rm_margin": ${i < 2 ? "NaN" : i}, "logp_margin_norm": ${i / 10}}`,
+  );
+  fs.writeFileSync(file, rows.join("\n") + "\n");
+  await openApp(page);
+  await upload(page, file);
+  await expect(page.getByText("Selected 3 of 10")).toBeVisible();
+  await expect(page.getByTestId("missing-counts")).toContainText("missing explicit margin: 2");
+  await expect(page.getByTestId("coercions")).toHaveText(
+    `field "rm_margin": 2 rows hold a bare NaN (Python's json.dumps, not JSON), read as missing`,
+  );
+});

@@ -161,7 +161,12 @@ export function createCoercionCounter(): { note: CoercionNote; counts(): Coercio
 /** One line per coercion, e.g. `field "score": 3 rows hold a number written as text (e.g. "8.0"), read as a number`. */
 export function describeCoercion(c: CoercionCount): string {
   const rows = `${c.rows} row${c.rows === 1 ? "" : "s"}`;
-  return c.kind === "number written as text"
-    ? `field "${c.field}": ${rows} hold a number written as text (e.g. ${JSON.stringify(c.example)}), read as a number`
-    : `field "${c.field}": ${rows} hold a missing marker written as text (e.g. ${JSON.stringify(c.example)}), read as missing`;
+  switch (c.kind) {
+    case "number written as text":
+      return `field "${c.field}": ${rows} hold a number written as text (e.g. ${JSON.stringify(c.example)}), read as a number`;
+    case "missing marker written as text":
+      return `field "${c.field}": ${rows} hold a missing marker written as text (e.g. ${JSON.stringify(c.example)}), read as missing`;
+    case "non-finite number written as a bare token":
+      return `field "${c.field}": ${rows} hold a bare ${c.example} (Python's json.dumps, not JSON), read as missing`;
+  }
 }

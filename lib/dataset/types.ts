@@ -234,7 +234,11 @@ export interface MarginColumns {
 }
 
 /** A value read with a coercion the user must be told about (counted per field by the extractor). */
-export type CoercionKind = "number written as text" | "missing marker written as text";
+export type CoercionKind =
+  | "number written as text"
+  | "missing marker written as text"
+  /** Python's bare `NaN` / `Infinity` / `-Infinity` (not JSON), read as missing. */
+  | "non-finite number written as a bare token";
 
 /** Coercions counted over a scan: per field and kind, the rows and one example as written. */
 export interface CoercionCount {

@@ -24,6 +24,7 @@ import {
   type RowPlan,
 } from "@/lib/dataset/paired-source";
 import { needsPlan, planRecord } from "@/lib/dataset/pair-plan";
+import { BARE_TOKENS, type BareToken } from "@/lib/dataset/readers/json-nonfinite";
 import {
   createExtractor,
   describeFields,
@@ -368,7 +369,16 @@ export class DatasetSession {
             if (problem) return { ...problem, row: where.row };
           }
         };
-    const problem = await file.scan(scanVisit, onProgress);
+    // Bare NaN / Infinity tokens the JSON reader read as missing are counted per field (every format but CSV).
+    const counted: typeof scanVisit = (record, where) => {
+      const bare = (record as Record<symbol, unknown>)[BARE_TOKENS] as BareToken[] | undefined;
+      // A row counts once per field, however many tokens (a list of scores) it holds there.
+      if (bare)
+        for (const t of new Map(bare.map((b) => [b.field, b])).values())
+          counter.note(t.field, "non-finite number written as a bare token", t.token);
+      return scanVisit(record, where);
+    };
+    const problem = await file.scan(counted, onProgress);
     if (problem) return problem;
     const plan = builder?.finish(n) ?? null;
     if (plan) {

@@ -4,6 +4,7 @@
  */
 import { distinctRows, groupRanges, lineColumnIn, readBytes } from "@/lib/dataset/readers/bytes";
 import { describeJsonType, parseJson } from "@/lib/dataset/readers/json-error";
+import { BARE_TOKENS, replaceBareTokens, type BareToken } from "@/lib/dataset/readers/json-nonfinite";
 import { SourceError } from "@/lib/dataset/source-error";
 import type { JsonByteRows, RowSource } from "@/lib/dataset/source";
 import type { FileInfo, ParseProblem, ParseResult, RawRecord, RecordVisitor } from "@/lib/dataset/types";
@@ -109,7 +110,17 @@ export class JsonRowsSource implements RowSource {
         reason: { file, line, column: startColumn, row, message: "the record is not valid UTF-8 text" },
       };
     }
-    const parsed = parseJson(text);
+    let parsed = parseJson(text);
+    let bare: BareToken[] | null = null;
+    if (!parsed.ok) {
+      // Python's json.dumps writes NaN / Infinity bare: read as missing (and counted), any other error stands.
+      const replaced = replaceBareTokens(text);
+      const retried = replaced && parseJson(replaced.text);
+      if (retried?.ok) {
+        parsed = retried;
+        bare = replaced!.tokens;
+      }
+    }
     if (!parsed.ok) {
       const at = lineColumnIn(text, parsed.error.offset);
       const column = at.line === 1 ? startColumn + at.column - 1 : at.column;
@@ -125,6 +136,7 @@ export class JsonRowsSource implements RowSource {
         this.fields.push(key);
       }
     }
+    if (bare) (parsed.value as Record<symbol, unknown>)[BARE_TOKENS] = bare;
     return { ok: true, data: parsed.value };
   }
 }
