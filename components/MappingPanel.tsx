@@ -474,14 +474,16 @@ export function MappingEditor(props: {
           ? { kind, field: num[0] ?? "" }
           : kind === "difference"
             ? { kind, chosen: num[0] ?? "", rejected: num[1] ?? "" }
-            : {
-                kind,
-                chosen: num[0] ?? "",
-                rejected: num[1] ?? "",
-                refChosen: num[2] ?? "",
-                refRejected: num[3] ?? "",
-                beta: DEFAULT_DPO_BETA,
-              };
+            : kind === "picked-logps"
+              ? { kind, logps: fields.numericList[0] ?? "", tokens: fields.numericList[1] }
+              : {
+                  kind,
+                  chosen: num[0] ?? "",
+                  rejected: num[1] ?? "",
+                  refChosen: num[2] ?? "",
+                  refRejected: num[3] ?? "",
+                  beta: DEFAULT_DPO_BETA,
+                };
     set({ implicit: next });
   };
   // Likely fields first (score lists for scores, text lists for responses), then every other field and path.
@@ -567,8 +569,25 @@ export function MappingEditor(props: {
           <option value="column">margin column</option>
           <option value="difference">chosen − rejected log-probs (SimPO: normalised)</option>
           <option value="dpo">DPO with reference log-probs</option>
+          <option value="picked-logps">log-prob lists of the responses (generate)</option>
         </select>
       </label>
+      {im.kind === "picked-logps" && (
+        <>
+          <FieldSelect
+            label="Log-prob list field"
+            value={im.logps}
+            fields={fields.numericList}
+            onChange={(v) => set({ implicit: { ...im, logps: v ?? "" } })}
+          />
+          <FieldSelect
+            label="Token count list field"
+            value={im.tokens}
+            fields={fields.numericList}
+            onChange={(v) => set({ implicit: { ...im, tokens: v } })}
+          />
+        </>
+      )}
       {im.kind === "column" && (
         <FieldSelect
           label="Implicit margin field"

@@ -90,7 +90,12 @@ export function explicitMargin(
 }
 
 /** The implicit margin of one record. */
-export function implicitMargin(record: RawRecord, source: ImplicitSource, note?: CoercionNote): MarginRead {
+export function implicitMargin(
+  record: RawRecord,
+  source: ImplicitSource,
+  note?: CoercionNote,
+  mapping?: ColumnMapping,
+): MarginRead {
   switch (source.kind) {
     case "none":
       return { ok: true, value: NaN };
@@ -105,7 +110,35 @@ export function implicitMargin(record: RawRecord, source: ImplicitSource, note?:
       if (!ref.ok) return ref;
       return { ok: true, value: dpoMarginFromLogRatios(policy.value, ref.value, source.beta) };
     }
+    case "picked-logps":
+      return pickedLogps(record, source, mapping);
   }
+}
+
+function pickedLogps(
+  record: RawRecord,
+  source: { logps: string; tokens?: string },
+  mapping: ColumnMapping | undefined,
+): MarginRead {
+  if (!mapping) return { ok: false, field: source.logps, message: "a picked log-prob margin needs the mapping" };
+  const pick = pickOf(record, mapping);
+  if (!pick.ok) return { ok: false, ...pick.fault };
+  const { chosen, rejected } = pick.value;
+  const list = (field: string): { ok: true; values: number[] } | { ok: false; field: string; message: string } => {
+    const v = readField(record, field);
+    if (isMissing(v)) return { ok: true, values: [] };
+    const r = readNumberList(v);
+    return r.ok ? { ok: true, values: r.values } : { ok: false, field, message: r.message };
+  };
+  const lp = list(source.logps);
+  if (!lp.ok) return lp;
+  const at = (values: number[], i: number) => (i < values.length ? values[i] : NaN);
+  if (!source.tokens) return { ok: true, value: at(lp.values, chosen) - at(lp.values, rejected) };
+  const n = list(source.tokens);
+  if (!n.ok) return n;
+  // An empty response (0 tokens) has no mean log-prob: missing, not ±Infinity.
+  const mean = (i: number) => (at(n.values, i) > 0 ? at(lp.values, i) / at(n.values, i) : NaN);
+  return { ok: true, value: mean(chosen) - mean(rejected) };
 }
 
 function problem(file: string, where: RecordLocation, field: string, message: string): ParseProblem {
@@ -137,7 +170,7 @@ export function createExtractor(
     if (!pair.ok) return problem(fileName, where, pair.fault.field, pair.fault.message);
     const ex = explicitMargin(record, mapping.explicit, mapping, note);
     if (!ex.ok) return problem(fileName, where, ex.field, ex.message);
-    const im = implicitMargin(record, mapping.implicit, note);
+    const im = implicitMargin(record, mapping.implicit, note, mapping);
     if (!im.ok) return problem(fileName, where, im.field, im.message);
     columns.explicit[where.row] = ex.value;
     columns.implicit[where.row] = im.value;

@@ -200,9 +200,19 @@ function detectExplicit(p: Probe, mapping: Omit<ColumnMapping, "explicit" | "imp
   return [{ kind: "none" }, "explicit margin: none in file"];
 }
 
-function detectImplicit(p: Probe): [ImplicitSource, string] {
+function detectImplicit(p: Probe, schema: SchemaKind): [ImplicitSource, string] {
   const column = firstField(p, IMPLICIT_COLUMNS, (f) => numericField(p, f));
   if (column) return [{ kind: "column", field: column }, `implicit margin: column ${column}`];
+  // `generate` writes each response's summed log-prob and token count under the policy that sampled it.
+  if (schema === "multi" && numericListField(p, "all_generated_logps")) {
+    const tokens = numericListField(p, "all_generated_tokens") ? "all_generated_tokens" : undefined;
+    return [
+      { kind: "picked-logps", logps: "all_generated_logps", ...(tokens ? { tokens } : {}) },
+      tokens
+        ? "implicit margin: mean token log-prob of chosen − rejected from all_generated_logps / all_generated_tokens (the policy that generated them)"
+        : "implicit margin: summed log-prob of chosen − rejected from all_generated_logps",
+    ];
+  }
   const norm = firstPair(p, NORM_PAIRS);
   if (norm) {
     return [{ kind: "difference", chosen: norm[0], rejected: norm[1] }, `implicit margin: ${norm[0]} − ${norm[1]}`];
@@ -587,7 +597,7 @@ export function detectMapping(sample: RawRecord[], fields: string[], fileName: s
   const roles = detectRoles(probe, fileName);
   if (!roles.ok) return roles;
   const [explicit, explicitNote] = roles.data.explicit ?? detectExplicit(probe, roles.data.roles);
-  const [implicit, implicitNote] = detectImplicit(probe);
+  const [implicit, implicitNote] = detectImplicit(probe, roles.data.roles.schema);
   const mapping = stripUndefined({ ...roles.data.roles, explicit, implicit });
   return { ok: true, data: { mapping, notes: [roles.data.note, explicitNote, implicitNote] } };
 }
@@ -648,6 +658,7 @@ const SOURCE_STRINGS: Record<string, string[]> = {
   "judge-probability": ["field"],
   difference: ["chosen", "rejected"],
   dpo: ["chosen", "rejected", "refChosen", "refRejected"],
+  "picked-logps": ["logps"],
 };
 const EXPLICIT_KINDS: readonly ExplicitSource["kind"][] = [
   "none",
@@ -657,7 +668,7 @@ const EXPLICIT_KINDS: readonly ExplicitSource["kind"][] = [
   "picked",
   "judge-probability",
 ];
-const IMPLICIT_KINDS: readonly ImplicitSource["kind"][] = ["none", "column", "difference", "dpo"];
+const IMPLICIT_KINDS: readonly ImplicitSource["kind"][] = ["none", "column", "difference", "dpo", "picked-logps"];
 const ORIENTATION_KINDS: readonly Orientation["kind"][] = ["label", "probability", "scores", "strength", "votes"];
 const BINARIZE_RULES: readonly Binarization["rule"][] = ["best-worst", "best-random-lower", "adjacent"];
 
@@ -701,6 +712,7 @@ function sourceAt(v: unknown, path: string, kinds: readonly string[]): void {
   for (const k of SOURCE_STRINGS[kind]) stringAt(o[k], `${path}.${k}`);
   if (kind === "dpo")
     want(typeof o.beta === "number" && Number.isFinite(o.beta), `${path}.beta`, "a finite number", o.beta);
+  if (kind === "picked-logps" && o.tokens !== undefined) stringAt(o.tokens, `${path}.tokens`);
 }
 
 function orientationAt(v: unknown, path: string): void {
@@ -902,10 +914,15 @@ export function validateMapping(mapping: ColumnMapping, fields: string[], fileNa
         ? [im.field]
         : im.kind === "difference"
           ? [im.chosen, im.rejected]
-          : [im.chosen, im.rejected, im.refChosen, im.refRejected];
+          : im.kind === "picked-logps"
+            ? [im.logps, ...(im.tokens ? [im.tokens] : [])]
+            : [im.chosen, im.rejected, im.refChosen, im.refRejected];
   for (const f of imFields) {
     const p = check("implicit margin", f);
     if (p) return p;
+  }
+  if (im.kind === "picked-logps" && mapping.schema !== "multi") {
+    return wrong(undefined, "a picked log-prob margin needs the multi schema (one log-prob per response)");
   }
   if (im.kind === "dpo" && !(Number.isFinite(im.beta) && im.beta > 0)) {
     return { file: fileName, message: `DPO β must be a positive number, got ${im.beta}` };

@@ -119,7 +119,13 @@ export type ImplicitSource =
   /** `chosen − rejected` of two columns: `chosen_logps_norm − rejected_logps_norm` (SimPO) or sums `chosen_logps − rejected_logps`. */
   | { kind: "difference"; chosen: string; rejected: string }
   /** DPO: β·[(π_c − ref_c) − (π_r − ref_r)] from four log-prob columns. */
-  | { kind: "dpo"; chosen: string; rejected: string; refChosen: string; refRejected: string; beta: number };
+  | { kind: "dpo"; chosen: string; rejected: string; refChosen: string; refRejected: string; beta: number }
+  /**
+   * multi: per-response summed log-prob lists (e.g. `all_generated_logps` of `generate`): the picked responses'
+   * mean token log-prob difference `lp[c]/n[c] − lp[r]/n[r]` with a token-count list `tokens` (SimPO style), else the
+   * summed difference.
+   */
+  | { kind: "picked-logps"; logps: string; tokens?: string };
 
 /**
  * Which output of a pairwise record is better, for the hand mapping and the detected schemas beyond AlpacaEval.

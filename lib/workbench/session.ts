@@ -142,6 +142,8 @@ export function describeMarginSource(which: "explicit" | "implicit", source: Exp
       return `${what}: logit of the judge probability ${source.field}`;
     case "picked":
       return `${what}: the scores that picked the pair (chosen − rejected)`;
+    case "picked-logps":
+      return `${what}: ${source.tokens ? "mean token" : "summed"} log-prob of chosen − rejected from ${source.logps}${source.tokens ? ` / ${source.tokens}` : ""}`;
     case "dpo":
       return `${what}: DPO β=${source.beta} · [(${source.chosen} − ${source.refChosen}) − (${source.rejected} − ${source.refRejected})]`;
   }
