@@ -23,6 +23,15 @@ describe("readNumber", () => {
 
   it("a bigint (Parquet INT64) reads as a number", () => {
     expect(readNumber(BigInt(7))).toEqual({ ok: true, value: 7 });
+    expect(readNumber(BigInt(Number.MAX_SAFE_INTEGER))).toEqual({ ok: true, value: Number.MAX_SAFE_INTEGER });
+    expect(readNumber(-BigInt(Number.MAX_SAFE_INTEGER))).toEqual({ ok: true, value: -Number.MAX_SAFE_INTEGER });
+  });
+
+  it("a bigint beyond ±2^53 is refused, naming the value, not rounded", () => {
+    const r = readNumber(BigInt(Number.MAX_SAFE_INTEGER) + BigInt(2));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.message).toContain("9007199254740993");
+    expect(readNumber(-(BigInt(2) ** BigInt(60))).ok).toBe(false);
   });
 
   it.each([[null], [undefined], [""], ["  "], ["NaN"], ["nan"], ["null"], [NaN]])(

@@ -46,7 +46,8 @@ export function describeValue(value: unknown): string {
 
 /**
  * Reads a margin/score cell: a number is itself, missing markers are NaN (never 0), a whole-string decimal
- * is parsed, a bigint (Parquet INT64) is converted; anything else is an error.
+ * is parsed, a bigint (Parquet INT64) is converted when a float64 holds it exactly (|v| ≤ 2^53 − 1); anything else
+ * is an error.
  */
 export function readNumber(value: unknown): NumberRead {
   if (typeof value === "number") {
@@ -54,7 +55,16 @@ export function readNumber(value: unknown): NumberRead {
     if (Number.isFinite(value) || Number.isNaN(value)) return { ok: true, value };
     return { ok: false, message: `expected a finite number (or null for missing), got ${String(value)}` };
   }
-  if (typeof value === "bigint") return { ok: true, value: Number(value) };
+  if (typeof value === "bigint") {
+    // Past 2^53 a double cannot hold every integer: refuse rather than round a margin silently.
+    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < -BigInt(Number.MAX_SAFE_INTEGER)) {
+      return {
+        ok: false,
+        message: `expected a number a float64 holds exactly, got the 64-bit integer ${value} (beyond ±2^53; write it as a float)`,
+      };
+    }
+    return { ok: true, value: Number(value) };
+  }
   if (isMissing(value)) return { ok: true, value: NaN };
   if (typeof value === "string" && DECIMAL.test(value.trim())) return { ok: true, value: Number(value.trim()) };
   return { ok: false, message: `expected a number (or null for missing), got ${describeValue(value)}` };
