@@ -102,6 +102,9 @@ function planSummary(plan: RowPlan): PlanSummary {
   };
 }
 
+/** The four summed log-prob columns a file may bring. */
+const LOGPROB_KEYS = ["chosen", "rejected", "refChosen", "refRejected"] as const;
+
 /** Grows a column to hold `n` rows (NaN-filled), doubling. */
 function grown(column: Float64Array, n: number): Float64Array {
   if (n <= column.length) return column;
@@ -343,6 +346,12 @@ export class DatasetSession {
       const lp = createLogprobExtractor(lpFields, file.info.name, logps);
       visit = (record, where) => margins(record, where) ?? lp(record, where);
     }
+    // Every per-row column the scan writes, resized together while a plan makes more rows than records, then trimmed.
+    const resizeRows = (resize: (c: Float64Array) => Float64Array) => {
+      columns.explicit = resize(columns.explicit);
+      columns.implicit = resize(columns.implicit);
+      if (logps) for (const k of LOGPROB_KEYS) logps[k] = resize(logps[k]);
+    };
     // A planned mapping decides each record's pairs in the same scan that reads their margins: the file is read once.
     const builder = needsPlan(mapping) ? new RowPlanBuilder() : null;
     const scanVisit: typeof visit = !builder
@@ -357,14 +366,7 @@ export class DatasetSession {
             return;
           }
           const first = builder.add(where.row, planned.picks);
-          const rows = builder.rowCount;
-          if (rows > columns.explicit.length) {
-            columns.explicit = grown(columns.explicit, rows);
-            columns.implicit = grown(columns.implicit, rows);
-            if (logps)
-              for (const k of ["chosen", "rejected", "refChosen", "refRejected"] as const)
-                logps[k] = grown(logps[k], rows);
-          }
+          if (builder.rowCount > columns.explicit.length) resizeRows((c) => grown(c, builder.rowCount));
           for (let i = 0; i < planned.picks.length; i++) {
             const problem = visit(withPick(record, planned.picks[i]), { row: first + i, line: where.line });
             // Messages name the record's row in the file, not the pair's.
@@ -383,13 +385,7 @@ export class DatasetSession {
     const problem = await file.scan(counted, onProgress);
     if (problem) return problem;
     const plan = builder?.finish(n) ?? null;
-    if (plan) {
-      const rows = plan.recordOf.length;
-      columns.explicit = columns.explicit.slice(0, rows);
-      columns.implicit = columns.implicit.slice(0, rows);
-      if (logps)
-        for (const k of ["chosen", "rejected", "refChosen", "refRejected"] as const) logps[k] = logps[k].slice(0, rows);
-    }
+    if (plan) resizeRows((c) => c.slice(0, plan.recordOf.length));
     const rowsBefore = this.source.rowCount;
     this.plan = plan;
     this.source = plan ? pairedSource(file, plan) : file;
