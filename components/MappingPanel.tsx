@@ -309,6 +309,17 @@ function BinarizationEditor(props: { mapping: ColumnMapping; set(patch: Partial<
           <option value="adjacent">every adjacent pair in score order</option>
         </select>
       </label>
+      {b.rule === "best-worst" && (
+        <label>
+          <input
+            type="checkbox"
+            aria-label="Exclude tied scores and identical best/worst responses"
+            checked={b.strict === true}
+            onChange={(e) => set({ binarize: e.target.checked ? { rule: "best-worst", strict: true } : undefined })}
+          />
+          Exclude tied scores and identical best/worst responses
+        </label>
+      )}
       {b.rule === "best-random-lower" && (
         <label>
           Binarization seed

@@ -14,6 +14,7 @@ import {
   PAIR_PICK,
   type Binarization,
   type ColumnMapping,
+  type ExclusionReason,
   type Orientation,
   type RawRecord,
 } from "@/lib/dataset/types";
@@ -35,7 +36,7 @@ const multi = (extra: Partial<ColumnMapping> = {}): ColumnMapping => ({
 });
 const A: RecordPlan = { ok: true, picks: [{ chosen: 0, rejected: 1 }] };
 const B: RecordPlan = { ok: true, picks: [{ chosen: 1, rejected: 0 }] };
-const excluded = (reason: "tie" | "no majority" | "no orientation" | "fewer than two responses"): RecordPlan => ({
+const excluded = (reason: ExclusionReason): RecordPlan => ({
   ok: true,
   excluded: reason,
 });
@@ -187,6 +188,18 @@ describe("planRecord: multi binarization", () => {
       },
     ],
     ["adjacent, all equal", [2, 2, 2], { binarize: { rule: "adjacent" } }, excluded("tie")],
+    [
+      "strict best-worst pairs distinct scores",
+      [0.2, 0.9, 0.1],
+      { binarize: { rule: "best-worst", strict: true } },
+      { ok: true, picks: [{ chosen: 1, rejected: 2 }] },
+    ],
+    [
+      "strict best-worst: all equal is a tie",
+      [2, 2, 2],
+      { binarize: { rule: "best-worst", strict: true } },
+      excluded("tie"),
+    ],
     ["best-random-lower: nothing lower", [4, 4, 4], { binarize: brl(42) }, excluded("tie")],
     [
       "best-random-lower: one lower",
@@ -196,6 +209,23 @@ describe("planRecord: multi binarization", () => {
     ],
   ])("%s", (_name, scores, extra, want) => {
     expect(plan(scores, extra)).toEqual(want);
+  });
+
+  it("strict best-worst excludes a best and worst response with the same text", () => {
+    const strict: Partial<ColumnMapping> = { binarize: { rule: "best-worst", strict: true } };
+    expect(planRecord({ rs: ["same", "other", "same"], ss: [3, 2, 1] }, multi(strict), 0)).toEqual(
+      excluded("identical responses"),
+    );
+    // Only best vs worst is compared: a repeated middle response does not matter.
+    expect(planRecord({ rs: ["a", "b", "b", "c"], ss: [3, 2, 2, 1] }, multi(strict), 0)).toEqual({
+      ok: true,
+      picks: [{ chosen: 0, rejected: 3 }],
+    });
+    // Without strict the released rule pairs them anyway.
+    expect(planRecord({ rs: ["same", "same"], ss: [3, 1] }, multi(), 0)).toEqual({
+      ok: true,
+      picks: [{ chosen: 0, rejected: 1 }],
+    });
   });
 
   it("best-random-lower is seeded by (seed, record index): same → same pick, uniform over the lower ones", () => {
@@ -262,6 +292,7 @@ describe("needsPlan", () => {
     ["an orientation", pairwise({ kind: "strength", field: "s" }), true],
     ["multi, no binarize", multi(), false],
     ["multi best-worst", multi({ binarize: { rule: "best-worst" }, scoreOrder: "lower-better" }), false],
+    ["multi strict best-worst", multi({ binarize: { rule: "best-worst", strict: true } }), true],
     ["multi adjacent", multi({ binarize: { rule: "adjacent" } }), true],
     ["multi best-random-lower", multi({ binarize: { rule: "best-random-lower", seed: 1 } }), true],
     ["trl", { schema: "trl", chosen: "c", rejected: "r", ...none }, false],
@@ -350,7 +381,13 @@ describe("pickedMargin", () => {
 });
 
 describe("describeExclusions", () => {
-  const zero = { tie: 0, "no majority": 0, "no orientation": 0, "fewer than two responses": 0 };
+  const zero = {
+    tie: 0,
+    "no majority": 0,
+    "no orientation": 0,
+    "fewer than two responses": 0,
+    "identical responses": 0,
+  };
   it.each<[string, Partial<typeof zero>, number[], number, string]>([
     ["none", {}, [], 12, "no records excluded"],
     [

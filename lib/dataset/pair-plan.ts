@@ -299,14 +299,25 @@ export function recordDraw(seed: number, recordIndex: number): number {
   return createRng(fmix32(s ^ (recordIndex >>> 0)))();
 }
 
-function planScored(scores: number[], mapping: ColumnMapping, recordIndex: number): RecordPlan {
+/** `texts`: the responses as compared for "identical responses" (JSON text of non-string responses). */
+function planScored(
+  scores: number[],
+  mapping: ColumnMapping,
+  recordIndex: number,
+  texts: string[] | null = null,
+): RecordPlan {
   const scored = scores.flatMap((s, i) => (Number.isNaN(s) ? [] : [i]));
   if (scored.length < 2) return { ok: true, excluded: "fewer than two responses" };
   const rule = mapping.binarize ?? { rule: "best-worst" };
   switch (rule.rule) {
     case "best-worst": {
       const pick = multiChoice(scores);
-      return pick ? { ok: true, picks: [pick] } : { ok: true, excluded: "fewer than two responses" };
+      if (!pick) return { ok: true, excluded: "fewer than two responses" };
+      if (rule.strict) {
+        if (scores[pick.chosen] === scores[pick.rejected]) return { ok: true, excluded: "tie" };
+        if (texts && texts[pick.chosen] === texts[pick.rejected]) return { ok: true, excluded: "identical responses" };
+      }
+      return { ok: true, picks: [pick] };
     }
     case "best-random-lower": {
       const chosen = multiChoice(scores)?.chosen ?? scored[0];
@@ -329,12 +340,15 @@ function planScored(scores: number[], mapping: ColumnMapping, recordIndex: numbe
 
 /**
  * True when the mapping may exclude records or yield several pairs per record (then the session plans rows):
- * a pairwise `orientation`, or a multi `binarize` other than best-worst. A mapping without these behaves as before:
+ * a pairwise `orientation`, or a multi `binarize` other than plain best-worst (strict best-worst excludes). A mapping without these behaves as before:
  * one pair per record, no exclusions.
  */
 export function needsPlan(mapping: ColumnMapping): boolean {
   if (mapping.schema === "pairwise") return mapping.orientation !== undefined;
-  if (mapping.schema === "multi") return mapping.binarize !== undefined && mapping.binarize.rule !== "best-worst";
+  if (mapping.schema === "multi") {
+    const b = mapping.binarize;
+    return b !== undefined && (b.rule !== "best-worst" || b.strict === true);
+  }
   return false;
 }
 
@@ -359,7 +373,13 @@ export function planRecord(record: RawRecord, mapping: ColumnMapping, recordInde
   if (mapping.schema === "multi") {
     const scores = orderedScores(record, mapping);
     if (!scores.ok) return scores;
-    return planScored(scores.value, mapping, recordIndex);
+    let texts: string[] | null = null;
+    if (mapping.binarize?.rule === "best-worst" && mapping.binarize.strict) {
+      const list = responseList(record, mapping);
+      if (!list.ok) return list;
+      texts = list.value.map((r) => (typeof r === "string" ? r : JSON.stringify(r)));
+    }
+    return planScored(scores.value, mapping, recordIndex, texts);
   }
   return { ok: true, picks: [{ chosen: 0, rejected: 1 }] };
 }
@@ -422,7 +442,13 @@ export function pickedMargin(record: RawRecord, mapping: ColumnMapping): Read<nu
   return { ok: true, value: NaN };
 }
 
-const REASONS: ExclusionReason[] = ["tie", "no majority", "no orientation", "fewer than two responses"];
+const REASONS: ExclusionReason[] = [
+  "tie",
+  "no majority",
+  "no orientation",
+  "fewer than two responses",
+  "identical responses",
+];
 const LISTED_ROWS = 20;
 
 /**

@@ -22,13 +22,20 @@ export const EXCLUSION_REASONS: readonly ExclusionReason[] = [
   "no majority",
   "no orientation",
   "fewer than two responses",
+  "identical responses",
 ];
 
 /** Records that yielded no pair: per reason the 0-based record indices, ascending. */
 export type Exclusions = Record<ExclusionReason, number[]>;
 
 export function emptyExclusions(): Exclusions {
-  return { tie: [], "no majority": [], "no orientation": [], "fewer than two responses": [] };
+  return {
+    tie: [],
+    "no majority": [],
+    "no orientation": [],
+    "fewer than two responses": [],
+    "identical responses": [],
+  };
 }
 
 export function exclusionCount(e: Exclusions): number {

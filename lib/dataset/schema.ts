@@ -741,6 +741,8 @@ function orientationAt(v: unknown, path: string): void {
 function binarizeAt(v: unknown, path: string): void {
   const o = objectAt(v, path);
   const rule = oneOfAt(o.rule, `${path}.rule`, BINARIZE_RULES);
+  if (rule === "best-worst" && o.strict !== undefined)
+    want(typeof o.strict === "boolean", `${path}.strict`, "true or false", o.strict);
   if (rule !== "best-random-lower") return;
   want(Number.isSafeInteger(o.seed), `${path}.seed`, "an integer seed", o.seed);
   if (o.among !== undefined) oneOfAt(o.among, `${path}.among`, ["lower", "others"]);

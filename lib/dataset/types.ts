@@ -154,7 +154,15 @@ export type Orientation =
  *   that pair.
  */
 export type Binarization =
-  | { rule: "best-worst" }
+  | {
+      rule: "best-worst";
+      /**
+       * Self-play's rule (the paper's on-policy setting): a record whose best and worst scores are equal is excluded
+       * ("tie") and one whose best and worst responses have the same text is excluded ("identical responses"), instead
+       * of pairing them anyway. Off (absent) by default, as the released selection code pairs them.
+       */
+      strict?: boolean;
+    }
   | {
       rule: "best-random-lower";
       seed: number;
@@ -168,7 +176,8 @@ export type Binarization =
   | { rule: "adjacent" };
 
 /** Why a record yields no pair (counted and listed, never an error). */
-export type ExclusionReason = "tie" | "no majority" | "no orientation" | "fewer than two responses";
+export type ExclusionReason =
+  "tie" | "no majority" | "no orientation" | "fewer than two responses" | "identical responses";
 
 /**
  * Which responses of a record form one pair: pairwise 0 = output A, 1 = output B; multi = indices into the response

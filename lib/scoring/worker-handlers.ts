@@ -40,11 +40,19 @@ import type {
   SequenceRules,
 } from "./protocol";
 import type { ResultStore } from "./result-store";
+import { loadGenerator, readGenerationConfig, type LoadedGenerator } from "@/lib/generation/model";
+import { checkPrompts, DEFAULT_PROMPT_FIELD, promptSourceFromRows, type PromptSource } from "@/lib/generation/prompts";
+import { createMemoryGenerationStore, type GenerationStore } from "@/lib/generation/result-store";
+import { checkGenerationSettings, GenerationCancelledError } from "@/lib/generation/run";
+import { generationRunKey, runStoredGeneration } from "@/lib/generation/stored-run";
+import { openSource } from "@/lib/dataset/source";
 import { DEFAULT_SEQUENCE_OPTIONS } from "./sequence";
 
 /** What the handlers need from their environment. */
 export interface ScoringEnvironment {
   store: ResultStore;
+  /** Where finished generation prompts are kept (absent: `generate` keeps nothing across runs). */
+  generationStore?: GenerationStore;
   loadOrt(backend: "webgpu" | "wasm", threads: number): Promise<OrtModule>;
   probeGpu(): Promise<GpuProbe>;
   threads(): number;
@@ -87,7 +95,18 @@ function readerFor(source: ModelSource, fetchFn?: typeof fetch): ModelFileReader
 /** Creates the handler set; state lives in the closure. */
 export function createScoringHandlers(env: ScoringEnvironment): Handlers<ScoringApi> {
   let dataset: { session: DatasetSession; key: string } | null = null;
-  const models = new Map<ModelRole, { model: LoadedModel; info: ModelInfo; limits?: GpuProbe["limits"] }>();
+  const models = new Map<
+    ModelRole,
+    { model: LoadedModel; info: ModelInfo; limits?: GpuProbe["limits"]; source: ModelSource }
+  >();
+  const generationStore = env.generationStore ?? createMemoryGenerationStore();
+  /** The policy opened for generation (its own session, with the last-logits output), made on first `generate`. */
+  let generator: { hash: string; onnxPath: string; backend: string; loaded: LoadedGenerator } | null = null;
+  const dropGenerator = async () => {
+    const g = generator;
+    generator = null;
+    await g?.loaded.release();
+  };
   let run: { controller: AbortController; paused: boolean; wake: (() => void) | null } | null = null;
 
   const state = (): RunState => (!run ? "idle" : run.paused ? "paused" : "running");
@@ -182,6 +201,7 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
         }
       }
       await models.get(role)?.model.release();
+      if (role === "policy") await dropGenerator();
       const info: ModelInfo = {
         role,
         kind: model.kind,
@@ -194,7 +214,7 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
         loadMs: Math.round(performance.now() - started),
         hasChatTemplate: model.tokenizer.hasChatTemplate,
       };
-      models.set(role, { model, info, limits: probe.limits });
+      models.set(role, { model, info, limits: probe.limits, source });
       return info;
     },
 
@@ -202,6 +222,7 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
       if (run) throw new HandlerError("a scoring run is in progress: cancel it first", "busy");
       await models.get(role)?.model.release();
       models.delete(role);
+      if (role === "policy") await dropGenerator();
       return null;
     },
 
@@ -294,6 +315,104 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
 
     async clearResults() {
       await env.store.clear();
+      return null;
+    },
+
+    async generate({ prompts, settings, rewardMaxLength = 2048 }, ctx) {
+      if (run) throw new HandlerError("a run is already in progress: cancel it first", "busy");
+      const problem = checkGenerationSettings(settings);
+      if (problem) throw new HandlerError(problem, "bad-input");
+      const policy = models.get("policy");
+      if (!policy || policy.model.kind !== "lm")
+        throw new HandlerError("load a policy model (or the demo model) first: it writes the responses", "no-model");
+      const rewardEntry = models.get("reward");
+      const reward = rewardEntry?.model.kind === "rm" ? rewardEntry.model : null;
+      const current = { controller: new AbortController(), paused: false, wake: null as (() => void) | null };
+      run = current;
+      try {
+        let source: PromptSource;
+        let promptsKey: string;
+        if (prompts.kind === "dataset") {
+          if (!dataset) throw new HandlerError("no dataset is open in the scoring worker", "no-dataset");
+          const session = dataset.session;
+          source = {
+            count: session.source.rowCount,
+            prompts: async (rows) =>
+              (await session.rows(rows)).map((r) => r.pair.prompt.map((m) => ({ role: m.role, content: m.content }))),
+          };
+          promptsKey = `dataset:${dataset.key}`;
+        } else {
+          const field = prompts.field || DEFAULT_PROMPT_FIELD;
+          const opened = await openSource(prompts.file, prompts.name, (f) => ctx.progress("reading prompts", f));
+          if (!opened.ok) throw new HandlerError(formatProblem(opened.reason), "bad-input", opened.reason);
+          const bad = await checkPrompts(opened.data, field);
+          if (bad) throw new HandlerError(formatProblem(bad), "bad-input", bad);
+          source = promptSourceFromRows(opened.data, field);
+          const hash = await sha256Hex(prompts.file, (f) => ctx.progress("hashing prompts", f));
+          promptsKey = `file:${hash}:${field}`;
+        }
+        const backend = policy.info.backend.backend;
+        if (
+          !generator ||
+          generator.hash !== policy.info.hash ||
+          generator.onnxPath !== policy.info.onnxPath ||
+          generator.backend !== backend
+        ) {
+          await dropGenerator();
+          ctx.progress("opening the policy for generation", 0);
+          const reader = readerFor(policy.source, env.fetchFn);
+          const folder = await readModelFolder(reader, [policy.info.onnxPath], (f, path) =>
+            ctx.progress(`reading ${path}`, f),
+          );
+          const ort = await env.loadOrt(backend, env.threads());
+          const loaded = await loadGenerator(
+            folder,
+            ort,
+            sessionOptionsFor(backend),
+            await readGenerationConfig(reader),
+          );
+          generator = { hash: policy.info.hash, onnxPath: policy.info.onnxPath, backend, loaded };
+        }
+        const { loaded } = generator;
+        const runKey = generationRunKey({
+          prompts: promptsKey,
+          policyHash: loaded.hash,
+          rewardHash: reward?.hash ?? null,
+          rewardMaxLength,
+          settings,
+        });
+        const fraction = (s: { done: number; total: number }) => (s.total ? s.done / s.total : 1);
+        const { stats, unreadableStored } = await runStoredGeneration(
+          source,
+          { generator: loaded.generator, tokenizer: loaded.tokenizer },
+          {
+            runKey,
+            store: generationStore,
+            settings,
+            reward,
+            rewardMaxLength,
+            signal: current.controller.signal,
+            waitWhilePaused: () =>
+              current.paused && !current.controller.signal.aborted
+                ? new Promise<void>((resolve) => (current.wake = resolve))
+                : Promise.resolve(),
+            onResults: (results, stored, s) =>
+              ctx.progress("generating", fraction(s), { kind: "results", results, stored, stats: s }),
+            onStep: (index, texts, s) =>
+              ctx.progress("generating", fraction(s), { kind: "step", index, texts, stats: s }),
+          },
+        );
+        return { stats, runKey, policyHash: loaded.hash, rewardHash: reward?.hash ?? null, unreadableStored };
+      } catch (e) {
+        if (e instanceof GenerationCancelledError) throw new HandlerError("generation cancelled", "cancelled");
+        throw e;
+      } finally {
+        run = null;
+      }
+    },
+
+    async clearGenerations() {
+      await generationStore.clear();
       return null;
     },
   };
