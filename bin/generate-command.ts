@@ -12,6 +12,7 @@ import * as ort from "onnxruntime-node";
 import { openSource } from "@/lib/dataset/source";
 import { formatProblem } from "@/lib/dataset/types";
 import { loadGenerator, readGenerationConfig } from "@/lib/generation/model";
+import { generatedFileName } from "@/lib/generation/output";
 import { checkPrompts, DEFAULT_PROMPT_FIELD, promptSourceFromRows, type PromptSource } from "@/lib/generation/prompts";
 import {
   checkGenerationSettings,
@@ -60,9 +61,7 @@ function parseNumber(name: string, value: string | undefined, fallback: number, 
 
 /** Default output path: `prompts.jsonl` → `prompts.generated.jsonl`, `p.csv.gz` → `p.generated.jsonl`. */
 export function defaultGeneratedPath(file: string): string {
-  const plain = file.replace(/\.gz$/i, "");
-  const ext = path.extname(plain);
-  return `${plain.slice(0, plain.length - ext.length)}.generated.jsonl`;
+  return path.join(path.dirname(file), generatedFileName(path.basename(file)));
 }
 
 /**

@@ -13,6 +13,7 @@ import ScatterPanel from "@/components/ScatterPanel";
 import FiltersBar from "@/components/FiltersBar";
 import ComparePanel from "@/components/ComparePanel";
 import ScoringPanel from "@/components/ScoringPanel";
+import GenerationPanel from "@/components/GenerationPanel";
 import SessionsPanel from "@/components/SessionsPanel";
 import KeyboardShortcuts from "@/components/KeyboardShortcuts";
 
@@ -45,6 +46,7 @@ export default function Workbench() {
             <SelectionControls />
             <MappingPanel key={rowsVersion} />
             <ScoringPanel />
+            <GenerationPanel />
           </div>
           <div className="views">
             <FiltersBar />
@@ -67,6 +69,8 @@ export default function Workbench() {
             selected, as in the ICML 2025 paper; tune it by hand, then export in the format you brought.
           </p>
           <p>Everything runs in this browser tab: the file is not uploaded anywhere.</p>
+          <p>No preference data yet? Generate it from prompts with your policy and reward model:</p>
+          <GenerationPanel />
         </section>
       )}
     </main>

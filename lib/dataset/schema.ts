@@ -568,6 +568,17 @@ function detectRoles(p: Probe, fileName: string): ParseResult<Found> {
   const scores = firstField(p, SCORE_LIST_FIELDS, (f) => numericListField(p, f));
   if (responses && scores) {
     const prompt = firstField(p, PROMPT_FIELDS);
+    // A file written by `generate` (the app's or the CLI's) gets the self-play rule: prompts whose best and worst
+    // responses tie or are the same text yield no pair (counted), as the paper's on-policy pipeline drops them.
+    if (p.fields.has("generation_settings") && numericListField(p, "all_generated_logps")) {
+      return {
+        ok: true,
+        data: {
+          roles: { schema: "multi", prompt, responses, scores, binarize: { rule: "best-worst", strict: true } },
+          note: `generated responses ${responses} scored by ${scores}: chosen = highest score, rejected = lowest; prompts whose best and worst tie or are identical are excluded`,
+        },
+      };
+    }
     return {
       ok: true,
       data: {

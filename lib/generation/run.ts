@@ -300,7 +300,7 @@ export function generationSettingsRecord(settings: GenerationSettings, modelSha2
  * reward scores (when scored), log-prob sums and token counts, and the settings that produced them.
  */
 export function generationRow(
-  result: PromptResult,
+  result: Pick<PromptResult, "prompt" | "responses" | "sumLogps" | "tokenCounts" | "finish" | "error">,
   settings: GenerationSettings,
   extra: { rmScores?: readonly number[]; modelSha256?: string } = {},
 ): Record<string, unknown> {

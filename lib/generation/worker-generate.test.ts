@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import * as ortWeb from "onnxruntime-web";
 import type { HandlerContext } from "@/lib/worker/rpc";
-import { buildDemoModels } from "@/scripts/demo-models/demo-models";
+import { buildDemoModels, type DemoFolderName } from "@/scripts/demo-models/demo-models";
 import type { OrtModule } from "@/lib/scoring/model-loader";
 import type { GeneratedPrompt, GenerateProgress, GenerateSettings } from "@/lib/scoring/protocol";
 import { createMemoryResultStore } from "@/lib/scoring/result-store";
@@ -14,7 +14,8 @@ import { createMemoryGenerationStore, isGeneratedPrompt } from "./result-store";
 
 const demo = buildDemoModels();
 const enc = (v: Uint8Array | string) => (typeof v === "string" ? new TextEncoder().encode(v) : v);
-const files = (name: string) => Object.entries(demo[name]).map(([p, v]) => ({ path: `${name}/${p}`, data: enc(v) }));
+const files = (name: DemoFolderName) =>
+  Object.entries(demo[name]).map(([p, v]) => ({ path: `${name}/${p}`, data: enc(v as Uint8Array | string) }));
 const PROMPTS = ["Name a colour.", "Say hello.", "Count to three."];
 const promptsFile = new Blob([PROMPTS.map((prompt) => JSON.stringify({ prompt })).join("\n")]);
 const SETTINGS: GenerateSettings = {
@@ -111,7 +112,7 @@ describe("scoring worker: generate", () => {
           const p = d as GenerateProgress;
           if (p) partial.push(p);
           // Cancel as soon as the first prompt is stored.
-          if (p?.kind === "results" && !p.stored) void h.cancel({});
+          if (p?.kind === "results" && !p.stored) void h.cancel({}, ctx());
         },
         transfer: [],
       },
