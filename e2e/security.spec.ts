@@ -38,7 +38,7 @@ async function recordViolations(page: Page): Promise<void> {
   });
 }
 
-test("upload → score (demo model, WASM) → export: every request stays on the app's origin, no error", async ({
+test("upload → score (demo model, WASM) → export → generate: every request stays on the app's origin, no error", async ({
   page,
   context,
   baseURL,
@@ -77,6 +77,21 @@ test("upload → score (demo model, WASM) → export: every request stays on the
   // The demo file already holds chosen_logps etc., so the computed columns are not added.
   const { bytes } = await exportSelection(page, "JSONL");
   expect(bytes.toString("utf8").split("\n").filter(Boolean)).toHaveLength(PAIRS);
+
+  // Self-play generation from the dataset's prompts, scored by the demo reward model, opened as pairs.
+  const gen = page.getByRole("group", { name: "Generate responses" });
+  await gen.getByRole("button", { name: "Use demo reward model" }).click();
+  await expect(gen.getByTestId("generation-reward")).toContainText("/models/demo-rm/");
+  await gen.getByLabel("Prompts from").selectOption({ label: "the loaded dataset's prompts" });
+  await gen.getByLabel("Samples per prompt").fill("2");
+  await gen.getByLabel("Max new tokens").fill("8");
+  await gen.getByRole("button", { name: "Generate", exact: true }).click();
+  await expect(page.getByRole("group", { name: "Generate responses" }).getByTestId("generation-note")).toContainText(
+    `${PAIRS} of ${PAIRS} prompts`,
+    { timeout: 90_000 },
+  );
+  await expect(page.getByTestId("plan-counts")).toContainText(`${PAIRS} records`);
+  expect(requests.some((u) => u.endsWith("/models/demo-rm/onnx/model.onnx"))).toBe(true);
 
   // The worker's model download is among the recorded requests (so the recording sees workers too).
   expect(requests.some((u) => u.endsWith("/models/demo-lm/onnx/model.onnx"))).toBe(true);
