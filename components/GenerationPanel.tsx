@@ -88,6 +88,8 @@ export default function GenerationPanel() {
   const loading = useScoring((s) => s.loading);
   const scoringRun = useScoring((s) => s.run.state);
   const hasDataset = useWorkbench((s) => s.summary !== null);
+  const policyIsDemo = useScoring((s) => s.models.policy?.isDemo === true);
+  const rewardIsDemo = useScoring((s) => s.models.reward?.isDemo === true);
   const running = g.state === "running" || g.state === "paused";
   const busy = running || loading !== null || scoringRun === "running" || scoringRun === "paused";
   const fraction = g.stats?.total ? g.stats.done / g.stats.total : 0;
@@ -102,6 +104,12 @@ export default function GenerationPanel() {
       </p>
       <ModelSlot role="policy" label="Policy" demoUrl={DEMO_MODEL_URL} busy={busy} />
       <ModelSlot role="reward" label="Reward model" demoUrl={DEMO_REWARD_MODEL_URL} busy={busy} />
+      {(policyIsDemo || rewardIsDemo) && (
+        <p role="note" className="notice" data-testid="generation-demo-notice">
+          Demo models (tiny, built by this project): the responses are random text and the scores illustrative; load
+          your own policy and reward model for real data.
+        </p>
+      )}
       {loading && (
         <p className="hint" role="status">
           Loading {loading.role}: {loading.stage} {Math.round(loading.fraction * 100)}%

@@ -160,6 +160,7 @@ export const useGeneration = create<GenerationState>()((set, get) => ({
         st.failed ? `${st.failed} failed` : null,
         `${st.generatedTokens} tokens generated at ${Math.round(st.tokensPerSec)} tokens/s`,
         reply.unreadableStored ? `${reply.unreadableStored} unreadable stored entries ignored (generated again)` : null,
+        notRetokenized(finishedPrompts()),
       ].filter(Boolean);
       set({ state: "done", stats: st, live: null, note: parts.join(" · ") });
       if (reply.rewardHash) await get().openInWorkbench();
@@ -217,6 +218,19 @@ export const useGeneration = create<GenerationState>()((set, get) => ({
     }
   },
 }));
+
+/** The responses whose text does not re-tokenise to the ids they were sampled as (the scorer reads other tokens). */
+function notRetokenized(prompts: GeneratedPrompt[]): string | null {
+  let n = 0;
+  let total = 0;
+  for (const p of prompts) {
+    total += p.retokenizes.length;
+    n += p.retokenizes.filter((r) => !r).length;
+  }
+  return n
+    ? `${n} of ${total} responses do not re-tokenize to their sampled ids (scored again, they get other tokens and log-probs)`
+    : null;
+}
 
 function runningState(s: GenerationRunState): GenerationRunState {
   return s === "paused" ? "paused" : "running";
