@@ -9,7 +9,34 @@ function shade(logp: number): string {
   return `rgba(239, 68, 68, ${a.toFixed(3)})`;
 }
 
-function Side({ name, side }: { name: "chosen" | "rejected"; side: InspectedResponse }) {
+/** The ids as the model reads them, BOS and EOS marked. */
+function Ids({ ids, bos, eos }: { ids: readonly number[]; bos: number | null; eos: number | null }) {
+  return (
+    <>
+      {ids.map((id, i) => {
+        const mark = id === bos && id === eos ? "BOS/EOS" : id === bos ? "BOS" : id === eos ? "EOS" : null;
+        return (
+          <span key={i}>
+            {i > 0 && " "}
+            {mark ? <mark title={`${mark} token`}>{`${mark}:${id}`}</mark> : id}
+          </span>
+        );
+      })}
+    </>
+  );
+}
+
+function Side({
+  name,
+  side,
+  bos,
+  eos,
+}: {
+  name: "chosen" | "rejected";
+  side: InspectedResponse;
+  bos: number | null;
+  eos: number | null;
+}) {
   return (
     <section aria-label={`Token log-probs of ${name}`}>
       <h4>
@@ -30,6 +57,14 @@ function Side({ name, side }: { name: "chosen" | "rejected"; side: InspectedResp
           </span>
         ))}
       </p>
+      <details className="token-ids">
+        <summary>Token ids</summary>
+        <p className="ids" data-testid={`token-ids-${name}`}>
+          <strong>prompt ({side.promptIds.length}):</strong> <Ids ids={side.promptIds} bos={bos} eos={eos} />
+          <br />
+          <strong>response ({side.responseIds.length}):</strong> <Ids ids={side.responseIds} bos={bos} eos={eos} />
+        </p>
+      </details>
     </section>
   );
 }
@@ -78,8 +113,8 @@ export default function TokenLogprobs({ row }: { row: number }) {
             {shown.boundaryMerged && " · the prompt's last token merged into the response's first"}.
           </p>
           <div className="responses">
-            <Side name="chosen" side={shown.chosen} />
-            <Side name="rejected" side={shown.rejected} />
+            <Side name="chosen" side={shown.chosen} bos={shown.bosTokenId} eos={shown.eosTokenId} />
+            <Side name="rejected" side={shown.rejected} bos={shown.bosTokenId} eos={shown.eosTokenId} />
           </div>
         </>
       )}

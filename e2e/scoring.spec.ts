@@ -130,6 +130,11 @@ test.describe("in-browser scoring", () => {
     const tokens = page.getByTestId("token-logps-chosen").locator("span");
     expect(await tokens.count()).toBeGreaterThan(5);
     await expect(tokens.first()).toHaveAttribute("title", /log p -\d+\.\d{4}$/);
+    // The exact ids the model read, EOS marked (appended by the paper's rules; the demo tokenizer has no BOS).
+    await page.getByRole("region", { name: "Token log-probs of chosen" }).getByText("Token ids").click();
+    const ids = page.getByTestId("token-ids-chosen");
+    await expect(ids).toContainText(/^prompt \(\d+\): \d+ /);
+    await expect(ids).toContainText(/response \(\d+\): .* EOS:\d+$/);
   });
 
   test("a shared dataset (LLMBar, pairwise labels, no scores): policy + reward model fill both margins; export equals the CLI's", async ({

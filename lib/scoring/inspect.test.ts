@@ -49,6 +49,10 @@ describe("inspectPair", () => {
       expect(s.tokens.reduce((a, t) => a + t.logp, 0)).toBeCloseTo(s.sumLogp, 4);
       expect(s.meanLogp).toBeCloseTo(s.sumLogp / s.tokens.length, 9);
       expect(s.promptTokens).toBe(tp[side].promptIds.length);
+      expect(s.promptIds).toEqual(tp[side].promptIds);
+      expect(s.responseIds).toEqual(tp[side].responseIds);
+      // The paper's rules append EOS; the demo tokenizer names no bos_token, so no BOS is prepended.
+      expect(s.responseIds.at(-1)).toBe(got.eosTokenId);
       s.tokens.forEach((t) => expect(t.logp).toBeLessThan(0));
     }
     // The response as the template renders it, plus the EOS TRL appends.
@@ -56,7 +60,8 @@ describe("inspectPair", () => {
       "東京 is in Japan 🙂 — naïve café.<|im_end|>\n<|im_end|>",
     );
     expect(got.rejected.tokens.map((t) => t.text).join("")).toBe("Mars.<|im_end|>\n<|im_end|>");
-    expect(got).toMatchObject({ promptTruncated: false, responseTruncated: false });
+    expect(got).toMatchObject({ promptTruncated: false, responseTruncated: false, bosTokenId: null });
+    expect(got.eosTokenId).toBe(tok.eosTokenId);
   });
 
   it("applies the run's truncation and prompt format", async () => {

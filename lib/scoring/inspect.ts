@@ -47,6 +47,8 @@ function side(tok: ScoringTokenizer, r: TokenizedResponse, score: ResponseScore)
     sumLogp: score.sumLogp,
     meanLogp: score.meanLogp,
     promptTokens: r.promptIds.length,
+    promptIds: [...r.promptIds],
+    responseIds: [...r.responseIds],
   };
 }
 
@@ -65,5 +67,7 @@ export async function inspectPair(
     promptTruncated: tp.promptTruncated,
     responseTruncated: tp.responseTruncated,
     boundaryMerged: tp.chosen.boundaryMerged || tp.rejected.boundaryMerged,
+    bosTokenId: policy.tokenizer.bosTokenId,
+    eosTokenId: policy.tokenizer.eosTokenId,
   };
 }

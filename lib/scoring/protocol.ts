@@ -57,6 +57,9 @@ export interface InspectedResponse {
   meanLogp: number;
   /** Prompt tokens the model read before the response (after truncation). */
   promptTokens: number;
+  /** The exact ids the model read: the prompt's (after truncation) and the whole response's (EOS included). */
+  promptIds: number[];
+  responseIds: number[];
 }
 
 /** Both sides plus what tokenization changed. */
@@ -66,6 +69,9 @@ export interface InspectedPair {
   promptTruncated: boolean;
   responseTruncated: boolean;
   boundaryMerged: boolean;
+  /** The tokenizer's BOS and EOS ids (marked in the id view), null when it has none. */
+  bosTokenId: number | null;
+  eosTokenId: number | null;
 }
 
 /** Log-prob results of one LM over a chunk (sums and scored-token counts per side). */
