@@ -170,3 +170,28 @@ test("generation names what is missing and a bad prompts file", async ({ page })
   await expect(panel.getByRole("alert")).toContainText('"prompt"');
   await expect(panel.getByRole("alert")).toContainText("expected a string or a list of messages");
 });
+
+test("pause holds the run, resume goes on, cancel keeps the finished prompts", async ({ page }) => {
+  test.setTimeout(180_000);
+  const file = promptsFile();
+  await openApp(page);
+  const panel = await setUp(page, file);
+  await panel.getByLabel("Max new tokens").fill("400");
+  await panel.getByRole("button", { name: "Clear stored generations" }).click();
+  await expect(panel.getByTestId("generation-note")).toHaveText("stored generations cleared");
+  await panel.getByRole("button", { name: "Generate", exact: true }).click();
+  const stats = panel.getByTestId("generation-stats");
+  await expect(stats).toContainText(/running: [1-4] \/ 6 prompts/);
+  await panel.getByRole("button", { name: "Pause generation" }).click();
+  await expect(stats).toContainText(/^paused: \d \/ 6 prompts/);
+  // Paused between prompts: the count stays put.
+  const held = (await stats.textContent())!.split(" · ")[0];
+  await page.waitForTimeout(1500);
+  expect((await stats.textContent())!.split(" · ")[0]).toBe(held);
+  await panel.getByRole("button", { name: "Resume generation" }).click();
+  await expect(stats).toContainText(/^running: /);
+  await panel.getByRole("button", { name: "Cancel generation" }).click();
+  await expect(panel.getByTestId("generation-note")).toContainText(/^cancelled: \d finished prompts are stored$/);
+  await expect(panel.getByRole("button", { name: "Generate", exact: true })).toBeEnabled();
+  await expect(panel.getByRole("button", { name: "Download generated file" })).toBeEnabled();
+});
