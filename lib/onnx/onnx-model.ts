@@ -2,7 +2,7 @@
  * Read-only views of an ONNX ModelProto (opsets, graph inputs/outputs, float initializers) on the raw bytes,
  * using the field numbers of onnx/onnx.proto. Nothing is re-encoded, so unknown/newer fields are harmless.
  */
-import { readFields, readPackedVarints, readString, WIRE, type WireField } from "./protobuf-wire";
+import { ProtobufError, readFields, readPackedVarints, readString, WIRE, type WireField } from "./protobuf-wire";
 
 /** ONNX TensorProto.DataType codes used here. */
 export const ONNX_TYPE = { float: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float16: 10, double: 11 } as const;
@@ -274,4 +274,152 @@ export function readFloatInitializers(
     if (tensor) out.set(name, tensor);
   }
   return out;
+}
+
+/** What is wrong with a model file: nothing in it, cut short, or not what it should be. */
+export type ModelFileDamage = "EMPTY_FILE" | "TRUNCATED_FILE" | "CORRUPT_FILE";
+
+/** A model file (graph, external data) that is empty, truncated or corrupt; the message starts with its path. */
+export class OnnxFileError extends Error {
+  constructor(
+    message: string,
+    readonly code: ModelFileDamage,
+  ) {
+    super(message);
+    this.name = "OnnxFileError";
+  }
+}
+
+/** ModelProto field names, for saying which field a truncated file ends in. */
+const MODEL_FIELD_NAMES: Record<number, string> = {
+  1: "ir_version",
+  2: "producer_name",
+  3: "producer_version",
+  4: "domain",
+  5: "model_version",
+  6: "doc_string",
+  7: "graph",
+  8: "opset_import",
+  14: "metadata_props",
+  20: "training_info",
+  25: "functions",
+};
+
+const COMPLETE_DOWNLOAD = "a complete download is needed";
+
+/**
+ * What a file that should be binary actually is, when its first bytes say so: a Git LFS pointer (a clone without
+ * `git lfs pull`) or an HTML page (a login or error page saved under the model's name). Null otherwise.
+ */
+export function describeTextStandIn(bytes: Uint8Array): string | null {
+  const head = new TextDecoder().decode(bytes.subarray(0, 64)).trimStart().toLowerCase();
+  if (head.startsWith("version https://git-lfs.github.com/spec/")) {
+    return `a Git LFS pointer (${bytes.length} bytes), not the file itself: fetch the LFS object (git lfs pull)`;
+  }
+  if (head.startsWith("<!doctype html") || head.startsWith("<html")) {
+    return `an HTML page (${bytes.length} bytes), not a model file: the server answered a web page in its place`;
+  }
+  return null;
+}
+
+/**
+ * Checks that `model` (read from `path`) is a whole ONNX file before anything parses it further: not empty, not cut
+ * short inside a field, with a graph and an opset_import, and well-formed protobuf down through the graph's nodes,
+ * initializers and value infos (weights are not read). Throws {@link OnnxFileError} naming the file, the byte and
+ * the field. Linear in the graph's structure.
+ */
+export function checkOnnxFile(model: Uint8Array, path: string): void {
+  const n = model.length;
+  if (n === 0) throw new OnnxFileError(`${path} is empty (0 bytes)`, "EMPTY_FILE");
+  const standIn = describeTextStandIn(model);
+  if (standIn) throw new OnnxFileError(`${path} is ${standIn}`, "CORRUPT_FILE");
+  const present = new Set<number>();
+  try {
+    for (const f of readFields(model)) present.add(f.field);
+  } catch (e) {
+    if (!(e instanceof ProtobufError)) throw e;
+    const d = e.detail;
+    if (d.kind === "truncated") {
+      const inside =
+        d.field === undefined
+          ? `inside a field key that starts at byte ${d.offset}`
+          : `inside field ${d.field}${MODEL_FIELD_NAMES[d.field] ? ` (${MODEL_FIELD_NAMES[d.field]})` : ""}` +
+            (d.declaredLength !== undefined && d.valueStart !== undefined
+              ? `, which declares ${d.declaredLength} bytes from byte ${d.valueStart}`
+              : `, whose ${d.valueStart === undefined ? "key" : "length or value"} is cut`);
+      throw new OnnxFileError(
+        `${path} is truncated: ends at byte ${n} ${inside} (the file is ${n} bytes; ${COMPLETE_DOWNLOAD})`,
+        "TRUNCATED_FILE",
+      );
+    }
+    throw new OnnxFileError(`${path} is corrupt, not an ONNX protobuf: ${e.message}`, "CORRUPT_FILE");
+  }
+  if (!present.has(MODEL.graph)) {
+    throw new OnnxFileError(
+      `${path} is truncated or not an ONNX model: its ${n} bytes hold no graph (ModelProto field 7)`,
+      present.size <= 2 ? "TRUNCATED_FILE" : "CORRUPT_FILE",
+    );
+  }
+  if (!present.has(MODEL.opsetImport)) {
+    // onnx (and every exporter built on it) writes opset_import after the graph: a file cut just after the graph
+    // parses cleanly but lacks it.
+    throw new OnnxFileError(
+      `${path} is truncated: ends at byte ${n} after the graph, before its opset_import (ModelProto field 8) ` +
+        `(the file is ${n} bytes; ${COMPLETE_DOWNLOAD})`,
+      "TRUNCATED_FILE",
+    );
+  }
+  try {
+    readModelInfo(model);
+    readOpTypes(model);
+    for (const fields of initializers(model)) readExternalEntries(fields);
+  } catch (e) {
+    if (!(e instanceof ProtobufError)) throw e;
+    const at = e.detail.bufferOffset - model.byteOffset;
+    throw new OnnxFileError(
+      `${path} is corrupt: a message inside its graph is malformed near byte ${at} (${e.message}); ` +
+        `the file is ${n} bytes`,
+      "CORRUPT_FILE",
+    );
+  }
+}
+
+/** How far into one external-data file the graph reads: the end of its furthest tensor, and that tensor's name. */
+export interface ExternalDataExtent {
+  location: string;
+  endByte: number;
+  tensor: string;
+}
+
+/** Per external-data file (by `location`), the furthest byte an initializer reads (offset + length). */
+export function readExternalDataExtents(model: Uint8Array): ExternalDataExtent[] {
+  const out = new Map<string, ExternalDataExtent>();
+  for (const fields of initializers(model)) {
+    if (!isExternal(fields)) continue;
+    const name = tensorName(fields);
+    const entries = readExternalEntries(fields);
+    const location = checkLocation(entries.get("location") ?? "", name);
+    const offset = Number(entries.get("offset") ?? 0);
+    const length = Number(entries.get("length") ?? 0);
+    const endByte = (Number.isFinite(offset) ? offset : 0) + (Number.isFinite(length) ? length : 0);
+    const prev = out.get(location);
+    if (!prev || endByte > prev.endByte) out.set(location, { location, endByte, tensor: name });
+  }
+  return [...out.values()];
+}
+
+/**
+ * Checks that each external-data file holds every byte the graph reads from it. `filePath` names the file as the
+ * user knows it (e.g. `onnx/model.onnx_data`). Throws {@link OnnxFileError} for an empty or short file.
+ */
+export function checkExternalDataSize(extent: ExternalDataExtent, data: Uint8Array, filePath: string): void {
+  if (data.length >= extent.endByte) return;
+  const standIn = describeTextStandIn(data);
+  if (standIn) throw new OnnxFileError(`${filePath} is ${standIn}`, "CORRUPT_FILE");
+  const size = data.length === 0 ? "is empty (0 bytes)" : `is ${data.length} bytes`;
+  throw new OnnxFileError(
+    `${filePath} ${size} but the graph reads up to byte ${extent.endByte} (initializer "${extent.tensor}"): ` +
+      `truncated, ${COMPLETE_DOWNLOAD}`,
+    data.length === 0 ? "EMPTY_FILE" : "TRUNCATED_FILE",
+  );
 }

@@ -19,52 +19,103 @@ export interface WireField {
 
 const EMPTY = new Uint8Array(0);
 
+/** Where and how a protobuf read failed: `truncated` when the input ends inside a field, `malformed` otherwise. */
+export interface ProtobufErrorDetail {
+  kind: "truncated" | "malformed";
+  /** Byte (in the message given to {@link readFields}) where the failing field's key starts. */
+  offset: number;
+  /** The same byte in the underlying ArrayBuffer: minus the root view's `byteOffset`, a position in the file. */
+  bufferOffset: number;
+  /** Length of the message being read. */
+  messageLength: number;
+  /** The field whose value overruns the message, when the key was read. */
+  field?: number;
+  /** Byte where that field's value starts and how many bytes it declares (length-delimited and fixed fields). */
+  valueStart?: number;
+  declaredLength?: number;
+}
+
 /** Thrown on truncated or malformed protobuf input; `code` lets callers tell it from other failures. */
 export class ProtobufError extends Error {
   readonly code = "PROTOBUF_MALFORMED";
+  constructor(
+    message: string,
+    readonly detail: ProtobufErrorDetail,
+  ) {
+    super(message);
+    this.name = "ProtobufError";
+  }
 }
 
-function readVarint(buf: Uint8Array, pos: number): [number, number] {
+/** Reads a varint at `pos`; returns null when the buffer ends inside it, throws when it is longer than 10 bytes. */
+function varintAt(buf: Uint8Array, pos: number): [number, number] | null {
   let result = 0;
   let scale = 1;
   for (let i = 0; i < 10; i++) {
-    if (pos >= buf.length) throw new ProtobufError("truncated varint");
+    if (pos >= buf.length) return null;
     const b = buf[pos++];
     result += (b & 0x7f) * scale;
     if ((b & 0x80) === 0) return [result, pos];
     scale *= 128;
   }
-  throw new ProtobufError("varint longer than 10 bytes");
+  return [-1, pos];
+}
+
+function readVarint(buf: Uint8Array, pos: number): [number, number] {
+  const v = varintAt(buf, pos);
+  const detail = { offset: pos, bufferOffset: buf.byteOffset + pos, messageLength: buf.length };
+  if (!v) throw new ProtobufError(`truncated varint at byte ${pos}`, { kind: "truncated", ...detail });
+  if (v[0] < 0) throw new ProtobufError(`varint longer than 10 bytes at byte ${pos}`, { kind: "malformed", ...detail });
+  return v;
 }
 
 /** Iterates the top-level fields of one message; every field is yielded in file order (repeated ones too). */
 export function* readFields(buf: Uint8Array): Generator<WireField> {
   let pos = 0;
   while (pos < buf.length) {
+    const start = pos;
     const [key, p1] = readVarint(buf, pos);
     const field = Math.floor(key / 8);
     const wireType = key & 7;
     pos = p1;
+    const at = { offset: start, bufferOffset: buf.byteOffset + start, messageLength: buf.length, field };
+    const overrun = (valueStart: number, declaredLength: number | undefined, what: string) =>
+      new ProtobufError(
+        `field ${field} overruns its message: ${what}${declaredLength === undefined ? "" : ` ${declaredLength} bytes`}` +
+          ` from byte ${valueStart}, the message ends at byte ${buf.length}`,
+        { kind: "truncated", ...at, valueStart, declaredLength },
+      );
+    if (field === 0) {
+      throw new ProtobufError(`field number 0 at byte ${start}`, { kind: "malformed", ...at });
+    }
     if (wireType === WIRE.varint) {
-      const [value, p2] = readVarint(buf, pos);
-      pos = p2;
-      yield { field, wireType, value, bytes: EMPTY };
+      const v = varintAt(buf, pos);
+      if (!v) throw overrun(pos, undefined, "its varint is cut");
+      if (v[0] < 0) throw new ProtobufError(`varint longer than 10 bytes at byte ${pos}`, { kind: "malformed", ...at });
+      pos = v[1];
+      yield { field, wireType, value: v[0], bytes: EMPTY };
     } else if (wireType === WIRE.bytes) {
-      const [len, p2] = readVarint(buf, pos);
-      if (p2 + len > buf.length) throw new ProtobufError(`field ${field} overruns its message`);
+      const v = varintAt(buf, pos);
+      if (!v) throw overrun(pos, undefined, "its length is cut");
+      if (v[0] < 0) throw new ProtobufError(`length longer than 10 bytes at byte ${pos}`, { kind: "malformed", ...at });
+      const [len, p2] = v;
+      if (p2 + len > buf.length) throw overrun(p2, len, "it declares");
       yield { field, wireType, value: len, bytes: buf.subarray(p2, p2 + len) };
       pos = p2 + len;
     } else if (wireType === WIRE.fixed32) {
-      if (pos + 4 > buf.length) throw new ProtobufError("truncated fixed32");
+      if (pos + 4 > buf.length) throw overrun(pos, 4, "its fixed32 needs");
       const value = new DataView(buf.buffer, buf.byteOffset + pos, 4).getUint32(0, true);
       pos += 4;
       yield { field, wireType, value, bytes: buf.subarray(pos - 4, pos) };
     } else if (wireType === WIRE.fixed64) {
-      if (pos + 8 > buf.length) throw new ProtobufError("truncated fixed64");
+      if (pos + 8 > buf.length) throw overrun(pos, 8, "its fixed64 needs");
       pos += 8;
       yield { field, wireType, value: 0, bytes: buf.subarray(pos - 8, pos) };
     } else {
-      throw new ProtobufError(`unsupported wire type ${wireType} at byte ${pos}`);
+      throw new ProtobufError(`unsupported wire type ${wireType} (field ${field}) at byte ${start}`, {
+        kind: "malformed",
+        ...at,
+      });
     }
   }
 }

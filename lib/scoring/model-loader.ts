@@ -3,7 +3,7 @@
  * onnxruntime-node in the CLI): causal LMs get the log-prob graph rewrite, reward models are used as exported.
  */
 import { createLogprobScorer, type InferenceSessionLike, type LogprobScorer, type TensorCtor } from "./engine";
-import { readModelInfo, readOpTypes } from "@/lib/onnx/onnx-model";
+import { checkOnnxFile, OnnxFileError, readModelInfo, readOpTypes } from "@/lib/onnx/onnx-model";
 import { addTokenLogprobOutput } from "./logprob-graph";
 import { isDemoConfig } from "./demo-check";
 import { modelFolderHash, modelKind, type ModelFolder } from "./model-source";
@@ -47,7 +47,7 @@ export type LoadedModel = LoadedLanguageModel | LoadedRewardModel;
 export class ModelLoadError extends Error {
   constructor(
     message: string,
-    readonly code: "WRONG_KIND" | "SESSION_FAILED" | "NO_PAD_TOKEN",
+    readonly code: "WRONG_KIND" | "SESSION_FAILED" | "NO_PAD_TOKEN" | "EMPTY_FILE" | "TRUNCATED_FILE" | "CORRUPT_FILE",
   ) {
     super(message);
     this.name = "ModelLoadError";
@@ -84,6 +84,14 @@ export async function loadModel(
   if (kind !== expect) {
     const what = kind === "rm" ? "a reward model (sequence classification)" : "a causal language model";
     throw new ModelLoadError(`${folder.location} is ${what}; this slot needs the other kind`, "WRONG_KIND");
+  }
+  // readModelFolder has checked the graph already; a folder built another way (tests, callers of the library) is
+  // checked here, so a damaged file is named as such rather than failing later as a missing output.
+  try {
+    checkOnnxFile(folder.onnx, folder.onnxPath);
+  } catch (e) {
+    if (e instanceof OnnxFileError) throw new ModelLoadError(`${folder.location}: ${e.message}`, e.code);
+    throw e;
   }
   const hash = await modelFolderHash(folder);
   const tokenizer = createScoringTokenizer(

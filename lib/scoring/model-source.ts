@@ -3,14 +3,28 @@
  * are read: config.json, tokenizer files, one ONNX graph (a quantised variant when asked) and its external data.
  * Pure TypeScript: the browser worker and the CLI both hand in a `ModelFileReader`.
  */
-import { readExternalDataLocations } from "@/lib/onnx/onnx-model";
+import {
+  checkExternalDataSize,
+  checkOnnxFile,
+  describeTextStandIn,
+  OnnxFileError,
+  readExternalDataExtents,
+} from "@/lib/onnx/onnx-model";
 import type { ModelSource } from "./protocol";
 
 /** A model folder that cannot be used; `code` is stable for UI messages. */
 export class ModelSourceError extends Error {
   constructor(
     message: string,
-    readonly code: "BAD_LOCATION" | "MISSING_FILE" | "BAD_JSON" | "BAD_GRAPH" | "FETCH_FAILED",
+    readonly code:
+      | "BAD_LOCATION"
+      | "MISSING_FILE"
+      | "BAD_JSON"
+      | "BAD_GRAPH"
+      | "FETCH_FAILED"
+      | "EMPTY_FILE"
+      | "TRUNCATED_FILE"
+      | "CORRUPT_FILE",
   ) {
     super(message);
     this.name = "ModelSourceError";
@@ -24,6 +38,13 @@ export interface ModelFileReader {
   read(path: string, onProgress?: (loadedBytes: number, totalBytes: number | null) => void): Promise<Uint8Array | null>;
   /** Why `read(path)` found nothing, when the reader knows more than "absent" (an HTTP status, a gated repo). */
   whyMissing?(path: string): string | null;
+  /**
+   * Drops any kept copy of `path` (a cached download) after its contents were found damaged, so the next load
+   * fetches it anew. Returns true when a copy was dropped.
+   */
+  forget?(path: string): Promise<boolean>;
+  /** Things the reader worked around and the user should hear of (a damaged cache entry downloaded again). */
+  notices?(): string[];
 }
 
 /** The public Hugging Face Hub (what `endpoint` defaults to). */
@@ -166,17 +187,72 @@ export interface ModelFolder {
   externalData: { path: string; data: Uint8Array }[];
   /** Bytes read in total. */
   bytes: number;
+  /** What the reader worked around while reading (e.g. a damaged cached download fetched again); may be empty. */
+  notices?: string[];
 }
 
-function parseJson(bytes: Uint8Array, path: string, location: string): Record<string, unknown> {
-  try {
-    const v = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
-    if (v && typeof v === "object" && !Array.isArray(v)) return v as Record<string, unknown>;
-  } catch {
-    // fall through to the error below
+/**
+ * Whether `text` stops before its JSON is complete: inside a string, or with an object or array still open. A
+ * document that is merely wrong (a stray comma) ends with every bracket closed.
+ */
+function endsInsideJson(text: string): string | null {
+  const open: string[] = [];
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "{" || c === "[") open.push(c);
+    else if (c === "}" || c === "]") open.pop();
   }
-  throw new ModelSourceError(`${location}: ${path} is not a JSON object`, "BAD_JSON");
+  if (inString) return "inside a string";
+  if (open.length)
+    return `with ${open.length} ${open.length === 1 ? "object or array" : "objects or arrays"} still open`;
+  return null;
 }
+
+/**
+ * Parses a JSON object file of a model folder. An empty, truncated, non-JSON or non-object file is refused with a
+ * message naming it and saying which of these it is.
+ */
+export function parseModelJson(bytes: Uint8Array, path: string, location: string): Record<string, unknown> {
+  const where = `${location}: ${path}`;
+  if (bytes.length === 0) throw new ModelSourceError(`${where} is empty (0 bytes)`, "EMPTY_FILE");
+  const text = new TextDecoder().decode(bytes);
+  if (!text.trim()) throw new ModelSourceError(`${where} holds only whitespace (${bytes.length} bytes)`, "EMPTY_FILE");
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    const standIn = describeTextStandIn(bytes);
+    if (standIn) throw new ModelSourceError(`${where} is ${standIn}`, "CORRUPT_FILE");
+    const cut = endsInsideJson(text);
+    if (cut) {
+      throw new ModelSourceError(
+        `${where} is truncated: the JSON ends at byte ${bytes.length} ${cut} ` +
+          `(the file is ${bytes.length} bytes; a complete download is needed)`,
+        "TRUNCATED_FILE",
+      );
+    }
+    throw new ModelSourceError(`${where} is not valid JSON: ${(e as Error).message}`, "BAD_JSON");
+  }
+  if (v && typeof v === "object" && !Array.isArray(v)) return v as Record<string, unknown>;
+  const found = Array.isArray(v) ? "an array" : v === null ? "null" : `a ${typeof v}`;
+  throw new ModelSourceError(`${where} is not a JSON object (it holds ${found})`, "BAD_JSON");
+}
+
+/** A damaged file's error as a ModelSourceError, after dropping the reader's cached copy of it. */
+async function damaged(reader: ModelFileReader, path: string, e: unknown): Promise<never> {
+  if (!(e instanceof OnnxFileError || (e instanceof ModelSourceError && DAMAGE_CODES.has(e.code)))) throw e;
+  const dropped = (await reader.forget?.(path)) ?? false;
+  const hint = dropped ? "; its cached copy was dropped, so loading again downloads it anew" : "";
+  const message = e instanceof OnnxFileError ? `${reader.location}: ${e.message}` : e.message;
+  throw new ModelSourceError(`${message}${hint}`, e.code as ModelSourceError["code"]);
+}
+
+const DAMAGE_CODES = new Set<string>(["EMPTY_FILE", "TRUNCATED_FILE", "CORRUPT_FILE"]);
 
 /**
  * Reads a model folder: config.json, tokenizer.json, tokenizer_config.json (optional), chat_template.jinja
@@ -199,10 +275,17 @@ export async function readModelFolder(
     bytes += b.length;
     return b;
   };
-  const config = parseJson(await need("config.json"), "config.json", reader.location);
-  const tokenizerJson = parseJson(await need("tokenizer.json"), "tokenizer.json", reader.location);
+  const json = async (path: string, bytes: Uint8Array) => {
+    try {
+      return parseModelJson(bytes, path, reader.location);
+    } catch (e) {
+      return damaged(reader, path, e);
+    }
+  };
+  const config = await json("config.json", await need("config.json"));
+  const tokenizerJson = await json("tokenizer.json", await need("tokenizer.json"));
   const tc = await reader.read("tokenizer_config.json");
-  const tokenizerConfig = tc ? parseJson(tc, "tokenizer_config.json", reader.location) : {};
+  const tokenizerConfig = tc ? await json("tokenizer_config.json", tc) : {};
   // Asked for only when tokenizer_config.json has no template: over HTTP a missing file is a 404 that the browser
   // logs as a console error on every model load. Recent transformers' save_pretrained moves the template out of
   // tokenizer_config.json into this file, so a config that still carries one comes from an export without it.
@@ -224,15 +307,21 @@ export async function readModelFolder(
     throw new ModelSourceError(`${reader.location}: ${message}`, "MISSING_FILE");
   }
   bytes += onnx.length + (tc?.length ?? 0) + (template?.length ?? 0);
-  let locations: string[];
   try {
-    locations = readExternalDataLocations(onnx);
+    checkOnnxFile(onnx, onnxPath);
+  } catch (e) {
+    await damaged(reader, onnxPath, e);
+  }
+  let extents: ReturnType<typeof readExternalDataExtents>;
+  try {
+    extents = readExternalDataExtents(onnx);
   } catch (e) {
     throw new ModelSourceError(`${reader.location}: ${onnxPath}: ${(e as Error).message}`, "BAD_GRAPH");
   }
   const externalData: ModelFolder["externalData"] = [];
   const graphDir = onnxPath.slice(0, onnxPath.lastIndexOf("/") + 1);
-  for (const location of locations) {
+  for (const extent of extents) {
+    const location = extent.location;
     const file = graphDir + location.replace(/\\/g, "/");
     const data = await reader.read(file, (loaded, total) => total && onProgress?.(Math.min(1, loaded / total), file));
     if (!data) {
@@ -241,6 +330,11 @@ export async function readModelFolder(
         `${reader.location}: ${onnxPath} keeps its weights in external data "${location}", which is missing${why ? ` (${why})` : ""}`,
         "MISSING_FILE",
       );
+    }
+    try {
+      checkExternalDataSize(extent, data, file);
+    } catch (e) {
+      await damaged(reader, file, e);
     }
     // ORT (web and node) matches external data by the `location` string exactly as the graph writes it.
     externalData.push({ path: location, data });
@@ -257,6 +351,7 @@ export async function readModelFolder(
     onnx,
     externalData,
     bytes,
+    notices: reader.notices?.() ?? [],
   };
 }
 

@@ -7,7 +7,7 @@
 import type { Pair } from "@/lib/dataset/types";
 import type { PairScore } from "./engine";
 import type { LoadedLanguageModel, LoadedRewardModel } from "./model-loader";
-import type { ResultStore, RowValues } from "./result-store";
+import type { ResultStore, RowValues, StoredRecordProblem } from "./result-store";
 import { tokenizeForReward, tokenizePair, type SequenceOptions, type TokenizedPair } from "./sequence";
 import type { ChatMessage, ScoringTokenizer } from "./tokenize";
 import type { LmChunk, RmChunk, RunStats, ScoredChunk } from "./protocol";
@@ -46,6 +46,11 @@ export interface RunOptions {
   onChunk?: (chunk: ScoredChunk, stats: RunStats) => void;
   /** Clock in ms (injectable for tests). */
   now?: () => number;
+  /**
+   * Called once, before the first chunk, when stored records of the run's keys were unusable (an older layout, a
+   * damaged write): those rows are scored again. `storeProblemNotice` (result-store.ts) words them for the UI.
+   */
+  onStoreProblems?: (problems: StoredRecordProblem[]) => void;
 }
 
 /** A run stopped by its AbortSignal between chunks (stored chunks stay stored). */
@@ -136,7 +141,17 @@ export async function scoreDataset(source: PairSource, models: ScoringModels, op
     ...(models.reference ? [{ name: "reference" as const, model: models.reference }] : []),
     ...(models.reward ? [{ name: "reward" as const, model: models.reward }] : []),
   ].map((s) => ({ ...s, key: runKey(options.datasetKey, s.model, sequence) }));
-  const stored = await Promise.all(slots.map((s) => store.load(s.key)));
+  const problems: StoredRecordProblem[] = [];
+  const stored = await Promise.all(
+    slots.map((s) =>
+      store.load(s.key, {
+        // An LM row holds 4 values when stored before the truncation code existed (see LM_TRUNCATED), else 5.
+        valueCounts: s.model.kind === "lm" ? [LM_TRUNCATED, LM_VALUES] : [2],
+        onProblems: (p) => problems.push(...p),
+      }),
+    ),
+  );
+  if (problems.length) options.onStoreProblems?.(problems);
 
   const emptyChunk = (rows: number[]): ScoredChunk => ({
     rows: Int32Array.from(rows),
