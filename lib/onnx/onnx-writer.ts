@@ -5,9 +5,18 @@
 import { ProtoWriter } from "./protobuf-wire";
 import { ONNX_TYPE } from "./onnx-model";
 
-/** An attribute value: number (int unless `float: true`), number[] (ints), string, or a float tensor. */
+/**
+ * An attribute value: number (int unless `float: true`), number[] (ints), string, a tensor, or a subgraph (the
+ * branches of `If`, the bodies of `Loop`/`Scan`).
+ */
 export type OnnxAttr =
-  number | { float: number } | number[] | string | { tensor: OnnxTensorSpec } | { floats: number[] };
+  | number
+  | { float: number }
+  | number[]
+  | string
+  | { tensor: OnnxTensorSpec }
+  | { floats: number[] }
+  | { graph: OnnxGraphSpec };
 
 /** A node to encode: op type, input/output names, attributes. */
 export interface OnnxNodeSpec {
@@ -20,12 +29,15 @@ export interface OnnxNodeSpec {
   domain?: string;
 }
 
-/** A tensor to encode: float32, int64 or bool data with its dims. */
+/**
+ * A tensor to encode with its dims: float32, int64, bool (Uint8Array), float16 (Uint16Array of IEEE half bits) or
+ * int8 data; uint8 data is a Uint8Array with `dataType: ONNX_TYPE.uint8`.
+ */
 export interface OnnxTensorSpec {
   name: string;
   dims: number[];
-  data: Float32Array | BigInt64Array | Uint8Array;
-  /** ONNX_TYPE code; inferred from `data` when omitted (Uint8Array means bool). */
+  data: Float32Array | BigInt64Array | Uint8Array | Uint16Array | Int8Array;
+  /** ONNX_TYPE code; inferred from `data` when omitted (Uint8Array means bool, Uint16Array float16). */
   dataType?: number;
   /** Where `data`'s bytes are written instead of raw_data (see {@link externalizeTensors}). */
   external?: OnnxExternalRef;
@@ -46,7 +58,7 @@ export interface OnnxValueSpec {
 }
 
 // AttributeProto.AttributeType
-const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, floats: 6, ints: 7 } as const;
+const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, graph: 5, floats: 6, ints: 7 } as const;
 // TensorProto.DataLocation.EXTERNAL
 const EXTERNAL_LOCATION = 1;
 
@@ -67,7 +79,11 @@ export function encodeTensor(t: OnnxTensorSpec): Uint8Array {
       ? ONNX_TYPE.float
       : t.data instanceof BigInt64Array
         ? ONNX_TYPE.int64
-        : ONNX_TYPE.bool);
+        : t.data instanceof Uint16Array
+          ? ONNX_TYPE.float16
+          : t.data instanceof Int8Array
+            ? ONNX_TYPE.int8
+            : ONNX_TYPE.bool);
   w.uint(2, dataType);
   w.string(8, t.name);
   if (t.external) {
@@ -126,7 +142,8 @@ function encodeAttr(name: string, v: OnnxAttr): Uint8Array {
   else if (Array.isArray(v)) {
     w.uint(20, ATTR_TYPE.ints);
     for (const x of v) w.uint(8, x);
-  } else if ("float" in v) w.uint(20, ATTR_TYPE.float).float(2, v.float);
+  } else if ("graph" in v) w.uint(20, ATTR_TYPE.graph).bytes(6, encodeGraph(v.graph));
+  else if ("float" in v) w.uint(20, ATTR_TYPE.float).float(2, v.float);
   else if ("floats" in v) {
     w.uint(20, ATTR_TYPE.floats);
     for (const x of v.floats) w.float(7, x);
@@ -192,7 +209,102 @@ export function encodeModel(graph: OnnxGraphSpec, opset: number, producer = "mar
     .string(2, producer)
     .bytes(7, encodeGraph(graph))
     .message(8, (o) => o.string(1, "").uint(2, opset));
-  const domains = new Set((graph.nodes ?? []).flatMap((n) => (n.domain ? [n.domain] : [])));
-  for (const domain of domains) w.message(8, (o) => o.string(1, domain).uint(2, 1));
+  for (const domain of nodeDomains(graph)) w.message(8, (o) => o.string(1, domain).uint(2, 1));
   return w.finish();
+}
+
+/** The non-default domains of a graph's nodes, subgraphs (If branches...) included, in first-use order. */
+function nodeDomains(graph: OnnxGraphSpec, into = new Set<string>()): Set<string> {
+  for (const n of graph.nodes ?? []) {
+    if (n.domain) into.add(n.domain);
+    for (const v of Object.values(n.attrs ?? {})) {
+      if (typeof v === "object" && !Array.isArray(v) && "graph" in v) nodeDomains(v.graph, into);
+    }
+  }
+  return into;
+}
+
+/**
+ * Spreads the data of tensors of at least `minBytes` over several external-data files of at most `maxFileBytes`
+ * each (a tensor larger than that gets a file of its own), named `location`, `location_1`, `location_2`... as
+ * split exports of big models are. Returns the tensor specs (moved ones carry `external`) and the files.
+ */
+export function externalizeTensorsToFiles(
+  tensors: readonly OnnxTensorSpec[],
+  location: string,
+  maxFileBytes: number,
+  { minBytes = 1024 }: Pick<ExternalizeOptions, "minBytes"> = {},
+): { tensors: OnnxTensorSpec[]; files: { path: string; data: Uint8Array }[] } {
+  const groups: OnnxTensorSpec[][] = [];
+  let size = Infinity;
+  for (const t of tensors) {
+    if (t.data.byteLength < minBytes) continue;
+    if (size + t.data.byteLength > maxFileBytes) {
+      groups.push([]);
+      size = 0;
+    }
+    groups[groups.length - 1].push(t);
+    size += t.data.byteLength;
+  }
+  const moved = new Map<OnnxTensorSpec, OnnxTensorSpec>();
+  const files = groups.map((group, i) => {
+    const path = i === 0 ? location : `${location}_${i}`;
+    const { tensors: placed, data } = externalizeTensors(group, path, { minBytes: 0 });
+    group.forEach((t, k) => moved.set(t, placed[k]));
+    return { path, data };
+  });
+  return { tensors: tensors.map((t) => moved.get(t) ?? t), files };
+}
+
+/**
+ * Collects nodes and constants under unique names (`Op_N`, `const_N`), so graph-writing code stays linear:
+ * each call returns the name of the value it made.
+ */
+export class OnnxGraphBuilder {
+  nodes: OnnxNodeSpec[] = [];
+  inits: OnnxTensorSpec[] = [];
+  private n = 0;
+
+  constructor(
+    /** Prefix of every generated name: keeps the names of two graphs (If branches) apart. */
+    private readonly prefix = "",
+  ) {}
+
+  /** A unique name with the builder's prefix. */
+  fresh(stem: string): string {
+    return `${this.prefix}${stem}_${this.n++}`;
+  }
+  /** Adds a node with `nOut` outputs and returns their names. */
+  op(op: string, inputs: string[], attrs?: OnnxNodeSpec["attrs"], nOut = 1, domain?: string): string[] {
+    const id = this.fresh(op);
+    const outputs = Array.from({ length: nOut }, (_, i) => (nOut === 1 ? id : `${id}_${i}`));
+    this.nodes.push({ op, inputs, outputs, name: id, attrs, ...(domain ? { domain } : {}) });
+    return outputs;
+  }
+  /** Adds a node with one output and returns its name. */
+  op1(op: string, inputs: string[], attrs?: OnnxNodeSpec["attrs"], domain?: string): string {
+    return this.op(op, inputs, attrs, 1, domain)[0];
+  }
+  /** Renames the first output of the last node (to give graph outputs their public names). */
+  rename(to: string): string {
+    this.nodes[this.nodes.length - 1].outputs[0] = to;
+    return to;
+  }
+  /** An int64 constant: a 1-D tensor, or a scalar when `scalar`. */
+  i64(values: number[], scalar = false): string {
+    const name = this.fresh("const");
+    this.inits.push({ name, dims: scalar ? [] : [values.length], data: BigInt64Array.from(values.map(BigInt)) });
+    return name;
+  }
+  /** A float32 scalar constant. */
+  f32(value: number): string {
+    const name = this.fresh("const");
+    this.inits.push({ name, dims: [], data: Float32Array.of(value) });
+    return name;
+  }
+  /** An initializer under a chosen name (weights). */
+  tensor(t: OnnxTensorSpec): string {
+    this.inits.push(t);
+    return t.name;
+  }
 }

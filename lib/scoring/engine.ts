@@ -14,6 +14,14 @@
  * sequence_length > 1 and past context is given"), and an all-padding row fails (seqlens_k = -1). So for those
  * graphs ({@link DecoderLayout.contiguousRowsOnly}) prompt sharing runs one pair at a time and an empty shared
  * prefix gets no prefix run; full runs keep their padded batches.
+ *
+ * Other export variants: a `logits_to_keep` / `num_logits_to_keep` input gets 0 (every position's logits); a
+ * decoder without KV cache (the `text-generation` task) runs whole rows, never windows or shared prompts; a merged
+ * decoder gets `use_cache_branch` = (past length > 0). Graphs with `DynamicQuantizeLinear` (int8 dynamic
+ * quantisation) quantise activations per tensor at run time, so a row's numbers would depend on the rows, padding
+ * and prompt split around it: those graphs score each sequence alone and whole, as a batch-of-one run would.
+ * Vocabulary-sized tensors stay inside the runtime (see `logprob-graph.ts`), and the token budget per pass shrinks
+ * with the vocabulary so that they fit ({@link ScoreOptions.maxLogitsBytes}).
  */
 import { TARGET_IDS, TOKEN_LOGPROBS } from "./logprob-graph";
 import type { TokenizedPair } from "./sequence";
@@ -68,7 +76,20 @@ export interface DecoderLayout {
    * right-padded batch (holes) is not, so prompt sharing goes one pair per run.
    */
   contiguousRowsOnly: boolean;
+  /** The `logits_to_keep` / `num_logits_to_keep` input (int64, fed 0 = keep all) and its rank; null when absent. */
+  logitsToKeep: { input: string; rank: 0 | 1 } | null;
+  /**
+   * Activations are quantised per tensor at run time (DynamicQuantizeLinear): the numbers of a row depend on what
+   * else is in its tensors, so every sequence runs alone, unpadded and unsplit.
+   */
+  rowsInteract: boolean;
 }
+
+/** Inputs that make a graph's numbers depend on the whole batch (onnxruntime's dynamic int8 quantisation). */
+const BATCH_DEPENDENT_OPS = ["DynamicQuantizeLinear", "DynamicQuantizeMatMul", "MatMulIntegerToFloat"];
+
+/** transformers' names for "compute the logits of the last N positions only" (0 = all), newest first. */
+const LOGITS_TO_KEEP_INPUTS = ["logits_to_keep", "num_logits_to_keep"];
 
 /** Ops whose attention takes row lengths (seqlens_k) instead of a mask, so a mask with holes cannot be honoured. */
 const LENGTH_BASED_ATTENTION_OPS = ["GroupQueryAttention"];
@@ -77,7 +98,7 @@ const LENGTH_BASED_ATTENTION_OPS = ["GroupQueryAttention"];
 export class ScoringEngineError extends Error {
   constructor(
     message: string,
-    readonly code: "NOT_REWRITTEN" | "UNKNOWN_CACHE_SHAPE" | "ABORTED" | "BAD_OUTPUT",
+    readonly code: "NOT_REWRITTEN" | "UNKNOWN_CACHE_SHAPE" | "UNSUPPORTED_INPUT" | "ABORTED" | "BAD_OUTPUT",
   ) {
     super(message);
   }
@@ -103,6 +124,29 @@ export function describeDecoder(
     throw new ScoringEngineError(
       "session lacks target_ids/token_logprobs: load it via addTokenLogprobOutput",
       "NOT_REWRITTEN",
+    );
+  }
+  for (const required of ["input_ids", "attention_mask"]) {
+    if (!session.inputNames.includes(required)) {
+      throw new ScoringEngineError(
+        `the decoder has no "${required}" input (inputs: ${session.inputNames.join(", ")}); the engine feeds ` +
+          "input_ids and attention_mask as Optimum's causal-LM exports declare them",
+        "UNSUPPORTED_INPUT",
+      );
+    }
+  }
+  const known = (name: string) =>
+    ["input_ids", "attention_mask", "position_ids", "use_cache_branch", TARGET_IDS, ...LOGITS_TO_KEEP_INPUTS].includes(
+      name,
+    ) || PAST_RE.test(name);
+  const unknown = session.inputNames.filter((n) => !known(n));
+  if (unknown.length) {
+    throw new ScoringEngineError(
+      `the decoder needs input${unknown.length > 1 ? "s" : ""} ${unknown.map((n) => `"${n}"`).join(", ")} that the ` +
+        "engine cannot fill (it feeds input_ids, attention_mask, position_ids, past_key_values.N.key/value, " +
+        "use_cache_branch and logits_to_keep / num_logits_to_keep); a multimodal or encoder-decoder export " +
+        "cannot be scored as a causal LM",
+      "UNSUPPORTED_INPUT",
     );
   }
   return describeDecoderCache(session, config, opTypes);
@@ -135,11 +179,14 @@ export function describeDecoderCache(
     const type = m?.type === "float16" ? "float16" : "float32";
     past.push({ input, output: input.replace("past_key_values", "present"), heads, headDim, type });
   }
+  const keepName = LOGITS_TO_KEEP_INPUTS.find((n) => session.inputNames.includes(n));
   return {
     past,
     hasPositionIds: session.inputNames.includes("position_ids"),
     hasUseCacheBranch: session.inputNames.includes("use_cache_branch"),
     contiguousRowsOnly: LENGTH_BASED_ATTENTION_OPS.some((op) => opTypes.has(op)),
+    logitsToKeep: keepName ? { input: keepName, rank: meta.get(keepName)?.shape?.length === 1 ? 1 : 0 } : null,
+    rowsInteract: BATCH_DEPENDENT_OPS.some((op) => opTypes.has(op)),
   };
 }
 
@@ -176,11 +223,33 @@ export interface ScoreOptions {
    * a KV cache scores it in windows of this many tokens, each reading the cache of the windows before it.
    */
   maxBatchTokens?: number;
+  /**
+   * Max bytes of vocabulary-sized float32 tensors per forward pass inside the runtime (default 512 MiB): the
+   * rewritten graph holds logits and their log-softmax, 8 x vocab_size bytes per token, so with config.json's
+   * vocab_size the token budget becomes min(maxBatchTokens, maxLogitsBytes / (8 x vocab_size)). For Qwen2's 151,936
+   * tokens that is 441 tokens per pass (0.54 GB), where 4096 would need 5 GB, more than a 32-bit WASM heap.
+   */
+  maxLogitsBytes?: number;
   /** Run each pair's common prompt once and reuse its KV cache (default true). */
   sharePrompt?: boolean;
   /** Called after each batch with rows done so far and the total. */
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+}
+
+/** Default {@link ScoreOptions.maxLogitsBytes}: 512 MiB, an eighth of a 32-bit WASM heap. */
+export const DEFAULT_MAX_LOGITS_BYTES = 512 * 2 ** 20;
+/** Bytes per (token, vocabulary entry) in a pass: float32 logits plus their float32 log-softmax. */
+const LOGITS_BYTES_PER_ENTRY = 8;
+
+/**
+ * Tokens per forward pass: `maxBatchTokens` (default 4096), capped so that the pass's vocabulary-sized tensors fit
+ * `maxLogitsBytes`; the cap is skipped when the vocabulary size is unknown.
+ */
+export function tokensPerPass(vocabSize: number | null, options: ScoreOptions = {}): number {
+  const { maxBatchTokens = 4096, maxLogitsBytes = DEFAULT_MAX_LOGITS_BYTES } = options;
+  if (!vocabSize) return maxBatchTokens;
+  return Math.max(1, Math.min(maxBatchTokens, Math.floor(maxLogitsBytes / (LOGITS_BYTES_PER_ENTRY * vocabSize))));
 }
 
 /** Groups indices of similar length (length bucketing) under row and token budgets; keeps padding small. */
@@ -249,6 +318,7 @@ export function createLogprobScorer(
 ): LogprobScorer {
   const layout = describeDecoder(session, config, opTypes);
   const i64 = (values: number[], dims: number[]) => new Tensor("int64", BigInt64Array.from(values, BigInt), dims);
+  const tokenBudget = (options: ScoreOptions) => tokensPerPass(num(config.vocab_size), options);
 
   function emptyPast(batch: number): Record<string, TensorLike> {
     const feeds: Record<string, TensorLike> = {};
@@ -293,6 +363,8 @@ export function createLogprobScorer(
     };
     if (layout.hasPositionIds) feeds.position_ids = i64(positions, [B, T]);
     if (layout.hasUseCacheBranch) feeds.use_cache_branch = new Tensor("bool", Uint8Array.of(P > 0 ? 1 : 0), [1]);
+    // 0 keeps every position's logits (transformers slices hidden_states[:, -0:] = all): each one is scored.
+    if (layout.logitsToKeep) feeds[layout.logitsToKeep.input] = i64([0], layout.logitsToKeep.rank ? [1] : []);
     const fetches = [TOKEN_LOGPROBS, ...(wantPresent ? layout.past.map((p) => p.output) : [])];
     const out = await session.run(feeds, fetches);
     const lp = out[TOKEN_LOGPROBS];
@@ -353,7 +425,8 @@ export function createLogprobScorer(
   }
 
   async function scoreSequences(seqs: readonly ScoreSequence[], options: ScoreOptions = {}): Promise<ResponseScore[]> {
-    const { batchSize = 8, maxBatchTokens = 4096 } = options;
+    const batchSize = layout.rowsInteract ? 1 : (options.batchSize ?? 8);
+    const maxBatchTokens = tokenBudget(options);
     const results = new Array<ResponseScore>(seqs.length);
     const lengths = seqs.map((s) => s.promptIds.length + s.responseIds.length);
     let done = 0;
@@ -364,7 +437,9 @@ export function createLogprobScorer(
     const nonEmpty = lengths.flatMap((n, i) => (n > 0 ? [i] : []));
     for (const batch of planSubset(nonEmpty, lengths, batchSize, maxBatchTokens)) {
       checkAbort(options.signal);
-      // A row over the token budget goes alone; with a KV cache it is split into windows instead of one pass.
+      // A row over the token budget goes alone; with a KV cache it is split into windows instead of one pass (a
+      // decoder without one cannot split it, so its logits exceed the budget). Under dynamic quantisation a window's
+      // activations are quantised apart from the rest's: windows differ from a whole-row run by that rounding.
       if (batch.length === 1 && lengths[batch[0]] > maxBatchTokens && layout.past.length > 0) {
         results[batch[0]] = await scoreWindowed(seqs[batch[0]], Math.max(1, maxBatchTokens), options.signal);
         done += 1;
@@ -388,7 +463,9 @@ export function createLogprobScorer(
   }
 
   async function scorePairs(pairs: readonly TokenizedPair[], options: ScoreOptions = {}): Promise<PairScore[]> {
-    const { maxBatchTokens = 4096, sharePrompt = true } = options;
+    const maxBatchTokens = tokenBudget(options);
+    // Per-tensor activation quantisation would quantise the shared prompt apart from its continuation.
+    const sharePrompt = (options.sharePrompt ?? true) && !layout.rowsInteract;
     // Length-based attention refuses a past under a batch of several multi-token rows: one pair per run.
     const batchSize = layout.contiguousRowsOnly ? 1 : (options.batchSize ?? 8);
     if (!sharePrompt || layout.past.length === 0) {
