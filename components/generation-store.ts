@@ -161,6 +161,7 @@ export const useGeneration = create<GenerationState>()((set, get) => ({
         `${st.generatedTokens} tokens generated at ${Math.round(st.tokensPerSec)} tokens/s`,
         reply.unreadableStored ? `${reply.unreadableStored} unreadable stored entries ignored (generated again)` : null,
         notRetokenized(finishedPrompts()),
+        reply.backendNotice,
       ].filter(Boolean);
       set({ state: "done", stats: st, live: null, note: parts.join(" · ") });
       if (reply.rewardHash) await get().openInWorkbench();

@@ -116,6 +116,8 @@ export interface RunStats {
   /** Seconds left at the current speed; null before the first scored chunk. */
   etaSeconds: number | null;
   elapsedMs: number;
+  /** Stored results that could not be used (damaged, foreign, old layout), worded for the UI; absent when none. */
+  storeNotice?: string | null;
 }
 
 /** Which slot a model fills: the policy (implicit margin), a DPO reference, or a reward model (explicit margin). */
@@ -152,6 +154,8 @@ export interface ModelInfo {
   backend: BackendInfo;
   loadMs: number;
   hasChatTemplate: boolean;
+  /** What loading found and repaired (a damaged cache entry downloaded again...); empty when nothing. */
+  notices?: string[];
 }
 
 /** Settings of a run (TRL's truncation; margins are formed on the main thread from the stored log-probs). */
@@ -260,6 +264,8 @@ export interface GenerateResult {
   rewardHash: string | null;
   /** Stored entries that could not be read back (old or foreign): those prompts were generated again. */
   unreadableStored: number;
+  /** Set when the generation session could not use the policy's backend (WebGPU → WASM), with why. */
+  backendNotice: string | null;
 }
 
 /** Run control state. */

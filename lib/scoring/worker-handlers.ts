@@ -39,7 +39,7 @@ import type {
   ScoringApi,
   SequenceRules,
 } from "./protocol";
-import type { ResultStore } from "./result-store";
+import { storeProblemNotice, type ResultStore } from "./result-store";
 import { loadGenerator, readGenerationConfig, type LoadedGenerator } from "@/lib/generation/model";
 import { checkPrompts, DEFAULT_PROMPT_FIELD, promptSourceFromRows, type PromptSource } from "@/lib/generation/prompts";
 import { createMemoryGenerationStore, type GenerationStore } from "@/lib/generation/result-store";
@@ -101,7 +101,13 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
   >();
   const generationStore = env.generationStore ?? createMemoryGenerationStore();
   /** The policy opened for generation (its own session, with the last-logits output), made on first `generate`. */
-  let generator: { hash: string; onnxPath: string; backend: string; loaded: LoadedGenerator } | null = null;
+  let generator: {
+    hash: string;
+    onnxPath: string;
+    backend: string;
+    loaded: LoadedGenerator;
+    notice: string | null;
+  } | null = null;
   const dropGenerator = async () => {
     const g = generator;
     generator = null;
@@ -213,6 +219,7 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
         backend,
         loadMs: Math.round(performance.now() - started),
         hasChatTemplate: model.tokenizer.hasChatTemplate,
+        notices: folder.notices ?? [],
       };
       models.set(role, { model, info, limits: probe.limits, source });
       return info;
@@ -239,8 +246,9 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
       const current = { controller: new AbortController(), paused: false, wake: null as (() => void) | null };
       run = current;
       const { session, key } = dataset;
+      let storeNotice: string | null = null;
       try {
-        return await scoreDataset(
+        const stats = await scoreDataset(
           { rowCount: session.source.rowCount, pairs: async (rows) => (await session.rows(rows)).map((r) => r.pair) },
           { policy, reference, reward },
           {
@@ -255,7 +263,9 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
               current.paused && !current.controller.signal.aborted
                 ? new Promise<void>((resolve) => (current.wake = resolve))
                 : Promise.resolve(),
-            onChunk: (chunk, stats) => {
+            onStoreProblems: (problems) => (storeNotice = storeProblemNotice(problems)),
+            onChunk: (chunk, chunkStats) => {
+              const stats = { ...chunkStats, storeNotice };
               const c = chunk;
               const buffers = [c.rows, ...Object.values(c.policy ?? {}), ...Object.values(c.reference ?? {})];
               buffers.push(...Object.values(c.reward ?? {}));
@@ -268,6 +278,7 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
             },
           },
         );
+        return { ...stats, storeNotice };
       } catch (e) {
         if (e instanceof RunCancelledError || (e instanceof ScoringEngineError && e.code === "ABORTED")) {
           throw new HandlerError("scoring cancelled", "cancelled");
@@ -364,16 +375,22 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
           const folder = await readModelFolder(reader, [policy.info.onnxPath], (f, path) =>
             ctx.progress(`reading ${path}`, f),
           );
-          const ort = await env.loadOrt(backend, env.threads());
-          const loaded = await loadGenerator(
-            folder,
-            ort,
-            sessionOptionsFor(backend),
-            await readGenerationConfig(reader),
-          );
-          generator = { hash: policy.info.hash, onnxPath: policy.info.onnxPath, backend, loaded };
+          const generationConfig = await readGenerationConfig(reader);
+          const open = async (b: "webgpu" | "wasm") =>
+            loadGenerator(folder, await env.loadOrt(b, env.threads()), sessionOptionsFor(b), generationConfig);
+          let loaded: LoadedGenerator;
+          let notice: string | null = null;
+          try {
+            loaded = await open(backend);
+          } catch (e) {
+            // As for scoring: a generation session WebGPU cannot start falls back to WASM, with the reason shown.
+            if (backend !== "webgpu" || (e as { code?: string }).code === "WRONG_KIND") throw e;
+            notice = `WebGPU failed to start the generation session (${(e as Error).message}): generating on WASM (CPU).`;
+            loaded = await open("wasm");
+          }
+          generator = { hash: policy.info.hash, onnxPath: policy.info.onnxPath, backend, loaded, notice };
         }
-        const { loaded } = generator;
+        const { loaded, notice: backendNotice } = generator;
         const runKey = generationRunKey({
           prompts: promptsKey,
           policyHash: loaded.hash,
@@ -402,7 +419,14 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
               ctx.progress("generating", fraction(s), { kind: "step", index, texts, stats: s }),
           },
         );
-        return { stats, runKey, policyHash: loaded.hash, rewardHash: reward?.hash ?? null, unreadableStored };
+        return {
+          stats,
+          runKey,
+          policyHash: loaded.hash,
+          rewardHash: reward?.hash ?? null,
+          unreadableStored,
+          backendNotice,
+        };
       } catch (e) {
         if (e instanceof GenerationCancelledError) throw new HandlerError("generation cancelled", "cancelled");
         throw e;
