@@ -14,7 +14,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { describePlan } from "@/lib/workbench/plan-text";
+import {
+  describeAccounting,
+  describeDuplicateKey,
+  describePlan,
+  describeResponseIssues,
+} from "@/lib/workbench/plan-text";
 import { formatProblem, type ColumnMapping, type ExportFormat } from "@/lib/dataset/types";
 import type { Metric } from "@/lib/metrics/select";
 import { DatasetSession } from "@/lib/workbench/session";
@@ -154,9 +159,9 @@ async function select(argv: string[]): Promise<void> {
   const settings: SelectionSettings = {
     metric,
     ratio: num("ratio", values.ratio, (v) => v > 0 && v <= 1, "in (0, 1]") ?? DEFAULT_SETTINGS.ratio,
-    topK: num("top-k", values["top-k"], (v) => Number.isInteger(v) && v >= 0),
+    topK: num("top-k", values["top-k"], (v) => Number.isInteger(v) && v >= 0, "an integer >= 0"),
     weight: num("weight", values.weight) ?? DEFAULT_SETTINGS.weight,
-    seed: num("seed", values.seed, Number.isInteger) ?? DEFAULT_SETTINGS.seed,
+    seed: num("seed", values.seed, Number.isInteger, "an integer") ?? DEFAULT_SETTINGS.seed,
     beta: num("beta", values.beta) ?? DEFAULT_DPO_BETA,
     beesNan: (values["bees-nan"] ?? "released") as BeesNanRule,
     explicitFloor: num("explicit-floor", values["explicit-floor"]),
@@ -251,6 +256,11 @@ async function select(argv: string[]): Promise<void> {
   const plan = session.summary().plan;
   if (plan) process.stderr.write(`${name}: ${describePlan(plan)}\n`);
   for (const c of session.summary().coercions) process.stderr.write(`${name}: ${describeCoercion(c)}\n`);
+  for (const d of session.summary().duplicateKeys) process.stderr.write(`${name}: ${describeDuplicateKey(d)}\n`);
+  const responseIssues = describeResponseIssues(session.summary().responseIssues);
+  if (responseIssues) process.stderr.write(`${name}: ${responseIssues}\n`);
+  const accounting = session.summary().accounting;
+  if (accounting.skipped > 0) process.stderr.write(`${name}: ${describeAccounting(accounting)}\n`);
   const zeroVariance = describeZeroVariance(spec.ranking.metric, selection.notes.zeroVariance);
   if (zeroVariance) process.stderr.write(`${name}: ${zeroVariance}\n`);
   const summary = session.summary();

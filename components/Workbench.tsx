@@ -3,6 +3,7 @@ import { useEffect } from "react";
 import { useWorkbench } from "@/components/workbench-store";
 import DatasetLoader from "@/components/DatasetLoader";
 import StatusBar from "@/components/StatusBar";
+import RowAccounting from "@/components/RowAccounting";
 import SelectionControls from "@/components/SelectionControls";
 import MappingPanel, { PendingMappingPanel } from "@/components/MappingPanel";
 import ExportPanel from "@/components/ExportPanel";
@@ -39,6 +40,7 @@ export default function Workbench() {
         <KeyboardShortcuts />
       </header>
       <StatusBar />
+      <RowAccounting />
       <PendingMappingPanel />
       {summary ? (
         <div className="layout">

@@ -6,6 +6,7 @@ import { DatasetSession, type OpenedFile } from "@/lib/workbench/session";
 import { parseRecipe } from "@/lib/workbench/recipe";
 import { inspectFiles } from "@/lib/workbench/open-files";
 import { exportShards } from "@/lib/export/shard-export";
+import { skippedRowsFileName } from "@/lib/workbench/plan-text";
 import type {
   ColumnHistogram,
   DatasetApi,
@@ -210,6 +211,16 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
       if (state.explicit) ctx.transfer.push(state.explicit.buffer);
       if (state.implicit) ctx.transfer.push(state.implicit.buffer);
       return state;
+    },
+    responseIssueRows(_args, ctx) {
+      const rows = need().responseIssueRows();
+      ctx.transfer.push(rows.buffer);
+      return rows;
+    },
+    async skippedRows() {
+      const s = need();
+      const blob = await s.skippedRecords();
+      return { blob, fileName: skippedRowsFileName(s.summary().info.name), count: s.summary().accounting.skipped };
     },
     recipe(_args, ctx) {
       const s = need();

@@ -129,6 +129,10 @@ export type DatasetApi = {
    * session keeps to bring the scores back.
    */
   computed: { args: Record<string, never>; result: ComputedState };
+  /** Every row whose chosen and rejected are identical or one is empty (what "Drop these" drops), ascending. */
+  responseIssueRows: { args: Record<string, never>; result: Uint32Array };
+  /** The records the mapping skipped, as JSON Lines with line numbers and reasons ("Download skipped rows"). */
+  skippedRows: { args: Record<string, never>; result: { blob: Blob; fileName: string; count: number } };
 };
 
 /** Detail of a "needs-mapping" error from `open`: why detection failed and the fields a mapping can use. */

@@ -34,7 +34,13 @@ import {
   type Detection,
 } from "@/lib/dataset/schema";
 import { createCoercionCounter } from "@/lib/dataset/schema-extract";
-import { pairToText } from "@/lib/dataset/pair";
+import { pairToText, readPair } from "@/lib/dataset/pair";
+import {
+  createDuplicateKeyCounter,
+  createResponseIssueCounter,
+  skippedRecordsJsonl,
+  type SkippedRecord,
+} from "@/lib/workbench/row-accounting";
 import { createLogprobExtractor, logprobFields } from "@/lib/dataset/logprob-columns";
 import { alignmentPotential, rankOf, type Metric, type Scores } from "@/lib/metrics/select";
 import type { LogprobColumns } from "@/lib/metrics/rivals";
@@ -65,10 +71,13 @@ import type {
   CompareReply,
   ComputedState,
   DatasetSummary,
+  DuplicateKeyCount,
   FieldSummary,
   MetricPick,
   PlanSummary,
   RecipeMatchReport,
+  ResponseIssues,
+  RowAccounting,
   RowView,
   SelectionRecipe,
 } from "./types";
@@ -99,6 +108,25 @@ function planSummary(plan: RowPlan): PlanSummary {
       count: plan.exclusions[reason].length,
       records: plan.exclusions[reason].slice(0, LISTED_EXCLUSIONS),
     })),
+  };
+}
+
+/** Records in = loaded + skipped: every record is loaded unless the plan excluded it. */
+function accountingOf(records: number, plan: RowPlan | null): RowAccounting {
+  if (!plan) return { records, loaded: records, rows: records, skipped: 0, reasons: [] };
+  // Loaded = records giving at least one pair, counted from the plan itself (recordOf is ascending).
+  let loaded = 0;
+  for (let i = 0; i < plan.recordOf.length; i++) if (i === 0 || plan.recordOf[i] !== plan.recordOf[i - 1]) loaded++;
+  const reasons = EXCLUSION_REASONS.filter((r) => plan.exclusions[r].length > 0).map((reason) => ({
+    reason,
+    count: plan.exclusions[reason].length,
+  }));
+  return {
+    records: plan.recordCount,
+    loaded,
+    rows: plan.recordOf.length,
+    skipped: exclusionCount(plan.exclusions),
+    reasons,
   };
 }
 
@@ -214,6 +242,13 @@ export class DatasetSession {
   private attached: ExtraColumn[] = [];
   /** Cells of the margin fields read with a coercion (numbers written as text…), shown to the user. */
   private coercions: CoercionCount[] = [];
+  /** Records whose JSON wrote a key twice, per field path. */
+  private duplicateKeys: DuplicateKeyCount[] = [];
+  /** Pairs with identical or empty responses (summary, and every row for "Drop these"). */
+  private responseIssues: ResponseIssues = { count: 0, reasons: [] };
+  private responseIssueList: Uint32Array = new Uint32Array(0);
+  /** Line of each record the plan excluded (records without lines, Parquet, are absent). */
+  private skippedLines = new Map<number, number>();
   /** Columns for views and gates only (the scoring run's token counts), never exported. */
   private viewFields = new Map<string, Float64Array>();
   /** Which margin columns a scoring run replaced (attachColumns with margins); the file's otherwise. */
@@ -346,6 +381,16 @@ export class DatasetSession {
       const lp = createLogprobExtractor(lpFields, file.info.name, logps);
       visit = (record, where) => margins(record, where) ?? lp(record, where);
     }
+    // Each pair that read cleanly is checked for responses that compare nothing (identical, or one empty).
+    const issues = createResponseIssueCounter();
+    const read = visit;
+    visit = (record, where) => {
+      const problem = read(record, where);
+      if (problem) return problem;
+      const pair = readPair(record, mapping);
+      if (pair.ok) issues.note(pair.value, where.row);
+    };
+    const skippedLines = new Map<number, number>();
     // Every per-row column the scan writes, resized together while a plan makes more rows than records, then trimmed.
     const resizeRows = (resize: (c: Float64Array) => Float64Array) => {
       columns.explicit = resize(columns.explicit);
@@ -363,6 +408,7 @@ export class DatasetSession {
           }
           if ("excluded" in planned) {
             builder.exclude(where.row, planned.excluded);
+            if (where.line !== undefined) skippedLines.set(where.row, where.line);
             return;
           }
           const first = builder.add(where.row, planned.picks);
@@ -373,8 +419,11 @@ export class DatasetSession {
             if (problem) return { ...problem, row: where.row };
           }
         };
-    // Bare NaN / Infinity tokens the JSON reader read as missing are counted per field (every format but CSV).
+    const duplicates = createDuplicateKeyCounter();
+    // Bare NaN / Infinity tokens the JSON reader read as missing are counted per field (every format but CSV), and
+    // keys written twice (JSON.parse kept the last) per field path.
     const counted: typeof scanVisit = (record, where) => {
+      duplicates.note(record, where);
       const bare = (record as Record<symbol, unknown>)[BARE_TOKENS] as BareToken[] | undefined;
       // A row counts once per field, however many tokens (a list of scores) it holds there.
       if (bare)
@@ -399,6 +448,10 @@ export class DatasetSession {
     this.mapping = mapping;
     this.logps = logps;
     this.coercions = counter.counts();
+    this.duplicateKeys = duplicates.counts();
+    this.responseIssues = issues.summary();
+    this.responseIssueList = issues.rows();
+    this.skippedLines = skippedLines;
     this.attached = [];
     this.viewFields.clear();
     this.computedMargins = { explicit: false, implicit: false };
@@ -502,7 +555,29 @@ export class DatasetSession {
       coercions: this.coercions,
       plan: this.plan ? planSummary(this.plan) : null,
       attachedColumns: [...this.attached.map((c) => c.name), ...this.viewFields.keys()],
+      duplicateKeys: this.duplicateKeys,
+      responseIssues: this.responseIssues,
+      accounting: accountingOf(this.file.rowCount, this.plan),
     };
+  }
+
+  /** Every row with identical or empty responses (all reasons), ascending: what "Drop these" drops. */
+  responseIssueRows(): Uint32Array {
+    return this.responseIssueList.slice();
+  }
+
+  /** The records the mapping skipped (excluded by its plan), as JSON Lines with their line numbers and reasons. */
+  async skippedRecords(): Promise<Blob> {
+    const skipped: SkippedRecord[] = [];
+    if (this.plan) {
+      for (const reason of EXCLUSION_REASONS) {
+        for (const record of this.plan.exclusions[reason]) {
+          const line = this.skippedLines.get(record);
+          skipped.push({ record, reason, ...(line !== undefined ? { line } : {}) });
+        }
+      }
+    }
+    return skippedRecordsJsonl(this.file, skipped);
   }
 
   /** The margin columns (m_ex, m_im per row, NaN = missing). */

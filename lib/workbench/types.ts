@@ -53,6 +53,42 @@ export interface DatasetSummary {
   attachedColumns: string[];
   /** Set when the mapping makes pairs by a plan (rows = pairs, not records): what was made and excluded. */
   plan: PlanSummary | null;
+  /** Keys written twice in one JSON object, per field path (JSON.parse kept the last value). */
+  duplicateKeys: DuplicateKeyCount[];
+  /** Rows whose chosen and rejected texts are identical, or where one of them is empty. */
+  responseIssues: ResponseIssues;
+  /** Records in the file = loaded + skipped, with the skipped ones' reasons. */
+  accounting: RowAccounting;
+}
+
+/** Rows whose record wrote one key twice, for one field path (`score`, `meta.score`, `chosen[].content`). */
+export interface DuplicateKeyCount {
+  field: string;
+  rows: number;
+  /** The first such record: 0-based row in its file, 1-based line (absent for formats without lines). */
+  firstRow: number;
+  firstLine?: number;
+}
+
+/** Why a pair is listed as a doubtful comparison. */
+export type ResponseIssueReason = "identical chosen and rejected" | "empty response";
+
+/** Pairs whose responses compare nothing: exact counts per reason, the first rows listed (0-based rows). */
+export interface ResponseIssues {
+  count: number;
+  reasons: { reason: ResponseIssueReason; count: number; rows: number[] }[];
+}
+
+/**
+ * How the file's records became rows: `records` = `loaded` + `skipped` exactly. A loaded record gives one row, or
+ * several pairs under a planned mapping (`rows`); a skipped one gives none, for the reasons listed.
+ */
+export interface RowAccounting {
+  records: number;
+  loaded: number;
+  rows: number;
+  skipped: number;
+  reasons: { reason: string; count: number }[];
 }
 
 /** A named numeric column computed outside the file (a scoring run's log-probs, rewards, token counts). */

@@ -5,6 +5,7 @@
 import { distinctRows, groupRanges, lineColumnIn, readBytes } from "@/lib/dataset/readers/bytes";
 import { describeJsonType, parseJson } from "@/lib/dataset/readers/json-error";
 import { BARE_TOKENS, replaceBareTokens, type BareToken } from "@/lib/dataset/readers/json-nonfinite";
+import { checkRecordText } from "@/lib/dataset/readers/json-record-scan";
 import { SourceError } from "@/lib/dataset/source-error";
 import type { JsonByteRows, RowSource } from "@/lib/dataset/source";
 import type { FileInfo, ParseProblem, ParseResult, RawRecord, RecordVisitor } from "@/lib/dataset/types";
@@ -136,6 +137,8 @@ export class JsonRowsSource implements RowSource {
         this.fields.push(key);
       }
     }
+    // What JSON.parse did silently: duplicate keys listed (the session counts them), long integers made exact.
+    checkRecordText(text, parsed.value);
     if (bare) (parsed.value as Record<symbol, unknown>)[BARE_TOKENS] = bare;
     return { ok: true, data: parsed.value };
   }
