@@ -11,10 +11,11 @@ import { SourceError } from "@/lib/dataset/source-error";
 import type { CsvByteRows, JsonByteRows, ParquetValueRows, RowSource } from "@/lib/dataset/source";
 import type { ColumnMapping, DatasetFormat, ExportFormat, RawRecord } from "@/lib/dataset/types";
 import { BlobBuilder } from "@/lib/export/blob-builder";
-import { recordBatches } from "@/lib/export/record-batches";
+import { BATCH_ROWS, recordBatches } from "@/lib/export/record-batches";
 import { ExportError } from "@/lib/export/export-error";
 import { appendMembers, hasLineBreak, jsonNumber, minifyJson } from "@/lib/export/json-bytes";
 import { exportTrl } from "@/lib/export/trl";
+import { CsvColumnTyper, JsonText, stringifyJson, typeCsvRecord } from "@/lib/export/typed-values";
 
 export { exportFileName } from "@/lib/export/download-name";
 
@@ -43,10 +44,14 @@ const MIME: Record<DatasetFormat, string> = {
  * - extras: JSON gets `,"name":value` after the last member (original bytes kept); CSV gets cells appended;
  *   Parquet gets optional DOUBLE columns. A name that already is a field is refused (`ExportError`).
  * - JSON array → JSON Lines: a pretty-printed element is minified (whitespace outside strings removed; number
- *   spellings kept). CSV → JSON: objects of string cells. Parquet → JSON: values as `RowSource` gives them.
+ *   spellings kept).
+ * - CSV → JSON/Parquet: each column typed as the loader reads its cells, over the exported rows (`typed-values.ts`):
+ *   numbers (spelling kept in JSON), `true`/`false`, JSON lists/objects; missing cells of such a column are null,
+ *   a column with one other text cell stays text. Parquet → JSON/CSV: decoded values, INT64 as exact integers.
  * - anything → CSV/TSV: nested values as compact JSON text; null and missing keys both become empty cells.
- * - JSON/CSV → Parquet: per-field types inferred over the exported rows (strings, INT64 for safe integers,
- *   DOUBLE, BOOLEAN); objects, arrays and mixed-type fields are stored as JSON text (logical type JSON).
+ * - JSON/CSV → Parquet: per-field types inferred over the exported rows (strings, INT64 for integers within 64 bits,
+ *   DOUBLE, BOOLEAN); objects, arrays and mixed-type fields are stored as JSON text (logical type JSON); a CSV
+ *   integer beyond 64 bits makes its column text (its digits), never a rounded double.
  * - `trl`: JSON Lines of each row's pair under `mapping` (prompt, chosen, rejected) in TRL's standard or
  *   conversational preference format, extras after them as doubles (`exportTrl`); needs `mapping`.
  * Throws `SourceError` for a record that can't be read and `ExportError` for a column clash.
@@ -168,6 +173,49 @@ async function csvToSameCsv(native: CsvByteRows, rows: ArrayLike<number>, extra:
   }
 }
 
+/** Batches of exported records, in row order. */
+type ValueBatches = () => AsyncGenerator<{ first: number; records: RawRecord[] }>;
+
+/**
+ * The exported rows as records with values as a cross-format export writes them: Parquet rows as decoded (BigInts
+ * kept, so INT64 stays exact), CSV cells typed per column when `typeCsv` (the types come from one pass over every
+ * exported row first), other sources' records as parsed. The result can be iterated more than once.
+ */
+async function exportValues(source: RowSource, rows: ArrayLike<number>, typeCsv: boolean): Promise<ValueBatches> {
+  const native = source.nativeRows;
+  if (native?.kind === "parquet-values") {
+    return async function* () {
+      for (let first = 0; first < rows.length; first += BATCH_ROWS) {
+        const records: RawRecord[] = [];
+        const end = Math.min(rows.length, first + BATCH_ROWS);
+        for (let k = first; k < end; k++) records.push(await rawParquetRow(source, native, rows[k]));
+        yield { first, records };
+      }
+    };
+  }
+  if (native?.kind === "csv-bytes" && typeCsv) {
+    const fields = source.fields;
+    const typer = new CsvColumnTyper(fields);
+    for await (const { records } of recordBatches(source, rows)) for (const r of records) typer.observe(r);
+    const types = typer.types();
+    return async function* () {
+      for await (const { first, records } of recordBatches(source, rows)) {
+        yield { first, records: records.map((r) => typeCsvRecord(r, fields, types)) };
+      }
+    };
+  }
+  return () => recordBatches(source, rows);
+}
+
+/** One Parquet row as decoded; a row group that can't be read is a `SourceError` naming the row. */
+async function rawParquetRow(source: RowSource, native: ParquetValueRows, row: number): Promise<RawRecord> {
+  try {
+    return await native.rawRow(row);
+  } catch (err) {
+    throw new SourceError({ file: source.info.name, row, message: `could not read row ${row}: ${String(err)}` });
+  }
+}
+
 async function recordsToCsv(
   source: RowSource,
   rows: ArrayLike<number>,
@@ -177,7 +225,7 @@ async function recordsToCsv(
 ): Promise<void> {
   const fields = source.fields;
   out.text([...fields, ...extra.map((c) => c.name)].map((f) => csvCell(f, delimiter)).join(delimiter) + "\n");
-  for await (const { first, records } of recordBatches(source, rows)) {
+  for await (const { first, records } of (await exportValues(source, rows, false))()) {
     const lines: string[] = [];
     records.forEach((record, k) => {
       const cells = fields.map((f) => csvCell(cellText(record[f]), delimiter));
@@ -195,15 +243,16 @@ async function recordsToJson(
   extra: ExtraColumn[],
   out: BlobBuilder,
 ): Promise<void> {
+  const batches = await exportValues(source, rows, true);
   if (format === "json") out.text(rows.length > 0 ? "[\n" : "[]\n");
-  for await (const { first, records } of recordBatches(source, rows)) {
+  for await (const { first, records } of batches()) {
     const texts = records.map((record, k) => {
       let value = record;
       if (extra.length > 0) {
         value = { ...record };
         for (const c of extra) value[c.name] = finiteOrNull(c.values[rows[first + k]]);
       }
-      return JSON.stringify(value, jsonReplacer);
+      return stringifyJson(value);
     });
     if (format === "jsonl") out.text(texts.join("\n") + "\n");
     else out.text((first > 0 ? ",\n" : "") + texts.join(",\n"));
@@ -283,13 +332,7 @@ async function parquetToParquet(
   };
   for (let k = 0; k < rows.length; k++) {
     const row = rows[k];
-    let decoded: Record<string, unknown>;
-    try {
-      decoded = await native.rawRow(row);
-    } catch (err) {
-      throw new SourceError({ file: source.info.name, row, message: `could not read row ${row}: ${String(err)}` });
-    }
-    pending.push(decoded);
+    pending.push(await rawParquetRow(source, native, row));
     pendingRows.push(row);
     if (pending.length >= PARQUET_GROUP_ROWS) flush();
   }
@@ -305,16 +348,51 @@ interface Seen {
   string: boolean;
   integer: boolean;
   float: boolean;
+  /** An integer beyond 64 bits (a CSV cell): neither INT64 nor DOUBLE holds it. */
+  huge: boolean;
   boolean: boolean;
   other: boolean;
 }
 
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+
+/** Notes the kind of one value (a `JsonText` by the value it reads as). */
+function observeValue(s: Seen, v: unknown): void {
+  if (v instanceof JsonText) v = v.value;
+  if (v === null || v === undefined) return;
+  if (typeof v === "string") s.string = true;
+  else if (typeof v === "number") {
+    if (Number.isSafeInteger(v)) s.integer = true;
+    else s.float = true;
+  } else if (typeof v === "bigint") {
+    if (v >= INT64_MIN && v <= INT64_MAX) s.integer = true;
+    else s.huge = true;
+  } else if (typeof v === "boolean") s.boolean = true;
+  else s.other = true;
+}
+
 function inferType(seen: Seen): InferredType {
-  const kinds = [seen.string, seen.integer || seen.float, seen.boolean, seen.other].filter(Boolean).length;
+  const numeric = seen.integer || seen.float || seen.huge;
+  const kinds = [seen.string, numeric, seen.boolean, seen.other].filter(Boolean).length;
   if (kinds > 1 || seen.other) return "JSON";
-  if (seen.integer || seen.float) return seen.float ? "DOUBLE" : "INT64";
+  if (seen.huge) return "STRING"; // the digits, exactly
+  if (numeric) return seen.float ? "DOUBLE" : "INT64";
   if (seen.boolean) return "BOOLEAN";
   return "STRING"; // strings, or only nulls
+}
+
+/** A value as hyparquet-writer takes it for a column of `type`. */
+function parquetValue(v: unknown, type: InferredType): unknown {
+  if (v === null || v === undefined) return null;
+  if (v instanceof JsonText) {
+    if (type === "STRING") return v.text;
+    v = v.value;
+  }
+  // INT64 is inferred only for integers within 64 bits, so the BigInt is exact; DOUBLE takes a BigInt's double.
+  if (type === "INT64" && typeof v === "number") return BigInt(v);
+  if (type === "DOUBLE" && typeof v === "bigint") return Number(v);
+  return v;
 }
 
 const SCHEMA_OF: Record<InferredType, Omit<SchemaElement, "name">> = {
@@ -327,22 +405,18 @@ const SCHEMA_OF: Record<InferredType, Omit<SchemaElement, "name">> = {
 
 async function recordsToParquet(source: RowSource, rows: ArrayLike<number>, extra: ExtraColumn[], out: BlobBuilder) {
   const fields = source.fields;
-  const seen = fields.map(() => ({ string: false, integer: false, float: false, boolean: false, other: false }));
+  const seen: Seen[] = fields.map(() => ({
+    string: false,
+    integer: false,
+    float: false,
+    huge: false,
+    boolean: false,
+    other: false,
+  }));
+  const batches = await exportValues(source, rows, true);
   // Two passes over the exported rows (types first), so big selections are never held in memory at once.
-  for await (const { records } of recordBatches(source, rows)) {
-    for (const record of records) {
-      fields.forEach((f, j) => {
-        const v = record[f];
-        if (v === null || v === undefined) return;
-        const s = seen[j];
-        if (typeof v === "string") s.string = true;
-        else if (typeof v === "number") {
-          if (Number.isSafeInteger(v)) s.integer = true;
-          else s.float = true;
-        } else if (typeof v === "boolean") s.boolean = true;
-        else s.other = true;
-      });
-    }
+  for await (const { records } of batches()) {
+    for (const record of records) fields.forEach((f, j) => observeValue(seen[j], record[f]));
   }
   const types = seen.map(inferType);
   const schema: SchemaElement[] = [
@@ -357,10 +431,7 @@ async function recordsToParquet(source: RowSource, rows: ArrayLike<number>, extr
     const columnData = [
       ...fields.map((name, j) => ({
         name,
-        // hyparquet-writer wants BigInt for INT64 (inferred only for safe integers, so the conversion is exact).
-        data: pending.map((r) =>
-          types[j] === "INT64" && typeof r[name] === "number" ? BigInt(r[name]) : (r[name] ?? null),
-        ),
+        data: pending.map((r) => parquetValue(r[name], types[j])),
       })),
       ...extraColumnData(extra, pendingRows),
     ];
@@ -368,7 +439,7 @@ async function recordsToParquet(source: RowSource, rows: ArrayLike<number>, extr
     pending = [];
     pendingRows = [];
   };
-  for await (const { first, records } of recordBatches(source, rows)) {
+  for await (const { first, records } of batches()) {
     records.forEach((record, k) => {
       pending.push(record);
       pendingRows.push(rows[first + k]);
@@ -379,24 +450,19 @@ async function recordsToParquet(source: RowSource, rows: ArrayLike<number>, extr
   writer.finish();
 }
 
-/** BigInts (from Parquet) as numbers when exact, else decimal strings, so JSON.stringify never throws. */
-function jsonReplacer(_key: string, value: unknown): unknown {
-  if (typeof value !== "bigint") return value;
-  const n = Number(value);
-  return Number.isSafeInteger(n) ? n : value.toString();
-}
-
 function finiteOrNull(value: number): number | null {
   return Number.isFinite(value) ? value : null;
 }
 
-/** Text of one cell: strings as is, nested values as compact JSON, null/missing as "". */
+/** Text of one cell: strings as is, nested values as compact JSON (64-bit integers exact), null/missing as "". */
 function cellText(value: unknown): string {
   if (value === null || value === undefined) return "";
   if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "";
+  if (typeof value === "boolean" || typeof value === "bigint") return String(value);
   if (value instanceof Date) return value.toISOString();
-  return JSON.stringify(value, jsonReplacer);
+  if (value instanceof JsonText) return value.text;
+  return stringifyJson(value);
 }
 
 /** A number cell: shortest round-trip spelling; NaN and ±Infinity as an empty cell. */
