@@ -8,6 +8,10 @@
  * the row length, and length-based attention (GroupQueryAttention, which takes a past only under one-token rows)
  * works as well as masked attention. Rows that finish are dropped from the cache with `selectRows`.
  *
+ * A `logits_to_keep` / `num_logits_to_keep` input (transformers' newer exports) is fed 1: only the last position's
+ * logits are read, and the graph then skips the LM head over the rest of a prefill ([B,T,V] for a 150k vocabulary
+ * is what a long prompt would otherwise cost).
+ *
  * The cache travels through JS between steps (ORT returns present.* and takes them back as past_key_values.*);
  * `selectRows` copies typed arrays, so it needs CPU-resident tensors (the default on every execution provider
  * unless `preferredOutputLocation` keeps them on the GPU).
@@ -92,7 +96,12 @@ export function createKvDecoder(
   }
   const layout = describeDecoderCache(session, config, opTypes);
   if (layout.past.length === 0) {
-    throw new GenerationError("the decoder has no past_key_values inputs (KV cache); generation needs one", "NO_CACHE");
+    throw new GenerationError(
+      `generation needs a KV-cache export: this decoder has no past_key_values.N.key/value inputs (inputs: ` +
+        `${session.inputNames.join(", ")}), as Optimum's \`text-generation\` task writes it; export with ` +
+        "`--task text-generation-with-past` (onnx-community's model.onnx files have the cache). It can still score.",
+      "NO_CACHE",
+    );
   }
   const i64 = (values: ArrayLike<number>, dims: number[]) =>
     new Tensor(
@@ -113,6 +122,7 @@ export function createKvDecoder(
       const positions = Array.from({ length: rows * T }, (_, i) => P + (i % T));
       feeds.position_ids = i64(positions, [rows, T]);
     }
+    if (layout.logitsToKeep) feeds[layout.logitsToKeep.input] = i64([1], layout.logitsToKeep.rank ? [1] : []);
     if (layout.hasUseCacheBranch) feeds.use_cache_branch = new Tensor("bool", Uint8Array.of(P > 0 ? 1 : 0), [1]);
     for (const p of layout.past) {
       feeds[p.input] =
