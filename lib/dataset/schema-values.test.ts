@@ -34,6 +34,18 @@ describe("readNumber", () => {
     expect(readNumber(-(BigInt(2) ** BigInt(60))).ok).toBe(false);
   });
 
+  it("integer text beyond ±2^53 (a CSV cell, Parquet INT64 digits) is refused the same way", () => {
+    expect(readNumber("9007199254740993")).toEqual({
+      ok: false,
+      message:
+        "expected a number a float64 holds exactly, got the integer 9007199254740993 (beyond ±2^53; write it as a float)",
+    });
+    expect(readNumber(" -12345678901234567890 ").ok).toBe(false);
+    expect(readNumber("9007199254740991")).toEqual({ ok: true, value: 9007199254740991 });
+    // A float written with many digits is a float: read as the nearest double, as Python's float() does.
+    expect(readNumber("9007199254740993.0")).toEqual({ ok: true, value: 9007199254740992 });
+  });
+
   it.each([[null], [undefined], [""], ["  "], ["NaN"], ["nan"], ["null"], [NaN]])(
     "%j is missing (NaN, never 0)",
     (cell) => {

@@ -66,7 +66,17 @@ export function readNumber(value: unknown): NumberRead {
     return { ok: true, value: Number(value) };
   }
   if (isMissing(value)) return { ok: true, value: NaN };
-  if (typeof value === "string" && DECIMAL.test(value.trim())) return { ok: true, value: Number(value.trim()) };
+  if (typeof value === "string" && DECIMAL.test(value.trim())) {
+    const t = value.trim();
+    // Integer text past 2^53 (a CSV cell, a Parquet INT64 read as its digits) would round like the bigint case.
+    if (/^[+-]?\d+$/.test(t) && !Number.isSafeInteger(Number(t))) {
+      return {
+        ok: false,
+        message: `expected a number a float64 holds exactly, got the integer ${t} (beyond ±2^53; write it as a float)`,
+      };
+    }
+    return { ok: true, value: Number(t) };
+  }
   return { ok: false, message: `expected a number (or null for missing), got ${describeValue(value)}` };
 }
 

@@ -3,7 +3,8 @@
  * T-token prompt hands JS one row of logits per sequence instead of T rows (the `logits_to_keep=1` of
  * transformers). Same technique as the log-prob rewrite (lib/scoring/logprob-graph.ts): a second `graph` field is
  * appended to the ModelProto bytes and protobuf merges it into the first, so weights are never decoded or copied.
- * ORT still computes the LM head over all T positions inside the graph; only the transfer is saved.
+ * Without a `logits_to_keep` input ORT still computes the LM head over all T positions inside the graph (only the
+ * transfer is saved); an export with that input is fed 1 by the decoder, so the head runs on the last position only.
  */
 import { ONNX_TYPE, readModelInfo } from "@/lib/onnx/onnx-model";
 import { ProtoWriter } from "@/lib/onnx/protobuf-wire";

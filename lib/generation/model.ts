@@ -98,7 +98,14 @@ export async function loadGenerator(
   } catch (e) {
     throw new ModelLoadError(`ONNX Runtime cannot open ${folder.onnxPath}: ${(e as Error).message}`, "SESSION_FAILED");
   }
-  const decoder = createKvDecoder(session, ort.Tensor as TensorCtor, folder.config, readOpTypes(bytes));
+  let decoder: ReturnType<typeof createKvDecoder>;
+  try {
+    decoder = createKvDecoder(session, ort.Tensor as TensorCtor, folder.config, readOpTypes(bytes));
+  } catch (e) {
+    // A graph the decoder refuses (no KV cache...) must not leave its session holding memory.
+    await session.release?.();
+    throw e;
+  }
   const generator = createGenerator(decoder, {
     stopTokenIds: stopTokenIdsOf(tokenizer, folder.config, generationConfig),
     contextLength: contextLengthOf(folder.config),
