@@ -22,6 +22,7 @@ import { onnxCandidates, readModelFolder, type ModelFileReader } from "@/lib/sco
 import { scoreDataset } from "@/lib/scoring/pipeline";
 import type { RunStats } from "@/lib/scoring/protocol";
 import { createMemoryResultStore } from "@/lib/scoring/result-store";
+import { parseRewardOutput, type RewardOutputChoice } from "@/lib/scoring/reward-outputs";
 import { DEFAULT_SEQUENCE_OPTIONS, isSequenceRules, SEQUENCE_RULES } from "@/lib/scoring/sequence";
 import { DatasetSession } from "@/lib/workbench/session";
 
@@ -31,6 +32,8 @@ export const SCORE_USAGE = `usage: npm run --silent cli -- score FILE --model DI
                            with --reward-model to add only score_chosen / score_rejected
   --ref-model DIR          reference model folder: adds ref_chosen_logps, ref_rejected_logps (DPO margins)
   --reward-model DIR       reward model folder: adds score_chosen, score_rejected (explicit margin)
+  --reward-output NAME[:I] the reward model's output (and label index, default 0) read as the reward, e.g. score
+                           or rewards:3 (default: logits, else score, label 0)
   --beta B                 DPO beta, reported with the reference columns (default ${DEFAULT_DPO_BETA})
   --max-length N           TRL max_length (default 2048)
   --max-prompt-length N    TRL max_prompt_length (default 1800)
@@ -102,6 +105,7 @@ export async function scoreCommand(
       model: { type: "string" },
       "ref-model": { type: "string" },
       "reward-model": { type: "string" },
+      "reward-output": { type: "string" },
       beta: { type: "string" },
       "max-length": { type: "string" },
       "max-prompt-length": { type: "string" },
@@ -135,6 +139,14 @@ export async function scoreCommand(
       `--sequence-rules: expected ${SEQUENCE_RULES.map((r) => r.id).join(", ")}, got "${sequenceRules}"`,
       2,
     );
+  if (values["reward-output"] !== undefined && !values["reward-model"])
+    throw new ScoreCliError(`--reward-output needs --reward-model\n${SCORE_USAGE}`, 2);
+  let rewardOutput: RewardOutputChoice | undefined;
+  try {
+    rewardOutput = values["reward-output"] === undefined ? undefined : parseRewardOutput(values["reward-output"]);
+  } catch (e) {
+    throw new ScoreCliError(`--reward-output: ${(e as Error).message}`, 2);
+  }
   const variant = values.variant;
   const file = positionals[0];
   if (!fs.existsSync(file)) throw new ScoreCliError(`${file}: no such file`);
@@ -147,9 +159,17 @@ export async function scoreCommand(
   const reference = values["ref-model"]
     ? ((await loadModelDir(values["ref-model"], "lm")) as LoadedLanguageModel)
     : undefined;
-  const reward = values["reward-model"]
+  const loadedReward = values["reward-model"]
     ? ((await loadModelDir(values["reward-model"], "rm")) as LoadedRewardModel)
     : undefined;
+  let reward = loadedReward;
+  if (loadedReward && rewardOutput) {
+    try {
+      reward = loadedReward.withOutput(rewardOutput);
+    } catch (e) {
+      throw new ScoreCliError(`--reward-output: ${(e as Error).message}`);
+    }
+  }
   const columns = new ScoreColumns(session.source.rowCount);
   const stats = await scoreDataset(
     { rowCount: session.source.rowCount, pairs: async (rows) => (await session.rows(rows)).map((r) => r.pair) },

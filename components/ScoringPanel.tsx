@@ -1,11 +1,13 @@
 "use client";
 import { useEffect, useState } from "react";
 import HubSettings from "@/components/HubSettings";
+import { useWorkerCrashes, WorkerCrashAlert } from "@/components/StatusBar";
 import { DEMO_MODEL_URL, useScoring } from "@/components/scoring-store";
 import type { BackendChoice, ModelInfo, ModelRole } from "@/lib/scoring/protocol";
 import type { ImplicitKind } from "@/lib/scoring/columns";
 import { ONNX_VARIANTS } from "@/lib/scoring-client";
 import { isSequenceRules, SEQUENCE_RULES } from "@/lib/scoring/sequence";
+import { defaultRewardOutput, formatRewardOutput, rewardOutputOptions } from "@/lib/scoring/reward-outputs";
 
 /** Shown whenever the bundled demo model scores: its numbers must not be mistaken for real margins. */
 export const DEMO_NOTICE =
@@ -20,6 +22,35 @@ const FOLDER_LABEL: Record<ModelRole, string> = {
 
 // `webkitdirectory` is not in React's input typings; every current browser honours it for folder picking.
 const DIRECTORY_PROPS = { webkitdirectory: "", directory: "" } as Record<string, string>;
+
+/**
+ * "Reward output": which output and label of the loaded reward model is the reward, shown only when its graph offers
+ * more than one (ArmoRM's objectives and score, num_labels > 1).
+ */
+function RewardOutputSelect({ info, disabled }: { info: ModelInfo | undefined; disabled: boolean }) {
+  const value = useScoring((s) => s.rewardOutput);
+  const setOptions = useScoring((s) => s.setOptions);
+  const options = info?.outputs ? rewardOutputOptions(info.outputs, info.labels) : [];
+  if (options.length < 2) return null;
+  const fallback = formatRewardOutput(defaultRewardOutput(options.map((o) => o.name)));
+  return (
+    <label>
+      Reward output
+      <select
+        aria-label="Reward output"
+        value={value || fallback}
+        disabled={disabled}
+        onChange={(e) => setOptions({ rewardOutput: e.target.value === fallback ? "" : e.target.value })}
+      >
+        {options.map((o) => (
+          <option key={formatRewardOutput(o)} value={formatRewardOutput(o)}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
 
 function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -83,6 +114,11 @@ function ModelLine({ info }: { info: ModelInfo }) {
           {b.notice}
         </p>
       )}
+      {info.notices?.map((n, i) => (
+        <p key={i} role="note" className="notice" data-testid="model-notice">
+          {n}
+        </p>
+      ))}
     </li>
   );
 }
@@ -102,6 +138,7 @@ export default function ScoringPanel() {
   const models = (["policy", "reference", "reward"] as const).flatMap((r) => (s.models[r] ? [s.models[r]!] : []));
   const usesDemo = models.some((m) => m.isDemo);
   const fraction = s.run.total ? s.run.done / s.run.total : 0;
+  const crash = useWorkerCrashes().find((e) => e.report.worker === "scoring");
 
   return (
     <fieldset className="controls scoring">
@@ -252,6 +289,7 @@ export default function ScoringPanel() {
           ))}
         </select>
       </label>
+      <RewardOutputSelect info={s.models.reward} disabled={running} />
       <label>
         Max length
         <input
@@ -290,6 +328,11 @@ export default function ScoringPanel() {
             ` · ${s.run.pairsPerSec.toFixed(1)} pairs/s · ${Math.round(s.run.tokensPerSec)} tokens/s · ETA ${formatEta(s.run.etaSeconds)}` +
             (s.run.failed ? ` · ${s.run.failed} pairs could not be tokenized` : "")}
       </p>
+      {s.run.storeNotice && (
+        <p role="note" className="notice" data-testid="store-notice">
+          {s.run.storeNotice}
+        </p>
+      )}
       {s.plan && (
         <p className={s.plan.longestFits ? "hint" : "notice"} data-testid="batch-plan">
           {s.plan.note}
@@ -317,6 +360,7 @@ export default function ScoringPanel() {
           Clear stored scores
         </button>
       </div>
+      {crash && <WorkerCrashAlert entry={crash} />}
       {s.error && (
         <p role="alert" className="error">
           {s.error}

@@ -1,7 +1,54 @@
 "use client";
+import { useSyncExternalStore } from "react";
 import { useWorkbench, currentSpec } from "@/components/workbench-store";
 import { describeZeroVariance } from "@/lib/selection/ranking";
 import { describeCoercion } from "@/lib/dataset/schema-extract";
+import { describeCrash, recoveryLog, type RecoveryEntry, type WorkerName } from "@/lib/worker/recovery";
+
+const NO_ENTRIES: readonly RecoveryEntry[] = [];
+
+/** The latest crash of each worker (lib/worker/recovery.ts), with how its recovery went. */
+export function useWorkerCrashes(): readonly RecoveryEntry[] {
+  return useSyncExternalStore(recoveryLog.subscribe, recoveryLog.entries, () => NO_ENTRIES);
+}
+
+/** One worker's crash report: which worker, the cause, a suggestion, and what the restart brought back. */
+export function WorkerCrashAlert({ entry }: { entry: RecoveryEntry }) {
+  const { report, state, outcome, problems } = entry;
+  return (
+    <div role="alert" className="error worker-crash" data-testid={`worker-crash-${report.worker}`}>
+      <span>{describeCrash(report)}</span>{" "}
+      <span data-testid={`worker-recovery-${report.worker}`}>
+        {state === "restarting"
+          ? "Restarting it…"
+          : state === "restored"
+            ? `${capitalise(outcome ?? "restarted")}.`
+            : "Not restarted."}
+      </span>
+      {problems.length > 0 && (
+        <ul>
+          {problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+      )}
+      <button
+        type="button"
+        onClick={() => recoveryLog.dismiss(report.worker)}
+        aria-label={`Dismiss ${report.worker} worker report`}
+      >
+        ×
+      </button>
+    </div>
+  );
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** The workers whose crashes the status bar reports (the scoring panel reports its own). */
+const STATUS_BAR_WORKERS: WorkerName[] = ["dataset", "scatter"];
 
 /** Always-visible counts: selected N of M, rows with missing margins, load progress and errors. */
 export default function StatusBar() {
@@ -13,6 +60,7 @@ export default function StatusBar() {
   const notes = useWorkbench((s) => s.notes);
   const metric = useWorkbench((s) => currentSpec(s).ranking.metric);
   const zeroVariance = describeZeroVariance(metric, notes.zeroVariance);
+  const crashes = useWorkerCrashes().filter((e) => STATUS_BAR_WORKERS.includes(e.report.worker));
 
   return (
     <div className="status-bar">
@@ -51,6 +99,9 @@ export default function StatusBar() {
           {Math.round(progress.fraction * 100)}%
         </span>
       )}
+      {crashes.map((entry) => (
+        <WorkerCrashAlert key={entry.report.worker} entry={entry} />
+      ))}
       {error && (
         <div role="alert" className="error">
           <span>{error}</span>

@@ -11,6 +11,7 @@ import { downloadBlob } from "@/lib/download";
 import { generatedFileName, generatedJsonl, SELF_PLAY_WEIGHT } from "@/lib/generation/output";
 import { DEFAULT_GENERATION_SETTINGS } from "@/lib/generation/run";
 import { scoringClient } from "@/lib/scoring-client";
+import { parseRewardOutput } from "@/lib/scoring/reward-outputs";
 import type { GeneratedPrompt, GenerateProgress, GenerateSettings, GenerateStats } from "@/lib/scoring/protocol";
 import { WorkerCallError } from "@/lib/worker/rpc";
 
@@ -132,6 +133,9 @@ export const useGeneration = create<GenerationState>()((set, get) => ({
             source === "file" ? { kind: "file", file: promptsFile!, name, field: promptField } : { kind: "dataset" },
           settings,
           rewardMaxLength: scoring.maxLength,
+          ...(scoring.models.reward && scoring.rewardOutput
+            ? { rewardOutput: parseRewardOutput(scoring.rewardOutput) }
+            : {}),
         },
         {
           onProgress: (_stage, _fraction, data) => {

@@ -28,7 +28,11 @@ import type {
   ScoreProgress,
 } from "@/lib/scoring/protocol";
 import { DEFAULT_SEQUENCE_OPTIONS } from "@/lib/scoring/sequence";
-import { WorkerCallError } from "@/lib/worker/rpc";
+import { parseRewardOutput } from "@/lib/scoring/reward-outputs";
+import { isWorkerCrash, WorkerCallError, type CallFn } from "@/lib/worker/rpc";
+import { recoveryLog, type CrashReport } from "@/lib/worker/recovery";
+import { onDatasetRestored } from "@/components/workbench-store";
+import type { ScoringApi } from "@/lib/scoring/protocol";
 
 /** URL of the bundled demo LM (public/models, built by `npm run prepare:assets`). */
 export const DEMO_MODEL_URL = "/models/demo-lm/";
@@ -65,6 +69,11 @@ export interface ScoringState {
   promptFormat: PromptFormat;
   /** Which trainer's sequence rules the run reproduces (`paper` by default); part of the stored-results key. */
   sequenceRules: SequenceRules;
+  /**
+   * The reward model's output and label read as the reward, as `name:index` (lib/scoring/reward-outputs.ts); "" for
+   * the model's default. Part of the stored-results key; reset when another reward model loads.
+   */
+  rewardOutput: string;
   /** Where Hub ids are resolved (https://huggingface.co or a mirror); kept in localStorage. */
   hubEndpoint: string;
   /** Hub access token for gated/private repositories: memory only, sent to the Hub endpoint only. */
@@ -82,7 +91,15 @@ export interface ScoringState {
     patch: Partial<
       Pick<
         ScoringState,
-        "backend" | "implicit" | "beta" | "maxLength" | "maxPromptLength" | "promptFormat" | "sequenceRules" | "variant"
+        | "backend"
+        | "implicit"
+        | "beta"
+        | "maxLength"
+        | "maxPromptLength"
+        | "promptFormat"
+        | "sequenceRules"
+        | "variant"
+        | "rewardOutput"
       >
     >,
   ): void;
@@ -122,14 +139,20 @@ const IDLE_RUN: RunView = {
 let columns: ScoreColumns | null = null;
 let openedIn: { file: Blob; mappingJson: string; rowCount: number } | null = null;
 
+/**
+ * What each loaded model was loaded from, with the backend and graph file asked for: what a fresh scoring worker is
+ * given again after a crash. Outside React state: a picked folder's files are Blobs.
+ */
+const loadedSources = new Map<ModelRole, { source: ModelSource; backend: BackendChoice; variant: string }>();
+
 /** Opens the page's current file (with its mapping) in the scoring worker unless it is already open there. */
-async function openInWorker(): Promise<number> {
+async function openInWorker(call: CallFn<ScoringApi> = (t, a, o) => scoringClient().call(t, a, o)): Promise<number> {
   const dataset = currentDatasetFile();
   const summary = useWorkbench.getState().summary;
   if (!dataset || !summary) throw new Error("load a dataset first");
   const mappingJson = JSON.stringify(summary.mapping);
   if (!openedIn || openedIn.file !== dataset.file || openedIn.mappingJson !== mappingJson) {
-    const opened = await scoringClient().call("openDataset", {
+    const opened = await call("openDataset", {
       file: dataset.file,
       name: dataset.name,
       mapping: summary.mapping,
@@ -169,19 +192,99 @@ export const useScoring = create<ScoringState>()((set, get) => {
     }
     set({ loading: { role, stage: "starting", fraction: 0 }, error: null });
     try {
+      const { backend, variant } = get();
       const info = await scoringClient().call(
         "loadModel",
-        { role, source, backend: get().backend, ...(get().variant ? { variant: get().variant } : {}) },
+        { role, source, backend, ...(variant ? { variant } : {}) },
         { onProgress: (stage, fraction) => set({ loading: { role, stage, fraction } }) },
       );
-      set((s) => ({ models: { ...s.models, [role]: info } }));
+      loadedSources.set(role, { source, backend, variant });
+      set((s) => ({ models: { ...s.models, [role]: info }, ...(role === "reward" ? { rewardOutput: "" } : {}) }));
     } catch (err) {
-      set({ error: messageOf(err) });
+      set({ error: isWorkerCrash(err) ? null : messageOf(err) });
     } finally {
       set({ loading: null });
       void get().refreshCacheSize();
     }
   };
+
+  /**
+   * Runs first on the fresh worker after a crash (lib/worker/rpc.ts): reopens the dataset and reloads each model as
+   * it was loaded. Finished scores need nothing: they are attached to the dataset, and stored in IndexedDB, so the
+   * next "Score dataset" reuses them.
+   */
+  const restore = async (call: CallFn<ScoringApi>) => {
+    const problems: string[] = [];
+    const reloaded: string[] = [];
+    if (currentDatasetFile() && useWorkbench.getState().summary) {
+      try {
+        await openInWorker(call);
+      } catch (err) {
+        if (isWorkerCrash(err)) throw err;
+        problems.push(`the dataset could not be reopened in it: ${messageOf(err)}`);
+      }
+    }
+    for (const [role, { source, backend, variant }] of [...loadedSources]) {
+      set({ loading: { role, stage: "reloading after the crash", fraction: 0 } });
+      try {
+        const info = await call(
+          "loadModel",
+          { role, source, backend, ...(variant ? { variant } : {}) },
+          { onProgress: (stage, fraction) => set({ loading: { role, stage: `reloading: ${stage}`, fraction } }) },
+        );
+        // A picked folder's name was added to its location when first loaded: keep it.
+        set((s) => ({
+          models: { ...s.models, [role]: { ...info, location: s.models[role]?.location ?? info.location } },
+        }));
+        reloaded.push(info.location);
+      } catch (err) {
+        if (isWorkerCrash(err)) throw err;
+        loadedSources.delete(role);
+        set((s) => {
+          const models = { ...s.models };
+          delete models[role];
+          return { models };
+        });
+        problems.push(`the ${role} model could not be reloaded (load it again): ${messageOf(err)}`);
+      } finally {
+        set({ loading: null });
+      }
+    }
+    const kept = columns?.scored ?? 0;
+    recoveryLog.update("scoring", {
+      state: "restored",
+      outcome:
+        `restarted; ${kept} score${kept === 1 ? "" : "s"} kept` +
+        (reloaded.length ? `; reloaded ${reloaded.join(", ")}` : "") +
+        (openedIn ? "; dataset reopened" : ""),
+      problems,
+    });
+  };
+
+  const onCrash = (report: CrashReport) => {
+    // The fresh worker has no dataset open: the next call (or the restore) opens it again.
+    openedIn = null;
+    set({ loading: null });
+    recoveryLog.crashed(report);
+    if (report.duringRestore) {
+      recoveryLog.update("scoring", {
+        state: "failed",
+        problems: ["it stopped again while its models were being reloaded; the next action starts it again"],
+      });
+      return;
+    }
+    void scoringClient()
+      .restart()
+      .catch(() => {
+        // A second crash is reported through onCrash.
+      });
+  };
+
+  const client = scoringClient();
+  client.setRestore(restore);
+  client.onCrash(onCrash);
+  // The dataset worker restarted empty: give it this page's scores again.
+  onDatasetRestored(() => attach(true));
 
   return {
     backend: "auto",
@@ -191,6 +294,7 @@ export const useScoring = create<ScoringState>()((set, get) => {
     maxPromptLength: DEFAULT_SEQUENCE_OPTIONS.maxPromptLength,
     promptFormat: "chat",
     sequenceRules: "paper",
+    rewardOutput: "",
     variant: "",
     hubEndpoint: storedHubEndpoint(),
     hubToken: "",
@@ -264,6 +368,7 @@ export const useScoring = create<ScoringState>()((set, get) => {
     async unloadModel(role) {
       try {
         await scoringClient().call("unloadModel", { role });
+        loadedSources.delete(role);
         set((s) => {
           const models = { ...s.models };
           delete models[role];
@@ -277,7 +382,7 @@ export const useScoring = create<ScoringState>()((set, get) => {
     async scoreDataset() {
       const dataset = currentDatasetFile();
       const summary = useWorkbench.getState().summary;
-      const { models, implicit, maxLength, maxPromptLength, promptFormat, sequenceRules } = get();
+      const { models, implicit, maxLength, maxPromptLength, promptFormat, sequenceRules, rewardOutput } = get();
       if (!dataset || !summary) return set({ error: "load a dataset first" });
       if (!models.policy && !models.reward)
         return set({ error: "load a model (or the demo model), or a reward model, first" });
@@ -291,7 +396,13 @@ export const useScoring = create<ScoringState>()((set, get) => {
         columns = new ScoreColumns(rowCount);
         const stats = await scoringClient().call(
           "score",
-          { maxLength, maxPromptLength, promptFormat, sequenceRules },
+          {
+            maxLength,
+            maxPromptLength,
+            promptFormat,
+            sequenceRules,
+            ...(models.reward && rewardOutput ? { rewardOutput: parseRewardOutput(rewardOutput) } : {}),
+          },
           {
             onProgress: (_stage, _fraction, data) => {
               const { chunk, stats: s, plan } = data as ScoreProgress;
@@ -311,7 +422,8 @@ export const useScoring = create<ScoringState>()((set, get) => {
         const cancelled = err instanceof WorkerCallError && err.code === "cancelled";
         set((s) => ({
           run: { ...s.run, state: cancelled ? "cancelled" : "error", etaSeconds: null },
-          error: cancelled ? null : messageOf(err),
+          // A dead worker's cause, suggestion and recovery are in its crash report (recoveryLog): not said twice.
+          error: cancelled || isWorkerCrash(err) ? null : messageOf(err),
         }));
       }
     },
@@ -333,17 +445,30 @@ export const useScoring = create<ScoringState>()((set, get) => {
     },
 
     async pause() {
-      await scoringClient().call("pause", {});
-      set((s) => ({ run: { ...s.run, state: s.run.state === "running" ? "paused" : s.run.state } }));
+      try {
+        await scoringClient().call("pause", {});
+        set((s) => ({ run: { ...s.run, state: s.run.state === "running" ? "paused" : s.run.state } }));
+      } catch (err) {
+        set({ error: messageOf(err) });
+      }
     },
 
     async resume() {
-      await scoringClient().call("resume", {});
-      set((s) => ({ run: { ...s.run, state: s.run.state === "paused" ? "running" : s.run.state } }));
+      try {
+        await scoringClient().call("resume", {});
+        set((s) => ({ run: { ...s.run, state: s.run.state === "paused" ? "running" : s.run.state } }));
+      } catch (err) {
+        set({ error: messageOf(err) });
+      }
     },
 
     async cancel() {
-      await scoringClient().call("cancel", {});
+      try {
+        await scoringClient().call("cancel", {});
+      } catch (err) {
+        // The run's own call settles with the cause (a dead worker ends it in "error"); this one adds nothing.
+        if (!isWorkerCrash(err)) set({ error: messageOf(err) });
+      }
     },
 
     async refreshCacheSize() {

@@ -10,7 +10,8 @@ import type { ColumnMapping, ExportFormat } from "@/lib/dataset/types";
 import type { CompareReply, DatasetSummary } from "@/lib/workbench/types";
 import type { RecipeMatchReport } from "@/lib/workbench/types";
 import type { ColumnHistogram, DatasetApi, NeedsMappingDetail, OpenReply, SelectReply } from "@/lib/workbench/protocol";
-import { WorkerCallError } from "@/lib/worker/rpc";
+import { isWorkerCrash, WorkerCallError, type CallFn } from "@/lib/worker/rpc";
+import { describeCrash, recoveryLog, type CrashReport } from "@/lib/worker/recovery";
 import { stepCursor } from "@/lib/workbench/shortcuts";
 import { downloadBlob } from "@/lib/download";
 import { recipeFileName } from "@/lib/export/download-name";
@@ -199,6 +200,28 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** The buffers of an `attach` request (transferred, not copied). */
+function attachTransfer(args: DatasetApi["attach"]["args"]): Transferable[] {
+  return [
+    ...args.columns.map((c) => c.values.buffer),
+    ...(args.explicit ? [args.explicit.buffer] : []),
+    ...(args.implicit ? [args.implicit.buffer] : []),
+    ...(args.fields ?? []).map((f) => f.values.buffer),
+  ];
+}
+
+/** Called once the dataset worker restarted after a crash has its file back (e.g. to re-attach a run's scores). */
+const restoredListeners = new Set<() => Promise<void> | void>();
+
+/**
+ * Calls `listener` each time a restarted dataset worker has reopened the file, before the selection is re-applied;
+ * returns the unsubscribe function.
+ */
+export function onDatasetRestored(listener: () => Promise<void> | void): () => void {
+  restoredListeners.add(listener);
+  return () => restoredListeners.delete(listener);
+}
+
 /** Demo dataset bundled in public/demo (synthetic, paper-style columns). */
 export const DEMO_URL = "/demo/demo-preferences.jsonl";
 
@@ -268,15 +291,8 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
   };
 
   /** Sends computed columns to the dataset worker (buffers transferred); the reply has the new margins. */
-  const sendAttach = (args: DatasetApi["attach"]["args"]): Promise<OpenReply> => {
-    const transfer = [
-      ...args.columns.map((c) => c.values.buffer),
-      ...(args.explicit ? [args.explicit.buffer] : []),
-      ...(args.implicit ? [args.implicit.buffer] : []),
-      ...(args.fields ?? []).map((f) => f.values.buffer),
-    ];
-    return datasetClient().call("attach", args, { transfer });
-  };
+  const sendAttach = (args: DatasetApi["attach"]["args"]): Promise<OpenReply> =>
+    datasetClient().call("attach", args, { transfer: attachTransfer(args) });
 
   const afterOpen = async (reply: OpenReply, rowsChanged: boolean) => {
     buffers.set({ explicit: reply.explicit, implicit: reply.implicit });
@@ -296,6 +312,129 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
     set({ history: createHistory({ ...defaultSpec(), ranking }), compare: null, recipeReport: null });
     await afterOpen(reply, true);
   };
+
+  // ---- Recovery of a dataset worker that died (lib/worker/rpc.ts reports it and starts a fresh one) ----
+
+  /** What the restore brought back, for the refresh that follows it (outside the restore: it needs normal calls). */
+  let restored: { reply: OpenReply; computedColumns: string[]; problems: string[] } | null = null;
+
+  /**
+   * Runs first on the fresh worker: reopens the file with its mapping, re-attaches the computed columns the autosaved
+   * session holds, and sends a file waiting for a hand mapping again (the selection is re-applied afterwards).
+   */
+  const restore = async (call: CallFn<DatasetApi>) => {
+    restored = null;
+    const dataset = loadedDataset;
+    const summary = get().summary;
+    const problems: string[] = [];
+    if (dataset && summary) {
+      openings++;
+      try {
+        let reply = await call("open", {
+          file: dataset.file,
+          name: dataset.name,
+          files: dataset.files,
+          mapping: summary.mapping,
+        });
+        let computedColumns: string[] = [];
+        const session = activeSession;
+        if (session && session.file === dataset.file && session.computedNames.length > 0) {
+          try {
+            const computed = await savedSessions().getComputed({
+              id: session.id,
+              rowCount: summary.rowCount,
+              names: session.computedNames,
+            });
+            if (computed && !isEmptyComputed(computed)) {
+              const args = {
+                columns: computed.columns,
+                fields: computed.fields,
+                ...(computed.explicit ? { explicit: computed.explicit } : {}),
+                ...(computed.implicit ? { implicit: computed.implicit } : {}),
+              };
+              reply = await call("attach", args, { transfer: attachTransfer(args) });
+              computedColumns = computedNames(computed);
+            }
+          } catch (err) {
+            if (isWorkerCrash(err)) throw err;
+            problems.push(`the saved computed columns could not be re-attached: ${messageOf(err)}`);
+          }
+        }
+        restored = { reply, computedColumns, problems };
+      } finally {
+        openings--;
+      }
+    }
+    const waiting = pendingFile;
+    if (waiting) {
+      try {
+        await call("open", { file: waiting.file, name: waiting.name, files: waiting.files });
+      } catch (err) {
+        // "needs-mapping" is the expected answer: the file waits in the worker again.
+        if (isWorkerCrash(err)) throw err;
+        if (!(err instanceof WorkerCallError && err.code === "needs-mapping")) {
+          pendingFile = null;
+          set({ pendingMapping: null });
+          problems.push(`${waiting.name} must be chosen again: ${messageOf(err)}`);
+        }
+      }
+    }
+  };
+
+  /** After the restore: the views' buffers, the scores of this page's runs, then the selection in force. */
+  const afterRestore = async (report: CrashReport) => {
+    const back = restored;
+    restored = null;
+    if (!back) {
+      recoveryLog.update("dataset", { state: "restored", outcome: "restarted (no dataset was open)" });
+      return;
+    }
+    buffers.set({ explicit: back.reply.explicit, implicit: back.reply.implicit });
+    fieldFetches = new Map();
+    set({ summary: back.reply.summary });
+    for (const listener of [...restoredListeners]) await listener();
+    const selected = await datasetClient().call("select", {
+      spec: currentSpec(get()),
+      histograms: histogramRequests(),
+    });
+    // Same rows: a zoom, the open row and the cursor stay; the margins and the mask are new arrays.
+    await applySelection(selected, { margins: true });
+    const crashMessage = describeCrash(report);
+    set((s) => ({ status: "ready", progress: null, error: s.error === crashMessage ? null : s.error }));
+    const { rowCount } = back.reply.summary;
+    recoveryLog.update("dataset", {
+      state: "restored",
+      outcome:
+        `restarted; ${back.reply.summary.info.name} reopened (${rowCount} rows), selection re-applied ` +
+        `(${selected.selectedCount} selected)` +
+        (back.computedColumns.length ? `; ${back.computedColumns.length} saved computed columns re-attached` : ""),
+      problems: back.problems,
+    });
+  };
+
+  const onCrash = (report: CrashReport) => {
+    recoveryLog.crashed(report);
+    if (report.duringRestore) {
+      recoveryLog.update("dataset", {
+        state: "failed",
+        problems: ["it stopped again while the file was being reopened; open the file again or reload the page"],
+      });
+      set({ status: get().summary ? "ready" : "empty", progress: null });
+      return;
+    }
+    if (get().summary) set({ progress: { stage: "reopening the dataset after a worker crash", fraction: 0 } });
+    datasetClient()
+      .restart()
+      .then(() => afterRestore(report))
+      .catch((err: unknown) => {
+        set({ progress: null });
+        // A second crash is reported through onCrash; anything else is this recovery's failure.
+        if (!isWorkerCrash(err)) recoveryLog.update("dataset", { state: "failed", problems: [messageOf(err)] });
+      });
+  };
+
+  datasetClient().setRestore(restore);
+  datasetClient().onCrash(onCrash);
 
   const setSpec = (next: SelectionSpec, coalesceKey?: string) => {
     const before = get().history;

@@ -153,6 +153,7 @@ test.describe("model files", () => {
 
     const stats = await scoreAndWait(page, PAIRS);
     expect(stats).toContain(`(${PAIRS - 3} from stored results)`);
+    await expect(page.getByTestId("store-notice")).toContainText("3 stored results were unusable");
     const again = await exportedLogps(page);
     again.forEach((row, i) =>
       row.forEach((v, j) => expect(Math.abs(v - clean[i][j]), `row ${i} value ${j}`).toBeLessThanOrEqual(1e-4)),

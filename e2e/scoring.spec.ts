@@ -263,12 +263,12 @@ test.describe("in-browser scoring", () => {
     await expect(page.getByTestId("scoring-stats")).toContainText(/running: (\d{2,}) \/ 400 pairs/, {
       timeout: 60_000,
     });
-    await page.getByRole("button", { name: "Pause" }).click();
+    await page.getByRole("button", { name: "Pause", exact: true }).click();
     await expect(page.getByTestId("scoring-stats")).toContainText("paused:");
     const pausedText = (await page.getByTestId("scoring-stats").textContent()) ?? "";
     await page.waitForTimeout(1500);
     await expect(page.getByTestId("scoring-stats")).toHaveText(pausedText);
-    await page.getByRole("button", { name: "Resume" }).click();
+    await page.getByRole("button", { name: "Resume", exact: true }).click();
     await expect(page.getByTestId("scoring-stats")).toContainText("running:");
     await page.reload();
 

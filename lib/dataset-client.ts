@@ -4,10 +4,14 @@ import type { DatasetApi } from "@/lib/workbench/protocol";
 
 let client: WorkerClient<DatasetApi> | null = null;
 
-/** The shared dataset worker client (the worker starts on first use). */
+/**
+ * The shared dataset worker client (the worker starts on first use; one that dies is reported and replaced, see
+ * lib/worker/rpc.ts, and components/workbench-store.ts reopens the file with its selection).
+ */
 export function datasetClient(): WorkerClient<DatasetApi> {
   client ??= createWorkerClient<DatasetApi>(
     () => new Worker(new URL("../workers/dataset.worker.ts", import.meta.url), { type: "module", name: "dataset" }),
+    { name: "dataset" },
   );
   return client;
 }

@@ -6,7 +6,8 @@
 import { applyPatch } from "@/lib/scatter/handlers";
 import type { PickArgs, PickResult, RenderResult, ScatterApi, ScatterPatch } from "@/lib/scatter/protocol";
 import { ScatterScene } from "@/lib/scatter/scene";
-import { createWorkerClient, latestOnly, WorkerCallError, type WorkerClient } from "@/lib/worker/rpc";
+import { createWorkerClient, isWorkerCrash, latestOnly, WorkerCallError, type WorkerClient } from "@/lib/worker/rpc";
+import { recoveryLog, type CrashReport } from "@/lib/worker/recovery";
 
 /** Where frames are drawn. */
 export type ScatterRenderMode = "worker" | "main";
@@ -51,6 +52,12 @@ export function canUseOffscreenWorker(canvas: HTMLCanvasElement): boolean {
 
 const defaultWorker = () =>
   new Worker(new URL("../workers/scatter.worker.ts", import.meta.url), { type: "module", name: "scatter" });
+
+/**
+ * Crashes of the scatter worker after which it is started again (on a fresh canvas, with every column sent again);
+ * after one more the scatter is drawn on the main thread.
+ */
+export const SCATTER_RESTARTS = 2;
 
 /** Merges `next` into `base` (later fields win). */
 function mergePatch(base: ScatterPatch, next: ScatterPatch): ScatterPatch {
@@ -110,23 +117,52 @@ export function createScatterRenderer(container: HTMLElement, options: ScatterRe
   let rpc: WorkerClient<ScatterApi> | null = null;
   let initialised: Promise<unknown> | null = null;
   let mainScene: ScatterScene | null = null;
+  let crashes = 0;
+  /** A crash whose recovery is reported once the next frame is drawn. */
+  let recovering: CrashReport | null = null;
 
-  const fallBack = (reason: string) => {
-    if (mode === "main") return;
-    mode = "main";
-    rpc?.dispose();
-    rpc = null;
-    initialised = null;
-    // The old canvas's control now belongs to the dead worker; only a fresh element can be drawn on here.
+  /** The old canvas's control belongs to the dead worker: only a fresh element can be drawn on. */
+  const replaceCanvas = () => {
     const old = canvas;
     canvas = document.createElement("canvas");
     mountCanvas();
     old.remove();
+  };
+
+  const dropWorker = () => {
+    const client = rpc;
+    rpc = null;
+    initialised = null;
+    client?.dispose();
+    replaceCanvas();
+  };
+
+  const fallBack = (reason: string) => {
+    if (mode === "main") return;
+    mode = "main";
+    dropWorker();
     options.onFallback?.(reason);
   };
 
+  /** A dead scatter worker: reported; restarted with the whole state on the next frame (queued now), or given up. */
+  const onCrash = (client: WorkerClient<ScatterApi>, report: CrashReport) => {
+    if (client !== rpc || destroyed) return;
+    crashes++;
+    recoveryLog.crashed(report);
+    if (crashes > SCATTER_RESTARTS)
+      fallBack(`Scatter drawn on the main thread: its worker stopped ${crashes} times (last: ${report.cause})`);
+    else dropWorker();
+    recovering = report;
+    pending = mergePatch(pending ?? {}, {});
+    queueMicrotask(() => void flush());
+  };
+
   const workerFrame = async (patch: ScatterPatch): Promise<RenderResult> => {
-    if (!rpc) rpc = createWorkerClient<ScatterApi>(options.createWorker ?? defaultWorker);
+    if (!rpc) {
+      const client = createWorkerClient<ScatterApi>(options.createWorker ?? defaultWorker, { name: "scatter" });
+      client.onCrash((report) => onCrash(client, report));
+      rpc = client;
+    }
     const client = rpc;
     if (!initialised) {
       const offscreen = canvas.transferControlToOffscreen();
@@ -163,13 +199,29 @@ export function createScatterRenderer(container: HTMLElement, options: ScatterRe
         try {
           result = await workerFrame(patch);
         } catch (err) {
+          if (isWorkerCrash(err) && !destroyed) {
+            // onCrash has dropped the worker: this frame is drawn by the next one, with the whole state.
+            pending = mergePatch(patch, pending ?? {});
+            waiters = [...batch, ...waiters];
+            return;
+          }
           const code = err instanceof WorkerCallError ? err.code : "";
-          if (destroyed || (code !== "worker-start" && code !== "worker-crash" && code !== "no-context")) throw err;
+          if (destroyed || (code !== "worker-start" && code !== "no-context")) throw err;
           fallBack(`Scatter drawn on the main thread: ${(err as Error).message}`);
           result = mainFrame(patch);
         }
       } else result = mainFrame(patch);
       state = mergePatch(state, patch);
+      if (recovering) {
+        recoveryLog.update("scatter", {
+          state: "restored",
+          outcome:
+            mode === "main"
+              ? `not restarted after ${crashes} crashes; drawn on the main thread (${result.drawn} points)`
+              : `restarted; scatter drawn again (${result.drawn} points)`,
+        });
+        recovering = null;
+      }
       for (const w of batch) w.resolve(result);
     } catch (err) {
       state = mergePatch(state, patch);
@@ -180,7 +232,7 @@ export function createScatterRenderer(container: HTMLElement, options: ScatterRe
     }
   };
 
-  const workerPick = latestOnly((args: PickArgs) => rpc!.call("pick", args));
+  const workerPick = latestOnly((args: PickArgs) => (rpc ? rpc.call("pick", args) : Promise.resolve(null)));
 
   return {
     get mode() {
@@ -204,7 +256,8 @@ export function createScatterRenderer(container: HTMLElement, options: ScatterRe
         try {
           return await workerPick(args);
         } catch (err) {
-          if (err instanceof WorkerCallError && err.code === "cancelled") return null;
+          // A pick the dead worker never answered: the next one goes to its successor.
+          if (err instanceof WorkerCallError && (err.code === "cancelled" || isWorkerCrash(err))) return null;
           throw err;
         }
       }

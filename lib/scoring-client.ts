@@ -8,10 +8,14 @@ export type { ModelSource } from "@/lib/scoring/protocol";
 
 let client: WorkerClient<ScoringApi> | null = null;
 
-/** The shared scoring worker client (the worker starts on first use). */
+/**
+ * The shared scoring worker client (the worker starts on first use; one that dies is reported and replaced, see
+ * lib/worker/rpc.ts, and components/scoring-store.ts restores its dataset and models).
+ */
 export function scoringClient(): WorkerClient<ScoringApi> {
   client ??= createWorkerClient<ScoringApi>(
     () => new Worker(new URL("../workers/scoring.worker.ts", import.meta.url), { type: "module", name: "scoring" }),
+    { name: "scoring" },
   );
   return client;
 }

@@ -7,7 +7,13 @@
  */
 import { createRng } from "@/lib/metrics/random";
 import type { PromptFormat, SequenceRules } from "@/lib/scoring/protocol";
-import { renderPromptResponse, tokenizePair, tokenizeForReward, type PromptInput } from "@/lib/scoring/sequence";
+import {
+  renderPromptResponse,
+  tokenizePair,
+  tokenizeForReward,
+  type PromptInput,
+  type RewardTokenization,
+} from "@/lib/scoring/sequence";
 import type { ScoringTokenizer } from "@/lib/scoring/tokenize";
 import type { RewardScorer } from "@/lib/scoring/reward";
 import { GenerationError } from "./decoder";
@@ -266,16 +272,19 @@ export async function generateResponses(
 }
 
 /**
- * Reward-model scores of one prompt's responses (the explicit-margin scorer's construction: template(prompt +
- * response), left-truncated to `maxLength`).
+ * Reward-model scores of one prompt's responses, built as the explicit-margin scorer builds them: template(prompt +
+ * response) left-truncated to `maxLength`, or the (question, answer) text pair of an encoder reward model, with its
+ * segment ids (`reward.tokenization`, the loaded model's).
  */
 export async function scoreResponses(
-  reward: { tokenizer: ScoringTokenizer; scorer: RewardScorer },
+  reward: { tokenizer: ScoringTokenizer; scorer: RewardScorer; tokenization?: RewardTokenization },
   prompt: PromptInput,
   responses: readonly string[],
   { maxLength = 2048, promptFormat = "chat" as PromptFormat } = {},
 ): Promise<number[]> {
-  const seqs = responses.map((r) => tokenizeForReward(reward.tokenizer, prompt, r, maxLength, promptFormat).ids);
+  const seqs = responses.map((r) =>
+    tokenizeForReward(reward.tokenizer, prompt, r, maxLength, promptFormat, reward.tokenization),
+  );
   return Array.from(await reward.scorer.scoreSequences(seqs));
 }
 

@@ -4,6 +4,7 @@
  * and reported one by one. Used by the scoring worker; Node tests drive it with an in-memory store.
  */
 import type { RewardScorer } from "@/lib/scoring/reward";
+import type { RewardTokenization } from "@/lib/scoring/sequence";
 import type { ScoringTokenizer } from "@/lib/scoring/tokenize";
 import type { PromptFormat, GenerateSettings, GenerateStats, GeneratedPrompt } from "@/lib/scoring/protocol";
 import type { PromptSource } from "./prompts";
@@ -48,7 +49,7 @@ export interface StoredRunOptions {
   runKey: string;
   store: GenerationStore;
   settings: GenerateSettings;
-  reward?: { tokenizer: ScoringTokenizer; scorer: RewardScorer } | null;
+  reward?: { tokenizer: ScoringTokenizer; scorer: RewardScorer; tokenization?: RewardTokenization } | null;
   rewardMaxLength?: number;
   signal?: AbortSignal;
   waitWhilePaused?: () => Promise<void>;

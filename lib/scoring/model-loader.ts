@@ -2,12 +2,25 @@
  * Turns a model folder into a ready scorer on any ONNX Runtime build (onnxruntime-web in the worker,
  * onnxruntime-node in the CLI): causal LMs get the log-prob graph rewrite, reward models are used as exported.
  */
-import { createLogprobScorer, type InferenceSessionLike, type LogprobScorer, type TensorCtor } from "./engine";
+import {
+  createLogprobScorer,
+  ScoringEngineError,
+  type InferenceSessionLike,
+  type LogprobScorer,
+  type TensorCtor,
+} from "./engine";
 import { checkOnnxFile, OnnxFileError, readModelInfo, readOpTypes } from "@/lib/onnx/onnx-model";
 import { addTokenLogprobOutput } from "./logprob-graph";
 import { isDemoConfig } from "./demo-check";
-import { modelFolderHash, modelKind, type ModelFolder } from "./model-source";
+import { isEncoderConfig, modelFolderHash, modelKind, type ModelFolder } from "./model-source";
 import { createRewardScorer, type RewardScorer } from "./reward";
+import {
+  formatRewardOutput,
+  isDefaultRewardOutput,
+  type RewardGraphOutput,
+  type RewardOutputChoice,
+} from "./reward-outputs";
+import type { RewardTokenization } from "./sequence";
 import { createScoringTokenizer, type ScoringTokenizer } from "./tokenize";
 
 /** The part of an ONNX Runtime module the loader needs (both onnxruntime-web and onnxruntime-node fit). */
@@ -29,7 +42,7 @@ export interface LoadedLanguageModel {
   release(): Promise<void>;
 }
 
-/** A loaded reward model: scores whole conversations. */
+/** A loaded reward model: scores whole conversations (decoders) or question/answer pairs (encoders). */
 export interface LoadedRewardModel {
   kind: "rm";
   hash: string;
@@ -37,6 +50,19 @@ export interface LoadedRewardModel {
   scorer: RewardScorer;
   folder: Omit<ModelFolder, "onnx" | "externalData">;
   isDemo: boolean;
+  /** Decoder classifier (causal, pooled at the last non-pad token) or encoder classifier (text pair, first token). */
+  architecture: "decoder" | "encoder";
+  /** How rows become this model's input (pass to `tokenizeForReward`). */
+  tokenization: RewardTokenization;
+  /** The graph's outputs with their declared dims (the rewards a user may pick from). */
+  outputs: RewardGraphOutput[];
+  /**
+   * "" when the scorer reads the default output, else `name:index`: joins the stored-results key, so scores of
+   * different outputs of one model never mix.
+   */
+  outputKey: string;
+  /** The same model (same session) reading another output or label as the reward; throws for one it lacks. */
+  withOutput(choice: RewardOutputChoice): LoadedRewardModel;
   release(): Promise<void>;
 }
 
@@ -47,7 +73,14 @@ export type LoadedModel = LoadedLanguageModel | LoadedRewardModel;
 export class ModelLoadError extends Error {
   constructor(
     message: string,
-    readonly code: "WRONG_KIND" | "SESSION_FAILED" | "NO_PAD_TOKEN" | "EMPTY_FILE" | "TRUNCATED_FILE" | "CORRUPT_FILE",
+    readonly code:
+      | "WRONG_KIND"
+      | "SESSION_FAILED"
+      | "NO_PAD_TOKEN"
+      | "BAD_OUTPUT"
+      | "EMPTY_FILE"
+      | "TRUNCATED_FILE"
+      | "CORRUPT_FILE",
   ) {
     super(message);
     this.name = "ModelLoadError";
@@ -127,8 +160,54 @@ export async function loadModel(
     const scorer = createLogprobScorer(session, Tensor, folder.config, { opTypes: readOpTypes(bytes) });
     return { kind, ...common, scorer };
   }
-  // The exported classifier pools the last token that is not config.json's pad_token_id, inside the graph.
-  const pad = typeof folder.config.pad_token_id === "number" ? folder.config.pad_token_id : tokenizer.padTokenId;
-  if (pad === null) throw new ModelLoadError("reward model config.json has no pad_token_id", "NO_PAD_TOKEN");
-  return { kind, ...common, scorer: createRewardScorer(session, Tensor, pad) };
+  return createLoadedRewardModel(folder, bytes, session, Tensor, common);
+}
+
+/** Token limit of an encoder: its position table and the tokenizer's model_max_length, whichever is smaller. */
+function encoderMaxTokens(folder: ModelFolder): number {
+  const limits = [folder.config.max_position_embeddings, folder.tokenizerConfig.model_max_length].filter(
+    (v): v is number => typeof v === "number" && v > 0 && v < 1e9,
+  );
+  return limits.length ? Math.min(...limits) : 512;
+}
+
+function createLoadedRewardModel(
+  folder: ModelFolder,
+  bytes: Uint8Array,
+  session: InferenceSessionLike,
+  Tensor: TensorCtor,
+  common: Pick<LoadedRewardModel, "hash" | "tokenizer" | "folder" | "isDemo" | "release">,
+): LoadedRewardModel {
+  const architecture = isEncoderConfig(folder.config) ? "encoder" : "decoder";
+  const info = readModelInfo(bytes);
+  const graph = {
+    inputs: info.inputs.map((v) => ({ name: v.name, dims: v.dims })),
+    outputs: info.outputs.map((v) => ({ name: v.name, dims: v.dims })),
+  };
+  // A decoder's export pools on config.json's pad_token_id, a constant in the graph: the tokenizer's pad would be the
+  // wrong id to pad with. Without one, transformers pools the last token and scores one sequence at a time.
+  const configPad = typeof folder.config.pad_token_id === "number" ? folder.config.pad_token_id : null;
+  const pad = architecture === "encoder" ? (configPad ?? common.tokenizer.padTokenId ?? 0) : configPad;
+  const tokenization: RewardTokenization =
+    architecture === "encoder" ? { kind: "text-pair", maxTokens: encoderMaxTokens(folder) } : { kind: "conversation" };
+  const make = (output?: RewardOutputChoice): LoadedRewardModel => {
+    let scorer: RewardScorer;
+    try {
+      scorer = createRewardScorer(session, Tensor, pad, { output, architecture, graph });
+    } catch (e) {
+      if (e instanceof ScoringEngineError) throw new ModelLoadError(`${folder.location}: ${e.message}`, "BAD_OUTPUT");
+      throw e;
+    }
+    return {
+      kind: "rm",
+      ...common,
+      scorer,
+      architecture,
+      tokenization,
+      outputs: graph.outputs,
+      outputKey: isDefaultRewardOutput(scorer.output, session.outputNames) ? "" : formatRewardOutput(scorer.output),
+      withOutput: (choice) => make(choice),
+    };
+  };
+  return make();
 }

@@ -355,10 +355,42 @@ export async function readModelFolder(
   };
 }
 
+/**
+ * Architectures of reward models: transformers' `*ForSequenceClassification` (decoders and encoders alike) and the
+ * custom reward heads released with `trust_remote_code` (ArmoRM's `LlamaForRewardModelWithGating`, Starling's
+ * `LlamaForRewardModel`, `*RewardModel`).
+ */
+const REWARD_ARCHITECTURE = /ForSequenceClassification$|RewardModel/;
+
 /** What kind of model a config.json describes: a reward model (sequence classification) or a causal LM. */
 export function modelKind(config: Record<string, unknown>): "lm" | "rm" {
   const arch = Array.isArray(config.architectures) ? config.architectures.map(String) : [];
-  return arch.some((a) => a.endsWith("ForSequenceClassification")) ? "rm" : "lm";
+  return arch.some((a) => REWARD_ARCHITECTURE.test(a)) ? "rm" : "lm";
+}
+
+/**
+ * model_type values of encoder (bidirectional) classifiers, which read a text pair and pool their first token;
+ * every other reward model is taken for a decoder classifier.
+ */
+const ENCODER_MODEL_TYPES = new Set([
+  "albert",
+  "bert",
+  "camembert",
+  "deberta",
+  "deberta-v2",
+  "distilbert",
+  "electra",
+  "ernie",
+  "longformer",
+  "mpnet",
+  "modernbert",
+  "roberta",
+  "xlm-roberta",
+]);
+
+/** Whether a reward model's config.json describes an encoder classifier (BERT / RoBERTa / DeBERTa-v2 ...). */
+export function isEncoderConfig(config: Record<string, unknown>): boolean {
+  return typeof config.model_type === "string" && ENCODER_MODEL_TYPES.has(config.model_type);
 }
 
 /**

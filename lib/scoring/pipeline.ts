@@ -8,7 +8,13 @@ import type { Pair } from "@/lib/dataset/types";
 import type { PairScore } from "./engine";
 import type { LoadedLanguageModel, LoadedRewardModel } from "./model-loader";
 import type { ResultStore, RowValues, StoredRecordProblem } from "./result-store";
-import { tokenizeForReward, tokenizePair, type SequenceOptions, type TokenizedPair } from "./sequence";
+import {
+  tokenizeForReward,
+  tokenizePair,
+  type RewardSequence,
+  type SequenceOptions,
+  type TokenizedPair,
+} from "./sequence";
 import type { ChatMessage, ScoringTokenizer } from "./tokenize";
 import type { LmChunk, RmChunk, RunStats, ScoredChunk } from "./protocol";
 import { truncationCode } from "./truncation";
@@ -65,14 +71,22 @@ export class RunCancelledError extends Error {
 /** Version of the stored value layout; bump to invalidate stored results when it changes. */
 const STORE_LAYOUT = "v1";
 
-/** Key of one model's results over one dataset under one set of sequence settings. */
-export function runKey(datasetKey: string, model: { kind: string; hash: string }, seq: SequenceOptions): string {
+/**
+ * Key of one model's results over one dataset under one set of sequence settings. A reward model's `outputKey`
+ * (the output and label read as the reward, "" for the default) keys its scores apart.
+ */
+export function runKey(
+  datasetKey: string,
+  model: { kind: string; hash: string; outputKey?: string },
+  seq: SequenceOptions,
+): string {
   // "chat" (the default) adds nothing, so keys stored before the prompt format existed stay valid.
   const plain = seq.promptFormat === "plain" ? "/plain" : "";
   // Likewise "paper" (the default rules) adds nothing; other rules build other sequences, so they key apart.
   const rules = seq.rules && seq.rules !== "paper" ? `/${seq.rules}` : "";
   const s = `${seq.maxLength}/${seq.maxPromptLength}/${seq.truncationMode}/${seq.appendEos ? "eos" : "noeos"}${plain}${rules}`;
-  const rm = `${seq.maxLength}${plain}`;
+  // The default output adds nothing, so reward scores stored before outputs could be picked stay valid.
+  const rm = `${seq.maxLength}${plain}${model.outputKey ? `/out=${model.outputKey}` : ""}`;
   return `${STORE_LAYOUT}|${datasetKey}|${model.kind}:${model.hash}|${model.kind === "rm" ? rm : s}`;
 }
 
@@ -233,26 +247,16 @@ export async function scoreDataset(source: PairSource, models: ScoringModels, op
             tp.rejected.responseIds.length;
         }
       } else {
-        const tok = slot.model.tokenizer;
+        const { tokenizer: tok, tokenization } = slot.model;
         const ks: number[] = [];
-        const seqs: { chosen: number[]; rejected: number[] }[] = [];
+        const seqs: { chosen: RewardSequence; rejected: RewardSequence }[] = [];
         for (const k of missing) {
           try {
             const p = pairs[k];
-            const c = tokenizeForReward(
-              tok,
-              promptOf(p),
-              responseText(p.chosen),
-              sequence.maxLength,
-              sequence.promptFormat,
-            ).ids;
-            const r = tokenizeForReward(
-              tok,
-              promptOf(p),
-              responseText(p.rejected),
-              sequence.maxLength,
-              sequence.promptFormat,
-            ).ids;
+            const side = (text: string) =>
+              tokenizeForReward(tok, promptOf(p), text, sequence.maxLength, sequence.promptFormat, tokenization);
+            const c = side(responseText(p.chosen));
+            const r = side(responseText(p.rejected));
             seqs.push({ chosen: c, rejected: r });
             ks.push(k);
           } catch {
@@ -261,7 +265,7 @@ export async function scoreDataset(source: PairSource, models: ScoringModels, op
         }
         const scores = await slot.model.scorer.scorePairs(seqs, scoreOptions);
         ks.forEach((k, i) => values.set(k, Float64Array.of(scores[i].chosen, scores[i].rejected)));
-        for (const s of seqs) scoredTokens += s.chosen.length + s.rejected.length;
+        for (const s of seqs) scoredTokens += s.chosen.ids.length + s.rejected.ids.length;
       }
       // Rows that failed to tokenize are stored as NaN too: re-running would fail the same way.
       for (const k of missing) {

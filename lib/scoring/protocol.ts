@@ -156,6 +156,15 @@ export interface ModelInfo {
   hasChatTemplate: boolean;
   /** What loading found and repaired (a damaged cache entry downloaded again...); empty when nothing. */
   notices?: string[];
+  /**
+   * A reward model's graph outputs with their declared dims (e.g. ArmoRM's `rewards` [batch, 19], `score` [batch, 1]):
+   * what `ScoreArgs.rewardOutput` may name. Absent for language models.
+   */
+  outputs?: { name: string; dims: (number | string)[] }[];
+  /** A reward model's config.json id2label (names of the `logits` labels), when it has one. */
+  labels?: Record<string, string>;
+  /** A reward model's input: its chat-templated conversation (decoder) or a question/answer text pair (encoder). */
+  rewardInput?: "conversation" | "text-pair";
 }
 
 /** Settings of a run (TRL's truncation; margins are formed on the main thread from the stored log-probs). */
@@ -169,6 +178,11 @@ export interface ScoreArgs {
   chunkPairs?: number;
   batchSize?: number;
   maxBatchTokens?: number;
+  /**
+   * Which output of the reward model, and which label of it, is the reward (one of `ModelInfo.outputs`); the default
+   * (`logits`, else `score`, label 0) when absent. Part of the stored-results key.
+   */
+  rewardOutput?: { name: string; index: number };
 }
 
 /** Payload of the `score` call's progress messages: one chunk of results and the run's stats. */
@@ -312,7 +326,13 @@ export type ScoringApi = {
    * not generated again. Progress carries {@link GenerateProgress}. Pause / resume / cancel control it like `score`.
    */
   generate: {
-    args: { prompts: GenerationPrompts; settings: GenerateSettings; rewardMaxLength?: number };
+    args: {
+      prompts: GenerationPrompts;
+      settings: GenerateSettings;
+      rewardMaxLength?: number;
+      /** The reward model's output and label read as the score (as `ScoreArgs.rewardOutput`); default when absent. */
+      rewardOutput?: { name: string; index: number };
+    };
     result: GenerateResult;
   };
   /** Forgets every stored generation run (IndexedDB). */

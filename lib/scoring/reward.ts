@@ -1,7 +1,15 @@
 /**
- * Reward-model scoring over a sequence-classification ONNX session (Optimum export: input_ids, attention_mask
- * [, position_ids] -> logits [B, num_labels]); the reward is label 0. Rows are right-padded with the model's
- * pad_token_id because HF's classifier pools the rightmost non-pad token *inside the graph*.
+ * Reward-model scoring over a sequence-classification ONNX session, for the shapes reward models are exported in:
+ * - decoder classifiers (Optimum's export of transformers' `*ForSequenceClassification`: input_ids, attention_mask
+ *   [, position_ids] -> logits [B, num_labels]). Tracing writes transformers' pooling into the graph with
+ *   config.json's pad_token_id as a constant, so rows are right-padded with that id: right padding never moves the
+ *   pooled position under either rule transformers has used (see {@link lastNonPadIndex}).
+ * - decoder graphs that return per-token scores ([B, T, num_labels], or [B, T] whose second dim is input_ids'):
+ *   pooled here with transformers' current rule, {@link lastNonPadIndex}.
+ * - encoder classifiers (BERT / RoBERTa / DeBERTa-v2: input_ids, attention_mask, token_type_ids -> logits), which
+ *   pool the first token inside the graph; padding is masked.
+ * - several outputs or labels (ArmoRM's `rewards` / `gating_output` / `score`, num_labels > 1): the reward is one
+ *   label of one output ({@link RewardOutputChoice}), `logits` label 0 by default.
  */
 import {
   planBatches,
@@ -10,6 +18,7 @@ import {
   type ScoreOptions,
   type TensorCtor,
 } from "./engine";
+import { defaultRewardOutput, type RewardGraphOutput, type RewardOutputChoice } from "./reward-outputs";
 
 /** IEEE 754 half-precision bits to a number (fp16 exports return float16 logits as raw Uint16 bits). */
 export function halfToFloat(h: number): number {
@@ -30,6 +39,22 @@ function floatValues(t: { type: string; data: unknown }): ArrayLike<number> | nu
   return ArrayBuffer.isView(t.data) ? (t.data as unknown as ArrayLike<number>) : null;
 }
 
+/**
+ * The position transformers pools for a row: the rightmost token that is not `padTokenId`, 0 when every token is
+ * pad (argmax of all zeros), the last token when there is no pad_token_id. This is
+ * `(token_indices * (input_ids != pad)).argmax(-1)` of `GenericForSequenceClassification` /
+ * `LlamaForSequenceClassification`, transformers >= 4.49.0 (PR #35911). Versions 4.32-4.48 took
+ * `argmax(input_ids == pad) - 1` (the token before the *first* pad, the last token when there is none): the two
+ * differ when pad_token_id equals eos_token_id and EOS occurs inside the sequence, where the old rule pools the token
+ * before that EOS and the current one the last non-EOS token. A sequence that *ends* in pad is pooled before that
+ * trailing run under both, exactly as transformers does.
+ */
+export function lastNonPadIndex(ids: ArrayLike<number>, padTokenId: number | null): number {
+  if (padTokenId === null) return ids.length - 1;
+  for (let t = ids.length - 1; t > 0; t--) if (ids[t] !== padTokenId) return t;
+  return 0;
+}
+
 /** Explicit margin of one pair: r(chosen) - r(rejected). */
 export interface RewardPairScore {
   chosen: number;
@@ -37,51 +62,122 @@ export interface RewardPairScore {
   margin: number;
 }
 
+/** A reward-model input: token ids and, for encoders fed a text pair, each token's segment (token_type_ids). */
+export interface RewardInput {
+  ids: readonly number[];
+  typeIds?: readonly number[];
+}
+
+/** Token ids alone, or ids with segment ids. */
+export type RewardSequenceLike = readonly number[] | RewardInput;
+
 /** Scores token sequences with a reward model. */
 export interface RewardScorer {
-  scoreSequences(seqs: readonly (readonly number[])[], options?: ScoreOptions): Promise<Float64Array>;
+  /** The output and label read as the reward. */
+  readonly output: RewardOutputChoice;
+  /** Where the reward is pooled: inside the graph, or here at the last non-pad token of per-token scores. */
+  readonly pooling: "graph" | "last-non-pad";
+  scoreSequences(seqs: readonly RewardSequenceLike[], options?: ScoreOptions): Promise<Float64Array>;
   scorePairs(
-    pairs: readonly { chosen: readonly number[]; rejected: readonly number[] }[],
+    pairs: readonly { chosen: RewardSequenceLike; rejected: RewardSequenceLike }[],
     options?: ScoreOptions,
   ): Promise<RewardPairScore[]>;
 }
 
+/** How to read a reward model's graph. */
+export interface RewardScorerOptions {
+  /** The reward's output and label; {@link defaultRewardOutput} when absent. */
+  output?: RewardOutputChoice;
+  /** "encoder": bidirectional, pooled on the first token inside the graph; "decoder" (default): causal classifier. */
+  architecture?: "decoder" | "encoder";
+  /** The graph's declared inputs and outputs (readModelInfo): tell a per-token [B, T] output from a pooled [B, L]. */
+  graph?: { inputs: readonly RewardGraphOutput[]; outputs: readonly RewardGraphOutput[] };
+}
+
+const KNOWN_INPUTS = new Set(["input_ids", "attention_mask", "position_ids", "token_type_ids"]);
+
+/** Whether a declared output holds one value per token (rank 3, or rank 2 with input_ids' sequence dim). */
+function declaredPerToken(out: RewardGraphOutput | undefined, inputIds: RewardGraphOutput | undefined): boolean {
+  if (!out) return false;
+  if (out.dims.length === 3) return true;
+  const seq = inputIds?.dims[1];
+  return out.dims.length === 2 && typeof seq === "string" && out.dims[1] === seq;
+}
+
 /**
- * Creates a reward scorer. `padTokenId` must be config.json's pad_token_id (what the exported graph compares
- * against); a sequence must not end in it, or pooling would pick an earlier token, exactly as in transformers.
+ * Creates a reward scorer. `padTokenId` must be config.json's pad_token_id (what an exported decoder compares
+ * against); null when config.json has none: then, as transformers refuses batches over 1 without it, every sequence
+ * is scored alone and pooled at its last token.
  */
 export function createRewardScorer(
   session: InferenceSessionLike,
   Tensor: TensorCtor,
-  padTokenId: number,
+  padTokenId: number | null,
+  options: RewardScorerOptions = {},
 ): RewardScorer {
-  const output = session.outputNames.includes("logits") ? "logits" : session.outputNames[0];
+  const encoder = options.architecture === "encoder";
+  const output = options.output ?? defaultRewardOutput(session.outputNames);
+  if (!session.outputNames.includes(output.name)) {
+    throw new ScoringEngineError(
+      `reward output "${output.name}" is not an output of this graph (it has ${session.outputNames.join(", ")})`,
+      "BAD_OUTPUT",
+    );
+  }
+  if (!Number.isInteger(output.index) || output.index < 0) {
+    throw new ScoringEngineError(`reward label index ${output.index} must be a whole number >= 0`, "BAD_OUTPUT");
+  }
+  const unknown = session.inputNames.filter((n) => !KNOWN_INPUTS.has(n));
+  if (unknown.length) {
+    throw new ScoringEngineError(
+      `this reward model's graph needs input ${unknown.join(", ")}; a reward graph may only take ${[...KNOWN_INPUTS].join(", ")}`,
+      "UNSUPPORTED_INPUT",
+    );
+  }
+  const declared = options.graph?.outputs.find((o) => o.name === output.name);
+  const perTokenDeclared = declaredPerToken(
+    declared,
+    options.graph?.inputs.find((i) => i.name === "input_ids"),
+  );
+  if (encoder && perTokenDeclared) {
+    throw new ScoringEngineError(
+      `reward output "${output.name}" [${declared!.dims.join(", ")}] holds a value per token; an encoder reward model must pool inside its graph`,
+      "BAD_OUTPUT",
+    );
+  }
+  // Encoders mask padding, so any id pads; decoders pool on the pad id and need config.json's.
+  const pad = padTokenId ?? (encoder ? 0 : null);
   const i64 = (values: number[], dims: number[]) => new Tensor("int64", BigInt64Array.from(values, BigInt), dims);
+  const toInput = (s: RewardSequenceLike): RewardInput => ("ids" in s ? (s as RewardInput) : { ids: s as number[] });
 
   async function scoreSequences(
-    seqs: readonly (readonly number[])[],
-    options: ScoreOptions = {},
+    seqsIn: readonly RewardSequenceLike[],
+    scoreOptions: ScoreOptions = {},
   ): Promise<Float64Array> {
-    const { batchSize = 8, maxBatchTokens = 4096 } = options;
+    const seqs = seqsIn.map(toInput);
+    const { maxBatchTokens = 4096 } = scoreOptions;
+    const batchSize = pad === null ? 1 : (scoreOptions.batchSize ?? 8);
     const rewards = new Float64Array(seqs.length);
     let done = 0;
     for (const batch of planBatches(
-      seqs.map((s) => s.length),
+      seqs.map((s) => s.ids.length),
       batchSize,
       maxBatchTokens,
     )) {
-      if (options.signal?.aborted) throw new ScoringEngineError("scoring aborted", "ABORTED");
+      if (scoreOptions.signal?.aborted) throw new ScoringEngineError("scoring aborted", "ABORTED");
       const B = batch.length;
-      const T = Math.max(1, ...batch.map((i) => seqs[i].length));
+      const T = Math.max(1, ...batch.map((i) => seqs[i].ids.length));
       const ids: number[] = [];
       const mask: number[] = [];
       const positions: number[] = [];
+      const types: number[] = [];
       for (const i of batch) {
+        const { ids: row, typeIds } = seqs[i];
         for (let t = 0; t < T; t++) {
-          const real = t < seqs[i].length;
-          ids.push(real ? seqs[i][t] : padTokenId);
+          const real = t < row.length;
+          ids.push(real ? row[t] : (pad ?? 0));
           mask.push(real ? 1 : 0);
           positions.push(real ? t : 0);
+          types.push(real ? (typeIds?.[t] ?? 0) : 0);
         }
       }
       const feeds: Record<string, ReturnType<typeof i64>> = {
@@ -89,28 +185,53 @@ export function createRewardScorer(
         attention_mask: i64(mask, [B, T]),
       };
       if (session.inputNames.includes("position_ids")) feeds.position_ids = i64(positions, [B, T]);
-      const out = (await session.run(feeds, [output]))[output];
+      if (session.inputNames.includes("token_type_ids")) feeds.token_type_ids = i64(types, [B, T]);
+      const out = (await session.run(feeds, [output.name]))[output.name];
       const values = out && out.dims[0] === B ? floatValues(out) : null;
-      if (!values) {
+      const perToken = !!out && (out.dims.length === 3 || (perTokenDeclared && out.dims.length === 2));
+      if (!values || (perToken && out.dims[1] !== T)) {
+        const want = perToken ? `[${B}, ${T}, labels]` : `[${B}, labels]`;
         throw new ScoringEngineError(
-          `reward output ${output} is ${out?.type ?? "missing"} [${out?.dims.join(",") ?? ""}], expected float [${B}, labels]`,
+          `reward output ${output.name} is ${out?.type ?? "missing"} [${out?.dims.join(",") ?? ""}], expected float ${want}`,
           "BAD_OUTPUT",
         );
       }
-      const labels = values.length / B;
-      batch.forEach((i, k) => (rewards[i] = values[k * labels]));
+      if (perToken && encoder) {
+        throw new ScoringEngineError(
+          `reward output "${output.name}" [${out.dims.join(", ")}] holds a value per token; an encoder reward model must pool inside its graph`,
+          "BAD_OUTPUT",
+        );
+      }
+      const labels = perToken ? (out.dims.length === 3 ? out.dims[2] : 1) : values.length / B;
+      if (output.index >= labels) {
+        throw new ScoringEngineError(
+          `reward output "${output.name}" has ${labels} label${labels === 1 ? "" : "s"}; label ${output.index} does not exist`,
+          "BAD_OUTPUT",
+        );
+      }
+      batch.forEach((i, k) => {
+        if (!perToken) {
+          rewards[i] = values[k * labels + output.index];
+          return;
+        }
+        // Pooled over the padded row, as transformers sees it: right padding adds pad ids after the real tokens.
+        const at = lastNonPadIndex(ids.slice(k * T, (k + 1) * T), pad);
+        rewards[i] = values[(k * T + at) * labels + output.index];
+      });
       done += B;
-      options.onProgress?.(done, seqs.length);
+      scoreOptions.onProgress?.(done, seqs.length);
     }
     return rewards;
   }
 
   return {
+    output,
+    pooling: perTokenDeclared ? "last-non-pad" : "graph",
     scoreSequences,
-    async scorePairs(pairs, options) {
+    async scorePairs(pairs, scoreOptions) {
       const r = await scoreSequences(
         pairs.flatMap((p) => [p.chosen, p.rejected]),
-        options,
+        scoreOptions,
       );
       return pairs.map((_, i) => ({ chosen: r[2 * i], rejected: r[2 * i + 1], margin: r[2 * i] - r[2 * i + 1] }));
     },

@@ -309,23 +309,103 @@ function tokenizePairTrl028(
   return assemblePair(sides, promptTruncated, cut, c.templateMismatch || r.templateMismatch);
 }
 
-/** A reward-model input: the full conversation's ids, left-truncated to `maxLength` (the response is what counts). */
+/**
+ * A reward-model input: the ids (a decoder's conversation left-truncated to `maxLength`, the response being what
+ * counts; an encoder's text pair cut longest-first), plus segment ids for a text pair.
+ */
 export interface RewardSequence {
   ids: number[];
+  /** token_type_ids of a text pair (0 for the question's tokens, 1 for the answer's under BERT's template). */
+  typeIds?: number[];
   truncated: boolean;
 }
 
-/** Reward-model text = template(prompt + [assistant response]) (or prompt + response without a template). */
+/**
+ * How a reward model reads a row: the conversation through its own chat template (decoder classifiers), or
+ * `tokenizer(question, answer)` as a text pair (encoder classifiers such as OpenAssistant's DeBERTa-v3 reward
+ * models), cut to `maxTokens` (the encoder's position limit) with transformers' default `truncation=True`.
+ */
+export type RewardTokenization = { kind: "conversation" } | { kind: "text-pair"; maxTokens: number };
+
+/**
+ * Reward-model input of one response. `conversation` (default): template(prompt + [assistant response]) (or
+ * prompt + response without a template), BOS prepended when missing. `text-pair`: question = the prompt's text
+ * (turns joined by newlines), answer = the response, encoded as a pair with the tokenizer's post-processor.
+ */
 export function tokenizeForReward(
   tok: ScoringTokenizer,
   prompt: PromptInput,
   response: string,
   maxLength = DEFAULT_SEQUENCE_OPTIONS.maxLength,
   format: PromptFormat = "chat",
+  input: RewardTokenization = { kind: "conversation" },
 ): RewardSequence {
+  if (input.kind === "text-pair") {
+    const { promptText, responseText } = renderPromptResponse(tok, prompt, response, "plain");
+    return encodeTextPair(tok, promptText, responseText, Math.min(maxLength, input.maxTokens));
+  }
   const { promptText, responseText } = renderPromptResponse(tok, prompt, response, format);
   let ids = tok.encode(promptText + responseText);
   if (tok.bosTokenId !== null && ids[0] !== tok.bosTokenId) ids = [tok.bosTokenId, ...ids];
   const truncated = ids.length > maxLength;
   return { ids: truncated ? ids.slice(-maxLength) : ids, truncated };
+}
+
+/**
+ * Lengths the two sequences of a pair keep within `budget` tokens (special tokens excluded), Hugging Face
+ * tokenizers' `longest_first` (tokenizers/src/utils/truncation.rs): the shorter keeps all of itself when the longer
+ * can still have half the budget, else both get half (the second the odd token).
+ */
+export function longestFirstLengths(n1: number, n2: number, budget: number): [number, number] {
+  if (n1 + n2 <= budget) return [n1, n2];
+  const swap = n1 > n2;
+  let [short, long] = swap ? [n2, n1] : [n1, n2];
+  long = short > budget ? short : Math.max(short, budget - short);
+  if (short + long > budget) {
+    short = Math.floor(budget / 2);
+    long = short + (budget % 2);
+  }
+  return swap ? [long, short] : [short, long];
+}
+
+/**
+ * `tokenizer(a, b, truncation=True, max_length=maxLength)`: the pair through the post-processor, with the texts cut
+ * longest-first from the right when the whole does not fit. The post-processor's special tokens (and segment ids)
+ * are read off the untruncated pair encoding, then put around the cut sequences.
+ */
+function encodeTextPair(tok: ScoringTokenizer, a: string, b: string, maxLength: number): RewardSequence {
+  if (!tok.encodePair) throw new Error("this tokenizer cannot encode a text pair");
+  const full = tok.encodePair(a, b);
+  const A = tok.encode(a);
+  const B = tok.encode(b);
+  const specials = full.ids.length - A.length - B.length;
+  if (full.ids.length <= maxLength) return { ids: full.ids, typeIds: full.typeIds, truncated: false };
+  const layout = pairLayout(full.ids, A, B);
+  if (!layout || specials > maxLength)
+    throw new Error(`cannot cut the text pair to ${maxLength} tokens: its template adds ${specials} special tokens`);
+  const [n1, n2] = longestFirstLengths(A.length, B.length, maxLength - specials);
+  const { prefix, mid } = layout;
+  const piece = (from: number, to: number) => ({
+    ids: full.ids.slice(from, to),
+    typeIds: full.typeIds.slice(from, to),
+  });
+  const parts = [
+    piece(0, prefix),
+    piece(prefix, prefix + n1),
+    piece(prefix + A.length, prefix + A.length + mid),
+    piece(prefix + A.length + mid, prefix + A.length + mid + n2),
+    piece(prefix + A.length + mid + B.length, full.ids.length),
+  ];
+  return { ids: parts.flatMap((p) => p.ids), typeIds: parts.flatMap((p) => p.typeIds), truncated: true };
+}
+
+/** Where `a` and `b` sit in the pair encoding `full`: special tokens before `a` (prefix) and between them (mid). */
+function pairLayout(full: number[], a: number[], b: number[]): { prefix: number; mid: number } | null {
+  const at = (seq: number[], from: number) => seq.every((id, i) => full[from + i] === id);
+  const extra = full.length - a.length - b.length;
+  for (let prefix = 0; prefix <= extra; prefix++) {
+    if (!at(a, prefix)) continue;
+    for (let mid = 0; prefix + mid <= extra; mid++) if (at(b, prefix + a.length + mid)) return { prefix, mid };
+  }
+  return null;
 }

@@ -17,6 +17,11 @@ export interface ScoringTokenizer {
   encode(text: string): number[];
   /** Token ids with the tokenizer's own special tokens (its post-processor, e.g. Llama's BOS): `tokenizer(text)`. */
   encodeWithSpecialTokens?(text: string): number[];
+  /**
+   * `tokenizer(text, pair)`: a text pair through the post-processor (e.g. BERT's `[CLS] A [SEP] B [SEP]`), with each
+   * token's segment (token_type_ids). Encoder reward models read question and answer so.
+   */
+  encodePair?(text: string, pair: string): { ids: number[]; typeIds: number[] };
   /** Renders the chat template; throws when there is none (check `hasChatTemplate`). */
   applyChatTemplate(messages: ChatMessage[], addGenerationPrompt: boolean): string;
   decode(ids: readonly number[]): string;
@@ -95,6 +100,10 @@ export function createScoringTokenizer(
   return {
     encode: (text) => tokenizer.encode(text, { add_special_tokens: false }).ids,
     encodeWithSpecialTokens: (text) => tokenizer.encode(text, { add_special_tokens: true }).ids,
+    encodePair(text, pair) {
+      const e = tokenizer.encode(text, { text_pair: pair, add_special_tokens: true, return_token_type_ids: true });
+      return { ids: e.ids, typeIds: e.token_type_ids };
+    },
     // @huggingface/tokenizers refuses an empty id list; its text is "".
     decode: (ids) => (ids.length ? tokenizer.decode([...ids], { skip_special_tokens: false }) : ""),
     applyChatTemplate(messages, addGenerationPrompt) {

@@ -92,6 +92,13 @@ function readerFor(source: ModelSource, fetchFn?: typeof fetch): ModelFileReader
   return createUrlReader(sourceBaseUrl(source), fetchFn, { token: source.token });
 }
 
+/** config.json's id2label as strings (label names of a classifier's `logits`); undefined when it has none. */
+function id2label(config: Record<string, unknown>): Record<string, string> | undefined {
+  const v = config.id2label;
+  if (!v || typeof v !== "object" || Array.isArray(v)) return undefined;
+  return Object.fromEntries(Object.entries(v).map(([k, name]) => [k, String(name)]));
+}
+
 /** Creates the handler set; state lives in the closure. */
 export function createScoringHandlers(env: ScoringEnvironment): Handlers<ScoringApi> {
   let dataset: { session: DatasetSession; key: string } | null = null;
@@ -220,6 +227,13 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
         loadMs: Math.round(performance.now() - started),
         hasChatTemplate: model.tokenizer.hasChatTemplate,
         notices: folder.notices ?? [],
+        ...(model.kind === "rm"
+          ? {
+              outputs: model.outputs,
+              labels: id2label(folder.config),
+              rewardInput: model.tokenization.kind,
+            }
+          : {}),
       };
       models.set(role, { model, info, limits: probe.limits, source });
       return info;
@@ -238,8 +252,16 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
       if (!dataset) throw new HandlerError("no dataset is open in the scoring worker", "no-dataset");
       const policy = models.get("policy")?.model as LoadedLanguageModel | undefined;
       const reference = models.get("reference")?.model as LoadedLanguageModel | undefined;
-      const reward = models.get("reward")?.model as LoadedRewardModel | undefined;
-      if (!policy && !reward) throw new HandlerError("load a model or a reward model first", "no-model");
+      const loadedReward = models.get("reward")?.model as LoadedRewardModel | undefined;
+      if (!policy && !loadedReward) throw new HandlerError("load a model or a reward model first", "no-model");
+      let reward = loadedReward;
+      if (loadedReward && args.rewardOutput) {
+        try {
+          reward = loadedReward.withOutput(args.rewardOutput);
+        } catch (e) {
+          throw new HandlerError((e as Error).message, "bad-output");
+        }
+      }
       // The policy's limits bound the batches (its logits are the big tensors); a reward-only run uses the RM's.
       const planned = models.get(policy ? "policy" : "reward")!;
       const plan = args.batchSize ? null : planFor(planned, args.maxLength);
@@ -329,7 +351,7 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
       return null;
     },
 
-    async generate({ prompts, settings, rewardMaxLength = 2048 }, ctx) {
+    async generate({ prompts, settings, rewardMaxLength = 2048, rewardOutput }, ctx) {
       if (run) throw new HandlerError("a run is already in progress: cancel it first", "busy");
       const problem = checkGenerationSettings(settings);
       if (problem) throw new HandlerError(problem, "bad-input");
@@ -337,7 +359,14 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
       if (!policy || policy.model.kind !== "lm")
         throw new HandlerError("load a policy model (or the demo model) first: it writes the responses", "no-model");
       const rewardEntry = models.get("reward");
-      const reward = rewardEntry?.model.kind === "rm" ? rewardEntry.model : null;
+      let reward = rewardEntry?.model.kind === "rm" ? rewardEntry.model : null;
+      if (reward && rewardOutput) {
+        try {
+          reward = reward.withOutput(rewardOutput);
+        } catch (e) {
+          throw new HandlerError((e as Error).message, "bad-output");
+        }
+      }
       const current = { controller: new AbortController(), paused: false, wake: null as (() => void) | null };
       run = current;
       try {
@@ -394,7 +423,8 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
         const runKey = generationRunKey({
           prompts: promptsKey,
           policyHash: loaded.hash,
-          rewardHash: reward?.hash ?? null,
+          // A non-default reward output is another score: it keys another run (as the scorer's result key does).
+          rewardHash: reward ? `${reward.hash}${reward.outputKey ? `/out=${reward.outputKey}` : ""}` : null,
           rewardMaxLength,
           settings,
         });
