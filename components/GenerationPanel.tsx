@@ -56,12 +56,12 @@ function ModelSlot({ role, label, demoUrl, busy }: { role: ModelRole; label: str
       <strong>{label}:</strong> {info ? `${info.location} · ${info.onnxPath}${info.isDemo ? " (demo)" : ""}` : "none"}
       <div className="button-row">
         <label className="button">
-          {`Load ${label.toLowerCase()} folder`}
+          {`Choose ${label.toLowerCase()} folder`}
           <input
             type="file"
             multiple
             {...DIRECTORY_PROPS}
-            aria-label={`Generation: load ${label.toLowerCase()} folder`}
+            aria-label={`${label} folder for generation`}
             className="visually-hidden"
             disabled={busy}
             onChange={(e) => {
@@ -146,10 +146,10 @@ export default function GenerationPanel() {
             {g.promptsName ?? "no prompts file chosen (JSONL, JSON, CSV or Parquet with a prompt field)"}
           </span>
           <label>
-            Prompt field
+            Field holding the prompt
             <input
               type="text"
-              aria-label="Prompt field"
+              aria-label="Field holding the prompt"
               value={g.promptField}
               disabled={running}
               onChange={(e) => g.setPromptField(e.target.value)}
@@ -159,8 +159,8 @@ export default function GenerationPanel() {
       )}
       <NumberInput label="Samples per prompt" field="k" integer min={1} disabled={running} />
       <NumberInput label="Temperature" field="temperature" step={0.05} min={0} disabled={running} />
-      <NumberInput label="Top p" field="topP" step={0.05} min={0} max={1} disabled={running} />
-      <NumberInput label="Top k" field="topK" integer min={0} disabled={running} />
+      <NumberInput label="Top-p (nucleus)" field="topP" step={0.05} min={0} max={1} disabled={running} />
+      <NumberInput label="Top-k (0 = off)" field="topK" integer min={0} disabled={running} />
       <NumberInput label="Max new tokens" field="maxNewTokens" integer min={1} disabled={running} />
       <NumberInput label="Seed" field="seed" integer disabled={running} />
       <button type="button" disabled={busy} onClick={() => void g.generate()}>

@@ -90,7 +90,7 @@ test("generate with the demo models, stream, reload and resume with identical te
   await openApp(page);
   let panel = await setUp(page, file);
   await expect(panel.getByLabel("Temperature")).toHaveValue("0.8");
-  await expect(panel.getByLabel("Top p")).toHaveValue("1");
+  await expect(panel.getByLabel("Top-p (nucleus)")).toHaveValue("1");
   await panel.getByRole("button", { name: "Generate", exact: true }).click();
   // The responses stream while a prompt is being generated.
   await expect(panel.getByTestId("generation-live")).toBeVisible();
