@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { histogram } from "@/lib/metrics/histogram";
+import { binIndices, changedRows, countMasked, histogram, recordMaskChange } from "@/lib/metrics/histogram";
 import { numpyUnavailableReason, runNumpy } from "@/test/numpy-oracle";
 import { createRng } from "@/lib/metrics/random";
 
@@ -87,3 +87,54 @@ if (noNumpy !== null) {
     it.skip(`skipped: ${noNumpy}; the hard-coded numpy cases above still run`, () => {});
   });
 }
+
+describe("countMasked over declared mask changes", () => {
+  const fullCount = (bin: Uint16Array, bins: number, mask: Uint8Array) => {
+    const c = new Array<number>(bins).fill(0);
+    for (let i = 0; i < bin.length; i++) if (mask[i] && bin[i] < bins) c[bin[i]]++;
+    return c;
+  };
+
+  it("a chain of masks, each declared as its parent plus the changed rows, counts like a full pass", () => {
+    const rng = createRng(3);
+    const n = 2000;
+    const values = Float64Array.from({ length: n }, () => (rng() < 0.05 ? NaN : rng() * 10));
+    const edges = histogram(values, 7).edges;
+    const bin = binIndices(values, edges);
+    let parent = Uint8Array.from({ length: n }, () => (rng() < 0.4 ? 1 : 0));
+    recordMaskChange(parent, null, null);
+    expect(Array.from(countMasked(bin, 7, parent))).toEqual(fullCount(bin, 7, parent));
+    for (let step = 0; step < 30; step++) {
+      const child = parent.slice();
+      for (let j = 0; j < 1 + Math.floor(rng() * 200); j++) child[Math.floor(rng() * n)] ^= 1;
+      const rows = changedRows(parent, child, n);
+      expect(rows).not.toBeNull();
+      recordMaskChange(child, parent, rows);
+      expect(Array.from(countMasked(bin, 7, child)), `step ${step}`).toEqual(fullCount(bin, 7, child));
+      // Asked again: the remembered counts, as a fresh array the caller may keep.
+      const again = countMasked(bin, 7, child);
+      again[0] = 99999;
+      expect(Array.from(countMasked(bin, 7, child))).toEqual(fullCount(bin, 7, child));
+      parent = child;
+    }
+  });
+
+  it("a mask nobody declared is counted afresh every time (it may change in place)", () => {
+    const bin = Uint16Array.from([0, 1, 1, 2]);
+    const mask = Uint8Array.from([1, 1, 0, 0]);
+    expect(Array.from(countMasked(bin, 2, mask))).toEqual([1, 1]);
+    mask[2] = 1;
+    expect(Array.from(countMasked(bin, 2, mask))).toEqual([1, 2]);
+  });
+
+  it("changedRows lists the differing rows ascending, or null past the limit", () => {
+    const a = Uint8Array.from([0, 1, 1, 0, 0, 1, 0, 1, 1]);
+    const b = Uint8Array.from([0, 1, 0, 0, 1, 1, 0, 1, 0]);
+    expect(Array.from(changedRows(a, b, 9)!)).toEqual([2, 4, 8]);
+    expect(changedRows(a, b, 2)).toBeNull();
+    expect(Array.from(changedRows(a, a, 0)!)).toEqual([]);
+    // Unaligned views compare byte by byte.
+    expect(Array.from(changedRows(a.subarray(1), b.subarray(1), 9)!)).toEqual([1, 3, 7]);
+    expect(changedRows(a, b.subarray(1), 9)).toBeNull();
+  });
+});

@@ -126,9 +126,73 @@ export function binIndices(values: Float64Array, edges: Float64Array): Uint16Arr
   return out;
 }
 
-/** Counts per bin of the rows with `mask[i] === 1` (masks hold 0 or 1), from precomputed {@link binIndices}. */
+// Masks declared (recordMaskChange) to differ from an earlier mask at a few rows, and the counts made of each such
+// mask, so that a handle drag recounts only the rows that changed. Weak on the masks: nothing here keeps one alive,
+// and a child holds its parent's counts, not the parent itself.
+const lineage = new WeakMap<Uint8Array, { parentCounts: Map<Uint16Array, Uint32Array>; rows: Uint32Array }>();
+const countsOf = new WeakMap<Uint8Array, Map<Uint16Array, Uint32Array>>();
+
+/**
+ * Declares that `mask` equals `parent` except at `rows` (each listed once), or, with `parent` null, only that
+ * `mask` is final. Both arrays must never change afterwards: {@link countMasked} then derives the counts of `mask`
+ * from those of `parent` in O(rows) and remembers them.
+ */
+export function recordMaskChange(mask: Uint8Array, parent: Uint8Array | null, rows: Uint32Array | null): void {
+  if (!countsOf.has(mask)) countsOf.set(mask, new Map());
+  if (!parent || !rows || parent.length !== mask.length) return;
+  let parentCounts = countsOf.get(parent);
+  if (!parentCounts) countsOf.set(parent, (parentCounts = new Map()));
+  lineage.set(mask, { parentCounts, rows });
+}
+
+/**
+ * Counts per bin of the rows with `mask[i] === 1` (masks hold 0 or 1), from precomputed {@link binIndices}. For a
+ * mask declared with {@link recordMaskChange} whose parent was counted on the same `bin`, only the changed rows are
+ * visited.
+ */
 export function countMasked(bin: Uint16Array, bins: number, mask: Uint8Array): Uint32Array {
-  const counts = new Uint32Array(bins + 1);
-  for (let i = 0; i < bin.length; i++) counts[bin[i]] += mask[i];
+  const own = countsOf.get(mask);
+  const known = own?.get(bin);
+  if (known && known.length === bins + 1) return known.slice(0, bins);
+  const change = lineage.get(mask);
+  const base = change?.parentCounts.get(bin);
+  let counts: Uint32Array;
+  if (change && base && base.length === bins + 1 && mask.length === bin.length) {
+    counts = base.slice();
+    const { rows } = change;
+    // The parent differs at exactly these rows, so each adds its row when now set and removes it when now clear.
+    for (let j = 0; j < rows.length; j++) {
+      const r = rows[j];
+      counts[bin[r]] += mask[r] === 1 ? 1 : -1;
+    }
+  } else {
+    counts = new Uint32Array(bins + 1);
+    for (let i = 0; i < bin.length; i++) counts[bin[i]] += mask[i];
+  }
+  if (own) own.set(bin, counts);
   return counts.slice(0, bins);
+}
+
+/**
+ * The rows where `b` differs from `a` (same length), ascending, or null when more than `limit` do: a cheap pass
+ * that compares four bytes at a time.
+ */
+export function changedRows(a: Uint8Array, b: Uint8Array, limit: number): Uint32Array | null {
+  if (a.length !== b.length) return null;
+  const n = a.length;
+  const out: number[] = [];
+  let i = 0;
+  if (a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
+    const words = n >>> 2;
+    const wa = new Uint32Array(a.buffer, a.byteOffset, words);
+    const wb = new Uint32Array(b.buffer, b.byteOffset, words);
+    for (let w = 0; w < words; w++) {
+      if (wa[w] === wb[w]) continue;
+      for (let r = 4 * w; r < 4 * w + 4; r++) if (a[r] !== b[r]) out.push(r);
+      if (out.length > limit) return null;
+    }
+    i = words * 4;
+  }
+  for (; i < n; i++) if (a[i] !== b[i]) out.push(i);
+  return out.length > limit ? null : Uint32Array.from(out);
 }

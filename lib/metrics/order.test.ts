@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { quickselect, stableArgsort } from "@/lib/metrics/order";
+import { quickselect, radixArgsort, SortScratch, stableArgsort } from "@/lib/metrics/order";
 import { createRng } from "@/lib/metrics/random";
 
 function makeValues(kind: string, n: number, seed: number): Float64Array {
@@ -65,5 +65,74 @@ describe("stableArgsort", () => {
     ],
   ])("%j → %j", (values, expected) => {
     expect(Array.from(stableArgsort(Float64Array.from(values)))).toEqual(expected);
+  });
+});
+
+describe("radixArgsort against Array.prototype.sort with the same comparator", () => {
+  // Ascending: by value, −0 = +0, equal values by ascending row; descending: by value, equal values by DESCENDING
+  // row (the paper's tie rule); NaN rows left out.
+  const reference = (x: Float64Array, descending: boolean): number[] =>
+    Array.from(x.keys())
+      .filter((i) => !Number.isNaN(x[i]))
+      .sort((a, b) => {
+        const d = x[a] === x[b] ? 0 : x[a] < x[b] ? -1 : 1;
+        return descending ? -d || b - a : d || a - b;
+      });
+  const special = [NaN, 0, -0, Infinity, -Infinity, 5e-324, -5e-324, Number.MAX_VALUE, -Number.MAX_VALUE, 1, -1];
+
+  function randomColumn(seed: number, n: number): Float64Array {
+    const rng = createRng(seed);
+    const x = new Float64Array(n);
+    const mode = seed % 4;
+    for (let i = 0; i < n; i++) {
+      const u = rng();
+      if (u < 0.15) x[i] = special[Math.floor(rng() * special.length)];
+      else if (mode === 0)
+        x[i] = Math.round((rng() - 0.5) * 20) / 4; // many ties
+      else if (mode === 1)
+        x[i] = (rng() - 0.5) * 10 ** Math.floor(rng() * 60 - 30); // every exponent
+      else if (mode === 2)
+        x[i] = rng(); // 32-bit mantissas: the low digits are shared (skipped passes)
+      else x[i] = Math.floor(rng() * 3); // three values: most passes skipped
+    }
+    return x;
+  }
+
+  it.each(Array.from({ length: 24 }, (_, s) => [s, [0, 1, 2, 17, 500, 4099][s % 6]] as const))(
+    "seed %i, n=%i",
+    (seed, n) => {
+      const x = randomColumn(seed, n);
+      expect(Array.from(radixArgsort(x, false))).toEqual(reference(x, false));
+      expect(Array.from(radixArgsort(x, true))).toEqual(reference(x, true));
+      expect(Array.from(stableArgsort(x))).toEqual(reference(x, false));
+    },
+  );
+
+  it("descending is the ascending order reversed, for every tie and NaN", () => {
+    const x = randomColumn(5, 3000);
+    expect(Array.from(radixArgsort(x, true))).toEqual(Array.from(radixArgsort(x, false)).reverse());
+  });
+
+  it("a scratch reused across sizes and calls gives the same orders as a fresh one", () => {
+    const scratch = new SortScratch();
+    for (const [seed, n] of [
+      [1, 5000],
+      [2, 30],
+      [3, 5000],
+      [4, 0],
+      [6, 7000],
+      [1, 5000],
+    ]) {
+      const x = randomColumn(seed, n);
+      expect(Array.from(radixArgsort(x, true, scratch)), `seed ${seed}`).toEqual(reference(x, true));
+      expect(Array.from(radixArgsort(x, false, scratch)), `seed ${seed}`).toEqual(reference(x, false));
+    }
+  });
+
+  it("sorts a subarray view by its own rows", () => {
+    const buffer = Float64Array.from([9, 3, -0, 0, 3, NaN, -2, 7]);
+    const view = buffer.subarray(2, 7);
+    expect(Array.from(radixArgsort(view, false))).toEqual([4, 0, 1, 2]);
+    expect(Array.from(radixArgsort(view, true))).toEqual([2, 1, 0, 4]);
   });
 });

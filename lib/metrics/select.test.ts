@@ -3,7 +3,7 @@ import type { MarginColumns } from "@/lib/dataset/types";
 import { numpyUnavailableReason, runNumpy } from "@/test/numpy-oracle";
 import { haveFiles, readPlainText, sharedPath, sharedReference } from "@/test/shared-files";
 import { createRng } from "@/lib/metrics/random";
-import { alignmentPotential, computeScores, rankOf, selectTop, targetCount } from "@/lib/metrics/select";
+import { alignmentPotential, computeScores, rankOf, ScoreCache, selectTop, targetCount } from "@/lib/metrics/select";
 import type { MarginMetric as Metric, Scores, SelectOptions } from "@/lib/metrics/select";
 
 const processedPath = sharedPath("reference/paper-style/processed.jsonl");
@@ -280,5 +280,39 @@ describe("rankOf", () => {
     [[], []],
   ])("%j → %j", (values, ranks) => {
     expect(Array.from(rankOf(Float64Array.from(values)))).toEqual(ranks);
+  });
+});
+
+describe("ScoreCache", () => {
+  const rng = createRng(21);
+  const n = 3000;
+  const cols = {
+    explicit: Float64Array.from({ length: n }, () => (rng() < 0.05 ? NaN : rng() * 8)),
+    implicit: Float64Array.from({ length: n }, () => (rng() < 0.05 ? Infinity : (rng() - 0.5) * 4)),
+  };
+
+  it("gives the uncached scores bit for bit at every w, and the same missing counts", () => {
+    const cache = new ScoreCache();
+    for (const weight of [1, 0, 2.5, -1, 1e-9, 1]) {
+      const want = computeScores(cols, { metric: "map", weight, seed: 42 });
+      const got = computeScores(cols, { metric: "map", weight, seed: 42 }, cache);
+      expect(Object.is(got.valid, want.valid)).toBe(true);
+      expect({ e: got.missingExplicit, i: got.missingImplicit }).toEqual({
+        e: want.missingExplicit,
+        i: want.missingImplicit,
+      });
+      for (let i = 0; i < n; i++) expect(Object.is(got.score[i], want.score[i])).toBe(true);
+      expect(Array.from(alignmentPotential(cols, weight, cache))).toEqual(Array.from(want.score));
+    }
+  });
+
+  it("forgets its terms when handed other columns", () => {
+    const cache = new ScoreCache();
+    computeScores(cols, { metric: "map", weight: 1, seed: 42 }, cache);
+    const other = { explicit: cols.explicit.map((v) => -v), implicit: cols.implicit };
+    const want = computeScores(other, { metric: "map", weight: 1, seed: 42 });
+    expect(Array.from(computeScores(other, { metric: "map", weight: 1, seed: 42 }, cache).score)).toEqual(
+      Array.from(want.score),
+    );
   });
 });

@@ -55,15 +55,27 @@ function absolute(values: Float64Array): Float64Array {
   return out;
 }
 
-function mapScores(cols: MarginColumns, weight: number): Float64Array {
+/**
+ * The two terms of M_AP per row, z(m_ex) and z(|m_im|) over the rows with BOTH margins (NaN elsewhere), and their
+ * population stds: M_AP at any w is one pass over them.
+ */
+export interface MapTerms {
+  zExplicit: Float64Array;
+  zAbsImplicit: Float64Array;
+  stdExplicit: number;
+  stdAbsImplicit: number;
+}
+
+/** Computes {@link MapTerms} (numpy's sums on the compacted columns; zero std gives z = 0 like zScores). */
+export function mapTerms(cols: MarginColumns): MapTerms {
   const n = checkColumns(cols);
   const { explicit, implicit } = cols;
-  const out = new Float64Array(n).fill(NaN);
+  const zExplicit = new Float64Array(n).fill(NaN);
+  const zAbsImplicit = new Float64Array(n).fill(NaN);
   let count = 0;
   for (let i = 0; i < n; i++) if (Number.isFinite(explicit[i]) && Number.isFinite(implicit[i])) count++;
-  if (count === 0) return out;
-  // Both z-scores over the same rows (those with both margins), each on its compacted column as numpy would see
-  // it; written out instead of two zScores calls to allocate 3 buffers rather than 7 on million-row files.
+  if (count === 0) return { zExplicit, zAbsImplicit, stdExplicit: NaN, stdAbsImplicit: NaN };
+  // Both z-scores over the same rows (those with both margins), each on its compacted column as numpy would see it.
   const ex = new Float64Array(count);
   const im = new Float64Array(count);
   for (let i = 0, j = 0; i < n; i++) {
@@ -72,18 +84,78 @@ function mapScores(cols: MarginColumns, weight: number): Float64Array {
       im[j++] = Math.abs(implicit[i]);
     }
   }
-  const scratch = new Float64Array(count);
-  const e = moments(ex, scratch);
-  const a = moments(im, scratch);
+  // zAbsImplicit is free until the last loop: it holds the squared deviations of both moments.
+  const e = moments(ex, zAbsImplicit);
+  const a = moments(im, zAbsImplicit);
+  zAbsImplicit.fill(NaN);
   for (let i = 0, j = 0; i < n; i++) {
     if (Number.isFinite(explicit[i]) && Number.isFinite(implicit[i])) {
       // Same zero-std rule as zScores: z = 0 rather than numpy's NaN/±inf.
-      const zEx = e.std === 0 ? 0 : (ex[j] - e.mean) / e.std;
-      const zIm = a.std === 0 ? 0 : (im[j] - a.mean) / a.std;
-      out[i] = zEx - weight * zIm;
+      zExplicit[i] = e.std === 0 ? 0 : (ex[j] - e.mean) / e.std;
+      zAbsImplicit[i] = a.std === 0 ? 0 : (im[j] - a.mean) / a.std;
       j++;
     }
   }
+  return { zExplicit, zAbsImplicit, stdExplicit: e.std, stdAbsImplicit: a.std };
+}
+
+/**
+ * What re-scoring the same margin columns can reuse: M_AP's two z-score terms and the missing counts, so a new w
+ * costs one pass over the rows instead of compaction, four pairwise sums and their buffers. Keyed by the columns'
+ * identity: give it columns that are replaced, never changed in place (a DatasetSession's are), or call
+ * {@link ScoreCache.clear}. Holds 2 float64 columns.
+ */
+export class ScoreCache {
+  private explicit: Float64Array | null = null;
+  private implicit: Float64Array | null = null;
+  private terms: MapTerms | null = null;
+  private missing: { explicit: number; implicit: number } | null = null;
+
+  /** Forgets everything (the columns changed in place). */
+  clear(): void {
+    this.explicit = this.implicit = null;
+    this.terms = this.missing = null;
+  }
+
+  private check(cols: MarginColumns): void {
+    if (cols.explicit !== this.explicit || cols.implicit !== this.implicit) {
+      this.clear();
+      this.explicit = cols.explicit;
+      this.implicit = cols.implicit;
+    }
+  }
+
+  /** M_AP's terms of `cols`, computed on first use. */
+  mapTerms(cols: MarginColumns): MapTerms {
+    this.check(cols);
+    return (this.terms ??= mapTerms(cols));
+  }
+
+  /** Rows of `cols` missing m_ex / m_im (non-finite), counted on first use. */
+  missingCounts(cols: MarginColumns): { explicit: number; implicit: number } {
+    this.check(cols);
+    return (this.missing ??= countMissing(cols));
+  }
+}
+
+function countMissing(cols: MarginColumns): { explicit: number; implicit: number } {
+  const n = checkColumns(cols);
+  let explicit = 0;
+  let implicit = 0;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(cols.explicit[i])) explicit++;
+    if (!Number.isFinite(cols.implicit[i])) implicit++;
+  }
+  return { explicit, implicit };
+}
+
+function mapScores(cols: MarginColumns, weight: number, cache?: ScoreCache): Float64Array {
+  const t = cache ? cache.mapTerms(cols) : mapTerms(cols);
+  const { zExplicit, zAbsImplicit } = t;
+  const n = zExplicit.length;
+  const out = new Float64Array(n);
+  // Rows without both margins are NaN in both terms, so NaN here too.
+  for (let i = 0; i < n; i++) out[i] = zExplicit[i] - weight * zAbsImplicit[i];
   return out;
 }
 
@@ -92,19 +164,17 @@ function mapScores(cols: MarginColumns, weight: number): Float64Array {
  * −z(|m_im|) over rows with m_im; random: seeded uniform score for every row (see random.ts; not Python's
  * `random.sample`). Non-finite margins count as missing. Zero std (e.g. one scored row, constant margins) gives
  * z = 0 for every scored row instead of numpy's NaN, so ties then fall to the row-index rule of {@link selectTop}.
+ * A {@link ScoreCache} for the same columns makes a w change one pass (same numbers bit for bit).
  */
-export function computeScores(cols: MarginColumns, opts: ScoreOptions): Scores {
+export function computeScores(cols: MarginColumns, opts: ScoreOptions, cache?: ScoreCache): Scores {
   const n = checkColumns(cols);
-  let missingExplicit = 0;
-  let missingImplicit = 0;
-  for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(cols.explicit[i])) missingExplicit++;
-    if (!Number.isFinite(cols.implicit[i])) missingImplicit++;
-  }
+  const missing = cache ? cache.missingCounts(cols) : countMissing(cols);
+  const missingExplicit = missing.explicit;
+  const missingImplicit = missing.implicit;
   let score: Float64Array;
   switch (opts.metric) {
     case "map":
-      score = mapScores(cols, opts.weight);
+      score = mapScores(cols, opts.weight, cache);
       break;
     case "explicit":
       score = zScores(cols.explicit, null);
@@ -128,8 +198,8 @@ export function computeScores(cols: MarginColumns, opts: ScoreOptions): Scores {
 }
 
 /** M_AP column (always the map metric with weight w) for colouring, same NaN rules as {@link computeScores}. */
-export function alignmentPotential(cols: MarginColumns, weight: number): Float64Array {
-  return mapScores(cols, weight);
+export function alignmentPotential(cols: MarginColumns, weight: number, cache?: ScoreCache): Float64Array {
+  return mapScores(cols, weight, cache);
 }
 
 /** How many rows to keep and which rows may be kept. */

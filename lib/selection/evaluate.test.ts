@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { MarginColumns } from "@/lib/dataset/types";
 import { createMulberry32, randomScores } from "@/lib/metrics/random";
+import { binIndices, countMasked, histogram } from "@/lib/metrics/histogram";
 import { computeScores, selectTop, type MarginMetric, type Scores } from "@/lib/metrics/select";
 import {
   gatePredicate,
@@ -743,5 +744,53 @@ describe("predicate cache", () => {
     fields.set("explicit", Float64Array.from([-1, -1, 1, 1]));
     ev.invalidate(["explicit"]);
     expect(Array.from(ev.evaluate(spec, ranked, readerOf(fields), () => null).mask)).toEqual([0, 0, 1, 0]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("one evaluator over a drag (masks handed out, then declared as changes for the histograms)", () => {
+  const score = SCORE_COLUMNS.map;
+  const fields = fieldsOf(COLS, score);
+  const bin = binIndices(fields.get("explicit")!, histogram(fields.get("explicit")!, 6).edges);
+  const full = (mask: Uint8Array) => {
+    const c = new Array<number>(6).fill(0);
+    for (let i = 0; i < N; i++) if (mask[i] && bin[i] < 6) c[bin[i]]++;
+    return c;
+  };
+
+  it("floor moves, ratio changes, drops and keeps: every mask equals a fresh evaluation, earlier masks stay put", () => {
+    const ev = new SelectionEvaluator(N);
+    const ranked = rankScores(score);
+    const seen: { mask: Uint8Array; copy: number[] }[] = [];
+    let spec = withRegion(defaultSpec(), SCATTER, {
+      kind: "rect",
+      source: SCATTER,
+      x: "explicit",
+      y: "absImplicit",
+      x0: -3,
+      x1: 3,
+      y0: 0,
+      y1: 2.5,
+    });
+    const steps: ((s: SelectionSpec) => SelectionSpec)[] = [];
+    for (let i = 0; i < 12; i++) steps.push((s) => withInterval(s, EX, "explicit", -2 + i * 0.3, null));
+    for (let i = 0; i < 6; i++) steps.push((s) => ({ ...s, ranking: { ...s.ranking, ratio: 0.1 + i * 0.15 } }));
+    steps.push((s) => withDecision(s, [ranked.order[0]], "drop"));
+    steps.push((s) => withDecision(s, [ranked.order[ranked.order.length - 1]], "keep"));
+    for (let i = 0; i < 6; i++) steps.push((s) => withInterval(s, EX, "explicit", 1 - i * 0.4, 2));
+    steps.push((s) => ({ ...s, gates: [] }));
+    for (const step of steps) {
+      spec = step(spec);
+      const got = ev.evaluate(spec, ranked, readerOf(fields), searchReader, [EX, SCATTER]);
+      const fresh = evaluateFresh(spec, score, [EX, SCATTER]);
+      expect(Array.from(got.mask)).toEqual(Array.from(fresh.mask));
+      expect(Array.from(got.mask)).toEqual(oracle(spec, score, fields).mask);
+      for (const [source, m] of fresh.contexts) expect(Array.from(got.contexts.get(source)!)).toEqual(Array.from(m));
+      expect(Array.from(countMasked(bin, 6, got.mask))).toEqual(full(got.mask));
+      for (const m of got.contexts.values()) expect(Array.from(countMasked(bin, 6, m))).toEqual(full(m));
+      seen.push({ mask: got.mask, copy: Array.from(got.mask) });
+    }
+    for (const s of seen) expect(Array.from(s.mask)).toEqual(s.copy);
   });
 });

@@ -5,7 +5,8 @@
  * Cost model: the ranking is sorted once per ranking change (`rankScores`); a gate change re-tests only that
  * gate's rows (predicates are cached by meaning), then each mask is one walk down the ranked order.
  */
-import { stableArgsort } from "@/lib/metrics/order";
+import { radixArgsort } from "@/lib/metrics/order";
+import { changedRows, recordMaskChange } from "@/lib/metrics/histogram";
 import { targetCount } from "@/lib/metrics/select";
 import { gateKey, type Decisions, type FieldKey, type Gate, type Ranking, type SelectionSpec } from "./spec";
 import { pointInPolygon } from "./geometry";
@@ -20,8 +21,10 @@ export interface RankedScores {
 
 /** Sorts the non-NaN scores best-first; among equal scores the higher row index comes first (numpy's `[-k:]`). */
 export function rankScores(score: Float64Array): RankedScores {
-  const ascending = stableArgsort(score);
-  return { order: ascending.reverse(), valid: ascending.length };
+  // Sorted descending directly (ties in descending row order): the same permutation as the stable ascending
+  // argsort reversed, without the reversal pass.
+  const order = radixArgsort(score, true);
+  return { order, valid: order.length };
 }
 
 /** Reads a field column, or null when the dataset does not have it. */
@@ -114,18 +117,30 @@ export function pickTop(
   const { order } = ranked;
   let taken = 0;
   let p = 0;
+  // Without drops (the usual case, found by one native byte search) the walk reads one array per row, not two.
+  const drops = codes.includes(2);
   // Walk the ranking only until k rows are taken (random access into the masks), then count the remaining
   // candidates with a sequential pass, which is several times cheaper per row.
-  for (; p < order.length && taken < k; p++) {
-    const r = order[p];
-    if ((allowed && allowed[r] === 0) || codes[r] === 2) continue;
-    mask[r] = 1;
-    taken++;
-  }
+  if (allowed && !drops)
+    for (; p < order.length && taken < k; p++) {
+      const r = order[p];
+      if (allowed[r] === 0) continue;
+      mask[r] = 1;
+      taken++;
+    }
+  else
+    for (; p < order.length && taken < k; p++) {
+      const r = order[p];
+      if ((allowed && allowed[r] === 0) || codes[r] === 2) continue;
+      mask[r] = 1;
+      taken++;
+    }
   let candidates = taken;
   if (p < order.length) {
-    if (!allowed && !codes.includes(2)) candidates += order.length - p;
-    else
+    if (!allowed && !drops) candidates += order.length - p;
+    else if (!drops) {
+      for (; p < order.length; p++) if (allowed![order[p]] !== 0) candidates++;
+    } else
       for (; p < order.length; p++) {
         const r = order[p];
         if ((allowed && allowed[r] === 0) || codes[r] === 2) continue;
@@ -158,6 +173,8 @@ export class SelectionEvaluator {
   private contextCache = new Map<string, Uint8Array>();
   private rankedIds = new WeakMap<RankedScores, number>();
   private nextRankedId = 1;
+  /** The last mask made for the main selection ("") and for each view's context: the base of the next one's diff. */
+  private lastMasks = new Map<string, Uint8Array>();
 
   constructor(readonly rowCount: number) {
     this.codes = new Uint8Array(rowCount);
@@ -225,6 +242,30 @@ export class SelectionEvaluator {
     return out;
   }
 
+  /** {@link eligible}, but a lone gate's cached predicate itself when nothing is dropped (read-only: no copy). */
+  private eligibleView(
+    gates: Gate[],
+    decisions: Decisions,
+    field: FieldReader,
+    search: SearchReader,
+  ): Uint8Array | null {
+    if (gates.length === 1 && decisions.drop.length === 0) return this.predicate(gates[0], field, search);
+    return this.eligible(gates, decisions, field, search);
+  }
+
+  /**
+   * Declares a new mask of `slot` as its previous one plus the rows that differ (when few do), so histograms of it
+   * recount only those rows (see countMasked). Masks handed out are never written again.
+   */
+  private track(slot: string, mask: Uint8Array): void {
+    const prev = this.lastMasks.get(slot);
+    if (prev === mask) return;
+    // Past a quarter of the rows a full recount is as cheap as applying the changes.
+    const rows = prev ? changedRows(prev, mask, mask.length >>> 2) : null;
+    recordMaskChange(mask, rows ? (prev as Uint8Array) : null, rows);
+    this.lastMasks.set(slot, mask);
+  }
+
   /** AND of the predicates of `gates` (null = no gate). */
   combined(gates: Gate[], field: FieldReader, search: SearchReader): Uint8Array | null {
     if (gates.length === 0) return null;
@@ -246,8 +287,9 @@ export class SelectionEvaluator {
   ): Evaluation {
     const k = targetFor(spec.ranking, ranked.valid);
     const codes = this.decisionCodes(spec.decisions);
-    const all = this.eligible(spec.gates, spec.decisions, field, search);
+    const all = this.eligibleView(spec.gates, spec.decisions, field, search);
     const main = pickTop(ranked, k, all, codes);
+    this.track("", main.mask);
     const contexts = new Map<string, Uint8Array>();
     let rankedId = this.rankedIds.get(ranked);
     if (rankedId === undefined) this.rankedIds.set(ranked, (rankedId = this.nextRankedId++));
@@ -257,7 +299,8 @@ export class SelectionEvaluator {
       const rest = spec.gates.filter((g) => g.source !== source);
       const key = `${rankedId}|${k}|${this.decisionsId(spec.decisions)}|${rest.map(gateKey).sort().join("\u0000")}`;
       let mask = this.contextCache.get(key);
-      if (!mask) mask = pickTop(ranked, k, this.eligible(rest, spec.decisions, field, search), codes).mask;
+      if (!mask) mask = pickTop(ranked, k, this.eligibleView(rest, spec.decisions, field, search), codes).mask;
+      this.track(`view:${source}`, mask);
       this.contextCache.set(key, mask);
       used.add(key);
       contexts.set(source, mask);

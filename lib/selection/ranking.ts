@@ -3,7 +3,7 @@
  * summed log-prob columns. One place decides which metric can run on what the dataset holds.
  */
 import type { MarginColumns } from "@/lib/dataset/types";
-import { computeScores, type Metric, type Scores } from "@/lib/metrics/select";
+import { computeScores, type Metric, type ScoreCache, type Scores } from "@/lib/metrics/select";
 import { moments } from "@/lib/metrics/stats";
 import { beesScores, difficultyScores, type LogprobColumns } from "@/lib/metrics/rivals";
 import type { Ranking } from "./spec";
@@ -65,17 +65,26 @@ export interface RankingNotes {
 
 /**
  * Scores of `ranking` (higher = better; NaN = not scored). Throws a RangeError when the metric is unavailable
- * (see {@link metricUnavailable}).
+ * (see {@link metricUnavailable}). A {@link ScoreCache} of the same columns makes a w change one pass over the rows.
  */
 export function rankingScores(
   ranking: Ranking,
   cols: MarginColumns,
   logps: LogprobColumns | null,
+  cache?: ScoreCache,
 ): { scores: Scores; notes: RankingNotes } {
   const { metric } = ranking;
   if (metric === "map" || metric === "explicit" || metric === "implicit" || metric === "random") {
-    const scores = computeScores(cols, { metric, weight: ranking.weight, seed: ranking.seed });
-    const zeroVariance = metric === "random" ? [] : zeroVarianceMargins(cols, metric);
+    const scores = computeScores(cols, { metric, weight: ranking.weight, seed: ranking.seed }, cache);
+    let zeroVariance: ("explicit" | "implicit")[];
+    if (metric === "random") zeroVariance = [];
+    else if (metric === "map" && cache) {
+      // The cached terms carry the stds zeroVarianceMargins would recompute (same rows, same sums).
+      const t = cache.mapTerms(cols);
+      zeroVariance = [];
+      if (t.stdExplicit === 0) zeroVariance.push("explicit");
+      if (t.stdAbsImplicit === 0) zeroVariance.push("implicit");
+    } else zeroVariance = zeroVarianceMargins(cols, metric);
     return { scores, notes: zeroVariance.length ? { zeroVariance } : {} };
   }
   const why = metricUnavailable(metric, logps !== null);

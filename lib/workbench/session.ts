@@ -42,7 +42,7 @@ import {
   type SkippedRecord,
 } from "@/lib/workbench/row-accounting";
 import { createLogprobExtractor, logprobFields } from "@/lib/dataset/logprob-columns";
-import { alignmentPotential, rankOf, type Metric, type Scores } from "@/lib/metrics/select";
+import { alignmentPotential, rankOf, ScoreCache, type Metric, type Scores } from "@/lib/metrics/select";
 import type { LogprobColumns } from "@/lib/metrics/rivals";
 import { zScores } from "@/lib/metrics/stats";
 import { exportFileName, exportRows, type ExtraColumn } from "@/lib/export/export";
@@ -231,6 +231,8 @@ export class DatasetSession {
   private spec: SelectionSpec = defaultSpec();
   private evaluator: SelectionEvaluator;
   private rankedCache: RankedEntry[] = [];
+  /** M_AP's z-score terms of the current margin columns: a w change is then one pass (keyed by column identity). */
+  private scoreCache = new ScoreCache();
   private lastScoreKey = "";
   private mapCache: { weight: number; mAp: Float64Array; mApRank: Float64Array | null } | null = null;
   private derived = new Map<FieldKey, Float64Array>();
@@ -599,7 +601,7 @@ export class DatasetSession {
     const key = scoreKey(spec.ranking);
     const hit = this.rankedCache.find((e) => e.key === key);
     if (hit) return hit;
-    const { scores, notes } = rankingScores(spec.ranking, this.columns, this.logps);
+    const { scores, notes } = rankingScores(spec.ranking, this.columns, this.logps, this.scoreCache);
     const entry: RankedEntry = { key, scores, ranked: rankScores(scores.score), notes };
     // The comparison ranks every metric: keep them all (a few MB each at 10^6 rows) until the margins change.
     this.rankedCache.push(entry);
@@ -610,7 +612,10 @@ export class DatasetSession {
   /** M_AP at weight w (the score itself when the metric is M_AP: computed once per w). */
   private mApFor(weight: number, entry: RankedEntry | null): Float64Array {
     if (this.mapCache?.weight === weight) return this.mapCache.mAp;
-    const mAp = entry && entry.key === `map|${weight}` ? entry.scores.score : alignmentPotential(this.columns, weight);
+    const mAp =
+      entry && entry.key === `map|${weight}`
+        ? entry.scores.score
+        : alignmentPotential(this.columns, weight, this.scoreCache);
     this.mapCache = { weight, mAp, mApRank: null };
     this.derived.delete("mAp");
     this.evaluator.invalidate(["mAp"]);
