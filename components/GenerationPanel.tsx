@@ -1,20 +1,11 @@
 "use client";
+import { formatEta, DIRECTORY_PROPS } from "@/lib/format/units";
 import { useGeneration } from "@/components/generation-store";
 import { useScoring } from "@/components/scoring-store";
 import { DEMO_MODEL_URL } from "@/components/scoring-store";
 import { DEMO_REWARD_MODEL_URL } from "@/components/generation-store";
 import { useWorkbench } from "@/components/workbench-store";
 import type { GenerateSettings, ModelRole } from "@/lib/scoring/protocol";
-
-// `webkitdirectory` is not in React's input typings; every current browser honours it for folder picking.
-const DIRECTORY_PROPS = { webkitdirectory: "", directory: "" } as Record<string, string>;
-
-function formatEta(s: number | null): string {
-  if (s === null || !Number.isFinite(s)) return "–";
-  if (s < 60) return `${Math.ceil(s)} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.ceil(s % 60)} s`;
-  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
-}
 
 function NumberInput(props: {
   label: string;

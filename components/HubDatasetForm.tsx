@@ -1,16 +1,10 @@
 "use client";
+import { formatBytes } from "@/lib/format/units";
 import { useState, type FormEvent } from "react";
 import HubSettings from "@/components/HubSettings";
 import { useWorkbench } from "@/components/workbench-store";
 import { listHub, openHubFiles, openUrl, type DownloadProgress } from "@/components/remote-dataset";
 import { preferredGroup, type HubDataFile, type HubListing } from "@/lib/dataset/hub-datasets";
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} kB`;
-  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GB`;
-}
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

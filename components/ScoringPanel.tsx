@@ -1,4 +1,5 @@
 "use client";
+import { formatBytes, formatEta, DIRECTORY_PROPS } from "@/lib/format/units";
 import { useEffect, useState } from "react";
 import HubSettings from "@/components/HubSettings";
 import { useWorkerCrashes, WorkerCrashAlert } from "@/components/StatusBar";
@@ -19,9 +20,6 @@ const FOLDER_LABEL: Record<ModelRole, string> = {
   reference: "Load reference model folder",
   reward: "Load reward model folder",
 };
-
-// `webkitdirectory` is not in React's input typings; every current browser honours it for folder picking.
-const DIRECTORY_PROPS = { webkitdirectory: "", directory: "" } as Record<string, string>;
 
 /**
  * "Reward output": which output and label of the loaded reward model is the reward, shown only when its graph offers
@@ -50,20 +48,6 @@ function RewardOutputSelect({ info, disabled }: { info: ModelInfo | undefined; d
       </select>
     </label>
   );
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GB`;
-}
-
-function formatEta(s: number | null): string {
-  if (s === null || !Number.isFinite(s)) return "–";
-  if (s < 60) return `${Math.ceil(s)} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.ceil(s % 60)} s`;
-  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
 }
 
 /**
