@@ -228,6 +228,19 @@ describe("planRecord: multi binarization", () => {
     });
   });
 
+  it("strict best-worst compares chat responses holding integers beyond 2^53 by their exact digits", () => {
+    const strict: Partial<ColumnMapping> = { binarize: { rule: "best-worst", strict: true } };
+    // 2^60 + 1 and 2^60 + 2 are one double: only exact digits tell the two responses apart.
+    const reply = (n: bigint) => ({ role: "assistant", content: "x", tokens: [n] });
+    expect(planRecord({ rs: [reply(2n ** 60n + 1n), reply(2n ** 60n + 2n)], ss: [3, 1] }, multi(strict), 0)).toEqual({
+      ok: true,
+      picks: [{ chosen: 0, rejected: 1 }],
+    });
+    expect(planRecord({ rs: [reply(2n ** 60n + 1n), reply(2n ** 60n + 1n)], ss: [3, 1] }, multi(strict), 0)).toEqual(
+      excluded("identical responses"),
+    );
+  });
+
   it("best-random-lower is seeded by (seed, record index): same → same pick, uniform over the lower ones", () => {
     const pickAt = (index: number, seed = 42, among?: "lower" | "others") => {
       const p = plan([5, 3, 3, 1, 5], { binarize: brl(seed, among) }, index);

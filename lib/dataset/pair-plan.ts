@@ -17,6 +17,7 @@ import {
   readScore,
   readScoreList,
 } from "@/lib/dataset/schema-values";
+import { stringifyJson } from "@/lib/export/typed-values";
 import { createRng } from "@/lib/metrics/random";
 
 /** A record that does not fit its mapping: the field and what was expected there. */
@@ -377,7 +378,7 @@ export function planRecord(record: RawRecord, mapping: ColumnMapping, recordInde
     if (mapping.binarize?.rule === "best-worst" && mapping.binarize.strict) {
       const list = responseList(record, mapping);
       if (!list.ok) return list;
-      texts = list.value.map((r) => (typeof r === "string" ? r : JSON.stringify(r)));
+      texts = list.value.map((r) => (typeof r === "string" ? r : stringifyJson(r))); // BigInts as exact digits
     }
     return planScored(scores.value, mapping, recordIndex, texts);
   }

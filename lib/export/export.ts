@@ -50,8 +50,9 @@ const MIME: Record<DatasetFormat, string> = {
  *   a column with one other text cell stays text. Parquet → JSON/CSV: decoded values, INT64 as exact integers.
  * - anything → CSV/TSV: nested values as compact JSON text; null and missing keys both become empty cells.
  * - JSON/CSV → Parquet: per-field types inferred over the exported rows (strings, INT64 for integers within 64 bits,
- *   DOUBLE, BOOLEAN); objects, arrays and mixed-type fields are stored as JSON text (logical type JSON); a CSV
- *   integer beyond 64 bits makes its column text (its digits), never a rounded double.
+ *   DOUBLE, BOOLEAN); objects, arrays and mixed-type fields are stored as JSON text (logical type JSON, integers
+ *   beyond 2^53 as their exact digits); an integer beyond 64 bits, or one beyond 2^53 beside fractions, makes its
+ *   column text (each number's digits), never a rounded double.
  * - `trl`: JSON Lines of each row's pair under `mapping` (prompt, chosen, rejected) in TRL's standard or
  *   conversational preference format, extras after them as doubles (`exportTrl`); needs `mapping`.
  * Throws `SourceError` for a record that can't be read and `ExportError` for a column clash.
@@ -348,8 +349,10 @@ interface Seen {
   string: boolean;
   integer: boolean;
   float: boolean;
-  /** An integer beyond 64 bits (a CSV cell): neither INT64 nor DOUBLE holds it. */
+  /** An integer beyond 64 bits (a CSV cell or a JSON literal): neither INT64 nor DOUBLE holds it. */
   huge: boolean;
+  /** An integer a double can't hold exactly (beyond ±2^53): a DOUBLE column would round it. */
+  inexact: boolean;
   boolean: boolean;
   other: boolean;
 }
@@ -368,6 +371,7 @@ function observeValue(s: Seen, v: unknown): void {
   } else if (typeof v === "bigint") {
     if (v >= INT64_MIN && v <= INT64_MAX) s.integer = true;
     else s.huge = true;
+    if (BigInt(Number(v)) !== v) s.inexact = true;
   } else if (typeof v === "boolean") s.boolean = true;
   else s.other = true;
 }
@@ -376,20 +380,29 @@ function inferType(seen: Seen): InferredType {
   const numeric = seen.integer || seen.float || seen.huge;
   const kinds = [seen.string, numeric, seen.boolean, seen.other].filter(Boolean).length;
   if (kinds > 1 || seen.other) return "JSON";
-  if (seen.huge) return "STRING"; // the digits, exactly
+  // The digits, exactly: no Parquet number type holds an integer beyond 64 bits, nor both a fraction and 2^53 + 1.
+  if (seen.huge || (seen.float && seen.inexact)) return "STRING";
   if (numeric) return seen.float ? "DOUBLE" : "INT64";
   if (seen.boolean) return "BOOLEAN";
   return "STRING"; // strings, or only nulls
 }
 
-/** A value as hyparquet-writer takes it for a column of `type`. */
+const utf8 = new TextEncoder();
+
+/**
+ * A value as hyparquet-writer takes it for a column of `type`. JSON columns get their bytes here, written by
+ * `stringifyJson`: the writer's own conversion (`JSON.stringify(toJson(v))`) turns BigInts into rounded doubles.
+ */
 function parquetValue(v: unknown, type: InferredType): unknown {
   if (v === null || v === undefined) return null;
+  if (type === "JSON") return utf8.encode(stringifyJson(v));
   if (v instanceof JsonText) {
     if (type === "STRING") return v.text;
     v = v.value;
   }
-  // INT64 is inferred only for integers within 64 bits, so the BigInt is exact; DOUBLE takes a BigInt's double.
+  // A text column of numbers (one beyond 64 bits, or a fraction beside an integer beyond 2^53) keeps each spelling.
+  if (type === "STRING" && (typeof v === "number" || typeof v === "bigint")) return stringifyJson(v);
+  // INT64 is inferred only for integers within 64 bits, so the BigInt is exact; DOUBLE only for BigInts a double holds.
   if (type === "INT64" && typeof v === "number") return BigInt(v);
   if (type === "DOUBLE" && typeof v === "bigint") return Number(v);
   return v;
@@ -400,8 +413,15 @@ const SCHEMA_OF: Record<InferredType, Omit<SchemaElement, "name">> = {
   INT64: { type: "INT64", repetition_type: "OPTIONAL" },
   DOUBLE: { type: "DOUBLE", repetition_type: "OPTIONAL" },
   BOOLEAN: { type: "BOOLEAN", repetition_type: "OPTIONAL" },
-  JSON: { type: "BYTE_ARRAY", converted_type: "JSON", repetition_type: "OPTIONAL" },
+  // Written without `converted_type` so hyparquet-writer 0.17 takes `parquetValue`'s bytes as they are (it converts a
+  // JSON-typed column's values itself, rounding BigInts); `markJsonColumns` adds it before the footer is written.
+  JSON: { type: "BYTE_ARRAY", logical_type: { type: "JSON" }, repetition_type: "OPTIONAL" },
 };
+
+/** Gives the JSON columns their converted type, read by older Parquet readers, once every value is written. */
+function markJsonColumns(schema: SchemaElement[]): void {
+  for (const element of schema) if (element.logical_type?.type === "JSON") element.converted_type = "JSON";
+}
 
 async function recordsToParquet(source: RowSource, rows: ArrayLike<number>, extra: ExtraColumn[], out: BlobBuilder) {
   const fields = source.fields;
@@ -410,6 +430,7 @@ async function recordsToParquet(source: RowSource, rows: ArrayLike<number>, extr
     integer: false,
     float: false,
     huge: false,
+    inexact: false,
     boolean: false,
     other: false,
   }));
@@ -447,6 +468,8 @@ async function recordsToParquet(source: RowSource, rows: ArrayLike<number>, extr
     if (pending.length >= PARQUET_GROUP_ROWS) flush();
   }
   if (pending.length > 0 || rows.length === 0) flush();
+  // The writer keeps `schema` by reference and serialises it in `finish`.
+  markJsonColumns(schema);
   writer.finish();
 }
 
