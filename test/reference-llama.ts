@@ -1,8 +1,9 @@
 /**
  * Plain-TypeScript float64 forward pass of the tiny Llama-family decoders (`scripts/demo-models/tiny-llama.ts`):
  * RMSNorm, rotary embeddings (rotate_half), grouped-query attention, SwiGLU, optional q/k/v biases, tied or untied
- * head, optional final logit soft-capping. An independent oracle for the ONNX graph variants and the engine: one
- * unpadded sequence at a time, positions 0..T-1, no cache. Feed it a build's `effectiveWeights`.
+ * head, optional final logit soft-capping, optional sliding-window attention on even layers (Gemma-2). An
+ * independent oracle for the ONNX graph variants and the engine: one unpadded sequence at a time, positions 0..T-1,
+ * no cache. Feed it a build's `effectiveWeights`.
  */
 import type { TinyLlamaConfig, TinyLlamaWeights } from "@/scripts/demo-models/tiny-llama";
 
@@ -71,21 +72,26 @@ export function referenceLlamaHidden(
       rope(linear(h, weight(w, a + "k_proj.weight"), KV * D, bias(a + "k_proj.bias")), KV, D, t, cfg.ropeTheta),
     );
     const v = hs.map((h) => linear(h, weight(w, a + "v_proj.weight"), KV * D, bias(a + "v_proj.bias")));
+    // Gemma-2's default layer_types: "sliding_attention" on even layers, "full_attention" on odd ones.
+    const window = cfg.slidingWindow != null && l % 2 === 0 ? cfg.slidingWindow : Infinity;
     xs = xs.map((x, t) => {
       const ctx = new Float64Array(H * D);
+      // Keys at positions t - window < j <= t (all of 0..t without a window); scores below `first` stay 0 unused.
+      const first = Math.max(0, t - window + 1);
       for (let h = 0; h < H; h++) {
         const kvh = Math.floor(h / (H / KV));
         const scores = new Float64Array(t + 1);
         let max = -Infinity;
-        for (let j = 0; j <= t; j++) {
+        for (let j = first; j <= t; j++) {
           let s = 0;
           for (let d = 0; d < D; d++) s += q[t][h * D + d] * k[j][kvh * D + d];
           scores[j] = s / Math.sqrt(D);
           max = Math.max(max, scores[j]);
         }
         let z = 0;
-        for (let j = 0; j <= t; j++) z += scores[j] = Math.exp(scores[j] - max);
-        for (let j = 0; j <= t; j++) for (let d = 0; d < D; d++) ctx[h * D + d] += (scores[j] / z) * v[j][kvh * D + d];
+        for (let j = first; j <= t; j++) z += scores[j] = Math.exp(scores[j] - max);
+        for (let j = first; j <= t; j++)
+          for (let d = 0; d < D; d++) ctx[h * D + d] += (scores[j] / z) * v[j][kvh * D + d];
       }
       const attn = linear(ctx, weight(w, a + "o_proj.weight"), E);
       const x1 = x.map((val, i) => val + attn[i]);

@@ -1,9 +1,10 @@
 /**
  * Seeded tiny Llama-family decoders written as ONNX (opset 17), in the graph variants that Hub exports come in:
  * Llama / Qwen2 / Gemma-2-style blocks (RMSNorm, rotary embeddings, grouped-query attention, SwiGLU, optional q/k/v
- * biases, tied or untied head, optional final logit soft-capping) exported with a KV cache, without one (Optimum's
- * `text-generation` task), or merged behind `use_cache_branch`; with or without a `logits_to_keep` input; with
- * float32, float16, int8 (dynamic quantisation) or 4-bit (`MatMulNBits`) weights. `test/reference-llama.ts` is the
+ * biases, tied or untied head, optional final logit soft-capping, optional sliding-window attention on alternate
+ * layers) exported with a KV cache, without one (Optimum's `text-generation` task), or merged behind
+ * `use_cache_branch`; with or without a `logits_to_keep` input; with float32, float16, int8 (dynamic quantisation)
+ * or 4-bit (`MatMulNBits`) weights. `test/reference-llama.ts` is the
  * float64 TypeScript forward of the same maths, fed the weights the graph actually computes with.
  *
  * Weights are named as in transformers (`model.layers.0.self_attn.q_proj.weight`) but stored in MatMul layout
@@ -30,6 +31,12 @@ export interface TinyLlamaConfig {
   tieWordEmbeddings: boolean;
   /** Gemma-2: logits = tanh(logits / cap) * cap; null for none. */
   finalLogitSoftcapping: number | null;
+  /**
+   * Gemma-2: layers 0, 2, 4... (transformers' default `layer_types`, "sliding_attention" on even indices) let the
+   * query at position q see keys at positions p with q - W < p <= q; the others attend to the whole prefix. Absent
+   * or null for none.
+   */
+  slidingWindow?: number | null;
 }
 
 /** Weights by transformers name, MatMul layout [in, out]; `lm_head.weight` is absent when tied. */
@@ -124,9 +131,22 @@ export function tinyLlamaConfigJson(cfg: TinyLlamaConfig, modelType: string): Re
     attention_bias: cfg.attentionBias,
     tie_word_embeddings: cfg.tieWordEmbeddings,
     ...(cfg.finalLogitSoftcapping === null ? {} : { final_logit_softcapping: cfg.finalLogitSoftcapping }),
+    ...(cfg.slidingWindow == null
+      ? {}
+      : {
+          sliding_window: cfg.slidingWindow,
+          layer_types: Array.from({ length: cfg.numHiddenLayers }, (_, l) =>
+            isSlidingLayer(cfg, l) ? "sliding_attention" : "full_attention",
+          ),
+        }),
     bos_token_id: 1,
     eos_token_id: 2,
   };
+}
+
+/** Whether layer `l` attends through the sliding window (Gemma-2: even layers, when a window is set). */
+export function isSlidingLayer(cfg: TinyLlamaConfig, l: number): boolean {
+  return cfg.slidingWindow != null && l % 2 === 0;
 }
 
 function normal(rng: () => number, n: number, std: number): Float32Array {
@@ -352,6 +372,8 @@ interface Shared {
   cos: string;
   sin: string;
   maskBias: string;
+  /** The causal bias further limited to the sliding window; null without one. */
+  slidingMaskBias: string | null;
   keepLast: string | null;
 }
 
@@ -402,8 +424,11 @@ function rotary(g: OnnxGraphBuilder, cfg: TinyLlamaConfig, positions: string): {
   };
 }
 
-/** Additive attention bias [B,1,T,S]: key j is visible to query i iff j <= S-T+i and attention_mask[b,j] = 1. */
-function maskBias(g: OnnxGraphBuilder): string {
+/**
+ * Additive attention bias [B,1,T,S]: key j is visible to query i iff j <= S-T+i and attention_mask[b,j] = 1. Also
+ * returns that visibility as a bool tensor, for {@link slidingMaskBias}.
+ */
+function maskBias(g: OnnxGraphBuilder): { bias: string; visible: string } {
   const zero = g.i64([0], true);
   const one = g.i64([1], true);
   const T = g.op1("Gather", [g.op1("Shape", ["input_ids"]), one], { axis: 0 });
@@ -412,8 +437,28 @@ function maskBias(g: OnnxGraphBuilder): string {
   const kpos = g.op1("Range", [zero, S, one]);
   const causal = g.op1("LessOrEqual", [kpos, g.op1("Unsqueeze", [qpos, g.i64([1])])]);
   const keep = g.op1("Unsqueeze", [g.op1("Cast", ["attention_mask"], { to: ONNX_TYPE.bool }), g.i64([1, 2])]);
+  const visible = g.op1("And", [causal, keep]);
   // -1e9 underflows exp() to exactly 0 in float32, so padded and future keys are inert.
-  return g.op1("Where", [g.op1("And", [causal, keep]), g.f32(0), g.f32(-1e9)]);
+  return { bias: g.op1("Where", [visible, g.f32(0), g.f32(-1e9)]), visible };
+}
+
+/**
+ * {@link maskBias} limited to keys at positions p > q - W for the query at position q. Positions, not cache slots:
+ * the engine's shared-prompt past is right-padded (holes between the prompt and its continuation), so the slot
+ * distance overstates the token distance. A key's position is its count of real slots before it (cumsum of
+ * attention_mask, minus 1), which is what the engine feeds as position_ids; holes are masked anyway. transformers
+ * compares cache positions, which equal these wherever there are no holes.
+ */
+function slidingMaskBias(g: OnnxGraphBuilder, visible: string, positions: string, window: number): string {
+  if (!Number.isInteger(window) || window < 1) {
+    throw new Error(`tiny Llama builder: slidingWindow must be a positive integer, got ${window}`);
+  }
+  const one = g.i64([1], true);
+  const kpos = g.op1("Sub", [g.op1("CumSum", ["attention_mask", one]), g.i64([1], true)]);
+  // [B|1, T, 1] - [B, 1, S]: how far back each key lies from each query, in positions.
+  const back = g.op1("Sub", [g.op1("Unsqueeze", [positions, g.i64([2])]), g.op1("Unsqueeze", [kpos, g.i64([1])])]);
+  const inWindow = g.op1("Unsqueeze", [g.op1("Less", [back, g.i64([window], true)]), g.i64([1])]);
+  return g.op1("Where", [g.op1("And", [visible, inWindow]), g.f32(0), g.f32(-1e9)]);
 }
 
 /**
@@ -482,7 +527,8 @@ function decoderBody(
       emit(v, out.present[l].value);
     }
     const kT = g.op1("Transpose", [repeatKv(k)], { perm: [0, 1, 3, 2] });
-    const scores = g.op1("Add", [g.op1("Mul", [g.op1("MatMul", [q, kT]), g.f32(1 / Math.sqrt(D))]), shared.maskBias]);
+    const bias = isSlidingLayer(cfg, l) && shared.slidingMaskBias ? shared.slidingMaskBias : shared.maskBias;
+    const scores = g.op1("Add", [g.op1("Mul", [g.op1("MatMul", [q, kT]), g.f32(1 / Math.sqrt(D))]), bias]);
     const ctx = g.op1("MatMul", [g.op1("Softmax", [scores], { axis: -1 }), repeatKv(v)]);
     const merged = g.op1("Reshape", [g.op1("Transpose", [ctx], { perm: [0, 2, 1, 3] }), g.i64([0, 0, H * D])]);
     x = g.op1("Add", [x, lin.apply(g, merged, p + "self_attn.o_proj.weight")]);
@@ -582,13 +628,20 @@ export function buildTinyLlamaLm(
   const effective: TinyLlamaWeights = new Map();
   const lin = new Linears(g, w, weightFormat, q4BlockSize, effective);
   const { cos, sin } = rotary(g, cfg, positions);
+  const embeds = embed(g, w, weightFormat, effective);
+  const mask = maskBias(g);
   const shared: Shared = {
-    embeds: embed(g, w, weightFormat, effective),
+    embeds,
     cos,
     sin,
-    maskBias: maskBias(g),
+    maskBias: mask.bias,
+    slidingMaskBias: null,
     keepLast: logitsToKeep ? g.op1("Neg", [g.op1("Unsqueeze", [logitsToKeep, g.i64([0])])]) : null,
   };
+  // Built after everything else so that variants without a window keep their node names (and bytes).
+  if (cfg.slidingWindow != null) {
+    shared.slidingMaskBias = slidingMaskBias(g, mask.visible, positions, cfg.slidingWindow);
+  }
   if (cache !== "merged") {
     decoderBody(g, cfg, w, lin, shared, past, { logits: "logits", present, float16: float16Io });
   } else {
