@@ -224,3 +224,19 @@ export function checkRecordText(text: string, record: RawRecord): void {
   if (found.duplicates.length > 0) (record as Record<symbol, unknown>)[DUPLICATE_KEYS] = found.duplicates;
   if (found.integers.length > 0) restoreExactIntegers(record, found.integers);
 }
+
+/**
+ * One JSON value parsed as `JSON.parse` does, except that integer literals beyond ±2^53 are exact BigInts at any depth
+ * (the value itself included), as {@link checkRecordText} restores them in records. The tokenizer runs only when a
+ * parsed number is beyond ±2^53. Used for Parquet JSON columns, whose values need not be objects.
+ */
+export function parseJsonExact(text: string): unknown {
+  const value: unknown = JSON.parse(text);
+  if (typeof value === "number") {
+    if (value <= Number.MAX_SAFE_INTEGER && value >= -Number.MAX_SAFE_INTEGER) return value;
+  } else if (value === null || typeof value !== "object" || !parsedShape(value).large) return value;
+  const { integers } = scanRecordText(text);
+  if (typeof value === "number") return integers.length > 0 ? BigInt(integers[0].literal) : value;
+  if (integers.length > 0) restoreExactIntegers(value as RawRecord, integers);
+  return value;
+}

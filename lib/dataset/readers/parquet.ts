@@ -1,17 +1,35 @@
 /**
  * Parquet via hyparquet over `Blob.slice`. Rows are read a row group at a time (hyparquet decodes whole column
  * chunks anyway) and the last few decoded groups are cached, since a page of scattered rows often hits the same
- * groups. Public records turn INT64 BigInts into numbers when exactly representable, else into decimal strings.
+ * groups. Public records turn INT64 BigInts into numbers when exactly representable, else into decimal strings. JSON
+ * columns are parsed exactly: integers beyond ±2^53 nested in them are BigInts, as in JSON records.
  */
-import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from "hyparquet";
+import {
+  parquetMetadataAsync,
+  parquetReadObjects,
+  type AsyncBuffer,
+  type FileMetaData,
+  type ParquetParsers,
+} from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { SourceError } from "@/lib/dataset/source-error";
 import type { ParquetValueRows, RowSource } from "@/lib/dataset/source";
 import type { FileInfo, ParseProblem, ParseResult, RawRecord, RecordVisitor } from "@/lib/dataset/types";
 import { distinctRows } from "@/lib/dataset/readers/bytes";
+import { parseJsonExact } from "@/lib/dataset/readers/json-record-scan";
 
 /** Decoded row groups kept in memory (a group of 100k paper-style rows is ~0.5 GB of strings: keep it small). */
 const CACHED_GROUPS = 2;
+
+const utf8 = new TextDecoder();
+
+/**
+ * hyparquet's parsers with JSON columns read exactly: its default `JSON.parse` rounds integers beyond ±2^53, which
+ * the exporter writes as exact digits (lib/export/exact-integers.test.ts).
+ */
+export const EXACT_PARSERS: Partial<ParquetParsers> = {
+  jsonFromBytes: (bytes: Uint8Array | undefined) => bytes && parseJsonExact(utf8.decode(bytes)),
+};
 
 /** A hyparquet AsyncBuffer over a Blob (works with browser Files and Node's `fs.openAsBlob`). */
 export function blobAsyncBuffer(blob: Blob): AsyncBuffer {
@@ -42,6 +60,8 @@ export class ParquetSource implements RowSource {
   readonly rowCount: number;
   /** First row of each row group, plus the total at the end. */
   readonly groupStarts: Float64Array;
+  /** Top-level columns of logical or converted type JSON: their values are kept as parsed (exact BigInts included). */
+  private readonly jsonFields: Set<string>;
   private readonly file: AsyncBuffer;
   /** Most recently used last. */
   private readonly cache: { group: number; rows: Promise<Record<string, unknown>[]> }[] = [];
@@ -55,9 +75,12 @@ export class ParquetSource implements RowSource {
     const root = metadata.schema[0];
     // Top-level columns are the root's direct children, in schema order.
     const fields: string[] = [];
+    this.jsonFields = new Set();
     let i = 1;
     for (let c = 0; c < (root.num_children ?? 0); c++) {
-      fields.push(metadata.schema[i].name);
+      const element = metadata.schema[i];
+      fields.push(element.name);
+      if (element.converted_type === "JSON" || element.logical_type?.type === "JSON") this.jsonFields.add(element.name);
       i = skipSubtree(metadata.schema, i);
     }
     this.fields = fields;
@@ -90,6 +113,7 @@ export class ParquetSource implements RowSource {
       file: this.file,
       metadata: this.metadata,
       compressors,
+      parsers: EXACT_PARSERS,
       rowStart: this.groupStarts[group],
       rowEnd: this.groupStarts[group + 1],
     });
@@ -126,7 +150,7 @@ export class ParquetSource implements RowSource {
       }
       const first = this.groupStarts[g];
       for (let k = 0; k < rows.length; k++) {
-        const problem = visit(toPlainValue(rows[k]) as RawRecord, { row: first + k });
+        const problem = visit(this.plainRecord(rows[k]), { row: first + k });
         if (problem) return problem;
       }
       onProgress?.(this.groupStarts[g + 1] / Math.max(1, this.rowCount));
@@ -154,8 +178,19 @@ export class ParquetSource implements RowSource {
       } catch (err) {
         throw new SourceError(this.readProblem(g, err));
       }
-      for (const k of positions) out[k] = toPlainValue(decoded[rows[k] - this.groupStarts[g]]) as RawRecord;
+      for (const k of positions) out[k] = this.plainRecord(decoded[rows[k] - this.groupStarts[g]]);
     }
+    return out;
+  }
+
+  /**
+   * A decoded row as a public record: {@link toPlainValue} on each column, except JSON columns, whose BigInts are
+   * integer literals beyond ±2^53 and stay BigInts as in JSON records (a rounded double or a string would change them).
+   */
+  private plainRecord(row: Record<string, unknown>): RawRecord {
+    if (this.jsonFields.size === 0) return toPlainValue(row) as RawRecord;
+    const out: RawRecord = {};
+    for (const [k, v] of Object.entries(row)) out[k] = this.jsonFields.has(k) ? v : toPlainValue(v);
     return out;
   }
 
