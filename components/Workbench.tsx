@@ -3,6 +3,7 @@ import { useEffect } from "react";
 import { useWorkbench } from "@/components/workbench-store";
 import DatasetLoader from "@/components/DatasetLoader";
 import StatusBar from "@/components/StatusBar";
+import FileHashNote from "@/components/FileHashNote";
 import RowAccounting from "@/components/RowAccounting";
 import SelectionControls from "@/components/SelectionControls";
 import MappingPanel, { PendingMappingPanel } from "@/components/MappingPanel";
@@ -40,6 +41,7 @@ export default function Workbench() {
         <KeyboardShortcuts />
       </header>
       <StatusBar />
+      <FileHashNote />
       <RowAccounting />
       <PendingMappingPanel />
       {summary ? (

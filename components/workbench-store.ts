@@ -73,8 +73,16 @@ export type SelectionStats = Pick<
 >;
 
 /** Workbench UI state and actions. */
+/** The open file's full SHA-256, hashed by the dataset worker in the background after the file opened. */
+export type FileHashState =
+  | { state: "computing"; fraction: number }
+  | { state: "done"; sha256: string; key: string }
+  | { state: "failed"; error: string };
+
 export interface WorkbenchState {
   status: "empty" | "loading" | "ready";
+  /** The open file's SHA-256 (for recipes and stored scores): computing while the dataset is already usable. */
+  fileHash: FileHashState | null;
   progress: { stage: string; fraction: number } | null;
   /** Last error shown to the user (a bad file names file, line, column and field). */
   error: string | null;
@@ -177,6 +185,44 @@ export function currentDatasetFile(): LoadedDataset | null {
   return loadedDataset;
 }
 
+/** The full SHA-256 of each file opened, as the dataset worker computes it (in the background, after parsing). */
+const fileHashes = new WeakMap<Blob, Promise<{ sha256: string; key: string }>>();
+
+/** Asks the dataset worker for the just-opened file's identity and shows its progress while the file is open. */
+function trackFileHash(file: Blob): void {
+  const current = () => loadedDataset?.file === file;
+  let identity = fileHashes.get(file);
+  if (!identity) {
+    useWorkbench.setState({ fileHash: { state: "computing", fraction: 0 } });
+    identity = datasetClient().call(
+      "identity",
+      {},
+      {
+        onProgress: (_stage, fraction) => {
+          if (current()) useWorkbench.setState({ fileHash: { state: "computing", fraction } });
+        },
+      },
+    );
+    fileHashes.set(file, identity);
+  }
+  identity.then(
+    ({ sha256, key }) => {
+      if (current()) useWorkbench.setState({ fileHash: { state: "done", sha256, key } });
+    },
+    (err: unknown) => {
+      // A worker that died mid-hash: the next ask (autosave, a reopen) hashes again.
+      fileHashes.delete(file);
+      if (current()) useWorkbench.setState({ fileHash: { state: "failed", error: messageOf(err) } });
+    },
+  );
+}
+
+/** The file's full SHA-256: the dataset worker's background hash when it has the file, else hashed here. */
+function sha256Of(file: Blob): Promise<string> {
+  const identity = fileHashes.get(file);
+  return identity ? identity.then((r) => r.sha256) : sha256Hex(file);
+}
+
 /** Opens in flight in the dataset worker: until one settles, the worker's columns may not be the open session's. */
 let openings = 0;
 
@@ -189,6 +235,7 @@ async function openInWorker(
   try {
     const reply = await datasetClient().call("open", args, { onProgress });
     loadedDataset = { file: args.file, name: args.name, files: args.files };
+    trackFileHash(args.file);
     return reply;
   } finally {
     openings--;
@@ -446,6 +493,7 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
 
   return {
     status: "empty",
+    fileHash: null,
     progress: null,
     error: null,
     summary: null,
@@ -502,6 +550,7 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
           { onProgress: (stage, fraction) => set({ progress: { stage, fraction } }) },
         );
         loadedDataset = waiting;
+        trackFileHash(waiting.file);
         pendingFile = null;
         set({ pendingMapping: null });
         await adoptNewRows(reply);
@@ -911,10 +960,9 @@ export function startSessionAutosave(
   const write = async ({ session, snap }: { session: ActiveSession; snap: SessionSnapshot }) => {
     if (session === activeSession) report({ state: "saving" });
     try {
-      // Hashed here, once per session, in 8 MB chunks that yield between reads: a large file costs a few short
-      // main-thread pauses on its first autosave. (The dataset worker hashes for recipes; a `hash` request there
-      // would move this off the main thread.)
-      session.sha256 ??= sha256Hex(session.file);
+      // Once per session: the dataset worker's background hash of the open file (the first autosave of a large
+      // file waits for it); hashed here only when the worker no longer has the file.
+      session.sha256 ??= sha256Of(session.file);
       const sha256 = await session.sha256.catch((err) => {
         session.sha256 = null;
         throw err;

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { sha256Hex } from "@/lib/dataset/hash";
+import {
+  BackgroundHash,
+  fileSha256,
+  SAMPLE_CHUNK_BYTES,
+  SAMPLE_CHUNKS,
+  sampledKey,
+  sampleOffsets,
+  sha256Hex,
+} from "@/lib/dataset/hash";
 import { nodeSha256Hex } from "@/test/node-codecs";
 import { fileBlob, haveFiles, readFileBytes, sharedDataset } from "@/test/shared-files";
 
@@ -23,5 +31,58 @@ describe("sha256Hex", () => {
   const gz = sharedDataset("hh-rlhf-harmless-base-test/test.jsonl.gz");
   it.skipIf(!haveFiles(gz))("hashes a real file as given (skipped: ../shared/datasets not found)", async () => {
     expect(await sha256Hex(await fileBlob(gz))).toBe(nodeSha256Hex(readFileBytes(gz)));
+  });
+});
+
+describe("sampledKey", () => {
+  const big = (n: number) => new Uint8Array(n).map((_, i) => (i * 2654435761) >>> 24);
+  const size = 3 * 1024 * 1024 + 17;
+
+  it("is the same for the same bytes and name, and names the size", async () => {
+    const bytes = big(size);
+    const a = await sampledKey(new Blob([bytes as BlobPart]), "a.jsonl");
+    expect(await sampledKey(new Blob([bytes.slice() as BlobPart]), "a.jsonl")).toBe(a);
+    expect(a.startsWith(`sampled:${size}:a.jsonl:`)).toBe(true);
+    expect(await sampledKey(new Blob([bytes as BlobPart]), "b.jsonl")).not.toBe(a);
+  });
+
+  it.each([
+    ["the first byte", 0],
+    ["the last byte", size - 1],
+    ["a byte in the middle sample", sampleOffsets(size)[7] + 100],
+  ])("changes when %s changes", async (_name, at) => {
+    const bytes = big(size);
+    const before = await sampledKey(new Blob([bytes as BlobPart]), "f");
+    bytes[at] ^= 1;
+    expect(await sampledKey(new Blob([bytes as BlobPart]), "f")).not.toBe(before);
+  });
+
+  it("samples 16 chunks of 64 KiB, first and last included", () => {
+    const offsets = sampleOffsets(size);
+    expect(offsets).toHaveLength(SAMPLE_CHUNKS);
+    expect(offsets[0]).toBe(0);
+    expect(offsets.at(-1)).toBe(size - SAMPLE_CHUNK_BYTES);
+  });
+
+  it("hashes a small file whole: any changed byte changes the key", async () => {
+    const bytes = big(100_000);
+    const before = await sampledKey(new Blob([bytes as BlobPart]), "s");
+    expect(before).toBe(`sampled:100000:s:${nodeSha256Hex(bytes)}`);
+    bytes[50_000] ^= 1;
+    expect(await sampledKey(new Blob([bytes as BlobPart]), "s")).not.toBe(before);
+  });
+});
+
+describe("BackgroundHash", () => {
+  it("gives the full SHA-256 to every waiter, with progress ending at 1", async () => {
+    const bytes = new Uint8Array(9 * 1024 * 1024).map((_, i) => i & 0xff);
+    const h = new BackgroundHash(new Blob([bytes as BlobPart]));
+    const fractions: number[] = [];
+    const [a, b] = await Promise.all([h.wait((f) => fractions.push(f)), fileSha256(h)]);
+    expect(a).toBe(nodeSha256Hex(bytes));
+    expect(b).toBe(a);
+    expect(h.sha256).toBe(a);
+    expect(h.fraction).toBe(1);
+    expect(fractions.at(-1)).toBe(1);
   });
 });

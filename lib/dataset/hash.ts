@@ -1,7 +1,7 @@
 /** SHA-256 of a Blob, streamed in chunks (incremental hashing, so a 1 GB file is never held whole). */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
-import { readChunks } from "@/lib/dataset/readers/bytes";
+import { readBytes, readChunks } from "@/lib/dataset/readers/bytes";
 
 /** Lower-case hex SHA-256 of the blob's bytes; `onProgress` gets the fraction hashed after each chunk. */
 export async function sha256Hex(blob: Blob, onProgress?: (fraction: number) => void): Promise<string> {
@@ -12,4 +12,69 @@ export async function sha256Hex(blob: Blob, onProgress?: (fraction: number) => v
   }
   onProgress?.(1);
   return bytesToHex(hash.digest());
+}
+
+/** How many chunks {@link sampledKey} reads, and how long each is: 1 MiB read, whatever the file's size. */
+export const SAMPLE_CHUNKS = 16;
+/** Bytes per sampled chunk. */
+export const SAMPLE_CHUNK_BYTES = 64 * 1024;
+
+/** Offsets of the chunks {@link sampledKey} reads: evenly spaced, the first at 0 and the last ending at the end. */
+export function sampleOffsets(size: number): number[] {
+  if (size <= SAMPLE_CHUNKS * SAMPLE_CHUNK_BYTES) return [0];
+  const last = size - SAMPLE_CHUNK_BYTES;
+  return Array.from({ length: SAMPLE_CHUNKS }, (_, i) => Math.round((last * i) / (SAMPLE_CHUNKS - 1)));
+}
+
+/**
+ * A cheap identity for a file, ready before its full SHA-256: size, name and the SHA-256 of
+ * {@link SAMPLE_CHUNKS} chunks at fixed offsets (first and last included; a file of at most 1 MiB is hashed
+ * whole). Two different files can share it (an edit between the samples), so recipes and stored results use the
+ * full SHA-256; this names the file while that is computed.
+ */
+export async function sampledKey(blob: Blob, name: string): Promise<string> {
+  const hash = sha256.create();
+  const offsets = sampleOffsets(blob.size);
+  if (offsets.length === 1) hash.update(await readBytes(blob, 0, blob.size));
+  else for (const at of offsets) hash.update(await readBytes(blob, at, at + SAMPLE_CHUNK_BYTES));
+  return `sampled:${blob.size}:${encodeURIComponent(name)}:${bytesToHex(hash.digest())}`;
+}
+
+/**
+ * The full SHA-256 of a file, started at once and computed in the background: {@link wait} gives it (with the
+ * progress from the moment of the call), {@link fraction} how far it got. Hashed once however often it is asked.
+ */
+export class BackgroundHash {
+  /** The fraction of the file hashed so far (1 when done). */
+  fraction = 0;
+  /** The hex SHA-256 once known. */
+  sha256: string | null = null;
+  private readonly listeners = new Set<(fraction: number) => void>();
+  private readonly done: Promise<string>;
+
+  constructor(readonly blob: Blob) {
+    this.done = sha256Hex(blob, (f) => {
+      this.fraction = f;
+      for (const l of this.listeners) l(f);
+    }).then((hex) => (this.sha256 = hex));
+    // A failed read is reported to whoever waits; unobserved, it must not be an unhandled rejection (fatal in a worker).
+    this.done.catch(() => {});
+  }
+
+  /** The SHA-256, once computed; `onProgress` hears the fraction until then (at once with the current one). */
+  async wait(onProgress?: (fraction: number) => void): Promise<string> {
+    if (!onProgress) return this.done;
+    onProgress(this.fraction);
+    this.listeners.add(onProgress);
+    try {
+      return await this.done;
+    } finally {
+      this.listeners.delete(onProgress);
+    }
+  }
+}
+
+/** The SHA-256 of a file given as bytes (hashed now) or as a {@link BackgroundHash} (awaited). */
+export function fileSha256(file: Blob | BackgroundHash, onProgress?: (fraction: number) => void): Promise<string> {
+  return file instanceof BackgroundHash ? file.wait(onProgress) : sha256Hex(file, onProgress);
 }

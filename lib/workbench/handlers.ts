@@ -1,5 +1,6 @@
 /** The dataset worker's handlers over a {@link DatasetSession}; kept out of the worker file so Node tests can drive them. */
 import { formatProblem, type ParseProblem } from "@/lib/dataset/types";
+import { BackgroundHash, sampledKey } from "@/lib/dataset/hash";
 import { binIndices, countMasked, histogram, type Histogram } from "@/lib/metrics/histogram";
 import { HandlerError, type Handlers } from "@/lib/worker/rpc";
 import { DatasetSession, type OpenedFile } from "@/lib/workbench/session";
@@ -23,16 +24,25 @@ function badInput(problem: ParseProblem): HandlerError {
 export function createDatasetHandlers(): Handlers<DatasetApi> {
   let session: DatasetSession | null = null;
   let original: Blob | null = null;
+  // The open file's identity: the sampled key at once, the full SHA-256 hashed in the background after parsing (the
+  // dataset is usable meanwhile; a recipe waits for it).
+  let identity: { hash: BackgroundHash; key: Promise<string> } | null = null;
   // Bins over all rows depend on the column only: cached per column array and bin count.
   let allBins = new WeakMap<Float64Array, Map<number, { all: Histogram; bin: Uint16Array }>>();
   // Counts of a context mask that did not change (the dragged histogram's own view) are reused.
   let selectedCounts = new WeakMap<Uint8Array, Map<Uint16Array, Uint32Array>>();
 
   // A file whose schema detection failed, kept open (indexed, sample read) until it is mapped by hand.
-  let pending: { opened: OpenedFile; file: Blob } | null = null;
+  let pending: { opened: OpenedFile; file: Blob; name: string } | null = null;
 
-  const adopt = (s: DatasetSession, file: Blob, transfer: Transferable[]): OpenReply => {
+  const adopt = (s: DatasetSession, file: Blob, name: string, transfer: Transferable[]): OpenReply => {
     session = s;
+    if (!identity || identity.hash.blob !== file) {
+      const key = sampledKey(file, name);
+      // Awaited by `identity`; unobserved, a failed read must not be an unhandled rejection (fatal in a worker).
+      key.catch(() => {});
+      identity = { hash: new BackgroundHash(file), key };
+    }
     original = file;
     allBins = new WeakMap();
     selectedCounts = new WeakMap();
@@ -95,7 +105,7 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
         const detected = DatasetSession.detect(opened.data);
         if (!detected.ok) {
           // Detection is the fast path, not the only one: the file stays open for a mapping made by hand.
-          pending = { opened: opened.data, file };
+          pending = { opened: opened.data, file, name };
           const detail: NeedsMappingDetail = { problem: detected.reason, name, fields: opened.data.fields };
           throw new HandlerError(formatProblem(detected.reason), "needs-mapping", detail);
         }
@@ -104,16 +114,16 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
       }
       const result = await DatasetSession.fromOpened(opened.data, { mapping, notes, onProgress: ctx.progress });
       if (!result.ok) throw badInput(result.reason);
-      return adopt(result.data, file, ctx.transfer);
+      return adopt(result.data, file, name, ctx.transfer);
     },
     async mapPending({ mapping }, ctx) {
       if (!pending) throw new HandlerError("no file is waiting for a column mapping", "no-dataset");
       const result = await DatasetSession.fromOpened(pending.opened, { mapping, onProgress: ctx.progress });
       // A failed mapping keeps the file waiting, so the user can correct it.
       if (!result.ok) throw badInput(result.reason);
-      const file = pending.file;
+      const { file, name } = pending;
       pending = null;
-      return adopt(result.data, file, ctx.transfer);
+      return adopt(result.data, file, name, ctx.transfer);
     },
     async remap({ mapping }, ctx) {
       const s = need();
@@ -224,13 +234,19 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
     },
     recipe(_args, ctx) {
       const s = need();
-      return s.recipe(original as Blob, (f) => ctx.progress("hashing", f));
+      return s.recipe(identity?.hash ?? (original as Blob), (f) => ctx.progress("hashing", f));
+    },
+    async identity(_args, ctx) {
+      need();
+      const { hash, key } = identity!;
+      const [sha256, sampled] = await Promise.all([hash.wait((f) => ctx.progress("hashing", f)), key]);
+      return { key: sampled, sha256 };
     },
     async applyRecipe({ file, name }, ctx) {
       const s = need();
       const parsed = parseRecipe(await file.text(), name);
       if (!parsed.ok) throw badInput(parsed.reason);
-      const applied = await s.applyRecipe(parsed.data, original as Blob, ctx.progress);
+      const applied = await s.applyRecipe(parsed.data, identity?.hash ?? (original as Blob), ctx.progress);
       if (!applied.ok) throw badInput(applied.reason);
       const { spec, report } = applied.data;
       return { spec, report, reopened: report.remapped ? openReply(s, ctx.transfer) : null };

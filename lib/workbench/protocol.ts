@@ -63,6 +63,12 @@ export interface OpenReply {
   implicit: Float64Array;
 }
 
+/** Reply to `identity`: the open file's sampled key and full SHA-256 (lower-case hex). */
+export interface DatasetIdentityReply {
+  key: string;
+  sha256: string;
+}
+
 /** Reply to `applyRecipe`: the selection to put in force, the match report, and the dataset when it was re-mapped. */
 export interface ApplyRecipeReply {
   spec: SelectionSpec;
@@ -111,6 +117,11 @@ export type DatasetApi = {
     result: { blob: Blob; fileName: string; count: number }[];
   };
   recipe: { args: Record<string, never>; result: SelectionRecipe };
+  /**
+   * The open file's identity: its cheap sampled key (see `sampledKey`) and its full SHA-256, hashed in the
+   * background from the moment it opened; progress ("hashing", fraction) until the SHA-256 is known.
+   */
+  identity: { args: Record<string, never>; result: DatasetIdentityReply };
   /** Re-applies a recipe file (see DatasetSession.applyRecipe); a bad recipe is a "bad-input" naming its field. */
   applyRecipe: { args: { file: Blob; name: string }; result: ApplyRecipeReply };
   /** Attaches computed columns (see DatasetSession.attachColumns); buffers are transferred. */

@@ -46,7 +46,7 @@ import { alignmentPotential, rankOf, ScoreCache, type Metric, type Scores } from
 import type { LogprobColumns } from "@/lib/metrics/rivals";
 import { zScores } from "@/lib/metrics/stats";
 import { exportFileName, exportRows, type ExtraColumn } from "@/lib/export/export";
-import { sha256Hex } from "@/lib/dataset/hash";
+import { fileSha256, type BackgroundHash } from "@/lib/dataset/hash";
 import { readNumber } from "@/lib/dataset/schema-values";
 import { defaultSpec, histogramSource, type FieldKey, type Gate, type SelectionSpec } from "@/lib/selection/spec";
 import { specFromSettings, type SelectionSettings } from "@/lib/selection/settings";
@@ -1051,11 +1051,11 @@ export class DatasetSession {
    */
   async applyRecipe(
     recipe: ParsedRecipe,
-    original: Blob,
+    original: Blob | BackgroundHash,
     onProgress?: (stage: string, fraction: number) => void,
   ): Promise<ParseResult<AppliedRecipe>> {
     const progress = onProgress ?? (() => {});
-    const sameFile = (await sha256Hex(original, (f) => progress("hashing file", f))) === recipe.input.sha256;
+    const sameFile = (await fileSha256(original, (f) => progress("hashing file", f))) === recipe.input.sha256;
     const previous = this.mapping;
     const previousSpec = this.spec;
     const remapped = !sameMapping(previous, recipe.mapping);
@@ -1093,7 +1093,7 @@ export class DatasetSession {
    * The recipe of the current selection (version 3), with the SHA-256 of the input file as given and the
    * decisions by row content as well as by index.
    */
-  async recipe(original: Blob, onProgress?: (fraction: number) => void): Promise<SelectionRecipe> {
+  async recipe(original: Blob | BackgroundHash, onProgress?: (fraction: number) => void): Promise<SelectionRecipe> {
     const selection = this.currentSelection();
     const spec = this.spec;
     const r = spec.ranking;
@@ -1111,7 +1111,7 @@ export class DatasetSession {
         format: info.format,
         gzip: info.gzip,
         bytes: info.byteLength,
-        sha256: await sha256Hex(original, (f) => onProgress?.(f / 2)),
+        sha256: await fileSha256(original, (f) => onProgress?.(f / 2)),
       },
       rowCount: this.source.rowCount,
       mapping: this.mapping,
