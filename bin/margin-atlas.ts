@@ -7,6 +7,7 @@
  *     [--mapping MAPPING.json] [--explicit-column F] [--implicit-column F]
  *   margin-atlas score FILE --model DIR [--ref-model DIR] [--reward-model DIR] [--beta 0.1] [--max-length 2048]
  *     [--max-prompt-length 1800] [--out OUT]   (see bin/score-command.ts)
+ *   margin-atlas merge OUT SHARD...   (joins score --shard I/N outputs; see bin/merge-command.ts)
  *   margin-atlas generate PROMPTS --model DIR [--reward-model DIR] [--k 5] [--temperature 0.8] [--top-p 1.0]
  *     [--top-k 0] [--max-new-tokens 512] [--seed 42] [--out OUT]   (see bin/generate-command.ts)
  * Errors go to stderr with a non-zero exit code.
@@ -33,6 +34,7 @@ import type { BeesNanRule, SelectionSpec } from "@/lib/selection/spec";
 import { DEFAULT_DPO_BETA } from "@/lib/metrics/margin-formulas";
 import { SCORE_USAGE, ScoreCliError, scoreCommand } from "./score-command";
 import { GENERATE_USAGE, generateCommand } from "./generate-command";
+import { MERGE_USAGE, mergeCommand } from "./merge-command";
 
 const USAGE = `usage: npm run --silent cli -- select FILE [options]
        (FILE may be several files, or a folder, read as one dataset: rows in shard order)
@@ -287,8 +289,9 @@ async function main(argv: string[]): Promise<number> {
     if (command === "select") await select(rest);
     else if (command === "score") await scoreCommand(rest, (line) => process.stderr.write(`${line}\n`));
     else if (command === "generate") await generateCommand(rest, (line) => process.stderr.write(`${line}\n`));
+    else if (command === "merge") await mergeCommand(rest, (line) => process.stderr.write(`${line}\n`));
     else if (command === undefined || command === "--help" || command === "-h") {
-      process.stdout.write(`${USAGE}\n\n${SCORE_USAGE}\n\n${GENERATE_USAGE}\n`);
+      process.stdout.write(`${USAGE}\n\n${SCORE_USAGE}\n\n${MERGE_USAGE}\n\n${GENERATE_USAGE}\n`);
       return command === undefined ? 2 : 0;
     } else throw new CliError(`unknown command "${command}"\n${USAGE}`, 2);
     return 0;
