@@ -14,6 +14,7 @@
 import { ONNX_TYPE, type OnnxFloatTensor } from "@/lib/onnx/onnx-model";
 import { encodeModel, OnnxGraphBuilder, type OnnxValueSpec } from "@/lib/onnx/onnx-writer";
 import { createMulberry32 } from "@/lib/metrics/random";
+import { normal } from "@/scripts/demo-models/tiny-gpt2";
 
 /** Architecture hyper-parameters (camelCase of the transformers config.json keys). */
 export interface TinyEncoderConfig {
@@ -48,18 +49,6 @@ export const TINY_BERT: TinyEncoderConfig = {
 
 /** Masked attention scores get this added; exp() of it underflows to exactly 0 in float32. */
 const MASK_VALUE = -1e9;
-
-function normal(rng: () => number, n: number, std: number): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const u = Math.max(rng(), 1e-12);
-    const v = rng();
-    const r = Math.sqrt(-2 * Math.log(u)) * std;
-    out[i] = r * Math.cos(2 * Math.PI * v);
-    if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * v);
-  }
-  return out;
-}
 
 /** The trunk's weight-name prefix: `bert.` for the encoder, `model.` for the decoder. */
 export function trunkPrefix(causal: boolean): string {

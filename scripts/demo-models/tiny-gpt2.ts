@@ -34,7 +34,8 @@ export const ATTENTION_MASK_VALUE = -1e9;
 /** mulberry32, shared with the other fixture builders (byte-identical output depends on it). */
 export const createRng = createMulberry32;
 
-function normal(rng: () => number, n: number, std: number): Float32Array {
+/** `n` seeded N(0, std²) floats (Box–Muller, two per draw pair); the other builders share it. */
+export function normal(rng: () => number, n: number, std: number): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i += 2) {
     const u = Math.max(rng(), 1e-12);

@@ -14,6 +14,7 @@ import { ONNX_TYPE, type OnnxFloatTensor } from "@/lib/onnx/onnx-model";
 import { encodeModel, OnnxGraphBuilder, type OnnxGraphSpec, type OnnxValueSpec } from "@/lib/onnx/onnx-writer";
 import { createMulberry32 } from "@/lib/metrics/random";
 import { halfToFloat } from "@/lib/scoring/reward";
+import { normal } from "@/scripts/demo-models/tiny-gpt2";
 
 /** Architecture hyper-parameters (camelCase of the transformers config.json keys). */
 export interface TinyLlamaConfig {
@@ -147,18 +148,6 @@ export function tinyLlamaConfigJson(cfg: TinyLlamaConfig, modelType: string): Re
 /** Whether layer `l` attends through the sliding window (Gemma-2: even layers, when a window is set). */
 export function isSlidingLayer(cfg: TinyLlamaConfig, l: number): boolean {
   return cfg.slidingWindow != null && l % 2 === 0;
-}
-
-function normal(rng: () => number, n: number, std: number): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const u = Math.max(rng(), 1e-12);
-    const v = rng();
-    const r = Math.sqrt(-2 * Math.log(u)) * std;
-    out[i] = r * Math.cos(2 * Math.PI * v);
-    if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * v);
-  }
-  return out;
 }
 
 /** The projections of one block: [weight name stem, in, out]. */
