@@ -310,7 +310,22 @@ async function parquetToParquet(
           ...sourceSchema.slice(1),
           ...extraSchema(extra),
         ]
-      : sourceSchema;
+      : [...sourceSchema]; // a copy: the JSON columns' elements are replaced below, never the source's metadata
+  // Top-level JSON columns are written as our own bytes (exact integers beyond 2^53), typed as in recordsToParquet
+  // while rows are written; their converted type comes back before the footer.
+  const restore: SchemaElement[] = [];
+  const jsonFields = new Set<string>();
+  for (const i of topLevelColumns(schema)) {
+    const element = schema[i];
+    if (element.converted_type !== "JSON" && element.logical_type?.type !== "JSON") continue;
+    const copy: SchemaElement = { ...element, logical_type: { type: "JSON" } };
+    if (element.converted_type === "JSON") {
+      delete copy.converted_type;
+      restore.push(copy);
+    }
+    schema[i] = copy;
+    jsonFields.add(element.name);
+  }
   const writer = new ParquetWriter({
     writer: new BlobParquetWriter(out),
     schema,
@@ -324,7 +339,10 @@ async function parquetToParquet(
   let pendingRows: number[] = [];
   const flush = () => {
     const columnData = [
-      ...source.fields.map((name) => ({ name, data: pending.map((r) => r[name]) })),
+      ...source.fields.map((name) => ({
+        name,
+        data: jsonFields.has(name) ? pending.map((r) => parquetValue(r[name], "JSON")) : pending.map((r) => r[name]),
+      })),
       ...extraColumnData(extra, pendingRows),
     ];
     writer.write({ columnData, rowGroupSize: Math.max(1, pending.length) });
@@ -338,7 +356,24 @@ async function parquetToParquet(
     if (pending.length >= PARQUET_GROUP_ROWS) flush();
   }
   if (pending.length > 0 || rows.length === 0) flush();
+  for (const element of restore) element.converted_type = "JSON";
   writer.finish();
+}
+
+/** Indices of the schema's top-level leaf columns (children of the root that are not groups). */
+function topLevelColumns(schema: readonly SchemaElement[]): number[] {
+  const out: number[] = [];
+  let i = 1;
+  const skip = (at: number): number => {
+    let next = at + 1;
+    for (let c = 0; c < (schema[at].num_children ?? 0); c++) next = skip(next);
+    return next;
+  };
+  while (i < schema.length) {
+    if (!schema[i].num_children) out.push(i);
+    i = skip(i);
+  }
+  return out;
 }
 
 /** Parquet type chosen for a field from the values it takes in the exported rows. */

@@ -131,4 +131,17 @@ describe("JSON Lines → Parquet export → Parquet read", () => {
     const out = new TextDecoder().decode(await (await exportRows(parquet, [0, 1, 2], "jsonl")).arrayBuffer());
     expect(out).toBe(lines.join("\n") + "\n");
   });
+
+  it("and Parquet → Parquet (the same-format export) keeps them too, with the JSON types in the footer", async () => {
+    const jsonl = await openOk(lines.join("\n") + "\n", "big.jsonl");
+    const parquet = await openOk(await exportRows(jsonl, [0, 1, 2], "parquet"), "big.parquet");
+    const again = await openOk(await exportRows(parquet, [2, 0], "parquet"), "again.parquet");
+    const { records } = await scanAll(again);
+    expect(records).toEqual([
+      { id: 2, meta: null, list: [-ODD] },
+      { id: `${BIG}`, meta: { seed: HUGE, n: 1 }, list: [BIG, 2] },
+    ]);
+    const out = new TextDecoder().decode(await (await exportRows(again, [0, 1], "jsonl")).arrayBuffer());
+    expect(out).toBe([lines[2], lines[0]].join("\n") + "\n");
+  });
 });
