@@ -345,12 +345,12 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
     buffers.set({ explicit: reply.explicit, implicit: reply.implicit });
     fieldFetches = new Map();
     set({ summary: reply.summary, progress: null, ...(rowsChanged ? { selectedRow: null, cursorRow: null } : {}) });
-    const selected = await datasetClient().call("select", {
-      spec: currentSpec(get()),
-      histograms: histogramRequests(),
-    });
+    const spec = currentSpec(get());
+    const selected = await datasetClient().call("select", { spec, histograms: histogramRequests() });
     await applySelection(selected, rowsChanged ? { rows: true } : { margins: true });
     set({ status: "ready" });
+    // A change made while this reply was on its way (its own select may have been applied first): show the latest.
+    if (currentSpec(get()) !== spec) await runSelect();
   };
 
   /** A dataset with new rows: gates and decisions about the old rows mean nothing here; the ranking settings stay. */
@@ -440,12 +440,11 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
     fieldFetches = new Map();
     set({ summary: back.reply.summary });
     for (const listener of [...restoredListeners]) await listener();
-    const selected = await datasetClient().call("select", {
-      spec: currentSpec(get()),
-      histograms: histogramRequests(),
-    });
+    const spec = currentSpec(get());
+    const selected = await datasetClient().call("select", { spec, histograms: histogramRequests() });
     // Same rows: a zoom, the open row and the cursor stay; the margins and the mask are new arrays.
     await applySelection(selected, { margins: true });
+    if (currentSpec(get()) !== spec) await runSelect();
     const crashMessage = describeCrash(report);
     set((s) => ({ status: "ready", progress: null, error: s.error === crashMessage ? null : s.error }));
     const { rowCount } = back.reply.summary;
