@@ -1,6 +1,7 @@
 "use client";
-import { formatEta, DIRECTORY_PROPS } from "@/lib/format/units";
+import { formatEta } from "@/lib/format/units";
 import { useGeneration } from "@/components/generation-store";
+import ModelFolderInput from "@/components/ModelFolderInput";
 import { useScoring } from "@/components/scoring-store";
 import { DEMO_MODEL_URL } from "@/components/scoring-store";
 import { DEMO_REWARD_MODEL_URL } from "@/components/generation-store";
@@ -40,28 +41,17 @@ function NumberInput(props: {
 
 function ModelSlot({ role, label, demoUrl, busy }: { role: ModelRole; label: string; demoUrl: string; busy: boolean }) {
   const info = useScoring((s) => s.models[role]);
-  const loadFiles = useScoring((s) => s.loadModelFiles);
   const loadLocation = useScoring((s) => s.loadModelLocation);
   return (
     <div className="generation-model" data-testid={`generation-${role}`}>
       <strong>{label}:</strong> {info ? `${info.location} · ${info.onnxPath}${info.isDemo ? " (demo)" : ""}` : "none"}
       <div className="button-row">
-        <label className="button">
-          {`Choose ${label.toLowerCase()} folder`}
-          <input
-            type="file"
-            multiple
-            {...DIRECTORY_PROPS}
-            aria-label={`${label} folder for generation`}
-            className="visually-hidden"
-            disabled={busy}
-            onChange={(e) => {
-              const files = Array.from(e.target.files ?? []);
-              if (files.length) void loadFiles(role, files);
-              e.target.value = "";
-            }}
-          />
-        </label>
+        <ModelFolderInput
+          role={role}
+          disabled={busy}
+          text={`Choose ${label.toLowerCase()} folder`}
+          ariaLabel={`${label} folder for generation`}
+        />
         <button type="button" disabled={busy} onClick={() => void loadLocation(role, demoUrl)}>
           {role === "policy" ? "Use demo policy" : "Use demo reward model"}
         </button>

@@ -1,7 +1,8 @@
 "use client";
-import { formatBytes, formatEta, DIRECTORY_PROPS } from "@/lib/format/units";
+import { formatBytes, formatEta } from "@/lib/format/units";
 import { useEffect, useState } from "react";
 import HubSettings from "@/components/HubSettings";
+import ModelFolderInput from "@/components/ModelFolderInput";
 import { useWorkerCrashes, WorkerCrashAlert } from "@/components/StatusBar";
 import { DEMO_MODEL_URL, useScoring } from "@/components/scoring-store";
 import type { BackendChoice, ModelInfo, ModelRole } from "@/lib/scoring/protocol";
@@ -55,25 +56,13 @@ function RewardOutputSelect({ info, disabled }: { info: ModelInfo | undefined; d
  * tokenizer files and the .onnx / .onnx_data picked one by one; bare graph names are placed under onnx/).
  */
 function FolderInput({ role, disabled, files = false }: { role: ModelRole; disabled: boolean; files?: boolean }) {
-  const loadFiles = useScoring((s) => s.loadModelFiles);
-  const label = files ? "Load model files" : FOLDER_LABEL[role];
   return (
-    <label className="button">
-      {label}
-      <input
-        type="file"
-        multiple
-        {...(files ? {} : DIRECTORY_PROPS)}
-        aria-label={label}
-        className="visually-hidden"
-        disabled={disabled}
-        onChange={(e) => {
-          const files = Array.from(e.target.files ?? []);
-          if (files.length) void loadFiles(role, files);
-          e.target.value = "";
-        }}
-      />
-    </label>
+    <ModelFolderInput
+      role={role}
+      disabled={disabled}
+      files={files}
+      text={files ? "Load model files" : FOLDER_LABEL[role]}
+    />
   );
 }
 

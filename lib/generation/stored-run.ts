@@ -61,12 +61,13 @@ export interface StoredRunOptions {
   now?: () => number;
 }
 
-function statsOf(s: GenerationStats): GenerateStats {
+/** The run's stats as the protocol reports them; `failedBefore`: stored prompts that had failed. */
+function statsOf(s: GenerationStats, failedBefore: number): GenerateStats {
   return {
     done: s.done,
     total: s.total,
     stored: s.skipped,
-    failed: s.failed,
+    failed: s.failed + failedBefore,
     generatedTokens: s.generatedTokens,
     promptsPerSec: s.promptsPerSec,
     tokensPerSec: s.tokensPerSec,
@@ -130,7 +131,7 @@ export async function runStoredGeneration(
           options.onStep!(
             index,
             ids.map((x) => tokenizer.decode([...x])),
-            { ...statsOf(s), failed: s.failed + initial.failed },
+            statsOf(s, initial.failed),
           );
         }
       : undefined,
@@ -151,8 +152,8 @@ export async function runStoredGeneration(
         ...(result.error !== undefined ? { error: result.error } : {}),
       };
       await store.save(runKey, prompt);
-      options.onResults([prompt], false, { ...statsOf(s), failed: s.failed + initial.failed });
+      options.onResults([prompt], false, statsOf(s, initial.failed));
     },
   });
-  return { stats: { ...statsOf(final), failed: final.failed + initial.failed }, unreadableStored: loaded.unreadable };
+  return { stats: statsOf(final, initial.failed), unreadableStored: loaded.unreadable };
 }

@@ -120,7 +120,7 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
     generator = null;
     await g?.loaded.release();
   };
-  let run: { controller: AbortController; paused: boolean; wake: (() => void) | null } | null = null;
+  let run: RunControl | null = null;
 
   const state = (): RunState => (!run ? "idle" : run.paused ? "paused" : "running");
 
@@ -265,7 +265,7 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
       // The policy's limits bound the batches (its logits are the big tensors); a reward-only run uses the RM's.
       const planned = models.get(policy ? "policy" : "reward")!;
       const plan = args.batchSize ? null : planFor(planned, args.maxLength);
-      const current = { controller: new AbortController(), paused: false, wake: null as (() => void) | null };
+      const current = newRun();
       run = current;
       const { session, key } = dataset;
       let storeNotice: string | null = null;
@@ -281,10 +281,7 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
             batchSize: args.batchSize ?? plan?.batchSize,
             maxBatchTokens: args.maxBatchTokens ?? plan?.maxBatchTokens,
             signal: current.controller.signal,
-            waitWhilePaused: () =>
-              current.paused && !current.controller.signal.aborted
-                ? new Promise<void>((resolve) => (current.wake = resolve))
-                : Promise.resolve(),
+            waitWhilePaused: () => pausedUntilResumed(current),
             onStoreProblems: (problems) => (storeNotice = storeProblemNotice(problems)),
             onChunk: (chunk, chunkStats) => {
               const stats = { ...chunkStats, storeNotice };
@@ -367,7 +364,7 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
           throw new HandlerError((e as Error).message, "bad-output");
         }
       }
-      const current = { controller: new AbortController(), paused: false, wake: null as (() => void) | null };
+      const current = newRun();
       run = current;
       try {
         let source: PromptSource;
@@ -439,10 +436,7 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
             reward,
             rewardMaxLength,
             signal: current.controller.signal,
-            waitWhilePaused: () =>
-              current.paused && !current.controller.signal.aborted
-                ? new Promise<void>((resolve) => (current.wake = resolve))
-                : Promise.resolve(),
+            waitWhilePaused: () => pausedUntilResumed(current),
             onResults: (results, stored, s) =>
               ctx.progress("generating", fraction(s), { kind: "results", results, stored, stats: s }),
             onStep: (index, texts, s) =>
@@ -470,6 +464,24 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
       return null;
     },
   };
+}
+
+/** The one run (scoring or generation) in progress: cancel aborts it, pause holds it between batches or prompts. */
+interface RunControl {
+  controller: AbortController;
+  paused: boolean;
+  wake: (() => void) | null;
+}
+
+function newRun(): RunControl {
+  return { controller: new AbortController(), paused: false, wake: null };
+}
+
+/** Resolves at once unless the run is paused (then when it is resumed or cancelled). */
+function pausedUntilResumed(run: RunControl): Promise<void> {
+  return run.paused && !run.controller.signal.aborted
+    ? new Promise<void>((resolve) => (run.wake = resolve))
+    : Promise.resolve();
 }
 
 /** TRL's sequence settings from a call's arguments. */
