@@ -11,6 +11,7 @@ import { downloadBlob } from "@/lib/download";
 import { generatedFileName, generatedJsonl, SELF_PLAY_WEIGHT } from "@/lib/generation/output";
 import { DEFAULT_GENERATION_SETTINGS } from "@/lib/generation/run";
 import { scoringClient } from "@/lib/scoring-client";
+import { linkScoringToDataset } from "@/lib/worker-link";
 import { parseRewardOutput } from "@/lib/scoring/reward-outputs";
 import type { GeneratedPrompt, GenerateProgress, GenerateSettings, GenerateStats } from "@/lib/scoring/protocol";
 import { WorkerCallError } from "@/lib/worker/rpc";
@@ -117,14 +118,8 @@ export const useGeneration = create<GenerationState>()((set, get) => ({
     set({ state: "running", stats: null, live: null, recent: [], finished: 0, note: null, error: null });
     try {
       const client = scoringClient();
-      if (source === "dataset") {
-        await client.call("openDataset", {
-          file: dataset!.file,
-          name: dataset!.name,
-          mapping: summary!.mapping,
-          files: dataset!.files,
-        });
-      }
+      // Dataset prompts are read from the dataset worker over the link.
+      if (source === "dataset") await linkScoringToDataset();
       const name = source === "file" ? promptsFile!.name : dataset!.name;
       const reply = await client.call(
         "generate",

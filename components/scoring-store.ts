@@ -15,7 +15,8 @@ import {
   type ModelSource,
 } from "@/lib/scoring-client";
 import { DEFAULT_DPO_BETA } from "@/lib/metrics/margin-formulas";
-import { ScoreColumns, type ImplicitKind } from "@/lib/scoring/columns";
+import type { ImplicitKind } from "@/lib/scoring/columns";
+import { dropScoringLink, linkScoringToDataset } from "@/lib/worker-link";
 import type {
   BackendChoice,
   BatchPlan,
@@ -135,9 +136,8 @@ const IDLE_RUN: RunView = {
   etaSeconds: null,
 };
 
-/** Results of the current dataset's run, and the file + mapping the scoring worker has open. */
-let columns: ScoreColumns | null = null;
-let openedIn: { file: Blob; mappingJson: string; rowCount: number } | null = null;
+/** Rows the dataset worker holds results for, after the last run (what a restart of the scoring worker keeps). */
+let scoredRows = 0;
 
 /**
  * What each loaded model was loaded from, with the backend and graph file asked for: what a fresh scoring worker is
@@ -145,42 +145,27 @@ let openedIn: { file: Blob; mappingJson: string; rowCount: number } | null = nul
  */
 const loadedSources = new Map<ModelRole, { source: ModelSource; backend: BackendChoice; variant: string }>();
 
-/** Opens the page's current file (with its mapping) in the scoring worker unless it is already open there. */
-async function openInWorker(call: CallFn<ScoringApi> = (t, a, o) => scoringClient().call(t, a, o)): Promise<number> {
-  const dataset = currentDatasetFile();
-  const summary = useWorkbench.getState().summary;
-  if (!dataset || !summary) throw new Error("load a dataset first");
-  const mappingJson = JSON.stringify(summary.mapping);
-  if (!openedIn || openedIn.file !== dataset.file || openedIn.mappingJson !== mappingJson) {
-    const opened = await call("openDataset", {
-      file: dataset.file,
-      name: dataset.name,
-      mapping: summary.mapping,
-      files: dataset.files,
-    });
-    openedIn = { file: dataset.file, mappingJson, rowCount: opened.rowCount };
-  }
-  return openedIn.rowCount;
-}
-
 /** The scoring store. */
 export const useScoring = create<ScoringState>()((set, get) => {
   let attachChain: Promise<void> = Promise.resolve();
   let lastAttach = 0;
   let attachQueued = false;
 
-  /** Queues an attach of the current columns; while streaming, at most one per interval (the last one always runs). */
+  /**
+   * Queues an attach of the run's results, which the dataset worker holds (the scoring worker wrote them there);
+   * while streaming, at most one per interval (the last one always runs).
+   */
   const attach = (force: boolean) => {
-    if (!columns || (attachQueued && !force)) return attachChain;
+    if (attachQueued && !force) return attachChain;
     if (!force && performance.now() - lastAttach < ATTACH_INTERVAL_MS) return attachChain;
     attachQueued = true;
     lastAttach = performance.now();
     attachChain = attachChain.then(async () => {
       attachQueued = false;
-      if (!columns || columns.scored === 0) return;
+      if (!useWorkbench.getState().summary) return;
       const { implicit, beta } = get();
-      const kind = implicit === "dpo" && !columns.hasReference ? "simpo" : implicit;
-      await useWorkbench.getState().attachComputed(columns.attachment({ implicit: kind, beta }));
+      const scored = await useWorkbench.getState().applyScores(implicit, beta);
+      if (scored !== null) scoredRows = scored;
     });
     return attachChain;
   };
@@ -216,13 +201,11 @@ export const useScoring = create<ScoringState>()((set, get) => {
   const restore = async (call: CallFn<ScoringApi>) => {
     const problems: string[] = [];
     const reloaded: string[] = [];
-    if (currentDatasetFile() && useWorkbench.getState().summary) {
-      try {
-        await openInWorker(call);
-      } catch (err) {
-        if (isWorkerCrash(err)) throw err;
-        problems.push(`the dataset could not be reopened in it: ${messageOf(err)}`);
-      }
+    try {
+      await linkScoringToDataset({ scoring: call }, true);
+    } catch (err) {
+      if (isWorkerCrash(err)) throw err;
+      problems.push(`it could not be linked to the dataset worker again: ${messageOf(err)}`);
     }
     for (const [role, { source, backend, variant }] of [...loadedSources]) {
       set({ loading: { role, stage: "reloading after the crash", fraction: 0 } });
@@ -250,20 +233,20 @@ export const useScoring = create<ScoringState>()((set, get) => {
         set({ loading: null });
       }
     }
-    const kept = columns?.scored ?? 0;
+    const kept = scoredRows;
     recoveryLog.update("scoring", {
       state: "restored",
       outcome:
         `restarted; ${kept} score${kept === 1 ? "" : "s"} kept` +
         (reloaded.length ? `; reloaded ${reloaded.join(", ")}` : "") +
-        (openedIn ? "; dataset reopened" : ""),
+        (problems.length === 0 ? "; linked to the dataset again" : ""),
       problems,
     });
   };
 
   const onCrash = (report: CrashReport) => {
-    // The fresh worker has no dataset open: the next call (or the restore) opens it again.
-    openedIn = null;
+    // The fresh worker has no link to the dataset worker: the restore links it again.
+    dropScoringLink();
     set({ loading: null });
     recoveryLog.crashed(report);
     if (report.duringRestore) {
@@ -283,8 +266,17 @@ export const useScoring = create<ScoringState>()((set, get) => {
   const client = scoringClient();
   client.setRestore(restore);
   client.onCrash(onCrash);
-  // The dataset worker restarted empty: give it this page's scores again.
-  onDatasetRestored(() => attach(true));
+  // The dataset worker restarted empty: link it again, and have the scoring worker send the last run's stored
+  // results to it (nothing is scored again), then attach them.
+  onDatasetRestored(async () => {
+    try {
+      await linkScoringToDataset({}, true);
+      const { rows } = await scoringClient().call("replayStored", {});
+      if (rows > 0) await attach(true);
+    } catch (err) {
+      if (!isWorkerCrash(err)) set({ error: `the scores could not be brought back: ${messageOf(err)}` });
+    }
+  });
 
   return {
     backend: "auto",
@@ -392,8 +384,7 @@ export const useScoring = create<ScoringState>()((set, get) => {
       if (maxPromptLength >= maxLength) return set({ error: "max prompt length must be below max length" });
       set({ error: null, run: { ...IDLE_RUN, state: "running", total: summary.rowCount } });
       try {
-        const rowCount = await openInWorker();
-        columns = new ScoreColumns(rowCount);
+        await linkScoringToDataset();
         const stats = await scoringClient().call(
           "score",
           {
@@ -405,8 +396,7 @@ export const useScoring = create<ScoringState>()((set, get) => {
           },
           {
             onProgress: (_stage, _fraction, data) => {
-              const { chunk, stats: s, plan } = data as ScoreProgress;
-              columns?.add(chunk);
+              const { stats: s, plan } = data as ScoreProgress;
               set((st) => ({
                 run: { ...s, state: st.run.state === "paused" ? "paused" : "running" },
                 plan,
@@ -430,8 +420,8 @@ export const useScoring = create<ScoringState>()((set, get) => {
 
     async inspectRow(row) {
       const { maxLength, maxPromptLength, promptFormat, sequenceRules } = get();
-      await openInWorker();
       try {
+        await linkScoringToDataset();
         return await scoringClient().call("inspectPair", {
           row,
           maxLength,

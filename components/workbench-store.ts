@@ -9,6 +9,7 @@ import { buffers } from "@/lib/workbench/buffers";
 import type { ColumnMapping, ExportFormat } from "@/lib/dataset/types";
 import type { CompareReply, DatasetSummary } from "@/lib/workbench/types";
 import type { RecipeMatchReport } from "@/lib/workbench/types";
+import type { ImplicitKind } from "@/lib/scoring/columns";
 import type { ColumnHistogram, DatasetApi, NeedsMappingDetail, OpenReply, SelectReply } from "@/lib/workbench/protocol";
 import { isWorkerCrash, WorkerCallError, type CallFn } from "@/lib/worker/rpc";
 import { describeCrash, recoveryLog, type CrashReport } from "@/lib/worker/recovery";
@@ -167,6 +168,12 @@ export interface WorkbenchState {
    * refreshes counts, views and the selection. Buffers in `args` are transferred.
    */
   attachComputed(args: DatasetApi["attach"]["args"]): Promise<void>;
+  /**
+   * Attaches the last scoring run's results, which the dataset worker holds (lib/worker-link.ts), with the implicit
+   * margin formed as asked, and selects again; the rows scored, or null when there are none (or it failed: the
+   * error is shown).
+   */
+  applyScores(implicit: ImplicitKind, beta: number): Promise<number | null>;
 }
 
 /**
@@ -836,6 +843,20 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
 
     dismissError() {
       set({ error: null });
+    },
+
+    async applyScores(implicit, beta) {
+      try {
+        const reply = await datasetClient().call("applyScores", { implicit, beta });
+        if (!reply) return null;
+        buffers.set({ explicit: reply.explicit, implicit: reply.implicit });
+        set({ summary: reply.summary });
+        await runSelect({ margins: true });
+        return reply.scored;
+      } catch (err) {
+        set({ error: messageOf(err) });
+        return null;
+      }
     },
 
     async attachComputed(args) {

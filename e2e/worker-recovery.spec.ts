@@ -5,53 +5,13 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test, type Page, type Worker } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { openApp, ROOT, selectedCount } from "./helpers";
 import { expectExportMatchesClauses, openDemo } from "./curation-helpers";
+import { kill, workerNamed } from "./worker-helpers";
 
 const DEMO_LM = path.join(ROOT, "public/models/demo-lm");
 const TOTAL = 2000;
-
-/** The page's worker started with `name` (`new Worker(url, { name })`); waits for it to exist. */
-async function workerNamed(page: Page, name: string): Promise<Worker> {
-  let found: Worker | null = null;
-  await expect
-    .poll(async () => {
-      for (const w of page.workers()) {
-        if ((await w.evaluate(() => self.name).catch(() => null)) === name) {
-          found = w;
-          return true;
-        }
-      }
-      return false;
-    })
-    .toBe(true);
-  return found!;
-}
-
-/** Ways to kill a worker from inside it. */
-const kill = {
-  /** `self.close()`: the worker stops without any event reaching the page. */
-  close: async (w: Worker) => {
-    // Not awaited: the worker may be gone before it could answer the evaluation.
-    void w.evaluate(() => self.close()).catch(() => undefined);
-  },
-  /** An uncaught error, outside any call. */
-  throw: (w: Worker) =>
-    w.evaluate(() => {
-      setTimeout(() => {
-        throw new Error("boom");
-      });
-    }),
-  /** Grows a WebAssembly memory until the engine refuses (as onnxruntime-web's heap does with a model too big). */
-  exhaustMemory: (w: Worker) =>
-    w.evaluate(() => {
-      setTimeout(() => {
-        const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
-        for (;;) memory.grow(4096);
-      });
-    }),
-};
 
 /** Opens the demo dataset and loads the demo model on WASM, with no stored scores. */
 async function demoWithModel(page: Page): Promise<void> {
@@ -104,7 +64,7 @@ test.describe("workers fail loudly and recover", () => {
     );
     const recovery = page.getByTestId("worker-recovery-scoring");
     await expect(recovery).toHaveText(
-      /^Restarted; \d+ scores? kept; reloaded \/models\/demo-lm\/; dataset reopened\.$/,
+      /^Restarted; \d+ scores? kept; reloaded \/models\/demo-lm\/; linked to the dataset again\.$/,
     );
     const kept = Number(/(\d+) scores? kept/.exec((await recovery.textContent()) ?? "")?.[1]);
     // The run ended in "error" at the count it reached; every score received is still attached to the dataset.
@@ -139,7 +99,7 @@ test.describe("workers fail loudly and recover", () => {
         "happens again, try the WASM backend, a quantised model file or a smaller max length.",
     );
     await expect(page.getByTestId("worker-recovery-scoring")).toHaveText(
-      "Restarted; 0 scores kept; reloaded /models/demo-lm/; dataset reopened.",
+      "Restarted; 0 scores kept; reloaded /models/demo-lm/; linked to the dataset again.",
     );
     // Neither "no dataset is open in the scoring worker" nor "load a model … first": it scores.
     await scoreThenCancel(page);
@@ -158,7 +118,7 @@ test.describe("workers fail loudly and recover", () => {
     );
     await expect(alert).toContainText("fewer threads");
     await expect(page.getByTestId("worker-recovery-scoring")).toHaveText(
-      "Restarted; 0 scores kept; reloaded /models/demo-lm/; dataset reopened.",
+      "Restarted; 0 scores kept; reloaded /models/demo-lm/; linked to the dataset again.",
     );
     await scoreThenCancel(page);
   });

@@ -57,6 +57,8 @@ export interface RunOptions {
    * damaged write): those rows are scored again. `storeProblemNotice` (result-store.ts) words them for the UI.
    */
   onStoreProblems?: (problems: StoredRecordProblem[]) => void;
+  /** Only hand out the stored results (one chunk), score nothing (a restarted dataset worker gets them back). */
+  storedOnly?: boolean;
 }
 
 /** A run stopped by its AbortSignal between chunks (stored chunks stay stored). */
@@ -198,6 +200,7 @@ export async function scoreDataset(source: PairSource, models: ScoringModels, op
     cachedRows.forEach((row, k) => slots.forEach((s, j) => fill(chunk, s.name, k, stored[j].get(row)!)));
     options.onChunk?.(chunk, { ...stats, elapsedMs: now() - started });
   }
+  if (options.storedOnly) return { ...stats, elapsedMs: now() - started };
 
   let scoredPairs = 0;
   let scoredTokens = 0;

@@ -3,7 +3,7 @@
  * message carries is declared here, so the client, the page and the worker share these declarations without
  * importing the modules that implement them (the implementations import their types from here).
  */
-import type { ColumnMapping } from "@/lib/dataset/types";
+import type { Pair } from "@/lib/dataset/types";
 
 /** Where to read a model folder from. */
 export type ModelSource =
@@ -185,13 +185,41 @@ export interface ScoreArgs {
   rewardOutput?: { name: string; index: number };
 }
 
-/** Payload of the `score` call's progress messages: one chunk of results and the run's stats. */
+/**
+ * Payload of the `score` call's progress messages: the run's stats. The results themselves went to the dataset
+ * worker over the link ({@link DatasetLinkApi} `chunk`), not through the page.
+ */
 export interface ScoreProgress {
-  chunk: ScoredChunk;
   stats: RunStats;
   /** Batch limits of the run, from the policy's device limits and shape. */
   plan: BatchPlan;
+  /** Rows the dataset worker has acknowledged so far (cached ones included). */
+  delivered: number;
 }
+
+/** The dataset open in the dataset worker, as the scoring worker sees it over the link. */
+export interface LinkedDataset {
+  rowCount: number;
+  /** Keys stored results: the file's full SHA-256 and the pair mapping (`sha256:mappingKey`). */
+  datasetKey: string;
+  name: string;
+}
+
+/**
+ * What the scoring worker asks of the dataset worker, the one owner of rows and columns, over a MessagePort the page
+ * links between them (lib/worker/port-rpc.ts): the dataset's identity, the pairs of some rows (to tokenize), and the
+ * results of a run, chunk by chunk (buffers transferred).
+ */
+export type DatasetLinkApi = {
+  /** The open dataset (waits for its SHA-256, hashed in the background since it opened). */
+  info: { args: Record<string, never>; result: LinkedDataset };
+  /** Pairs of `rows`, in that order; with `run`, refused (code "stale-run") once that run's dataset is not open. */
+  pairs: { args: { rows: number[]; run?: number }; result: Pair[] };
+  /** Starts a run's result columns (the previous run's are replaced); `datasetKey` must still be the open dataset's. */
+  beginRun: { args: { datasetKey: string }; result: { run: number } };
+  /** One chunk of the run's results; replies with the rows the run has so far. */
+  chunk: { args: { run: number; chunk: ScoredChunk }; result: { scored: number } };
+};
 
 /** A chat message as generation reads a prompt (`{role, content}`). */
 export interface GenerationMessage {
@@ -203,7 +231,7 @@ export interface GenerationMessage {
 export type GenerationPrompts =
   /** A prompts file (JSONL, JSON, CSV, Parquet, optionally gzipped) with a prompt field (a string or messages). */
   | { kind: "file"; file: Blob; name: string; field?: string }
-  /** The prompts of the dataset open in this worker (`openDataset`), one per row. */
+  /** The prompts of the dataset open in the dataset worker (over the link, see `linkDataset`), one per row. */
   | { kind: "dataset" };
 
 /** Everything that decides a generation run's text (lib/generation/run.ts `GenerationSettings`). */
@@ -288,13 +316,17 @@ export type RunState = "idle" | "running" | "paused";
 /** Scoring worker API. */
 export type ScoringApi = {
   /**
-   * Opens the worker's own session over the file the page loaded (or its `files`, as the dataset worker's `open`
-   * takes them), and hashes `file` (keys stored results).
+   * Links this worker to the dataset worker (the other end of `port` went to its `linkScoring`): rows are read and
+   * results written through it. A new link replaces the old one; calls pending on the old one fail (code
+   * "link-closed"), so a run whose dataset worker restarted stops with a clear error.
    */
-  openDataset: {
-    args: { file: Blob; name: string; mapping: ColumnMapping; files?: { blob: Blob; name: string }[] };
-    result: { rowCount: number; datasetKey: string };
-  };
+  linkDataset: { args: { port: MessagePort }; result: null };
+  /**
+   * Sends the stored results of the last run's settings to the dataset worker again, without scoring anything (a
+   * restarted dataset worker gets the page's scores back); waits for a run in progress to end. Replies with the rows
+   * sent (0 when no run was made since this worker started).
+   */
+  replayStored: { args: Record<string, never>; result: { rows: number } };
   /** `variant` names one graph file (e.g. `model_q4.onnx`); without it the best available one is picked. */
   loadModel: {
     args: { role: ModelRole; source: ModelSource; backend: BackendChoice; variant?: string };

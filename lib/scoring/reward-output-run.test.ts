@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import * as ortWeb from "onnxruntime-web";
 import type { HandlerContext } from "@/lib/worker/rpc";
-import { DatasetSession } from "@/lib/workbench/session";
+import { computedColumns, linkedWorkers } from "@/test/linked-workers";
 import { buildDemoTokenizer } from "@/scripts/demo-models/demo-tokenizer";
 import {
   ARMO_OBJECTIVES,
@@ -18,7 +18,6 @@ import {
 } from "@/scripts/demo-models/tiny-encoder";
 import { referenceDecoderRm } from "@/test/reference-encoder";
 import type { OrtModule } from "./model-loader";
-import type { ScoredChunk, ScoreProgress } from "./protocol";
 import { createMemoryResultStore } from "./result-store";
 import { tokenizeForReward } from "./sequence";
 import { createScoringTokenizer } from "./tokenize";
@@ -44,8 +43,8 @@ const rmTok = createScoringTokenizer(
   JSON.parse(String(folder["tokenizer_config.json"])) as Record<string, unknown>,
 );
 
-function ctx(chunks: ScoredChunk[] = []): HandlerContext {
-  return { progress: (_s, _f, d) => d && chunks.push((d as ScoreProgress).chunk), transfer: [] };
+function ctx(): HandlerContext {
+  return { progress: () => {}, transfer: [] };
 }
 
 async function handlers() {
@@ -57,22 +56,18 @@ async function handlers() {
     probeGpu: async () => ({ available: false, fallbackAdapter: false, shaderF16: false, reason: "no WebGPU adapter" }),
     threads: () => 1,
   });
-  const opened = await DatasetSession.open(file, "rows.jsonl");
-  if (!opened.ok) throw new Error(opened.reason.message);
-  await h.openDataset({ file, name: "rows.jsonl", mapping: opened.data.summary().mapping }, ctx());
-  return h;
-}
-
-/** The chosen scores of a run, by row. */
-function chosenScores(chunks: ScoredChunk[]): number[] {
-  const out: number[] = [];
-  for (const c of chunks) c.rows.forEach((row, k) => (out[row] = c.reward!.scoreChosen[k]));
-  return out;
+  const linked = await linkedWorkers(h, file, "rows.jsonl");
+  /** The chosen scores of the last run, by row, as the dataset worker holds them. */
+  const chosenScores = async () => {
+    await linked.dataset.applyScores({ implicit: "simpo", beta: 0.1 }, ctx());
+    return Array.from((await computedColumns(linked.dataset)).get("score_chosen")!);
+  };
+  return { h, chosenScores, close: linked.close };
 }
 
 describe("picking a reward output", () => {
   it("lists the outputs, scores the picked label with the RM's template, and keys each output apart", async () => {
-    const h = await handlers();
+    const { h, chosenScores, close } = await handlers();
     const info = await h.loadModel({ role: "reward", source: { kind: "files", files }, backend: "wasm" }, ctx());
     expect(info.outputs).toEqual([
       { name: "rewards", dims: ["batch_size", ARMO_OBJECTIVES] },
@@ -85,15 +80,13 @@ describe("picking a reward output", () => {
       referenceDecoderRm(cfg, weights, tokenizeForReward(rmTok, r.prompt, r.chosen).ids, EOS),
     );
 
-    const byDefault: ScoredChunk[] = [];
-    await h.score(args, ctx(byDefault));
-    chosenScores(byDefault).forEach((v, i) => expect(v).toBeCloseTo(ref[i].score, 4));
+    await h.score(args, ctx());
+    (await chosenScores()).forEach((v, i) => expect(v).toBeCloseTo(ref[i].score, 4));
 
-    const picked: ScoredChunk[] = [];
-    const stats = await h.score({ ...args, rewardOutput: { name: "rewards", index: 2 } }, ctx(picked));
+    const stats = await h.score({ ...args, rewardOutput: { name: "rewards", index: 2 } }, ctx());
     // Another output is another key: nothing is served from the default output's stored rows.
     expect(stats.cached).toBe(0);
-    chosenScores(picked).forEach((v, i) => expect(v).toBeCloseTo(ref[i].rewards[2], 4));
+    (await chosenScores()).forEach((v, i) => expect(v).toBeCloseTo(ref[i].rewards[2], 4));
 
     const again = await h.score({ ...args, rewardOutput: { name: "rewards", index: 2 } }, ctx());
     expect(again.cached).toBe(ROWS.length);
@@ -101,5 +94,6 @@ describe("picking a reward output", () => {
     await expect(h.score({ ...args, rewardOutput: { name: "logits", index: 0 } }, ctx())).rejects.toThrow(
       'reward output "logits" is not an output of this graph (it has rewards, gating_output, score)',
     );
+    close();
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as ortWeb from "onnxruntime-web";
 import type { HandlerContext } from "@/lib/worker/rpc";
-import { DatasetSession } from "@/lib/workbench/session";
+import { bufferBytes, computedColumns, linkedWorkers } from "@/test/linked-workers";
 import { buildDemoModels } from "@/scripts/demo-models/demo-models";
 import type { OrtModule } from "./model-loader";
 import type { ScoreProgress } from "./protocol";
@@ -44,19 +44,11 @@ function ctx(progress: [string, number, unknown][] = []): HandlerContext {
   return { progress: (s, f, d) => progress.push([s, f, d]), transfer: [] };
 }
 
-async function mapping() {
-  const opened = await DatasetSession.open(file, "rows.jsonl");
-  if (!opened.ok) throw new Error(opened.reason.message);
-  return opened.data.summary().mapping;
-}
-
 describe("scoring worker handlers", () => {
-  it("opens the dataset, loads the demo folder on WASM with a visible notice, streams chunks", async () => {
+  it("loads the demo folder on WASM with a visible notice; results go to the dataset worker, not the page", async () => {
     const loaded: string[] = [];
     const h = createScoringHandlers(env(loaded));
-    const opened = await h.openDataset({ file, name: "rows.jsonl", mapping: await mapping() }, ctx());
-    expect(opened.rowCount).toBe(6);
-    expect(opened.datasetKey).toMatch(/^[0-9a-f]{64}:/);
+    const linked = await linkedWorkers(h, file, "rows.jsonl");
     const info = await h.loadModel(
       { role: "policy", source: { kind: "files", files: lmFiles }, backend: "auto" },
       ctx(),
@@ -79,37 +71,40 @@ describe("scoring worker handlers", () => {
       ["scoring", 4 / 6],
       ["scoring", 1],
     ]);
-    const rows = progress.flatMap(([, , d]) => Array.from((d as ScoreProgress).chunk.rows));
-    expect(rows).toEqual([0, 1, 2, 3, 4, 5]);
+    // The page's messages carry stats only: no buffer of results.
+    expect(progress.map(([, , d]) => bufferBytes(d))).toEqual([0, 0]);
+    expect(progress.map(([, , d]) => (d as ScoreProgress).stats.done)).toEqual([4, 6]);
+    // The dataset worker has every row's results (it acknowledged them before `score` returned).
+    expect(await linked.dataset.applyScores({ implicit: "simpo", beta: 0.1 }, ctx())).toMatchObject({ scored: 6 });
+    const cols = await computedColumns(linked.dataset);
+    const chosen = Array.from(cols.get("chosen_logps")!);
+    expect(chosen).toHaveLength(6);
+    chosen.forEach((v) => expect(v).toBeLessThan(0));
     // The demo model is tiny: WASM's 4 GiB allow the caps (8 rows, 8192 tokens).
     expect((progress[0][2] as ScoreProgress).plan).toMatchObject({ batchSize: 8, maxBatchTokens: 8192 });
     expect((progress[0][2] as ScoreProgress).plan.note).toMatch(
       /^batches ≤ 8 rows \/ 8,192 tokens \(WASM memory 4\.0 GB/,
     );
-    const first = (progress[0][2] as ScoreProgress).chunk.policy!;
-    first.chosenLogps.forEach((v) => expect(v).toBeLessThan(0));
-
     // The inspector's per-token view of row 1 sums to the run's number; rows outside the file are refused.
     const inspected = await h.inspectPair({ row: 1, maxLength: 2048, maxPromptLength: 1800 }, ctx());
-    expect(inspected.chosen.sumLogp).toBeCloseTo(first.chosenLogps[1], 6);
+    expect(inspected.chosen.sumLogp).toBeCloseTo(chosen[1], 6);
     expect(inspected.chosen.tokens.length).toBeGreaterThan(1);
     await expect(h.inspectPair({ row: 6, maxLength: 2048, maxPromptLength: 1800 }, ctx())).rejects.toThrow(
       "row 6 is outside 0..5",
     );
 
-    // Same settings again: everything comes from the store in one cached chunk.
+    // Same settings again: everything comes from the store in one cached chunk, with the same values.
     const again: [string, number, unknown][] = [];
     expect(await h.score({ maxLength: 2048, maxPromptLength: 1800 }, ctx(again))).toMatchObject({ cached: 6 });
     expect(again).toHaveLength(1);
-    expect((again[0][2] as ScoreProgress).chunk.fromCache).toBe(true);
-    expect(Array.from((again[0][2] as ScoreProgress).chunk.policy!.chosenLogps)).toEqual(
-      Array.from(first.chosenLogps).concat(Array.from((progress[1][2] as ScoreProgress).chunk.policy!.chosenLogps)),
-    );
+    await linked.dataset.applyScores({ implicit: "simpo", beta: 0.1 }, ctx());
+    expect(Array.from((await computedColumns(linked.dataset)).get("chosen_logps")!)).toEqual(chosen);
+    linked.close();
   });
 
   it("pauses between chunks, resumes, and cancels", async () => {
     const h = createScoringHandlers(env());
-    await h.openDataset({ file, name: "rows.jsonl", mapping: await mapping() }, ctx());
+    const linked = await linkedWorkers(h, file, "rows.jsonl");
     await h.loadModel({ role: "policy", source: { kind: "files", files: lmFiles }, backend: "wasm" }, ctx());
     const progress: [string, number, unknown][] = [];
     const c = ctx(progress);
@@ -129,6 +124,7 @@ describe("scoring worker handlers", () => {
     await expect(run).rejects.toMatchObject({ code: "cancelled" });
     expect(progress).toHaveLength(2);
     expect(h.pause({}, c)).toBe("idle");
+    linked.close();
   });
 
   it("refuses a reward model in the policy slot", async () => {

@@ -1,13 +1,12 @@
 /**
- * The scoring worker's handlers: its own DatasetSession over the page's file, loaded models per role, and one
- * run at a time with pause / resume / cancel. Kept out of the worker file (dependencies injected) so Node
+ * The scoring worker's handlers: loaded models per role, a link to the dataset worker (the one owner of rows and
+ * result columns: pairs are read and results written over it), and one run at a time with pause / resume / cancel. Kept out of the worker file (dependencies injected) so Node
  * tests drive them with onnxruntime-web's Node build and an in-memory result store.
  */
 import { sha256Hex } from "@/lib/dataset/hash";
-import { formatProblem, type ColumnMapping } from "@/lib/dataset/types";
-import { HandlerError, type Handlers } from "@/lib/worker/rpc";
-import { DatasetSession } from "@/lib/workbench/session";
-import { inspectFiles } from "@/lib/workbench/open-files";
+import { formatProblem } from "@/lib/dataset/types";
+import { HandlerError, WorkerCallError, type Handlers } from "@/lib/worker/rpc";
+import { LINK_CLOSED, portClient, type PortClient } from "@/lib/worker/port-rpc";
 import { chooseBackend, sessionOptionsFor, type GpuProbe } from "./backend";
 import { modelShape, planBatchLimits, WASM_MEMORY_BYTES, WEBGPU_DEFAULT_LIMITS, type DeviceLimits } from "./batch-plan";
 import { calibrate, calibrationBatch, calibrationNotice, CALIBRATION_MAX_BYTES } from "./calibrate";
@@ -31,11 +30,15 @@ import { inspectPair } from "./inspect";
 import { RunCancelledError, scoreDataset } from "./pipeline";
 import type {
   BatchPlan,
+  DatasetLinkApi,
   ModelInfo,
   ModelRole,
   ModelSource,
   PromptFormat,
   RunState,
+  ScoreArgs,
+  ScoredChunk,
+  ScoreProgress,
   ScoringApi,
   SequenceRules,
 } from "./protocol";
@@ -59,31 +62,6 @@ export interface ScoringEnvironment {
   fetchFn?: typeof fetch;
 }
 
-/** The mapping fields that decide how a row becomes a pair (margin fields do not change what is scored). */
-function pairMappingKey(m: ColumnMapping): string {
-  const { schema, prompt, chosen, rejected, outputA, outputB, label, preference, responses, scores } = m;
-  const { promptFields, promptSeparator, orientation, scoreFields, binarize, scoreOrder } = m;
-  // The fields added for hand mappings join the key only when set, so keys of earlier stored results stay valid.
-  const extra = Object.fromEntries(
-    Object.entries({ promptFields, promptSeparator, orientation, scoreFields, binarize, scoreOrder }).filter(
-      ([, v]) => v !== undefined,
-    ),
-  );
-  return JSON.stringify({
-    schema,
-    prompt,
-    chosen,
-    rejected,
-    outputA,
-    outputB,
-    label,
-    preference,
-    responses,
-    scores,
-    ...extra,
-  });
-}
-
 function readerFor(source: ModelSource, fetchFn?: typeof fetch): ModelFileReader {
   if (source.kind === "files") {
     const folder = source.files.some((f) => f.path.includes("/"));
@@ -101,7 +79,9 @@ function id2label(config: Record<string, unknown>): Record<string, string> | und
 
 /** Creates the handler set; state lives in the closure. */
 export function createScoringHandlers(env: ScoringEnvironment): Handlers<ScoringApi> {
-  let dataset: { session: DatasetSession; key: string } | null = null;
+  let link: PortClient<DatasetLinkApi> | null = null;
+  /** The settings of the last `score` call (what `replayStored` sends again). */
+  let lastRun: ScoreArgs | null = null;
   const models = new Map<
     ModelRole,
     { model: LoadedModel; info: ModelInfo; limits?: GpuProbe["limits"]; source: ModelSource }
@@ -121,21 +101,116 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
     await g?.loaded.release();
   };
   let run: RunControl | null = null;
+  /** Settles when the run in progress (if any) has ended. */
+  let runEnded: Promise<void> = Promise.resolve();
+  const startRun = (): { current: RunControl; end(): void } => {
+    const current = newRun();
+    run = current;
+    let end!: () => void;
+    runEnded = new Promise<void>((resolve) => (end = resolve));
+    return {
+      current,
+      end() {
+        run = null;
+        end();
+      },
+    };
+  };
 
   const state = (): RunState => (!run ? "idle" : run.paused ? "paused" : "running");
 
+  /** The linked dataset worker's open dataset; its errors ("no dataset is loaded") keep their codes. */
+  const linked = async () => {
+    if (!link) throw new HandlerError("the scoring worker is not linked to the dataset worker", "no-dataset");
+    const l = link;
+    return { l, info: await l.call("info", {}) };
+  };
+
+  /** The models of a run with `args` (the reward output applied), or a specific error. */
+  const runModels = (args: ScoreArgs) => {
+    const policy = models.get("policy")?.model as LoadedLanguageModel | undefined;
+    const reference = models.get("reference")?.model as LoadedLanguageModel | undefined;
+    const loadedReward = models.get("reward")?.model as LoadedRewardModel | undefined;
+    if (!policy && !loadedReward) throw new HandlerError("load a model or a reward model first", "no-model");
+    let reward = loadedReward;
+    if (loadedReward && args.rewardOutput) {
+      try {
+        reward = loadedReward.withOutput(args.rewardOutput);
+      } catch (e) {
+        throw new HandlerError((e as Error).message, "bad-output");
+      }
+    }
+    return { policy, reference, reward };
+  };
+
+  /**
+   * Sends a run's chunks to the dataset worker as they come (buffers transferred); `settled()` waits for every
+   * acknowledgement and throws the first failure (the link closed: the dataset worker restarted).
+   */
+  const deliverer = (l: PortClient<DatasetLinkApi>, runId: number, onFailure: () => void) => {
+    let delivered = 0;
+    let failure: unknown = null;
+    const acks: Promise<void>[] = [];
+    return {
+      get delivered() {
+        return delivered;
+      },
+      send(chunk: ScoredChunk) {
+        const buffers = [chunk.rows, ...Object.values(chunk.policy ?? {}), ...Object.values(chunk.reference ?? {})];
+        buffers.push(...Object.values(chunk.reward ?? {}));
+        const transfer = buffers.map((b) => (b as Float64Array | Int32Array).buffer);
+        acks.push(
+          l.call("chunk", { run: runId, chunk }, transfer).then(
+            (r) => void (delivered = Math.max(delivered, r.scored)),
+            (e: unknown) => {
+              if (failure === null) {
+                failure = e;
+                onFailure();
+              }
+            },
+          ),
+        );
+      },
+      async settled() {
+        await Promise.all(acks);
+        if (failure !== null) throw linkFailure(failure);
+      },
+    };
+  };
+
   return {
-    async openDataset({ file, name, mapping, files }, ctx) {
-      if (run) throw new HandlerError("a scoring run is in progress: cancel it first", "busy");
-      // Opened as the dataset worker opens it (one file, or several as one dataset), so row ids are the same.
-      const inspected = await inspectFiles(file, name, files, (stage, f) => ctx.progress(stage, f));
-      const opened = inspected.ok
-        ? await DatasetSession.fromOpened(inspected.data, { mapping, onProgress: (stage, f) => ctx.progress(stage, f) })
-        : inspected;
-      if (!opened.ok) throw new HandlerError(formatProblem(opened.reason), "bad-input", opened.reason);
-      const hash = await sha256Hex(file, (f) => ctx.progress("hashing", f));
-      dataset = { session: opened.data, key: `${hash}:${pairMappingKey(mapping)}` };
-      return { rowCount: opened.data.source.rowCount, datasetKey: dataset.key };
+    linkDataset({ port }) {
+      link?.close(DATASET_RESTARTED);
+      link = portClient<DatasetLinkApi>(port);
+      return null;
+    },
+
+    async replayStored() {
+      await runEnded;
+      const args = lastRun;
+      if (!args || !link) return { rows: 0 };
+      const { policy, reference, reward } = runModels(args);
+      const { l, info } = await linked();
+      const { run: runId } = await l.call("beginRun", { datasetKey: info.datasetKey });
+      const { current, end } = startRun();
+      const delivery = deliverer(l, runId, () => current.controller.abort());
+      try {
+        const stats = await scoreDataset(
+          { rowCount: info.rowCount, pairs: (rows) => l.call("pairs", { rows, run: runId }) },
+          { policy, reference, reward },
+          {
+            datasetKey: info.datasetKey,
+            sequence: sequenceOf(args),
+            store: env.store,
+            storedOnly: true,
+            onChunk: (chunk) => delivery.send(chunk),
+          },
+        );
+        await delivery.settled();
+        return { rows: stats.cached };
+      } finally {
+        end();
+      }
     },
 
     async loadModel({ role, source, backend: choice, variant }, ctx) {
@@ -249,32 +324,23 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
 
     async score(args, ctx) {
       if (run) throw new HandlerError("a scoring run is already in progress", "busy");
-      if (!dataset) throw new HandlerError("no dataset is open in the scoring worker", "no-dataset");
-      const policy = models.get("policy")?.model as LoadedLanguageModel | undefined;
-      const reference = models.get("reference")?.model as LoadedLanguageModel | undefined;
-      const loadedReward = models.get("reward")?.model as LoadedRewardModel | undefined;
-      if (!policy && !loadedReward) throw new HandlerError("load a model or a reward model first", "no-model");
-      let reward = loadedReward;
-      if (loadedReward && args.rewardOutput) {
-        try {
-          reward = loadedReward.withOutput(args.rewardOutput);
-        } catch (e) {
-          throw new HandlerError((e as Error).message, "bad-output");
-        }
-      }
+      const { policy, reference, reward } = runModels(args);
+      const { l, info } = await linked();
+      if (run) throw new HandlerError("a scoring run is already in progress", "busy");
       // The policy's limits bound the batches (its logits are the big tensors); a reward-only run uses the RM's.
       const planned = models.get(policy ? "policy" : "reward")!;
       const plan = args.batchSize ? null : planFor(planned, args.maxLength);
-      const current = newRun();
-      run = current;
-      const { session, key } = dataset;
+      const { current, end } = startRun();
+      lastRun = args;
       let storeNotice: string | null = null;
       try {
+        const { run: runId } = await l.call("beginRun", { datasetKey: info.datasetKey });
+        const delivery = deliverer(l, runId, () => current.controller.abort());
         const stats = await scoreDataset(
-          { rowCount: session.source.rowCount, pairs: async (rows) => (await session.rows(rows)).map((r) => r.pair) },
+          { rowCount: info.rowCount, pairs: (rows) => l.call("pairs", { rows, run: runId }) },
           { policy, reference, reward },
           {
-            datasetKey: key,
+            datasetKey: info.datasetKey,
             sequence: sequenceOf(args),
             store: env.store,
             chunkPairs: args.chunkPairs,
@@ -284,19 +350,19 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
             waitWhilePaused: () => pausedUntilResumed(current),
             onStoreProblems: (problems) => (storeNotice = storeProblemNotice(problems)),
             onChunk: (chunk, chunkStats) => {
+              delivery.send(chunk);
               const stats = { ...chunkStats, storeNotice };
-              const c = chunk;
-              const buffers = [c.rows, ...Object.values(c.policy ?? {}), ...Object.values(c.reference ?? {})];
-              buffers.push(...Object.values(c.reward ?? {}));
-              ctx.progress(
-                "scoring",
-                stats.total ? stats.done / stats.total : 1,
-                { chunk, stats, plan: plan ?? fixedPlan(args) },
-                buffers.map((b) => (b as Float64Array | Int32Array).buffer),
-              );
+              const progress: ScoreProgress = { stats, plan: plan ?? fixedPlan(args), delivered: delivery.delivered };
+              ctx.progress("scoring", stats.total ? stats.done / stats.total : 1, progress);
             },
           },
-        );
+        ).catch(async (e: unknown) => {
+          // A run aborted because its results could not be delivered fails with that cause, not "cancelled".
+          await delivery.settled();
+          if (e instanceof WorkerCallError && (e.code === LINK_CLOSED || e.code === "stale-run")) throw linkFailure(e);
+          throw e;
+        });
+        await delivery.settled();
         return { ...stats, storeNotice };
       } catch (e) {
         if (e instanceof RunCancelledError || (e instanceof ScoringEngineError && e.code === "ABORTED")) {
@@ -304,7 +370,7 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
         }
         throw e;
       } finally {
-        run = null;
+        end();
       }
     },
 
@@ -333,14 +399,14 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
 
     async inspectPair({ row, maxLength, maxPromptLength, promptFormat, sequenceRules }) {
       if (run && !run.paused) throw new HandlerError("a scoring run is using the model: pause it first", "busy");
-      if (!dataset) throw new HandlerError("no dataset is open in the scoring worker", "no-dataset");
       const policy = models.get("policy")?.model as LoadedLanguageModel | undefined;
       if (!policy) throw new HandlerError("load a model first", "no-model");
-      const rowCount = dataset.session.source.rowCount;
+      const { l, info } = await linked();
+      const { rowCount } = info;
       if (!Number.isInteger(row) || row < 0 || row >= rowCount)
         throw new HandlerError(`row ${row} is outside 0..${rowCount - 1}`, "bad-input");
-      const [view] = await dataset.session.rows([row]);
-      return inspectPair(view.pair, policy, sequenceOf({ maxLength, maxPromptLength, promptFormat, sequenceRules }));
+      const [pair] = await l.call("pairs", { rows: [row] });
+      return inspectPair(pair, policy, sequenceOf({ maxLength, maxPromptLength, promptFormat, sequenceRules }));
     },
 
     async clearResults() {
@@ -364,20 +430,20 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
           throw new HandlerError((e as Error).message, "bad-output");
         }
       }
-      const current = newRun();
-      run = current;
+      const { current, end } = startRun();
       try {
         let source: PromptSource;
         let promptsKey: string;
         if (prompts.kind === "dataset") {
-          if (!dataset) throw new HandlerError("no dataset is open in the scoring worker", "no-dataset");
-          const session = dataset.session;
+          const { l, info } = await linked();
           source = {
-            count: session.source.rowCount,
+            count: info.rowCount,
             prompts: async (rows) =>
-              (await session.rows(rows)).map((r) => r.pair.prompt.map((m) => ({ role: m.role, content: m.content }))),
+              (await l.call("pairs", { rows: [...rows] })).map((p) =>
+                p.prompt.map((m) => ({ role: m.role, content: m.content })),
+              ),
           };
-          promptsKey = `dataset:${dataset.key}`;
+          promptsKey = `dataset:${info.datasetKey}`;
         } else {
           const field = prompts.field || DEFAULT_PROMPT_FIELD;
           const opened = await openSource(prompts.file, prompts.name, (f) => ctx.progress("reading prompts", f));
@@ -455,7 +521,7 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
         if (e instanceof GenerationCancelledError) throw new HandlerError("generation cancelled", "cancelled");
         throw e;
       } finally {
-        run = null;
+        end();
       }
     },
 
@@ -471,6 +537,20 @@ interface RunControl {
   controller: AbortController;
   paused: boolean;
   wake: (() => void) | null;
+}
+
+/** Why calls pending on a replaced link fail: the page linked a fresh dataset worker (the old one restarted). */
+const DATASET_RESTARTED =
+  "the dataset worker restarted during the run, so its results could not be delivered: Score dataset again to go on " +
+  "(finished rows come back from stored results)";
+
+/** A failed delivery as the run's error: a closed link keeps its wording; anything else names the dataset worker. */
+function linkFailure(err: unknown): HandlerError {
+  if (err instanceof WorkerCallError && err.code === LINK_CLOSED) return new HandlerError(err.message, "link-closed");
+  if (err instanceof WorkerCallError && err.code === "stale-run")
+    return new HandlerError(`the run stopped: ${err.message}`, "stale-run");
+  const message = err instanceof Error ? err.message : String(err);
+  return new HandlerError(`the dataset worker refused the run's results: ${message}`, "link-failed");
 }
 
 function newRun(): RunControl {

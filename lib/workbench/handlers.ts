@@ -3,6 +3,10 @@ import { formatProblem, type ParseProblem } from "@/lib/dataset/types";
 import { BackgroundHash, sampledKey } from "@/lib/dataset/hash";
 import { binIndices, countMasked, histogram, type Histogram } from "@/lib/metrics/histogram";
 import { HandlerError, type Handlers } from "@/lib/worker/rpc";
+import { servePort, type PortLike } from "@/lib/worker/port-rpc";
+import { ScoreColumns } from "@/lib/scoring/columns";
+import { pairMappingKey, scoringDatasetKey } from "@/lib/scoring/dataset-key";
+import type { DatasetLinkApi } from "@/lib/scoring/protocol";
 import { DatasetSession, type OpenedFile } from "@/lib/workbench/session";
 import { parseRecipe } from "@/lib/workbench/recipe";
 import { inspectFiles } from "@/lib/workbench/open-files";
@@ -15,6 +19,10 @@ import type {
   NeedsMappingDetail,
   OpenReply,
 } from "@/lib/workbench/protocol";
+
+/** A scoring run's rows or results refused: the dataset it started on is no longer the open one. */
+const staleRun = () =>
+  new HandlerError("its dataset is no longer open (another file, mapping or run replaced it)", "stale-run");
 
 function badInput(problem: ParseProblem): HandlerError {
   return new HandlerError(formatProblem(problem), "bad-input", problem);
@@ -34,6 +42,54 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
 
   // A file whose schema detection failed, kept open (indexed, sample read) until it is mapped by hand.
   let pending: { opened: OpenedFile; file: Blob; name: string } | null = null;
+
+  // Results of the last scoring run, written here by the scoring worker over the link (never through the page), for
+  // the session and pair mapping they were scored on; `applyScores` attaches them.
+  let scores: { run: number; session: DatasetSession; pairKey: string; columns: ScoreColumns } | null = null;
+  let runs = 0;
+  let scoringPort: PortLike | null = null;
+  /** The run's results, if they still belong to the open dataset and its pair mapping. */
+  const currentScores = () => {
+    if (scores && (scores.session !== session || scores.pairKey !== pairMappingKey(scores.session.summary().mapping)))
+      scores = null;
+    return scores;
+  };
+
+  /** What the scoring worker may ask over the link. */
+  const linkHandlers: Handlers<DatasetLinkApi> = {
+    async info() {
+      const s = need();
+      const sha256 = await identity!.hash.wait();
+      // Another file may have been opened while the hash was finishing.
+      if (s !== session) throw new HandlerError("the dataset changed while it was being identified", "stale-run");
+      const { mapping, info } = s.summary();
+      return { rowCount: s.source.rowCount, datasetKey: scoringDatasetKey(sha256, mapping), name: info.name };
+    },
+    async pairs({ rows, run }) {
+      if (run !== undefined && currentScores()?.run !== run) throw staleRun();
+      return (await need().rows(rows)).map((r) => r.pair);
+    },
+    async beginRun({ datasetKey }) {
+      const s = need();
+      const { mapping } = s.summary();
+      const sha256 = await identity!.hash.wait();
+      if (s !== session || scoringDatasetKey(sha256, mapping) !== datasetKey)
+        throw new HandlerError("the dataset changed before the run started: score it again", "stale-run");
+      scores = {
+        run: ++runs,
+        session: s,
+        pairKey: pairMappingKey(mapping),
+        columns: new ScoreColumns(s.source.rowCount),
+      };
+      return { run: scores.run };
+    },
+    chunk({ run, chunk }) {
+      const current = currentScores();
+      if (!current || current.run !== run) throw staleRun();
+      current.columns.add(chunk);
+      return { scored: current.columns.scored };
+    },
+  };
 
   const adopt = (s: DatasetSession, file: Blob, name: string, transfer: Transferable[]): OpenReply => {
     session = s;
@@ -96,6 +152,24 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
   };
 
   return {
+    linkScoring({ port }) {
+      // The page links again after either worker restarted: the old port is closed, the new one served.
+      scoringPort?.close?.();
+      scoringPort = port;
+      servePort<DatasetLinkApi>(port, linkHandlers);
+      return null;
+    },
+    applyScores({ implicit, beta }, ctx) {
+      const s = need();
+      const current = currentScores();
+      if (!current || current.columns.scored === 0) return null;
+      const { columns } = current;
+      // A DPO margin needs the reference's log-probs; without them the policy's SimPO margin is the implicit one.
+      const kind = implicit === "dpo" && !columns.hasReference ? "simpo" : implicit;
+      const a = columns.attachment({ implicit: kind, beta });
+      s.attachColumns(a.columns, { explicit: a.explicit, implicit: a.implicit }, a.fields);
+      return { ...openReply(s, ctx.transfer), scored: columns.scored };
+    },
     async open({ file, name, mapping, files }, ctx) {
       pending = null;
       const opened = await inspectFiles(file, name, files, ctx.progress);

@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
-import * as ortWeb from "onnxruntime-web";
 import type { HandlerContext } from "@/lib/worker/rpc";
-import { createMemoryResultStore } from "@/lib/scoring/result-store";
-import { createScoringHandlers } from "@/lib/scoring/worker-handlers";
-import type { OrtModule } from "@/lib/scoring/model-loader";
+import { portClient } from "@/lib/worker/port-rpc";
+import { sha256Hex } from "@/lib/dataset/hash";
+import { scoringDatasetKey } from "@/lib/scoring/dataset-key";
+import type { DatasetLinkApi } from "@/lib/scoring/protocol";
 import { defaultSpec } from "@/lib/selection/spec";
 import { createDatasetHandlers } from "./handlers";
-import { inspectFiles } from "./open-files";
 
 const ctx = (): HandlerContext => ({ progress: () => undefined, transfer: [] });
 
@@ -54,23 +53,18 @@ describe("several files through the dataset worker and the scoring worker", () =
     for (const [k, p] of parts.entries()) expect(await p.blob.text()).toBe(await ordered[k].blob.text());
   });
 
-  it("gives the scoring worker the same rows as the dataset worker", async () => {
-    const opened = await inspectFiles(concatenation, "train.jsonl", files);
-    if (!opened.ok) throw new Error(opened.reason.message);
-    ortWeb.env.wasm.numThreads = 1;
-    const scoring = createScoringHandlers({
-      store: createMemoryResultStore(),
-      loadOrt: async () => ortWeb as unknown as OrtModule,
-      probeGpu: async () => ({ available: false, fallbackAdapter: false, shaderF16: false, reason: "none" }),
-      threads: () => 1,
-    });
+  it("serves the scoring worker the rows of every shard, in shard order, over the link", async () => {
     const h = createDatasetHandlers();
     const { summary } = await h.open({ file: concatenation, name: "train.jsonl", files }, ctx());
-    const result = await scoring.openDataset(
-      { file: concatenation, name: "train.jsonl", mapping: summary.mapping, files },
-      ctx(),
-    );
-    expect(result.rowCount).toBe(summary.rowCount);
-    expect(opened.data.sample.map((r) => r.prompt)).toEqual(["q0.0", "q0.1", "q0.2", "q1.0", "q2.0", "q2.1"]);
+    const channel = new MessageChannel();
+    await h.linkScoring({ port: channel.port1 }, ctx());
+    const link = portClient<DatasetLinkApi>(channel.port2);
+    const info = await link.call("info", {});
+    expect(info.rowCount).toBe(summary.rowCount);
+    expect(info.datasetKey).toBe(scoringDatasetKey(await sha256Hex(concatenation), summary.mapping));
+    const pairs = await link.call("pairs", { rows: [0, 1, 2, 3, 4, 5] });
+    expect(pairs.map((p) => p.prompt.at(-1)!.content)).toEqual(["q0.0", "q0.1", "q0.2", "q1.0", "q2.0", "q2.1"]);
+    link.close("done");
+    channel.port1.close();
   });
 });

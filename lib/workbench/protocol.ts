@@ -12,6 +12,7 @@ import type {
   SelectionRecipe,
 } from "@/lib/workbench/types";
 import type { Metric } from "@/lib/metrics/select";
+import type { ImplicitKind } from "@/lib/scoring/columns";
 
 /** A histogram view: which field, its bins, and the source id its own clauses carry (left out of its counts). */
 export interface HistogramRequest {
@@ -83,8 +84,22 @@ export type OrderKey = "row" | "explicit" | "implicit" | "m_ap" | "score" | "dec
 /** Which rows the pairs table lists. */
 export type OrderFilter = "all" | "selected" | { compare: [Metric, Metric] };
 
+/** Reply to `applyScores`: as `attach` replies, with the rows the run has scored so far. */
+export type ApplyScoresReply = OpenReply & { scored: number };
+
 /** Dataset worker API. Errors in user files come back with code "bad-input" and the ParseProblem as detail. */
 export type DatasetApi = {
+  /**
+   * Serves the scoring worker on `port` (its other end went to the scoring worker's `linkDataset`): the scoring worker
+   * reads pairs and writes each run's results here directly, not through the page (see `DatasetLinkApi`). A new
+   * link replaces the old one.
+   */
+  linkScoring: { args: { port: MessagePort }; result: null };
+  /**
+   * Attaches the last scoring run's results (written over the link) as computed columns and margins, the implicit
+   * margin formed as asked (DPO falls back to SimPO without a reference model); null when the open dataset has none.
+   */
+  applyScores: { args: { implicit: ImplicitKind; beta: number }; result: ApplyScoresReply | null };
   /**
    * Opens a file, or several as one dataset when `files` has two or more (`file` is then their concatenation in
    * shard order, the bytes a recipe or saved session hashes, and `name` the dataset's name).
