@@ -35,6 +35,7 @@ import { DEFAULT_DPO_BETA } from "@/lib/metrics/margin-formulas";
 import { SCORE_USAGE, ScoreCliError, scoreCommand } from "./score-command";
 import { GENERATE_USAGE, generateCommand } from "./generate-command";
 import { MERGE_USAGE, mergeCommand } from "./merge-command";
+import { writeExportFile } from "./export-file";
 
 const USAGE = `usage: npm run --silent cli -- select FILE [options]
        (FILE may be several files, or a folder, read as one dataset: rows in shard order)
@@ -267,11 +268,10 @@ async function select(argv: string[]): Promise<void> {
   if (zeroVariance) process.stderr.write(`${name}: ${zeroVariance}\n`);
   const summary = session.summary();
   if (values.out) {
-    const { blob: out } = await session.exportSelection(
-      format ?? summary.info.format,
-      values["include-computed"] ?? false,
+    // Streamed chunk by chunk to the file (never the whole export in memory); a failed export leaves no file.
+    await writeExportFile(values.out, (sink) =>
+      session.writeSelection(format ?? summary.info.format, values["include-computed"] ?? false, sink),
     );
-    fs.writeFileSync(values.out, new Uint8Array(await out.arrayBuffer()));
   }
   if (values.indices) fs.writeFileSync(values.indices, Array.from(selection.indices, (i) => `${i}\n`).join(""));
   if (values["write-recipe"])

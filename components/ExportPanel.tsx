@@ -1,7 +1,12 @@
 "use client";
-import { useState } from "react";
+import { useState, useSyncExternalStore } from "react";
 import { useWorkbench } from "@/components/workbench-store";
+import { datasetClient } from "@/lib/dataset-client";
 import type { ExportFormat } from "@/lib/dataset/types";
+import { downloadBlob } from "@/lib/download";
+import { exportFileName } from "@/lib/export/download-name";
+import { createExportJob, describeExportState, type ExportJob, type ExportJobState } from "@/lib/export/export-job";
+import { pickSaveFile, saveFilePicker } from "@/lib/export/save-picker";
 import { describeMatch } from "@/lib/workbench/recipe";
 
 /** Formats offered; the input's own format is preselected (TSV exports stay TSV). */
@@ -13,7 +18,22 @@ const FORMATS: { value: ExportFormat; label: string }[] = [
   { value: "trl", label: "TRL preference (prompt/chosen/rejected)" },
 ];
 
-/** "Export selection": format, computed columns, download of rows and of the recipe, and "Apply recipe". */
+const noSubscription = () => () => {};
+
+/** Whether this browser can save straight into a file (File System Access API); false while server-rendering. */
+function useCanSaveToFile(): boolean {
+  return useSyncExternalStore(
+    noSubscription,
+    () => saveFilePicker() !== null,
+    () => false,
+  );
+}
+
+/**
+ * "Export selection": format, computed columns, the rows saved into a file as they are written ("Save to file…",
+ * where the browser has the File System Access API) or downloaded (a chunked Blob), with progress and a cancel button;
+ * download of the recipe, and "Apply recipe".
+ */
 export default function ExportPanel() {
   const summary = useWorkbench((s) => s.summary);
   const busy = useWorkbench((s) => s.busyExport);
@@ -25,11 +45,34 @@ export default function ExportPanel() {
   const [format, setFormat] = useState<ExportFormat | null>(null);
   const [includeComputed, setIncludeComputed] = useState(false);
   const [shards, setShards] = useState(false);
+  const [jobState, setJobState] = useState<ExportJobState>({ kind: "idle" });
+  const [job] = useState<ExportJob>(() =>
+    createExportJob({ client: datasetClient(), download: downloadBlob, onChange: setJobState }),
+  );
+  const canSaveToFile = useCanSaveToFile();
   if (!summary) return null;
   const fileCount = summary.info.files?.length ?? 1;
   const inputFormat = summary.info.format;
   const chosen = format ?? inputFormat;
   const options = inputFormat === "tsv" ? [...FORMATS, { value: "tsv" as const, label: "TSV" }] : FORMATS;
+  const running = jobState.kind === "running";
+  const asShards = fileCount > 1 && shards;
+  const fileName = exportFileName(summary.info.name, chosen);
+
+  const download = () => {
+    if (asShards) void exportSelection(chosen, includeComputed, true);
+    else void job.toDownload(fileName, chosen, includeComputed);
+  };
+  const saveToFile = () => {
+    const picker = saveFilePicker();
+    if (!picker) return;
+    // The dialog is opened in the click's task (it needs the user's gesture); dismissing it exports nothing.
+    void pickSaveFile(picker, fileName, chosen).then(
+      (handle) => handle && job.toFile(handle, chosen, includeComputed),
+      (err: unknown) =>
+        setJobState({ kind: "failed", target: "file", fileName, message: `the save dialog failed: ${String(err)}` }),
+    );
+  };
 
   return (
     <div className="export">
@@ -72,14 +115,38 @@ export default function ExportPanel() {
               several downloads.
             </p>
           )}
-          <button
-            type="button"
-            disabled={busy}
-            onClick={() => void exportSelection(chosen, includeComputed, fileCount > 1 && shards)}
-          >
+          <button type="button" disabled={busy || running} onClick={download}>
             Download
           </button>
-          <button type="button" disabled={busy} onClick={() => void exportRecipe()}>
+          {canSaveToFile && !asShards && (
+            <button type="button" disabled={busy || running} onClick={saveToFile}>
+              Save to file…
+            </button>
+          )}
+          {canSaveToFile && !asShards && (
+            <p className="hint">
+              Save to file… writes the rows into the file you pick while they are produced, a few MB at a time; Download
+              builds the file in the browser, then downloads it. A cancelled or failed save leaves no file.
+            </p>
+          )}
+          {jobState.kind !== "idle" && (
+            <div className="export-job" role="status" aria-live="polite" data-testid="export-status">
+              {running && (
+                <progress
+                  aria-label="Export progress"
+                  value={jobState.totalRows > 0 ? jobState.rows / jobState.totalRows : undefined}
+                  max={1}
+                />
+              )}
+              <span>{describeExportState(jobState)}</span>
+              {running && (
+                <button type="button" disabled={jobState.cancelling} onClick={() => job.cancel()}>
+                  Cancel export
+                </button>
+              )}
+            </div>
+          )}
+          <button type="button" disabled={busy || running} onClick={() => void exportRecipe()}>
             Download recipe
           </button>
           <label style={{ display: "flex", flexDirection: "column", gap: 4 }}>

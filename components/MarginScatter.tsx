@@ -2,6 +2,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { KeyboardEvent as ReactKeyboardEvent, PointerEvent as ReactPointerEvent } from "react";
 import { createScatterRenderer, type ScatterRenderer } from "@/lib/scatter-client";
+import { linkScatterPort, mainThreadScatterSource } from "@/lib/worker-link";
+import { onDatasetRestored } from "@/components/workbench-store";
 import { colormapCssStops } from "@/lib/scatter/palette";
 import type { PickResult, RenderResult, SceneView } from "@/lib/scatter/scene";
 import {
@@ -20,14 +22,20 @@ import type { FieldKey, LassoGate, RectGate } from "@/lib/selection/spec";
 /** Brush tools of the scatter (modifier-drag: Shift = rectangle, Alt = lasso, whatever the tool). */
 export type ScatterTool = "pan" | "lasso" | "rect";
 
-/** Props of {@link MarginScatter}. Buffers are resent to the renderer only when their version changes. */
+/**
+ * Props of {@link MarginScatter}. Its columns come one of two ways: `linked`, read by the renderer from the dataset
+ * worker (the app: no column passes through the page), or as arrays (x, y, color, mask: benchmarks), resent only
+ * when their version changes.
+ */
 export interface MarginScatterProps {
-  x: Float64Array;
-  y: Float64Array;
+  /** The columns named by `xField`, `yField` and `linked.color` are read from the dataset worker. */
+  linked?: { rows: number; color: FieldKey | null };
+  x?: Float64Array;
+  y?: Float64Array;
   /** Colour value per row (M_AP); NaN is drawn grey. */
-  color: Float64Array;
+  color?: Float64Array;
   /** 1 = selected (bright); null = no selection (all bright). */
-  mask: Uint8Array | null;
+  mask?: Uint8Array | null;
   /** Bump when x, y or color change. */
   dataVersion: number;
   /** Bump when only the mask changes: x/y/color are not resent. */
@@ -100,6 +108,7 @@ interface Hover extends PickResult {
  * click opens it. Drawing happens in lib/scatter (a worker when OffscreenCanvas exists).
  */
 export default function MarginScatter({
+  linked,
   x,
   y,
   color,
@@ -160,7 +169,8 @@ export default function MarginScatter({
     callbacks.current = { onHover, onSelectRow, onDomains, onRegion };
   });
 
-  const rows = x.length;
+  const rows = linked ? linked.rows : (x?.length ?? 0);
+  const [ring, setRing] = useState<{ row: number; x: number; y: number } | null>(null);
   const ariaLabel = `Scatter of ${rows.toLocaleString("en-US")} pairs: ${xLabel} vs ${yLabel}`;
 
   const applyViewport = useCallback((vp: Viewport) => {
@@ -190,6 +200,7 @@ export default function MarginScatter({
     const container = plotRef.current;
     if (!container) return;
     const r = createScatterRenderer(container, {
+      ...(linked ? { link: linkScatterPort, source: mainThreadScatterSource } : {}),
       onFallback: (reason) => setNotice(reason),
       decorateCanvas: (canvas) => {
         canvas.setAttribute("role", "img");
@@ -200,10 +211,15 @@ export default function MarginScatter({
     if (wrapperRef.current) wrapperRef.current.dataset.renderMode = r.mode;
     setRenderer(r);
     sent.current = {};
+    // A restarted dataset worker: the renderer's link to it is made again (frames waiting on it go on).
+    const unsubscribe = onDatasetRestored(() => r.relink());
     return () => {
+      unsubscribe();
       r.destroy();
       setRenderer(null);
     };
+    // Mounted once: whether it is linked is decided by the first props.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   useEffect(() => {
@@ -228,8 +244,32 @@ export default function MarginScatter({
   }, []);
 
   // Data and colour: resent only when their version moves, and each column only if it is a new array.
+  /** A frame with new data: the fit follows it (a range the user zoomed to, xDomain / yDomain, stays). */
+  const onDataFrame = useCallback(
+    (r: RenderResult) => {
+      onFrame(r);
+      if (r.extent) {
+        fitRef.current = r.extent;
+        setFit(r.extent);
+      }
+    },
+    [onFrame],
+  );
+
+  // Linked columns: the renderer reads them from the dataset worker when the fields or the data version change.
+  const linkedColor = linked?.color ?? null;
   useEffect(() => {
-    if (!renderer) return;
+    if (!renderer || !linked) return;
+    renderer
+      .update({ linked: { x: xField, y: yField, color: linkedColor, version: dataVersion }, linkedMask: maskVersion })
+      .then(onDataFrame, onError);
+    if (wrapperRef.current) wrapperRef.current.dataset.renderMode = renderer.mode;
+    // The mask has its own effect; the versions are the change signal.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [renderer, dataVersion, xField, yField, linkedColor]);
+
+  useEffect(() => {
+    if (!renderer || linked || !x || !y || !color) return;
     const last = sent.current;
     const patch: Parameters<ScatterRenderer["update"]>[0] = {};
     if (last.x !== x || last.y !== y) {
@@ -239,7 +279,7 @@ export default function MarginScatter({
       fitRef.current = next;
       setFit(next);
       // The mask of the previous data may not match the new length; send the current one along.
-      patch.mask = mask;
+      patch.mask = mask ?? null;
     }
     if (last.color !== color) patch.color = color;
     sent.current = { x, y, color };
@@ -251,9 +291,22 @@ export default function MarginScatter({
 
   useEffect(() => {
     if (!renderer) return;
-    renderer.update({ mask }).then(onFrame, onError);
+    renderer.update(linked ? { linkedMask: maskVersion } : { mask: mask ?? null }).then(onFrame, onError);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [renderer, maskVersion]);
+
+  // The row hovered in a linked view, looked up in this view's own columns.
+  useEffect(() => {
+    if (!renderer || linkedRow === null) return;
+    let live = true;
+    renderer.point(linkedRow).then(
+      (p) => live && setRing(p ? { row: linkedRow, ...p } : null),
+      () => live && setRing(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [renderer, linkedRow, dataVersion]);
 
   const view = useMemo<SceneView | null>(
     () =>
@@ -471,10 +524,7 @@ export default function MarginScatter({
       if (pts.length > 2) regionPath = `M${pts.join("L")}Z`;
     }
   }
-  const linkedMarker =
-    linkedRow !== null && linkedRow < x.length && Number.isFinite(x[linkedRow]) && Number.isFinite(y[linkedRow])
-      ? toCss(x[linkedRow], y[linkedRow])
-      : null;
+  const linkedMarker = linkedRow !== null && ring?.row === linkedRow ? toCss(ring.x, ring.y) : null;
 
   const gradient = useMemo(() => `linear-gradient(to right, ${colormapCssStops().join(", ")})`, []);
   const totalW = size.width + MARGIN.left + MARGIN.right;

@@ -1,15 +1,14 @@
 "use client";
 import { Fragment, useEffect, useMemo, useState } from "react";
 import { useWorkbench, currentSpec } from "@/components/workbench-store";
-import { decisionOf, type SearchGate } from "@/lib/selection/spec";
+import { decisionOf, type FieldKey, type SearchGate } from "@/lib/selection/spec";
 import { metricLabel } from "@/lib/selection/ranking";
 import { datasetClient } from "@/lib/dataset-client";
-import { buffers } from "@/lib/workbench/buffers";
-import { marginZScores } from "@/lib/inspector/z-scores";
+import { useRowNumbers } from "@/components/use-row-views";
 import { wordDiff } from "@/lib/inspector/word-diff";
 import { describeTruncation } from "@/lib/scoring/truncation";
 import type { Message, RawRecord } from "@/lib/dataset/types";
-import type { RowView } from "@/lib/workbench/types";
+import type { RowNumbers, RowView } from "@/lib/workbench/types";
 import MarkdownText, { type TextSearch } from "@/components/MarkdownText";
 import PairDiff, { DiffSummary } from "@/components/PairDiff";
 import TokenLogprobs from "@/components/TokenLogprobs";
@@ -45,10 +44,12 @@ function Messages({ messages, view }: { messages: Message[]; view: TextView }) {
 const joined = (messages: Message[]) => messages.map((m) => m.content).join("\n\n");
 
 function fmt(v: number | undefined): string {
-  return v === undefined || Number.isNaN(v) ? "missing" : v.toPrecision(6);
+  if (v === undefined) return "…";
+  return Number.isNaN(v) ? "missing" : v.toPrecision(6);
 }
 
-function fmtZ(v: number): string {
+function fmtZ(v: number | undefined): string {
+  if (v === undefined) return "…";
   return Number.isNaN(v) ? "—" : v.toFixed(3);
 }
 
@@ -71,28 +72,41 @@ function RawRecordView({ record }: { record: RawRecord }) {
   );
 }
 
-/** Token counts of the open row, when a scoring run attached them (view-only fields `chosen_tokens`, `rejected_tokens`). */
-function useTokenCounts(row: number): { chosen: number; rejected: number } | null {
+/**
+ * Values of view-only fields at the open row, read from the dataset worker (which holds the columns) when the
+ * fields are attached; null before that. Read again when the margins change.
+ */
+function useRowFields(row: number, fields: FieldKey[]): number[] | null {
   const attached = useWorkbench((s) => s.summary?.attachedColumns);
   const marginsVersion = useWorkbench((s) => s.versions.margins);
-  const hasTokens = !!attached?.includes("chosen_tokens") && attached.includes("rejected_tokens");
-  const [columns, setColumns] = useState<{ key: number; chosen: Float64Array; rejected: Float64Array } | null>(null);
+  const have = fields.every((f) => attached?.includes(f.replace(/^column:/, "")));
+  const key = `${row}|${marginsVersion}|${fields.join(",")}`;
+  const [values, setValues] = useState<{ key: string; values: number[] } | null>(null);
   useEffect(() => {
-    if (!hasTokens) return;
+    if (!have) return;
     let live = true;
-    const { fieldColumn } = useWorkbench.getState();
-    Promise.all([fieldColumn("column:chosen_tokens"), fieldColumn("column:rejected_tokens")])
-      .then(([chosen, rejected]) => {
-        if (live && chosen && rejected) setColumns({ key: marginsVersion, chosen, rejected });
-      })
-      // fieldColumn reports its own failures in the store's error line.
-      .catch(() => undefined);
+    datasetClient()
+      .call("fieldValues", { row, fields })
+      .then(
+        (v) => live && setValues({ key, values: v }),
+        () => live && setValues(null),
+      );
     return () => {
       live = false;
     };
-  }, [hasTokens, marginsVersion]);
-  if (!hasTokens || !columns || columns.key !== marginsVersion) return null;
-  return { chosen: columns.chosen[row], rejected: columns.rejected[row] };
+    // `key` stands for row, fields and the margins version.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [have, key]);
+  return have && values?.key === key ? values.values : null;
+}
+
+const TOKEN_FIELDS: FieldKey[] = ["column:chosen_tokens", "column:rejected_tokens"];
+const TRUNCATION_FIELDS: FieldKey[] = ["column:truncated"];
+
+/** Token counts of the open row, when a scoring run attached them (view-only fields `chosen_tokens`, `rejected_tokens`). */
+function useTokenCounts(row: number): { chosen: number; rejected: number } | null {
+  const v = useRowFields(row, TOKEN_FIELDS);
+  return v ? { chosen: v[0], rejected: v[1] } : null;
 }
 
 /**
@@ -100,58 +114,35 @@ function useTokenCounts(row: number): { chosen: number; rejected: number } | nul
  * that. NaN (rows stored by a version that did not record it) is shown as unknown.
  */
 function useTruncation(row: number): number | undefined {
-  const attached = useWorkbench((s) => s.summary?.attachedColumns);
-  const marginsVersion = useWorkbench((s) => s.versions.margins);
-  const hasTruncation = !!attached?.includes("truncated");
-  const [column, setColumn] = useState<{ key: number; values: Float64Array } | null>(null);
-  useEffect(() => {
-    if (!hasTruncation) return;
-    let live = true;
-    useWorkbench
-      .getState()
-      .fieldColumn("column:truncated")
-      .then((values) => {
-        if (live && values) setColumn({ key: marginsVersion, values });
-      })
-      // fieldColumn reports its own failures in the store's error line.
-      .catch(() => undefined);
-    return () => {
-      live = false;
-    };
-  }, [hasTruncation, marginsVersion]);
-  if (!hasTruncation || !column || column.key !== marginsVersion) return undefined;
-  return column.values[row];
+  const v = useRowFields(row, TRUNCATION_FIELDS);
+  return v ? v[0] : undefined;
 }
 
 /**
- * Every number of the row: margins and their z-scores, M_AP and its rank, the metric's score, token counts and
- * what was truncated.
+ * Every number of the row: margins and their z-scores, M_AP and its rank, the metric's score (all from the dataset
+ * worker, `numbers`; "…" until they come), token counts and what was truncated.
  */
-function PairNumbers({ row }: { row: number }) {
-  // Subscribed so that the numbers follow new margins (remap, scoring) and a new metric.
-  useWorkbench((s) => s.versions.margins);
-  useWorkbench((s) => s.versions.scores);
+function PairNumbers({ row, numbers }: { row: number; numbers: RowNumbers | undefined }) {
   const metric = useWorkbench((s) => currentSpec(s).ranking.metric);
   const tokens = useTokenCounts(row);
   const truncation = useTruncation(row);
-  const b = buffers.get();
-  const z = marginZScores(b.explicit, b.implicit, row);
+  const n = numbers;
   return (
     <dl className="pair-numbers" data-testid="pair-numbers">
       <dt>explicit margin</dt>
-      <dd>{fmt(b.explicit[row])}</dd>
+      <dd>{fmt(n?.explicit)}</dd>
       <dt title="z-score of the explicit margin over the rows that have one (population std)">z(m_ex)</dt>
-      <dd>{fmtZ(z.explicit)}</dd>
+      <dd>{fmtZ(n?.z?.explicit)}</dd>
       <dt>implicit margin</dt>
-      <dd>{fmt(b.implicit[row])}</dd>
+      <dd>{fmt(n?.implicit)}</dd>
       <dt title="z-score of |implicit margin| over the rows that have one (population std)">z(|m_im|)</dt>
-      <dd>{fmtZ(z.absImplicit)}</dd>
+      <dd>{fmtZ(n?.z?.absImplicit)}</dd>
       <dt>M_AP</dt>
-      <dd>{fmt(b.mAp[row])}</dd>
+      <dd>{fmt(n?.mAp)}</dd>
       <dt>M_AP rank</dt>
-      <dd>{Number.isNaN(b.mApRank[row]) ? "—" : b.mApRank[row]}</dd>
+      <dd>{n === undefined ? "…" : Number.isNaN(n.mApRank) ? "—" : n.mApRank}</dd>
       <dt>score ({metricLabel(metric)})</dt>
-      <dd>{fmt(b.score[row])}</dd>
+      <dd>{fmt(n?.score)}</dd>
       {tokens && (
         <>
           <dt>tokens chosen / rejected</dt>
@@ -174,7 +165,7 @@ function PairNumbers({ row }: { row: number }) {
 export default function PairInspector() {
   const row = useWorkbench((s) => s.selectedRow);
   const rowsVersion = useWorkbench((s) => s.versions.rows);
-  const maskVersion = useWorkbench((s) => s.versions.mask);
+  const versions = useWorkbench((s) => s.versions);
   const openRow = useWorkbench((s) => s.openRow);
   const spec = useWorkbench((s) => currentSpec(s));
   const decide = useWorkbench((s) => s.decide);
@@ -200,6 +191,13 @@ export default function PairInspector() {
     };
   }, [row, rowsVersion]);
 
+  // The row's numbers follow new margins (remap, scoring), a new ranking and every selection change.
+  const rowNumbers = useRowNumbers(versions, { withZ: true });
+  const requestNumbers = rowNumbers.request;
+  useEffect(() => {
+    if (row !== null) requestNumbers([row]);
+  }, [row, requestNumbers]);
+
   const shown = view && view.row === row ? view : null;
   const diff = useMemo(
     () => (showDiff && shown ? wordDiff(joined(shown.pair.chosen), joined(shown.pair.rejected)) : null),
@@ -208,8 +206,7 @@ export default function PairInspector() {
 
   if (row === null)
     return <aside className="inspector empty-state">Click a point or a table row to read the pair.</aside>;
-  const b = buffers.get();
-  void maskVersion;
+  const numbers = rowNumbers.get(row);
   const textView: TextView = {
     search: search && { query: search.query, regex: search.regex, caseSensitive: search.caseSensitive },
     raw,
@@ -219,8 +216,10 @@ export default function PairInspector() {
     <aside className="inspector" aria-label={`Pair ${row}`}>
       <header>
         <h2>Pair {row}</h2>
-        <span className={b.mask[row] ? "badge selected" : "badge"}>{b.mask[row] ? "selected" : "not selected"}</span>
-        <PairNumbers row={row} />
+        <span className={numbers?.selected ? "badge selected" : "badge"}>
+          {numbers === undefined ? "…" : numbers.selected ? "selected" : "not selected"}
+        </span>
+        <PairNumbers row={row} numbers={numbers} />
         <div className="decision" role="group" aria-label="Decision">
           {(() => {
             const d = decisionOf(spec, row);

@@ -1,35 +1,34 @@
 "use client";
-import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
-import { useWorkbench, currentSpec } from "@/components/workbench-store";
+import { useWorkbench } from "@/components/workbench-store";
 import SearchBox from "@/components/SearchBox";
-import { decisionOf } from "@/lib/selection/spec";
-import { useRowViews } from "@/components/use-row-views";
+import { useRowNumbers, useRowViews } from "@/components/use-row-views";
 import { buffers } from "@/lib/workbench/buffers";
-import { cursorRowOf } from "@/lib/workbench/shortcuts";
+import { cursorIndex } from "@/lib/workbench/shortcuts";
+import { scrollTopForIndex, tableWindow, type TableGeometry } from "@/lib/workbench/table-window";
 import { pairToText } from "@/lib/dataset/pair";
 import type { OrderKey } from "@/lib/workbench/protocol";
-import type { RowView } from "@/lib/workbench/types";
+import type { RowNumbers, RowView } from "@/lib/workbench/types";
 
 /** Height of one table row in px (fixed, so the visible window is plain arithmetic). */
 const ROW_HEIGHT = 30;
-/** Height of the scrolling body in px (matches .pairs-scroll). */
+/** Height of the scrolling body in px (matches .pairs-scroll), until it is measured. */
 const VIEWPORT_HEIGHT = 420;
 /** Rows rendered above and below the visible ones. */
 const OVERSCAN = 10;
+/** Tallest body laid out; past it the scrollbar is scaled (lib/workbench/table-window.ts). */
+const MAX_BODY_HEIGHT = 15_000_000;
 
 interface VisibleRow {
   row: number;
-  selected: boolean;
-  decision: "keep" | "drop" | null;
-  rank: number;
-  mAp: number;
-  explicit: number;
-  implicit: number;
+  /** Undefined until the dataset worker sent the row's numbers. */
+  numbers: RowNumbers | undefined;
   view: RowView | undefined;
 }
 
-function fmt(v: number): string {
+function fmt(v: number | undefined): string {
+  if (v === undefined) return "…";
   return Number.isNaN(v) ? "missing" : v.toPrecision(4);
 }
 
@@ -39,6 +38,10 @@ function preview(text: string | undefined): string {
 }
 
 const helper = createColumnHelper<VisibleRow>();
+
+const EMPTY_ORDER = new Uint32Array(0);
+const subscribeBuffers = (cb: () => void) => buffers.subscribe(cb);
+const currentOrder = () => buffers.get().order;
 
 /** Sortable key of each column (null = not sortable). */
 const SORT_KEYS: Record<string, OrderKey | null> = {
@@ -61,26 +64,44 @@ const SORT_KEYS: Record<string, OrderKey | null> = {
 export default function PairsTable() {
   const rowsVersion = useWorkbench((s) => s.versions.rows);
   const orderVersion = useWorkbench((s) => s.versions.order);
-  const maskVersion = useWorkbench((s) => s.versions.mask);
-  const scoreVersion = useWorkbench((s) => s.versions.scores);
-  const spec = useWorkbench((s) => currentSpec(s));
+  const versions = useWorkbench((s) => s.versions);
   const sort = useWorkbench((s) => s.sort);
   const setSort = useWorkbench((s) => s.setSort);
   const selectedRow = useWorkbench((s) => s.selectedRow);
   const openRow = useWorkbench((s) => s.openRow);
   const cursorRow = useWorkbench((s) => s.cursorRow);
   const setCursor = useWorkbench((s) => s.setCursor);
-  useSyncExternalStore(
-    (cb) => buffers.subscribe(cb),
-    () => buffers.version,
-    () => 0,
-  );
-  const { order, mask, mApRank, mAp, explicit, implicit } = buffers.get();
+  // The order (row ids) is the only buffer read here; every number comes from the dataset worker by row.
+  const order = useSyncExternalStore(subscribeBuffers, currentOrder, () => EMPTY_ORDER);
   // Row texts depend on the rows only: a scoring run (new margins) keeps the cache.
   const views = useRowViews(rowsVersion);
+  const numbers = useRowNumbers(versions);
   const scrollRef = useRef<HTMLDivElement>(null);
   // Rows have a fixed height, so the visible window is plain arithmetic on scrollTop (no measuring needed).
   const [scrollTop, setScrollTop] = useState(0);
+  // The rows' visible height: the scroll box under its sticky header.
+  const [viewportHeight, setViewportHeight] = useState(VIEWPORT_HEIGHT - ROW_HEIGHT);
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const measure = () => {
+      const header = el.querySelector("thead")?.getBoundingClientRect().height ?? ROW_HEIGHT;
+      if (el.clientHeight > 0) setViewportHeight(Math.max(ROW_HEIGHT, el.clientHeight - header));
+    };
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  const geometry: TableGeometry = {
+    rowCount: order.length,
+    rowHeightPx: ROW_HEIGHT,
+    viewportHeightPx: viewportHeight,
+    overscan: OVERSCAN,
+    maxBodyHeightPx: MAX_BODY_HEIGHT,
+  };
+  const geometryRef = useRef(geometry);
+  geometryRef.current = geometry;
   // Back to the top only when the user re-sorts or re-filters, or the rows change: a scoring run re-sorts the table
   // under the reader (new scores) and must not throw away their place.
   const filterKey = JSON.stringify(sort.filter);
@@ -88,61 +109,69 @@ export default function PairsTable() {
     if (scrollRef.current) scrollRef.current.scrollTop = 0;
     setScrollTop(0);
   }, [sort.key, sort.descending, filterKey, rowsVersion]);
+  // The cursor's position in the order: one indexOf per cursor move or new order, not per render or scroll.
+  const cursorAt = useMemo(() => cursorIndex(order, cursorRow), [order, cursorRow]);
+  const cursor = cursorAt < 0 ? null : order[cursorAt];
   // The keyboard cursor scrolls into view when it moves, not when the order changes under it (a scoring run keeps
-  // the reader's place, see above). The window is virtual, so this is arithmetic too; the sticky header covers the
-  // top of the viewport.
+  // the reader's place, see above). The window is virtual, so this is arithmetic too.
   useEffect(() => {
     const el = scrollRef.current;
     if (cursorRow === null || !el) return;
     const index = buffers.get().order.indexOf(cursorRow);
     if (index < 0) return;
-    const header = el.querySelector("thead")?.getBoundingClientRect().height ?? ROW_HEIGHT;
-    const top = index * ROW_HEIGHT;
-    let next = el.scrollTop;
-    if (top < next) next = top;
-    else if (header + top + ROW_HEIGHT > next + el.clientHeight) next = header + top + ROW_HEIGHT - el.clientHeight;
+    const next = scrollTopForIndex(index, el.scrollTop, geometryRef.current);
     if (next !== el.scrollTop) {
       el.scrollTop = next;
       setScrollTop(el.scrollTop);
     }
   }, [cursorRow]);
-  const cursor = cursorRowOf(order, cursorRow);
-  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
-  const last = Math.min(order.length, Math.ceil((scrollTop + VIEWPORT_HEIGHT) / ROW_HEIGHT) + OVERSCAN);
+  const { first, last, padTopPx: padTop, padBottomPx: padBottom } = tableWindow(scrollTop, geometry);
   const visibleIds = Array.from(order.subarray(first, last));
   const idsKey = visibleIds.join(",");
 
   useEffect(() => {
-    if (visibleIds.length) views.request(visibleIds);
+    if (!visibleIds.length) return;
+    // Numbers first: the worker answers them at once, so they are in before the texts (read from the file) land.
+    numbers.request(visibleIds);
+    views.request(visibleIds);
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [idsKey, views.request]);
+  }, [idsKey, numbers.key, numbers.request, views.request]);
 
-  const data: VisibleRow[] = visibleIds.map((row) => ({
-    row,
-    selected: mask[row] === 1,
-    decision: decisionOf(spec, row),
-    rank: mApRank[row],
-    mAp: mAp[row],
-    explicit: explicit[row],
-    implicit: implicit[row],
-    view: views.get(row),
-  }));
+  const data: VisibleRow[] = visibleIds.map((row) => ({ row, numbers: numbers.get(row), view: views.get(row) }));
   void orderVersion;
-  void maskVersion;
-  void scoreVersion;
 
   const columns = useMemo(
     () => [
       helper.accessor("row", { header: "Row", cell: (c) => c.getValue() }),
-      helper.accessor("selected", { header: "Selected", cell: (c) => (c.getValue() ? "✓" : "") }),
-      helper.accessor("decision", {
+      helper.accessor((r) => r.numbers?.selected, {
+        id: "selected",
+        header: "Selected",
+        cell: (c) => (c.getValue() ? "✓" : ""),
+      }),
+      helper.accessor((r) => r.numbers?.decision, {
+        id: "decision",
         header: "Decision",
         cell: (c) => (c.getValue() === "keep" ? "kept" : c.getValue() === "drop" ? "dropped" : ""),
       }),
-      helper.accessor("rank", { header: "M_AP rank", cell: (c) => (Number.isNaN(c.getValue()) ? "—" : c.getValue()) }),
-      helper.accessor("mAp", { header: "M_AP", cell: (c) => fmt(c.getValue()) }),
-      helper.accessor("explicit", { header: "Explicit", cell: (c) => fmt(c.getValue()) }),
-      helper.accessor("implicit", { header: "Implicit", cell: (c) => fmt(c.getValue()) }),
+      helper.accessor((r) => r.numbers?.mApRank, {
+        id: "rank",
+        header: "M_AP rank",
+        cell: (c) => {
+          const v = c.getValue();
+          return v === undefined ? "…" : Number.isNaN(v) ? "—" : v;
+        },
+      }),
+      helper.accessor((r) => r.numbers?.mAp, { id: "mAp", header: "M_AP", cell: (c) => fmt(c.getValue()) }),
+      helper.accessor((r) => r.numbers?.explicit, {
+        id: "explicit",
+        header: "Explicit",
+        cell: (c) => fmt(c.getValue()),
+      }),
+      helper.accessor((r) => r.numbers?.implicit, {
+        id: "implicit",
+        header: "Implicit",
+        cell: (c) => fmt(c.getValue()),
+      }),
       helper.display({
         id: "prompt",
         header: "Prompt",
@@ -173,8 +202,6 @@ export default function PairsTable() {
     manualPagination: true,
     autoResetAll: false,
   });
-  const padTop = first * ROW_HEIGHT;
-  const padBottom = (order.length - last) * ROW_HEIGHT;
 
   return (
     <div className="pairs">
@@ -238,7 +265,7 @@ export default function PairsTable() {
                 aria-rowindex={first + i + 2}
                 aria-selected={selectedRow === r.original.row}
                 aria-current={cursor === r.original.row ? "true" : undefined}
-                className={`${r.original.selected ? "is-selected" : "is-dimmed"}${selectedRow === r.original.row ? " is-open" : ""}${cursor === r.original.row ? " is-cursor" : ""}`}
+                className={`${r.original.numbers?.selected ? "is-selected" : "is-dimmed"}${selectedRow === r.original.row ? " is-open" : ""}${cursor === r.original.row ? " is-cursor" : ""}`}
                 style={{ height: ROW_HEIGHT }}
                 onClick={() => {
                   setCursor(r.original.row);

@@ -1,8 +1,7 @@
 "use client";
-import { useEffect, useState, useSyncExternalStore } from "react";
+import { useState } from "react";
 import { useWorkbench, currentSpec } from "@/components/workbench-store";
 import MarginScatter from "@/components/MarginScatter";
-import { buffers } from "@/lib/workbench/buffers";
 import { fieldLabel, type FieldKey, type LassoGate, type RectGate } from "@/lib/selection/spec";
 import { metricLabel } from "@/lib/selection/ranking";
 
@@ -27,24 +26,6 @@ const THREE_VIEWS: [FieldKey, FieldKey][] = [
   ["absImplicit", "mAp"],
 ];
 
-const EMPTY = new Float64Array(0);
-
-/** A field column for an axis: from the page buffers, or fetched from the dataset worker once per margins version. */
-function useField(field: FieldKey): Float64Array {
-  const marginsVersion = useWorkbench((s) => s.versions.margins);
-  const fieldColumn = useWorkbench((s) => s.fieldColumn);
-  useSyncExternalStore(
-    (cb) => buffers.subscribe(cb),
-    () => buffers.version,
-    () => 0,
-  );
-  const have = buffers.field(field);
-  useEffect(() => {
-    if (!have) void fieldColumn(field);
-  }, [field, have, fieldColumn, marginsVersion]);
-  return have ?? EMPTY;
-}
-
 function ScatterView({
   xField,
   yField,
@@ -64,9 +45,7 @@ function ScatterView({
   linkedRow: number | null;
   setLinkedRow(row: number | null): void;
 }) {
-  const x = useField(xField);
-  const y = useField(yField);
-  const color = useField("mAp");
+  const rows = useWorkbench((s) => s.summary?.rowCount ?? 0);
   const maskVersion = useWorkbench((s) => s.versions.mask);
   const marginsVersion = useWorkbench((s) => s.versions.margins);
   const scoresVersion = useWorkbench((s) => s.versions.scores);
@@ -93,20 +72,10 @@ function ScatterView({
   const region =
     (spec.gates.find((g) => (g.kind === "rect" || g.kind === "lasso") && g.source === source) as
       RectGate | LassoGate | undefined) ?? null;
-  const mask = buffers.get().mask;
-  if (x.length === 0 || y.length === 0 || x.length !== y.length)
-    return (
-      <p className="hint">
-        Loading {fieldLabel(xField)} × {fieldLabel(yField)}…
-      </p>
-    );
   return (
     <MarginScatter
-      x={x}
-      y={y}
-      color={color.length === x.length ? color : new Float64Array(x.length).fill(NaN)}
-      mask={mask.length === x.length ? mask : null}
-      // Data identity is the resend signal; the versions say when to look.
+      // The renderer reads the axes, the M_AP colour and the mask from the dataset worker, not from this page.
+      linked={{ rows, color: "mAp" }}
       dataVersion={marginsVersion * 1000 + scoresVersion}
       maskVersion={maskVersion}
       xLabel={fieldLabel(xField)}

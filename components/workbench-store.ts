@@ -16,7 +16,6 @@ import { describeCrash, recoveryLog, type CrashReport } from "@/lib/worker/recov
 import { stepCursor } from "@/lib/workbench/shortcuts";
 import { downloadBlob } from "@/lib/download";
 import { recipeFileName } from "@/lib/export/download-name";
-import { sha256Hex } from "@/lib/dataset/hash";
 import { datasetNameOf, sortShards, type NamedBlob } from "@/lib/dataset/shard-names";
 import {
   computedNames,
@@ -144,8 +143,6 @@ export interface WorkbenchState {
   setCursor(row: number | null): void;
   runCompare(split?: { explicit?: number; absImplicit?: number }): Promise<void>;
   closeCompare(): void;
-  /** A field column for a scatter axis (fetched once per margins version). */
-  fieldColumn(field: FieldKey): Promise<Float64Array | null>;
   /** `shards`: a dataset of several files is written as the same files, one download each. */
   exportSelection(format: ExportFormat, includeComputed: boolean, shards?: boolean): Promise<void>;
   exportRecipe(): Promise<void>;
@@ -227,7 +224,7 @@ function trackFileHash(file: Blob): void {
 /** The file's full SHA-256: the dataset worker's background hash when it has the file, else hashed here. */
 function sha256Of(file: Blob): Promise<string> {
   const identity = fileHashes.get(file);
-  return identity ? identity.then((r) => r.sha256) : sha256Hex(file);
+  return identity ? identity.then((r) => r.sha256) : datasetClient().call("hashFile", { file });
 }
 
 /** Opens in flight in the dataset worker: until one settles, the worker's columns may not be the open session's. */
@@ -289,8 +286,6 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
   const histogramRequests = () =>
     get().histogramFields.map((field) => ({ field, source: histogramSource(field), bins: HISTOGRAM_BINS }));
 
-  let fieldFetches = new Map<string, Promise<Float64Array | null>>();
-
   const refreshOrder = async () => {
     const { key, descending, filter } = get().sort;
     const order = await datasetClient().call("order", { key, descending, filter });
@@ -299,10 +294,8 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
   };
 
   const applySelection = async (reply: SelectReply, extra: Changes = {}) => {
-    const patch: Parameters<typeof buffers.set>[0] = { mask: reply.mask };
-    if (reply.columns) Object.assign(patch, reply.columns);
-    buffers.set(patch);
-    const changes: Changes = { ...extra, mask: true, scores: !!reply.columns || extra.scores };
+    // The mask and the scores stay in the dataset worker: the versions tell the views to read them again.
+    const changes: Changes = { ...extra, mask: true, scores: reply.rescored || extra.scores };
     set((s) => ({
       stats: {
         selectedCount: reply.selectedCount,
@@ -349,8 +342,6 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
     datasetClient().call("attach", args, { transfer: attachTransfer(args) });
 
   const afterOpen = async (reply: OpenReply, rowsChanged: boolean) => {
-    buffers.set({ explicit: reply.explicit, implicit: reply.implicit });
-    fieldFetches = new Map();
     set({ summary: reply.summary, progress: null, ...(rowsChanged ? { selectedRow: null, cursorRow: null } : {}) });
     const spec = currentSpec(get());
     const selected = await datasetClient().call("select", { spec, histograms: histogramRequests() });
@@ -443,8 +434,6 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
       recoveryLog.update("dataset", { state: "restored", outcome: "restarted (no dataset was open)" });
       return;
     }
-    buffers.set({ explicit: back.reply.explicit, implicit: back.reply.implicit });
-    fieldFetches = new Map();
     set({ summary: back.reply.summary });
     for (const listener of [...restoredListeners]) await listener();
     const spec = currentSpec(get());
@@ -687,27 +676,6 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
       if (typeof get().sort.filter === "object") void get().setSort({ filter: "all" });
     },
 
-    fieldColumn(field) {
-      const have = buffers.field(field);
-      if (have && have.length) return Promise.resolve(have);
-      const key = `${get().versions.margins}|${field}`;
-      let p = fieldFetches.get(key);
-      if (!p) {
-        p = datasetClient()
-          .call("column", { field })
-          .then((values) => {
-            if (values) buffers.setField(field, values);
-            return values;
-          });
-        fieldFetches.set(key, p);
-        p.catch((err) => {
-          fieldFetches.delete(key);
-          set({ error: messageOf(err) });
-        });
-      }
-      return p;
-    },
-
     async exportSelection(format, includeComputed, shards) {
       set({ busyExport: true, error: null });
       try {
@@ -789,8 +757,10 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
           if (res.ok) blob = await res.blob();
         }
         if (!blob) return fail({ ok: false, needsFile: true, reason: null });
-        const sha256 = await sha256Hex(blob, (fraction) =>
-          set({ progress: { stage: "checking the file (SHA-256)", fraction } }),
+        const sha256 = await datasetClient().call(
+          "hashFile",
+          { file: blob },
+          { onProgress: (_stage, fraction) => set({ progress: { stage: "checking the file (SHA-256)", fraction } }) },
         );
         if (sha256 !== saved.dataset.sha256) {
           const reason = file
@@ -849,7 +819,6 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
       try {
         const reply = await datasetClient().call("applyScores", { implicit, beta });
         if (!reply) return null;
-        buffers.set({ explicit: reply.explicit, implicit: reply.implicit });
         set({ summary: reply.summary });
         await runSelect({ margins: true });
         return reply.scored;
@@ -862,7 +831,6 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
     async attachComputed(args) {
       try {
         const reply = await sendAttach(args);
-        buffers.set({ explicit: reply.explicit, implicit: reply.implicit });
         set({ summary: reply.summary });
         await runSelect({ margins: true });
       } catch (err) {

@@ -311,12 +311,12 @@ test.describe("view state across a scoring run", () => {
     });
     test.info().annotations.push({
       type: "scoring run",
-      description: `${seen.posted.filter((m) => m.type === "attach").length} attach updates, ${
+      description: `${seen.posted.filter((m) => m.type === "applyScores").length} applyScores updates, ${
         seen.posted.filter((m) => m.type === "rows").length
       } rows requests`,
     });
-    // The run streamed its margins into the workbench (at least one attach), yet nothing the curator set moved.
-    expect(seen.posted.some((m) => m.type === "attach")).toBe(true);
+    // The run streamed its margins into the workbench (at least one applyScores), yet nothing the curator set moved.
+    expect(seen.posted.some((m) => m.type === "applyScores")).toBe(true);
     const refetched = seen.posted
       .filter((m) => m.type === "rows")
       .flatMap((m) => m.rows ?? [])
@@ -425,11 +425,11 @@ test.describe("view state across a scoring run", () => {
     test.info().annotations.push({
       type: "scoring run",
       description: `${seen.samples} scroll samples, min scrollTop ${seen.minScrollTop}; ${
-        seen.posted.filter((m) => m.type === "attach").length
-      } attach updates, ${seen.posted.filter((m) => m.type === "order").length} order requests`,
+        seen.posted.filter((m) => m.type === "applyScores").length
+      } applyScores updates, ${seen.posted.filter((m) => m.type === "order").length} order requests`,
     });
     // The run streamed its margins in and the table was re-sorted under the reader, who kept their place.
-    expect(seen.posted.some((m) => m.type === "attach")).toBe(true);
+    expect(seen.posted.some((m) => m.type === "applyScores")).toBe(true);
     expect(seen.posted.some((m) => m.type === "order")).toBe(true);
     expect(seen.samples).toBeGreaterThan(10);
     expect(seen.minScrollTop, "lowest scrollTop of the pairs table during the run").toBeGreaterThanOrEqual(140 * 30);
@@ -575,7 +575,8 @@ test("axis choice: X axis = chosen length redraws the scatter under its new name
     const c = (JSON.parse(l) as { chosen: { content: string }[] }).chosen;
     return c[c.length - 1].content.length;
   });
+  // The fit comes with the first frame of the new column (read by the scatter worker from the dataset worker).
+  await expect.poll(async () => viewportOf(await readTicks(figure)).xMax).toBeGreaterThan(Math.max(...lengths) * 0.5);
   const vp = viewportOf(await readTicks(figure));
-  expect(vp.xMax).toBeGreaterThan(Math.max(...lengths) * 0.5);
   expect(vp.xMin).toBeGreaterThan(-0.1 * vp.xMax);
 });

@@ -58,7 +58,7 @@ const traffic = (page: Page) =>
         .__traffic,
   );
 
-test("scores go from the scoring worker to the dataset worker directly; the page carries stats only", async ({
+test("scores go from the scoring worker to the dataset worker directly, the scatter reads its columns there; the page carries stats only", async ({
   page,
 }) => {
   // The demo rows without their log-prob columns: the implicit margin comes from the run.
@@ -108,6 +108,10 @@ test("scores go from the scoring worker to the dataset worker directly; the page
   expect(dataset.toWorker).toBe(0);
   // What the page gets from the dataset worker is the selection it shows (masks, histograms, margins for views).
   expect(dataset.fromWorker).toBeGreaterThan(0);
+  // The scatter redrew with the new margins, reading its columns from the dataset worker: the page sent it none,
+  // from the file's first frame on.
+  await expect(page.locator("figure.margin-scatter").first()).toHaveAttribute("data-points", String(PAIRS));
+  expect(after.scatter.toWorker).toBe(0);
 
   // The dataset worker dies: the fresh one gets the run's results again from the scoring worker's stored results
   // (nothing is scored again), so the counts are as they were.

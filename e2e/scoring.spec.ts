@@ -265,6 +265,8 @@ test.describe("in-browser scoring", () => {
     });
     await page.getByRole("button", { name: "Pause", exact: true }).click();
     await expect(page.getByTestId("scoring-stats")).toContainText("paused:");
+    // The chunk being scored when Pause was pressed may still finish; after that the count holds.
+    await page.waitForTimeout(1500);
     const pausedText = (await page.getByTestId("scoring-stats").textContent()) ?? "";
     await page.waitForTimeout(1500);
     await expect(page.getByTestId("scoring-stats")).toHaveText(pausedText);

@@ -3,7 +3,8 @@
  * on an OffscreenCanvas where the browser can; otherwise (no OffscreenCanvas, or the worker fails) on the
  * main thread with the same lib/scatter code behind the same API.
  */
-import { applyPatch } from "@/lib/scatter/handlers";
+import { applyPatch, pointOf, resolveLinked, type LinkedSource } from "@/lib/scatter/handlers";
+import { fitExtent } from "@/lib/scatter/viewport";
 import type { PickArgs, PickResult, RenderResult, ScatterApi, ScatterPatch } from "@/lib/scatter/protocol";
 import { ScatterScene } from "@/lib/scatter/scene";
 import { createWorkerClient, isWorkerCrash, latestOnly, WorkerCallError, type WorkerClient } from "@/lib/worker/rpc";
@@ -22,6 +23,13 @@ export interface ScatterRendererOptions {
   onFallback?(reason: string): void;
   /** Sets attributes (role, aria-label, class) of each canvas the renderer creates. */
   decorateCanvas?(canvas: HTMLCanvasElement): void;
+  /**
+   * Makes a port linked to the dataset worker (its other end went to `linkScatter`): each scatter worker started
+   * gets one, and `linked` patches read their columns through it. Needed for `linked` patches in worker mode.
+   */
+  link?(): Promise<MessagePort>;
+  /** Where `linked` patches read their columns when drawn on the main thread. */
+  source?: LinkedSource;
 }
 
 /** Handle of a mounted scatter renderer. */
@@ -37,6 +45,10 @@ export interface ScatterRenderer {
   update(patch: ScatterPatch): Promise<RenderResult>;
   /** Hit-test; while one runs, newer calls supersede older ones, which resolve to null. */
   pick(args: PickArgs): Promise<PickResult | null>;
+  /** One row's x / y as drawn (null when it is not a finite point). */
+  point(row: number): Promise<{ x: number; y: number } | null>;
+  /** Links the worker to the dataset worker again (that one restarted); frames waiting on the old link go on. */
+  relink(): Promise<void>;
   /** Stops the worker and removes the canvas; pending calls reject with code "cancelled". */
   destroy(): void;
 }
@@ -65,6 +77,8 @@ function mergePatch(base: ScatterPatch, next: ScatterPatch): ScatterPatch {
   if (next.data) out.data = next.data;
   if (next.color) out.color = next.color;
   if (next.mask !== undefined) out.mask = next.mask;
+  if (next.linked) out.linked = next.linked;
+  if (next.linkedMask !== undefined) out.linkedMask = next.linkedMask;
   if (next.palette) out.palette = next.palette;
   if (next.view) out.view = next.view;
   return out;
@@ -116,7 +130,14 @@ export function createScatterRenderer(container: HTMLElement, options: ScatterRe
 
   let rpc: WorkerClient<ScatterApi> | null = null;
   let initialised: Promise<unknown> | null = null;
+  /** The worker's link to the dataset worker (when `options.link` is given): made after init, again by relink. */
+  let linking: Promise<void> | null = null;
+  const linkWorker = async (client: WorkerClient<ScatterApi>) => {
+    const port = await options.link!();
+    await client.call("link", { port }, { transfer: [port] });
+  };
   let mainScene: ScatterScene | null = null;
+  let mainData: { xs: Float64Array; ys: Float64Array } | null = null;
   let crashes = 0;
   /** A crash whose recovery is reported once the next frame is drawn. */
   let recovering: CrashReport | null = null;
@@ -133,6 +154,7 @@ export function createScatterRenderer(container: HTMLElement, options: ScatterRe
     const client = rpc;
     rpc = null;
     initialised = null;
+    linking = null;
     client?.dispose();
     replaceCanvas();
   };
@@ -167,23 +189,39 @@ export function createScatterRenderer(container: HTMLElement, options: ScatterRe
     if (!initialised) {
       const offscreen = canvas.transferControlToOffscreen();
       initialised = client.call("init", { canvas: offscreen }, { transfer: [offscreen] });
+      linking = null;
       // The first frame after (re)starting must carry the whole state, not just the latest patch.
       patch = mergePatch(state, patch);
     }
     await initialised;
+    if (options.link && !linking) {
+      const attempt = linkWorker(client);
+      linking = attempt;
+      // A failed link is tried again on the next frame.
+      attempt.catch(() => {
+        if (linking === attempt) linking = null;
+      });
+    }
+    await linking;
     const { patch: copy, transfer } = copyForTransfer(patch);
     return client.call("update", copy, { transfer });
   };
 
-  const mainFrame = (patch: ScatterPatch): RenderResult => {
+  const mainFrame = async (patch: ScatterPatch): Promise<RenderResult> => {
     if (!mainScene) {
       mainScene = new ScatterScene();
       patch = mergePatch(state, patch);
     }
+    if (patch.linked || patch.linkedMask !== undefined) {
+      if (!options.source) throw new WorkerCallError("no column source for a linked scatter", "no-source");
+      patch = await resolveLinked(patch, options.source);
+    }
     applyPatch(mainScene, patch);
+    if (patch.data) mainData = patch.data;
     const ctx = canvas.getContext("2d");
     if (!ctx) throw new WorkerCallError("no 2D canvas context", "no-context");
-    return mainScene.render(ctx, (w, h) => ctx.createImageData(w, h));
+    const result = mainScene.render(ctx, (w, h) => ctx.createImageData(w, h));
+    return patch.data ? { ...result, extent: fitExtent(patch.data.xs, patch.data.ys) } : result;
   };
 
   const flush = async () => {
@@ -208,9 +246,9 @@ export function createScatterRenderer(container: HTMLElement, options: ScatterRe
           const code = err instanceof WorkerCallError ? err.code : "";
           if (destroyed || (code !== "worker-start" && code !== "no-context")) throw err;
           fallBack(`Scatter drawn on the main thread: ${(err as Error).message}`);
-          result = mainFrame(patch);
+          result = await mainFrame(patch);
         }
-      } else result = mainFrame(patch);
+      } else result = await mainFrame(patch);
       state = mergePatch(state, patch);
       if (recovering) {
         recoveryLog.update("scatter", {
@@ -262,6 +300,24 @@ export function createScatterRenderer(container: HTMLElement, options: ScatterRe
         }
       }
       return mainScene ? mainScene.pick(args.xCss, args.yCss, args.radiusCss, args.view) : null;
+    },
+    async point(row) {
+      if (destroyed) return null;
+      if (mode === "main") return pointOf(mainData, row);
+      if (!rpc || !initialised) return null;
+      try {
+        return await rpc.call("point", { row });
+      } catch (err) {
+        if (err instanceof WorkerCallError && (err.code === "cancelled" || isWorkerCrash(err))) return null;
+        throw err;
+      }
+    },
+    async relink() {
+      if (destroyed || mode !== "worker" || !rpc || !initialised || !options.link) return;
+      const client = rpc;
+      await initialised;
+      linking = linkWorker(client);
+      await linking;
     },
     destroy() {
       destroyed = true;

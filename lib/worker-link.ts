@@ -1,13 +1,16 @@
 /**
- * The link between the scoring worker and the dataset worker: a MessageChannel whose ends go one to each, so a
- * scoring run reads pairs from, and writes its results to, the dataset worker directly (the page only starts runs
- * and shows their stats). Made once, and again after either worker restarted.
+ * Links between workers, each a MessageChannel whose ends go one to each, so the dataset worker is the one owner of
+ * rows and columns: a scoring run reads pairs from, and writes its results to, the dataset worker directly (the page
+ * only starts runs and shows their stats), and each scatter worker reads the columns it draws from it. Made once,
+ * and again after a worker restarted.
  */
 import { datasetClient } from "@/lib/dataset-client";
 import { scoringClient } from "@/lib/scoring-client";
 import type { CallFn } from "@/lib/worker/rpc";
 import type { DatasetApi } from "@/lib/workbench/protocol";
 import type { ScoringApi } from "@/lib/scoring/protocol";
+import type { LinkedSource } from "@/lib/scatter/handlers";
+import type { FieldKey } from "@/lib/selection/spec";
 
 let linked: Promise<void> | null = null;
 
@@ -41,3 +44,19 @@ export function linkScoringToDataset(calls: LinkCalls = {}, fresh = false): Prom
 export function dropScoringLink(): void {
   linked = null;
 }
+
+/** A port linked to the dataset worker for one scatter worker (lib/scatter-client.ts `link`). */
+export async function linkScatterPort(): Promise<MessagePort> {
+  const { port1, port2 } = new MessageChannel();
+  await datasetClient().call("linkScatter", { port: port1 }, { transfer: [port1] });
+  return port2;
+}
+
+/**
+ * Where a scatter drawn on the main thread (no OffscreenCanvas) reads its linked columns: the dataset worker's
+ * `column` and `mask` calls (only then do columns come to the page: it draws them).
+ */
+export const mainThreadScatterSource: LinkedSource = {
+  columns: (fields) => Promise.all(fields.map((field) => datasetClient().call("column", { field: field as FieldKey }))),
+  mask: () => datasetClient().call("mask", {}),
+};

@@ -2,22 +2,25 @@
  * Export of selected rows. Same format as the input keeps the original bytes of every record (JSON Lines lines,
  * JSON array elements, CSV records) or, for Parquet, the source schema and decoded values. Computed columns are
  * appended without touching the original bytes. Cross-format exports convert records (see `exportRows`); the TRL
- * format writes each row's pair instead of its record (`trl.ts`).
+ * format writes each row's pair instead of its record (`trl.ts`). Every writer streams: its bytes leave in bounded
+ * chunks between batches of rows (`export-output.ts`), to a file (`writeRows`) or a Blob of chunks (`exportRows`).
  */
 import { ByteWriter, ParquetWriter } from "hyparquet-writer";
 import type { SchemaElement } from "hyparquet-writer";
 import { groupRanges, readBytes } from "@/lib/dataset/readers/bytes";
 import { SourceError } from "@/lib/dataset/source-error";
 import type { CsvByteRows, JsonByteRows, ParquetValueRows, RowSource } from "@/lib/dataset/source";
-import type { ColumnMapping, DatasetFormat, ExportFormat, RawRecord } from "@/lib/dataset/types";
-import { BlobBuilder } from "@/lib/export/blob-builder";
+import type { ColumnMapping, ExportFormat, RawRecord } from "@/lib/dataset/types";
+import { BlobSink, ExportOutput, type ByteSink, type ExportStreamOptions } from "@/lib/export/export-output";
 import { BATCH_ROWS, recordBatches } from "@/lib/export/record-batches";
 import { ExportError } from "@/lib/export/export-error";
+import { exportMimeType } from "@/lib/export/mime-types";
 import { appendMembers, hasLineBreak, jsonNumber, minifyJson } from "@/lib/export/json-bytes";
-import { exportTrl } from "@/lib/export/trl";
+import { writeTrl } from "@/lib/export/trl";
 import { CsvColumnTyper, JsonText, stringifyJson, typeCsvRecord } from "@/lib/export/typed-values";
 
 export { exportFileName } from "@/lib/export/download-name";
+export { exportMimeType } from "@/lib/export/mime-types";
 
 /** Extra numeric columns appended to each exported row (NaN → null in JSON/Parquet, empty cell in CSV). */
 export interface ExtraColumn {
@@ -29,16 +32,17 @@ export interface ExtraColumn {
 /** Rows per Parquet row group written. */
 const PARQUET_GROUP_ROWS = 10_000;
 
-const MIME: Record<DatasetFormat, string> = {
-  jsonl: "application/x-ndjson",
-  json: "application/json",
-  csv: "text/csv",
-  tsv: "text/tab-separated-values",
-  parquet: "application/vnd.apache.parquet",
-};
+/** Options of {@link writeRows}. */
+export interface WriteRowsOptions extends ExportStreamOptions {
+  /** Columns appended to each row (see {@link exportRows}). */
+  extra?: ExtraColumn[];
+  /** The column mapping that makes each row a pair: needed by the TRL format. */
+  mapping?: ColumnMapping;
+}
 
 /**
- * Builds the bytes of the selected rows (in the order given, normally ascending source order) in `format`.
+ * Builds the bytes of the selected rows (in the order given, normally ascending source order) in `format` as a Blob:
+ * the bytes {@link writeRows} streams to a sink.
  * - same format, no extras: JSON Lines lines / JSON array elements / CSV records byte for byte (JSON arrays are
  *   re-wrapped as `[\n` + elements joined by `,\n` + `\n]\n`); Parquet keeps the source schema and values.
  * - extras: JSON gets `,"name":value` after the last member (original bytes kept); CSV gets cells appended;
@@ -64,38 +68,59 @@ export async function exportRows(
   extra: ExtraColumn[] = [],
   mapping?: ColumnMapping,
 ): Promise<Blob> {
+  const sink = new BlobSink();
+  await writeRows(source, rows, format, sink, { extra, mapping });
+  return sink.finish(exportMimeType(format));
+}
+
+/**
+ * Writes the bytes {@link exportRows} builds to `sink`, chunk by chunk while the rows are read: memory stays bounded
+ * by a batch of rows (a Parquet row group) and a chunk, whatever the export's size. Reports progress and stops at the
+ * next batch once `signal` is aborted (`ExportError` "export-cancelled"). On any error the sink holds part of the
+ * file only: the caller discards it (see `writeToFileHandle`). Resolves to the bytes written.
+ */
+export async function writeRows(
+  source: RowSource,
+  rows: ArrayLike<number>,
+  format: ExportFormat,
+  sink: ByteSink,
+  options: WriteRowsOptions = {},
+): Promise<{ bytes: number }> {
+  const { extra = [], mapping } = options;
   for (let k = 0; k < rows.length; k++) {
     const row = rows[k];
     if (!Number.isInteger(row) || row < 0 || row >= source.rowCount) {
       throw new RangeError(`row ${row} is out of range (0…${source.rowCount - 1})`);
     }
   }
+  const out = new ExportOutput(sink, rows.length, options);
   if (format === "trl") {
     if (!mapping) throw new Error("the TRL export needs the column mapping that makes each row a pair");
     // The file's own fields are not written, so only TRL's columns can clash with the extras (checked there).
-    return (await exportTrl(source, mapping, rows, extra)).blob;
-  }
-  // Field names must be complete before a clash check, a CSV header or a Parquet schema is built from them.
-  const problem = await source.completeFields?.();
-  if (problem) throw new SourceError(problem);
-  checkExtraNames(source.fields, extra);
-  // A reader's own rows (record bytes, or Parquet values with their schema) serve its format family (JSON Lines and
-  // JSON arrays are one); every other export converts parsed records.
-  const native = source.nativeRows;
-  const out = new BlobBuilder();
-  if (format === "parquet") {
-    if (native?.kind === "parquet-values") await parquetToParquet(source, native, rows, extra, out);
-    else await recordsToParquet(source, rows, extra, out);
-  } else if (native?.kind === "json-bytes" && (format === "jsonl" || format === "json")) {
-    await jsonToJson(source, native, rows, format, extra, out);
-  } else if (native?.kind === "csv-bytes" && format === source.info.format) {
-    await csvToSameCsv(native, rows, extra, out);
-  } else if (format === "csv" || format === "tsv") {
-    await recordsToCsv(source, rows, format === "tsv" ? "\t" : ",", extra, out);
+    await writeTrl(source, mapping, rows, extra, out);
   } else {
-    await recordsToJson(source, rows, format, extra, out);
+    // Field names must be complete before a clash check, a CSV header or a Parquet schema is built from them.
+    const problem = await source.completeFields?.();
+    if (problem) throw new SourceError(problem);
+    checkExtraNames(source.fields, extra);
+    // A reader's own rows (record bytes, or Parquet values with their schema) serve its format family (JSON Lines and
+    // JSON arrays are one); every other export converts parsed records.
+    const native = source.nativeRows;
+    if (format === "parquet") {
+      if (native?.kind === "parquet-values") await parquetToParquet(source, native, rows, extra, out);
+      else await recordsToParquet(source, rows, extra, out);
+    } else if (native?.kind === "json-bytes" && (format === "jsonl" || format === "json")) {
+      await jsonToJson(source, native, rows, format, extra, out);
+    } else if (native?.kind === "csv-bytes" && format === source.info.format) {
+      await csvToSameCsv(native, rows, extra, out);
+    } else if (format === "csv" || format === "tsv") {
+      await recordsToCsv(source, rows, format === "tsv" ? "\t" : ",", extra, out);
+    } else {
+      await recordsToJson(source, rows, format, extra, out);
+    }
   }
-  return out.finish(MIME[format]);
+  await out.close();
+  return { bytes: out.size };
 }
 
 /** Refuses extra columns that would overwrite a field or each other: the export never silently alters data. */
@@ -130,7 +155,7 @@ async function jsonToJson(
   rows: ArrayLike<number>,
   format: "jsonl" | "json",
   extra: ExtraColumn[],
-  out: BlobBuilder,
+  out: ExportOutput,
 ): Promise<void> {
   const encoder = new TextEncoder();
   const minify = format === "jsonl" && source.info.format === "json";
@@ -155,22 +180,24 @@ async function jsonToJson(
     if (format === "json" && k > 0) out.text(",\n");
     out.bytes(record);
     if (format === "jsonl") out.text("\n");
-    k++;
+    await out.settle(++k);
   }
   if (format === "json" && rows.length > 0) out.text("\n]\n");
 }
 
-async function csvToSameCsv(native: CsvByteRows, rows: ArrayLike<number>, extra: ExtraColumn[], out: BlobBuilder) {
+async function csvToSameCsv(native: CsvByteRows, rows: ArrayLike<number>, extra: ExtraColumn[], out: ExportOutput) {
   const { starts, ends, newline } = native.index;
   const delimiter = native.delimiter;
   out.bytes(await readBytes(native.bytes, starts[0], ends[0]));
   for (const c of extra) out.text(delimiter + csvCell(c.name, delimiter));
   out.text(newline);
   const records = Array.from(rows, (row) => row + 1); // record 0 is the header
+  let k = 0;
   for await (const { index, bytes } of rowBytes(native.bytes, records, starts, ends)) {
     out.bytes(bytes);
     for (const c of extra) out.text(delimiter + csvNumber(c.values[index - 1]));
     out.text(newline);
+    await out.settle(++k);
   }
 }
 
@@ -180,9 +207,15 @@ type ValueBatches = () => AsyncGenerator<{ first: number; records: RawRecord[] }
 /**
  * The exported rows as records with values as a cross-format export writes them: Parquet rows as decoded (BigInts
  * kept, so INT64 stays exact), CSV cells typed per column when `typeCsv` (the types come from one pass over every
- * exported row first), other sources' records as parsed. The result can be iterated more than once.
+ * exported row first, reported to `out` as the "typing" stage), other sources' records as parsed. The result can be
+ * iterated more than once.
  */
-async function exportValues(source: RowSource, rows: ArrayLike<number>, typeCsv: boolean): Promise<ValueBatches> {
+async function exportValues(
+  source: RowSource,
+  rows: ArrayLike<number>,
+  typeCsv: boolean,
+  out: ExportOutput,
+): Promise<ValueBatches> {
   const native = source.nativeRows;
   if (native?.kind === "parquet-values") {
     return async function* () {
@@ -197,7 +230,12 @@ async function exportValues(source: RowSource, rows: ArrayLike<number>, typeCsv:
   if (native?.kind === "csv-bytes" && typeCsv) {
     const fields = source.fields;
     const typer = new CsvColumnTyper(fields);
-    for await (const { records } of recordBatches(source, rows)) for (const r of records) typer.observe(r);
+    out.begin("typing");
+    for await (const { first, records } of recordBatches(source, rows)) {
+      for (const r of records) typer.observe(r);
+      await out.settle(first + records.length);
+    }
+    out.begin("writing");
     const types = typer.types();
     return async function* () {
       for await (const { first, records } of recordBatches(source, rows)) {
@@ -222,11 +260,11 @@ async function recordsToCsv(
   rows: ArrayLike<number>,
   delimiter: string,
   extra: ExtraColumn[],
-  out: BlobBuilder,
+  out: ExportOutput,
 ): Promise<void> {
   const fields = source.fields;
   out.text([...fields, ...extra.map((c) => c.name)].map((f) => csvCell(f, delimiter)).join(delimiter) + "\n");
-  for await (const { first, records } of (await exportValues(source, rows, false))()) {
+  for await (const { first, records } of (await exportValues(source, rows, false, out))()) {
     const lines: string[] = [];
     records.forEach((record, k) => {
       const cells = fields.map((f) => csvCell(cellText(record[f]), delimiter));
@@ -234,6 +272,7 @@ async function recordsToCsv(
       lines.push(cells.join(delimiter) + "\n");
     });
     out.text(lines.join(""));
+    await out.settle(first + records.length);
   }
 }
 
@@ -242,9 +281,9 @@ async function recordsToJson(
   rows: ArrayLike<number>,
   format: "jsonl" | "json",
   extra: ExtraColumn[],
-  out: BlobBuilder,
+  out: ExportOutput,
 ): Promise<void> {
-  const batches = await exportValues(source, rows, true);
+  const batches = await exportValues(source, rows, true, out);
   if (format === "json") out.text(rows.length > 0 ? "[\n" : "[]\n");
   for await (const { first, records } of batches()) {
     const texts = records.map((record, k) => {
@@ -257,13 +296,14 @@ async function recordsToJson(
     });
     if (format === "jsonl") out.text(texts.join("\n") + "\n");
     else out.text((first > 0 ? ",\n" : "") + texts.join(",\n"));
+    await out.settle(first + records.length);
   }
   if (format === "json" && rows.length > 0) out.text("\n]\n");
 }
 
-/** A hyparquet-writer `Writer` that hands its bytes to a BlobBuilder every MB instead of growing one buffer. */
-class BlobParquetWriter extends ByteWriter {
-  constructor(private readonly out: BlobBuilder) {
+/** A hyparquet-writer `Writer` that hands its bytes to the export output every MB instead of growing one buffer. */
+class ChunkParquetWriter extends ByteWriter {
+  constructor(private readonly out: ExportOutput) {
     super(1024 * 1024);
   }
 
@@ -298,7 +338,7 @@ async function parquetToParquet(
   native: ParquetValueRows,
   rows: ArrayLike<number>,
   extra: ExtraColumn[],
-  out: BlobBuilder,
+  out: ExportOutput,
 ) {
   // hyparquet-writer 0.17 types its schema with its own hyparquet 1.31 copy; the elements are the same shape.
   const sourceSchema = native.metadata.schema as unknown as SchemaElement[];
@@ -327,7 +367,7 @@ async function parquetToParquet(
     jsonFields.add(element.name);
   }
   const writer = new ParquetWriter({
-    writer: new BlobParquetWriter(out),
+    writer: new ChunkParquetWriter(out),
     schema,
     // pyarrow's stored schema would no longer match once columns are added.
     kvMetadata:
@@ -354,6 +394,7 @@ async function parquetToParquet(
     pending.push(await rawParquetRow(source, native, row));
     pendingRows.push(row);
     if (pending.length >= PARQUET_GROUP_ROWS) flush();
+    if ((k + 1) % BATCH_ROWS === 0) await out.settle(k + 1);
   }
   if (pending.length > 0 || rows.length === 0) flush();
   for (const element of restore) element.converted_type = "JSON";
@@ -458,7 +499,7 @@ function markJsonColumns(schema: SchemaElement[]): void {
   for (const element of schema) if (element.logical_type?.type === "JSON") element.converted_type = "JSON";
 }
 
-async function recordsToParquet(source: RowSource, rows: ArrayLike<number>, extra: ExtraColumn[], out: BlobBuilder) {
+async function recordsToParquet(source: RowSource, rows: ArrayLike<number>, extra: ExtraColumn[], out: ExportOutput) {
   const fields = source.fields;
   const seen: Seen[] = fields.map(() => ({
     string: false,
@@ -469,18 +510,21 @@ async function recordsToParquet(source: RowSource, rows: ArrayLike<number>, extr
     boolean: false,
     other: false,
   }));
-  const batches = await exportValues(source, rows, true);
+  const batches = await exportValues(source, rows, true, out);
   // Two passes over the exported rows (types first), so big selections are never held in memory at once.
-  for await (const { records } of batches()) {
+  out.begin("typing");
+  for await (const { first, records } of batches()) {
     for (const record of records) fields.forEach((f, j) => observeValue(seen[j], record[f]));
+    await out.settle(first + records.length);
   }
+  out.begin("writing");
   const types = seen.map(inferType);
   const schema: SchemaElement[] = [
     { name: "root", num_children: fields.length + extra.length },
     ...fields.map((name, j) => ({ name, ...SCHEMA_OF[types[j]] })),
     ...extraSchema(extra),
   ];
-  const writer = new ParquetWriter({ writer: new BlobParquetWriter(out), schema });
+  const writer = new ParquetWriter({ writer: new ChunkParquetWriter(out), schema });
   let pending: RawRecord[] = [];
   let pendingRows: number[] = [];
   const flush = () => {
@@ -501,6 +545,7 @@ async function recordsToParquet(source: RowSource, rows: ArrayLike<number>, extr
       pendingRows.push(rows[first + k]);
     });
     if (pending.length >= PARQUET_GROUP_ROWS) flush();
+    await out.settle(first + records.length);
   }
   if (pending.length > 0 || rows.length === 0) flush();
   // The writer keeps `schema` by reference and serialises it in `finish`.

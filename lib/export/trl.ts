@@ -23,7 +23,7 @@ import { asList } from "@/lib/dataset/schema-values";
 import { readField } from "@/lib/dataset/field-path";
 import type { RowSource } from "@/lib/dataset/source";
 import { SourceError } from "@/lib/dataset/source-error";
-import { BlobBuilder } from "@/lib/export/blob-builder";
+import { BlobSink, ExportOutput } from "@/lib/export/export-output";
 import { recordBatches } from "@/lib/export/record-batches";
 import { ExportError } from "@/lib/export/export-error";
 import type { ExtraColumn } from "@/lib/export/export";
@@ -221,10 +221,27 @@ export async function exportTrl(
   rows: ArrayLike<number>,
   extra: ExtraColumn[] = [],
 ): Promise<{ blob: Blob; format: TrlFormat }> {
+  const sink = new BlobSink();
+  const out = new ExportOutput(sink, rows.length);
+  const format = await writeTrl(source, mapping, rows, extra, out);
+  await out.close();
+  return { blob: sink.finish("application/x-ndjson"), format };
+}
+
+/**
+ * Writes what {@link exportTrl} builds to `out` (not closed), batch by batch; resolves to the format written. The
+ * first-chunk check on computed columns can only fail once every row is written: the caller then discards the output.
+ */
+export async function writeTrl(
+  source: RowSource,
+  mapping: ColumnMapping,
+  rows: ArrayLike<number>,
+  extra: ExtraColumn[],
+  out: ExportOutput,
+): Promise<TrlFormat> {
   checkExtraNames(extra);
   checkReferenceLogps(extra, rows);
   const format = await decideTrlFormat(source, mapping, rows);
-  const out = new BlobBuilder();
   // Byte offset at which each extra column first holds a number (-1: not yet).
   const firstValueAt = extra.map(() => -1);
   const firstValueRow = extra.map(() => -1);
@@ -248,6 +265,7 @@ export async function exportTrl(
       offset += utf8Length(line);
     });
     out.text(lines.join(""));
+    await out.settle(first + records.length);
   }
   extra.forEach((c, j) => {
     if (firstValueAt[j] >= DATASETS_JSON_CHUNK_BYTES) {
@@ -257,7 +275,7 @@ export async function exportTrl(
       );
     }
   });
-  return { blob: out.finish("application/x-ndjson"), format };
+  return format;
 }
 
 /** Bytes of a string in UTF-8. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { zScores } from "@/lib/metrics/stats";
-import { finiteMoments, marginZScores, zOf } from "./z-scores";
+import { finiteMoments, marginMoments, marginZScores, zOf } from "./z-scores";
 
 const col = (...v: number[]) => Float64Array.from(v);
 const abs = (a: Float64Array) => a.map(Math.abs);
@@ -20,6 +20,7 @@ describe("marginZScores", () => {
     const zIm = zScores(abs(implicit), null);
     for (let row = 0; row < explicit.length; row++) {
       const z = marginZScores(explicit, implicit, row);
+      expect(marginZScores(explicit, implicit, row, marginMoments(explicit, implicit))).toEqual(z);
       // toBe is Object.is: NaN matches NaN, and every other value must agree to the last bit.
       expect(z.explicit).toBe(zEx[row]);
       expect(z.absImplicit).toBe(zIm[row]);
@@ -56,10 +57,16 @@ describe("finiteMoments", () => {
     }
   });
 
-  it("is cached per column and per transform", () => {
+  it("per transform: identity or absolute values", () => {
     const values = col(-1, 3);
-    expect(finiteMoments(values)).toBe(finiteMoments(values));
     expect(finiteMoments(values, "abs").mean).toBe(2);
     expect(finiteMoments(values).mean).toBe(1);
+  });
+});
+
+describe("marginZScores with given moments", () => {
+  it("reads the row against the moments it is given, not against the columns", () => {
+    const m = { explicit: { mean: 10, std: 2, count: 5 }, absImplicit: { mean: 1, std: 0, count: 3 } };
+    expect(marginZScores(col(14), col(-7), 0, m)).toEqual({ explicit: 2, absImplicit: 0 });
   });
 });

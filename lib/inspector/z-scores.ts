@@ -1,7 +1,8 @@
 /**
- * The inspector's per-row z-scores: z(m_ex) and z(|m_im|), the two terms of M_AP = z(m_ex) − w·z(|m_im|), with the
- * same numbers as the `zExplicit` / `zAbsImplicit` fields (lib/metrics/stats `zScores` over each column's finite
- * values, population std, z = 0 when the std is 0) but without building a whole z column to read one row.
+ * Per-row z-scores: z(m_ex) and z(|m_im|), the two terms of M_AP = z(m_ex) − w·z(|m_im|), with the same numbers as
+ * the `zExplicit` / `zAbsImplicit` fields (lib/metrics/stats `zScores` over each column's finite values, population
+ * std, z = 0 when the std is 0) but without building a whole z column to read one row. The dataset worker computes
+ * the moments once per margins version and reads rows against them (lib/workbench/row-numbers.ts).
  */
 import { moments } from "@/lib/metrics/stats";
 
@@ -15,17 +16,8 @@ export interface FiniteMoments {
 /** Which transform of the column the moments describe. */
 export type ColumnTransform = "identity" | "abs";
 
-// Keyed by the column's identity: buffers.ts replaces a column rather than mutating it, so a new margins version is
-// a new array and the cached moments of the old one are collected with it.
-const cache: Record<ColumnTransform, WeakMap<Float64Array, FiniteMoments>> = {
-  identity: new WeakMap(),
-  abs: new WeakMap(),
-};
-
 /** Moments of the finite values of `values` (or of their absolute values); NaN mean/std when there are none. */
 export function finiteMoments(values: Float64Array, transform: ColumnTransform = "identity"): FiniteMoments {
-  const hit = cache[transform].get(values);
-  if (hit) return hit;
   let count = 0;
   for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) count++;
   // Compacted in row order, as zScores does, so the pairwise sums (and hence every bit of the result) agree.
@@ -35,9 +27,7 @@ export function finiteMoments(values: Float64Array, transform: ColumnTransform =
     if (Number.isFinite(v)) packed[j++] = transform === "abs" ? Math.abs(v) : v;
   }
   const { mean, std } = moments(packed);
-  const out = { mean, std, count };
-  cache[transform].set(values, out);
-  return out;
+  return { mean, std, count };
 }
 
 /** z of one value against `m`: NaN when the value is missing, 0 when the column has no spread (as zScores). */
@@ -46,18 +36,37 @@ export function zOf(value: number, m: FiniteMoments): number {
   return m.std === 0 ? 0 : (value - m.mean) / m.std;
 }
 
+/** The moments both z-scores are taken against: of m_ex and of |m_im|. */
+export interface MarginMoments {
+  explicit: FiniteMoments;
+  absImplicit: FiniteMoments;
+}
+
+/** Moments of the explicit column and of the absolute implicit column (one pass each). */
+export function marginMoments(explicit: Float64Array, implicit: Float64Array): MarginMoments {
+  return { explicit: finiteMoments(explicit), absImplicit: finiteMoments(implicit, "abs") };
+}
+
 /** The two z-scores of row `row`, NaN where its margin is missing (or the row is out of range). */
 export interface MarginZScores {
   explicit: number;
   absImplicit: number;
 }
 
-/** z(m_ex) and z(|m_im|) of one row from the full margin columns. */
-export function marginZScores(explicit: Float64Array, implicit: Float64Array, row: number): MarginZScores {
+/**
+ * z(m_ex) and z(|m_im|) of one row from the full margin columns; pass `m` (from {@link marginMoments} of the same
+ * columns) to read many rows without a pass over the columns each.
+ */
+export function marginZScores(
+  explicit: Float64Array,
+  implicit: Float64Array,
+  row: number,
+  m: MarginMoments = marginMoments(explicit, implicit),
+): MarginZScores {
   const ex = row >= 0 && row < explicit.length ? explicit[row] : NaN;
   const im = row >= 0 && row < implicit.length ? implicit[row] : NaN;
   return {
-    explicit: Number.isFinite(ex) ? zOf(ex, finiteMoments(explicit)) : NaN,
-    absImplicit: Number.isFinite(im) ? zOf(Math.abs(im), finiteMoments(implicit, "abs")) : NaN,
+    explicit: Number.isFinite(ex) ? zOf(ex, m.explicit) : NaN,
+    absImplicit: Number.isFinite(im) ? zOf(Math.abs(im), m.absImplicit) : NaN,
   };
 }

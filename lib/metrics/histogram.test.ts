@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { binIndices, changedRows, countMasked, histogram, recordMaskChange } from "@/lib/metrics/histogram";
+import {
+  binIndices,
+  changedRows,
+  countMasked,
+  histogram,
+  recordMaskChange,
+  recordMaskToggles,
+} from "@/lib/metrics/histogram";
 import { numpyUnavailableReason, runNumpy } from "@/test/numpy-oracle";
 import { createRng } from "@/lib/metrics/random";
 
@@ -136,5 +143,35 @@ describe("countMasked over declared mask changes", () => {
     // Unaligned views compare byte by byte.
     expect(Array.from(changedRows(a.subarray(1), b.subarray(1), 9)!)).toEqual([1, 3, 7]);
     expect(changedRows(a, b.subarray(1), 9)).toBeNull();
+  });
+});
+
+describe("countMasked over declared flips (recordMaskToggles)", () => {
+  it("a chain of masks, each made by random flips (rows flipping back and forth), counts like a full recount", () => {
+    const rng = createRng(21);
+    const n = 500;
+    const values = Float64Array.from({ length: n }, () => (rng() < 0.05 ? NaN : rng() * 10 - 2));
+    const bin = binIndices(values, histogram(values, 9, [0, 6]).edges);
+    const full = (m: Uint8Array) => {
+      const c = new Array<number>(9).fill(0);
+      for (let i = 0; i < n; i++) if (m[i] && bin[i] < 9) c[bin[i]]++;
+      return c;
+    };
+    let prev = Uint8Array.from({ length: n }, () => (rng() < 0.4 ? 1 : 0));
+    recordMaskChange(prev, null, null);
+    expect(Array.from(countMasked(bin, 9, prev))).toEqual(full(prev));
+    for (let step = 0; step < 40; step++) {
+      const next = prev.slice();
+      const flips: number[] = [];
+      for (let j = 0; j < 1 + Math.floor(rng() * 60); j++) {
+        // Few distinct rows, so many flip twice (and cancel) or three times.
+        const r = Math.floor(rng() * 80) * 6;
+        next[r] ^= 1;
+        flips.push(2 * r + next[r]);
+      }
+      recordMaskToggles(next, prev, Uint32Array.from(flips));
+      expect(Array.from(countMasked(bin, 9, next)), `step ${step}`).toEqual(full(next));
+      prev = next;
+    }
   });
 });

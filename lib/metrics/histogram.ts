@@ -129,7 +129,10 @@ export function binIndices(values: Float64Array, edges: Float64Array): Uint16Arr
 // Masks declared (recordMaskChange) to differ from an earlier mask at a few rows, and the counts made of each such
 // mask, so that a handle drag recounts only the rows that changed. Weak on the masks: nothing here keeps one alive,
 // and a child holds its parent's counts, not the parent itself.
-const lineage = new WeakMap<Uint8Array, { parentCounts: Map<Uint16Array, Uint32Array>; rows: Uint32Array }>();
+const lineage = new WeakMap<
+  Uint8Array,
+  { parentCounts: Map<Uint16Array, Uint32Array>; rows: Uint32Array; toggles: boolean }
+>();
 const countsOf = new WeakMap<Uint8Array, Map<Uint16Array, Uint32Array>>();
 
 /**
@@ -142,7 +145,19 @@ export function recordMaskChange(mask: Uint8Array, parent: Uint8Array | null, ro
   if (!parent || !rows || parent.length !== mask.length) return;
   let parentCounts = countsOf.get(parent);
   if (!parentCounts) countsOf.set(parent, (parentCounts = new Map()));
-  lineage.set(mask, { parentCounts, rows });
+  lineage.set(mask, { parentCounts, rows, toggles: false });
+}
+
+/**
+ * Like {@link recordMaskChange}, but `toggles` lists each flip from `parent` to `mask` as `2·row + newBit`, in order
+ * (a row may flip more than once: its flips cancel out), so whoever made the mask need not dedupe the rows.
+ */
+export function recordMaskToggles(mask: Uint8Array, parent: Uint8Array, toggles: Uint32Array): void {
+  if (!countsOf.has(mask)) countsOf.set(mask, new Map());
+  if (parent.length !== mask.length) return;
+  let parentCounts = countsOf.get(parent);
+  if (!parentCounts) countsOf.set(parent, (parentCounts = new Map()));
+  lineage.set(mask, { parentCounts, rows: toggles, toggles: true });
 }
 
 /**
@@ -160,11 +175,18 @@ export function countMasked(bin: Uint16Array, bins: number, mask: Uint8Array): U
   if (change && base && base.length === bins + 1 && mask.length === bin.length) {
     counts = base.slice();
     const { rows } = change;
-    // The parent differs at exactly these rows, so each adds its row when now set and removes it when now clear.
-    for (let j = 0; j < rows.length; j++) {
-      const r = rows[j];
-      counts[bin[r]] += mask[r] === 1 ? 1 : -1;
-    }
+    // Each listed row adds itself when now set and removes itself when now clear (a flip: set by its low bit).
+    // Branch-free (+1 or −1): a changed row is as likely set as cleared, so a branch would mispredict half the time.
+    if (change.toggles)
+      for (let j = 0; j < rows.length; j++) {
+        const t = rows[j];
+        counts[bin[t >>> 1]] += 2 * (t & 1) - 1;
+      }
+    else
+      for (let j = 0; j < rows.length; j++) {
+        const r = rows[j];
+        counts[bin[r]] += 2 * mask[r] - 1;
+      }
   } else {
     counts = new Uint32Array(bins + 1);
     for (let i = 0; i < bin.length; i++) counts[bin[i]] += mask[i];

@@ -85,6 +85,9 @@ export function moments(values: Float64Array, scratch?: Float64Array): { mean: n
   return { mean: m, std: Math.sqrt(pairwiseSum(sq, 0, n) / n) };
 }
 
+/** zScores' packing buffer (grown on demand, kept: one column's worth). */
+let packScratch = new Float64Array(0);
+
 /**
  * z-scores `(x − mean) / std` (population std) over the rows with `include[i] ≠ 0` (all rows when `include` is
  * null) whose value is finite; every other row gets NaN. Equals numpy on the compacted included values. When the
@@ -95,18 +98,22 @@ export function zScores(values: Float64Array, include: Uint8Array | null): Float
   if (include !== null && include.length !== n) {
     throw new RangeError(`zScores: include has ${include.length} rows, values has ${n}`);
   }
-  const out = new Float64Array(n).fill(NaN);
+  const out = new Float64Array(n);
   let count = 0;
   for (let i = 0; i < n; i++) if ((include === null || include[i] !== 0) && Number.isFinite(values[i])) count++;
-  if (count === 0) return out;
-  // numpy reduces the compacted column, so the summation tree must be built over included rows only.
-  const packed = count === n ? values : new Float64Array(count);
+  if (count === 0) return out.fill(NaN);
+  // numpy reduces the compacted column, so the summation tree must be built over included rows only. The packing
+  // buffer is reused across calls (a metric switch at 10^6 rows would otherwise fault in a fresh 8 MB each time).
+  if (count < n && packScratch.length < count) packScratch = new Float64Array(count);
+  const packed = count === n ? values : packScratch.subarray(0, count);
   if (packed !== values) {
     for (let i = 0, j = 0; i < n; i++) {
       if ((include === null || include[i] !== 0) && Number.isFinite(values[i])) packed[j++] = values[i];
     }
   }
-  const { mean: m, std: sd } = moments(packed);
+  // `out` is free until the last loop: it holds the squared deviations (no second column-sized buffer).
+  const { mean: m, std: sd } = moments(packed, out);
+  if (count < n) out.fill(NaN);
   for (let i = 0; i < n; i++) {
     if ((include === null || include[i] !== 0) && Number.isFinite(values[i])) {
       out[i] = sd === 0 ? 0 : (values[i] - m) / sd;

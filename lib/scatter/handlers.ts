@@ -3,9 +3,11 @@
  * lib/ so they are unit-testable in Node with a fake canvas.
  */
 import type { Handlers } from "@/lib/worker/rpc";
-import { HandlerError } from "@/lib/worker/rpc";
-import type { ScatterApi, ScatterPatch } from "./protocol";
+import { HandlerError, WorkerCallError } from "@/lib/worker/rpc";
+import { LINK_CLOSED, portClient, type PortClient } from "@/lib/worker/port-rpc";
+import type { LinkedColumns, RenderResult, ScatterApi, ScatterLinkApi, ScatterPatch } from "./protocol";
 import { ScatterScene, type PixelTarget } from "./scene";
+import { fitExtent } from "./viewport";
 
 /** Applies the parts of `patch` that are present, in dependency order (data before colour and mask). */
 export function applyPatch(scene: ScatterScene, patch: ScatterPatch): void {
@@ -14,6 +16,40 @@ export function applyPatch(scene: ScatterScene, patch: ScatterPatch): void {
   if (patch.mask !== undefined) scene.setMask(patch.mask);
   if (patch.palette) scene.setPalette(patch.palette);
   if (patch.view) scene.setView(patch.view);
+}
+
+/** Where `linked` patches read their columns and mask: the dataset worker's link, or the page's own fallback. */
+export interface LinkedSource {
+  columns(fields: string[]): Promise<(Float64Array | null)[]>;
+  mask(): Promise<Uint8Array>;
+}
+
+/**
+ * The patch with its `linked` / `linkedMask` parts read from `source` and turned into plain data, colour and mask
+ * (a missing field reads as NaN everywhere: nothing drawn; a mask of another length clears the selection).
+ */
+export async function resolveLinked(patch: ScatterPatch, source: LinkedSource): Promise<ScatterPatch> {
+  const { linked, linkedMask, ...rest } = patch;
+  const out: ScatterPatch = { ...rest };
+  let rows = -1;
+  if (linked) {
+    const fields = linked.color ? [linked.x, linked.y, linked.color] : [linked.x, linked.y];
+    const [xs, ys, color] = await source.columns(fields);
+    rows = xs?.length ?? ys?.length ?? 0;
+    const nan = () => new Float64Array(rows).fill(NaN);
+    out.data = { xs: xs ?? nan(), ys: ys ?? nan() };
+    out.color = color ?? nan();
+  }
+  if (linkedMask !== undefined || linked) {
+    const mask = await source.mask();
+    out.mask = mask.length > 0 && (rows < 0 || mask.length === rows) ? mask : null;
+  }
+  return out;
+}
+
+/** Whether two linked-column requests name the same columns of the same version. */
+export function sameLinked(a: LinkedColumns | undefined, b: LinkedColumns | undefined): boolean {
+  return !!a && !!b && a.x === b.x && a.y === b.y && a.color === b.color && a.version === b.version;
 }
 
 /**
@@ -28,17 +64,52 @@ export function createScatterHandlers(
   const scene = new ScatterScene();
   let target: PixelTarget | null = null;
   let gridTimer: ReturnType<typeof setTimeout> | null = null;
+  let data: { xs: Float64Array; ys: Float64Array } | null = null;
+
+  // The dataset worker's link; a frame whose link closed (the dataset worker restarted) waits for the next one.
+  let link: PortClient<ScatterLinkApi> | null = null;
+  let nextLink: Promise<void> | null = null;
+  let linked!: () => void;
+  const awaitLink = () => (nextLink ??= new Promise<void>((resolve) => (linked = resolve)));
+  const source: LinkedSource = {
+    columns: (fields) => link!.call("columns", { fields }),
+    mask: () => link!.call("mask", {}),
+  };
+  const resolve = async (patch: ScatterPatch): Promise<ScatterPatch> => {
+    if (patch.linked === undefined && patch.linkedMask === undefined) return patch;
+    for (;;) {
+      if (!link || link.closed) await awaitLink();
+      try {
+        return await resolveLinked(patch, source);
+      } catch (err) {
+        if (!(err instanceof WorkerCallError && err.code === LINK_CLOSED)) throw err;
+      }
+    }
+  };
+
   return {
     init({ canvas }) {
       target = getContext(canvas);
       if (!target) throw new HandlerError("no 2D context on the OffscreenCanvas", "no-context");
       return null;
     },
-    update(patch) {
+    link({ port }) {
+      link?.close("the dataset worker was linked again");
+      link = portClient<ScatterLinkApi>(port);
+      if (nextLink) {
+        nextLink = null;
+        linked();
+      }
+      return null;
+    },
+    async update(patch) {
       if (!target) throw new HandlerError("scatter worker not initialised", "not-ready");
-      applyPatch(scene, patch);
-      const result = scene.render(target, createImage);
-      if (patch.data) {
+      const plain = await resolve(patch);
+      applyPatch(scene, plain);
+      if (plain.data) data = plain.data;
+      const result: RenderResult = scene.render(target, createImage);
+      if (plain.data) {
+        result.extent = fitExtent(plain.data.xs, plain.data.ys);
         if (gridTimer) clearTimeout(gridTimer);
         gridTimer = setTimeout(() => scene.prepareHitTest(), 0);
       }
@@ -47,5 +118,19 @@ export function createScatterHandlers(
     pick({ xCss, yCss, radiusCss, view }) {
       return scene.pick(xCss, yCss, radiusCss, view);
     },
+    point({ row }) {
+      return pointOf(data, row);
+    },
   };
+}
+
+/** Row `row` of `data` when it is a finite point. */
+export function pointOf(
+  data: { xs: Float64Array; ys: Float64Array } | null,
+  row: number,
+): { x: number; y: number } | null {
+  if (!data || !Number.isInteger(row) || row < 0 || row >= data.xs.length) return null;
+  const x = data.xs[row];
+  const y = data.ys[row];
+  return Number.isFinite(x) && Number.isFinite(y) ? { x, y } : null;
 }

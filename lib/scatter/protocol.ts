@@ -64,6 +64,8 @@ export interface RenderResult extends RasterStats {
   /** Robust (1st–99th percentile) colour domain, null when no colour value is finite. */
   colorDomain: [number, number] | null;
   rowCount: number;
+  /** On a frame with new x / y: the fit of their finite values (viewport.ts `fitExtent`), null before any data. */
+  extent?: Viewport | null;
 }
 
 /** A hovered or clicked row with its values. */
@@ -84,6 +86,13 @@ export interface ScatterPatch {
   data?: { xs: Float64Array; ys: Float64Array };
   color?: Float64Array;
   mask?: Uint8Array | null;
+  /**
+   * Columns to read from the dataset worker (over the link, see `ScatterApi.link`) instead of being sent them: the
+   * page names the fields and a version, the columns never pass through it. A null `color` draws every point neutral.
+   */
+  linked?: LinkedColumns;
+  /** Read the selection mask from the dataset worker; the number is the page's mask version (a new one refetches). */
+  linkedMask?: number;
   palette?: PaletteOptions;
   view?: SceneView;
 }
@@ -96,10 +105,35 @@ export interface PickArgs {
   view: SceneView;
 }
 
+/** Field names of the columns a scatter reads from the dataset worker, and the version they belong to. */
+export interface LinkedColumns {
+  x: string;
+  y: string;
+  color: string | null;
+  version: number;
+}
+
+/**
+ * What the scatter worker asks of the dataset worker, the owner of the columns, over a MessagePort the page made:
+ * copies of field columns (null for a field the dataset does not have) and of the selection mask in force.
+ */
+export type ScatterLinkApi = {
+  columns: { args: { fields: string[] }; result: (Float64Array | null)[] };
+  /** Empty before the first selection. */
+  mask: { args: Record<string, never>; result: Uint8Array };
+};
+
 /** Request name → arguments and result of the scatter worker. */
 export type ScatterApi = {
   /** Hands the worker the canvas it draws into (from `transferControlToOffscreen`). */
   init: { args: { canvas: OffscreenCanvas }; result: null };
+  /**
+   * Links the worker to the dataset worker (the other end of `port` went to its `linkScatter`), where `linked`
+   * patches read their columns; a new link replaces the old one (the dataset worker restarted).
+   */
+  link: { args: { port: MessagePort }; result: null };
+  /** The x / y values of one row as drawn (a point linked from another view); null outside the data or not finite. */
+  point: { args: { row: number }; result: { x: number; y: number } | null };
   /** Applies a patch and redraws (when a view is known); answers the frame's stats. */
   update: { args: ScatterPatch; result: RenderResult };
   pick: { args: PickArgs; result: PickResult | null };

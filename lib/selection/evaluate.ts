@@ -2,29 +2,73 @@
  * Evaluates a {@link SelectionSpec} to a row mask, plus the cross-filtering masks of the views (each view sees the
  * selection made without its own clauses). Runs in the dataset worker and the CLI.
  *
- * Cost model: the ranking is sorted once per ranking change (`rankScores`); a gate change re-tests only that
- * gate's rows (predicates are cached by meaning), then each mask is one walk down the ranked order.
+ * Cost model: a ranking change selects the top k in O(n) (radix select, no sort); a moved interval bound, a new k
+ * or a few decisions update each selection in O(changed rows) (see selection-slot.ts); other gate changes re-test
+ * that gate's rows once.
  */
 import { radixArgsort } from "@/lib/metrics/order";
-import { changedRows, recordMaskChange } from "@/lib/metrics/histogram";
 import { targetCount } from "@/lib/metrics/select";
 import { gateKey, type Decisions, type FieldKey, type Gate, type Ranking, type SelectionSpec } from "./spec";
 import { pointInPolygon } from "./geometry";
+import { SelectionSlot, SlotScratch, type SlotInputs } from "./selection-slot";
 
-/** Scores of one ranking, sorted best-first with the paper's tie rule (equal scores: the higher row index first). */
+/**
+ * Scores of one ranking, best first with the paper's tie rule (equal scores: the higher row index first). The full
+ * order is sorted on first read of `order` (ranks, the table, a dragged handle's incremental walk): a re-rank's
+ * top-k mask needs only an O(n) select on `score`.
+ */
 export interface RankedScores {
   /** Scored rows, best first. */
-  order: Uint32Array;
+  readonly order: Uint32Array;
   /** Rows with a score. */
-  valid: number;
+  readonly valid: number;
+  /** The scores themselves (lets the evaluator select the top k without the order). */
+  readonly score?: Float64Array;
+  /** Position of each row in `order`, 0xffffffff for rows without a score. */
+  positions?(): Uint32Array;
 }
 
-/** Sorts the non-NaN scores best-first; among equal scores the higher row index comes first (numpy's `[-k:]`). */
+/** {@link RankedScores} of a score column, sorting and inverting lazily (each at most once). */
+class LazyRanking implements RankedScores {
+  private sorted: Uint32Array | null = null;
+  private inverse: Uint32Array | null = null;
+  private count = -1;
+
+  constructor(readonly score: Float64Array) {}
+
+  get order(): Uint32Array {
+    // Sorted descending directly (ties in descending row order): the same permutation as the stable ascending
+    // argsort reversed, without the reversal pass.
+    return (this.sorted ??= radixArgsort(this.score, true));
+  }
+
+  get valid(): number {
+    if (this.count < 0) {
+      if (this.sorted) this.count = this.sorted.length;
+      else {
+        let c = 0;
+        const s = this.score;
+        for (let i = 0; i < s.length; i++) if (s[i] === s[i]) c++;
+        this.count = c;
+      }
+    }
+    return this.count;
+  }
+
+  positions(): Uint32Array {
+    if (!this.inverse) {
+      const order = this.order;
+      const pos = new Uint32Array(this.score.length).fill(0xffffffff);
+      for (let p = 0; p < order.length; p++) pos[order[p]] = p;
+      this.inverse = pos;
+    }
+    return this.inverse;
+  }
+}
+
+/** Ranks the non-NaN scores best-first; among equal scores the higher row index first (numpy's `[-k:]`). */
 export function rankScores(score: Float64Array): RankedScores {
-  // Sorted descending directly (ties in descending row order): the same permutation as the stable ascending
-  // argsort reversed, without the reversal pass.
-  const order = radixArgsort(score, true);
-  return { order, valid: order.length };
+  return new LazyRanking(score);
 }
 
 /** Reads a field column, or null when the dataset does not have it. */
@@ -164,37 +208,45 @@ function and(target: Uint8Array, other: Uint8Array): void {
   for (let i = 0; i < target.length; i++) target[i] &= other[i];
 }
 
-/** Caches gate predicates by meaning; `invalidate()` when the columns they read change. */
+/**
+ * Evaluates specs against one dataset, keeping each selection (the main one and each view's cross-filter context)
+ * as a {@link SelectionSlot} that a moved bound, a new k or a few decisions update in O(changed rows). Caches gate
+ * predicates by meaning and each interval field's sort; `invalidate()` when the columns they read change.
+ */
 export class SelectionEvaluator {
   private predicates = new Map<string, Uint8Array>();
   private codesFor: Decisions | null = null;
   private codes: Uint8Array;
-  /** Cross-filter masks by (ranking, k, other gates, decisions): a dragged view's own context stays the same array. */
-  private contextCache = new Map<string, Uint8Array>();
-  private rankedIds = new WeakMap<RankedScores, number>();
-  private nextRankedId = 1;
-  /** The last mask made for the main selection ("") and for each view's context: the base of the next one's diff. */
-  private lastMasks = new Map<string, Uint8Array>();
+  private codesKey = "/";
+  private decisionRows: number[] = [];
+  /** The main selection ("") and each view's context ("view:<source>"). */
+  private slots = new Map<string, SelectionSlot>();
+  private scratch: SlotScratch | null = null;
+  /** Each interval field's rows sorted by value, for the column it was sorted from. */
+  private sortedFields = new Map<FieldKey, { values: Float64Array; sorted: Uint32Array }>();
 
   constructor(readonly rowCount: number) {
     this.codes = new Uint8Array(rowCount);
   }
 
-  /** Forgets every cached predicate (columns changed). */
+  /** Forgets every cached predicate, sort and selection state reading `fields` (all without: columns changed). */
   invalidate(fields?: FieldKey[]): void {
-    this.contextCache.clear();
     if (!fields) {
       this.predicates.clear();
+      this.sortedFields.clear();
+      this.slots.clear();
       return;
     }
     for (const key of [...this.predicates.keys()])
       if (fields.some((f) => key.includes(`|${f}|`))) this.predicates.delete(key);
+    for (const f of fields) this.sortedFields.delete(f);
+    for (const [name, slot] of [...this.slots]) if (slot.reads(fields, false)) this.slots.delete(name);
   }
 
-  /** Forgets cached search predicates (row texts changed). */
+  /** Forgets cached search predicates and the selections using them (row texts changed). */
   invalidateSearch(): void {
-    this.contextCache.clear();
     for (const key of [...this.predicates.keys()]) if (key.startsWith("s|")) this.predicates.delete(key);
+    for (const [name, slot] of [...this.slots]) if (slot.reads(null, true)) this.slots.delete(name);
   }
 
   /** The cached (or freshly computed) predicate of a gate. */
@@ -213,8 +265,6 @@ export class SelectionEvaluator {
     return p;
   }
 
-  private codesKey = "";
-
   /** A content key of the decisions (specs arrive as fresh copies from the page, so identity says nothing). */
   private decisionsId(d: Decisions): string {
     return `${d.keep.join(",")}/${d.drop.join(",")}`;
@@ -224,7 +274,11 @@ export class SelectionEvaluator {
   decisionCodes(d: Decisions): Uint8Array {
     if (this.codesFor !== d) {
       const key = this.decisionsId(d);
-      if (key !== this.codesKey) this.codes = decisionCodes(d, this.rowCount);
+      if (key !== this.codesKey) {
+        this.codes = decisionCodes(d, this.rowCount);
+        const n = this.rowCount;
+        this.decisionRows = [...new Set([...d.keep, ...d.drop])].filter((r) => r >= 0 && r < n && Number.isInteger(r));
+      }
       this.codesKey = key;
       this.codesFor = d;
     }
@@ -232,38 +286,13 @@ export class SelectionEvaluator {
   }
 
   /**
-   * The rows the ranking may pick: passing every gate and not dropped by hand, in one array (the walk then reads a
-   * single byte per row; null = every row).
+   * The rows the ranking may pick: passing every gate and not dropped by hand, in one array (null = every row).
    */
   eligible(gates: Gate[], decisions: Decisions, field: FieldReader, search: SearchReader): Uint8Array | null {
     const out =
       this.combined(gates, field, search) ?? (decisions.drop.length ? new Uint8Array(this.rowCount).fill(1) : null);
     if (out) for (const r of decisions.drop) if (r >= 0 && r < out.length) out[r] = 0;
     return out;
-  }
-
-  /** {@link eligible}, but a lone gate's cached predicate itself when nothing is dropped (read-only: no copy). */
-  private eligibleView(
-    gates: Gate[],
-    decisions: Decisions,
-    field: FieldReader,
-    search: SearchReader,
-  ): Uint8Array | null {
-    if (gates.length === 1 && decisions.drop.length === 0) return this.predicate(gates[0], field, search);
-    return this.eligible(gates, decisions, field, search);
-  }
-
-  /**
-   * Declares a new mask of `slot` as its previous one plus the rows that differ (when few do), so histograms of it
-   * recount only those rows (see countMasked). Masks handed out are never written again.
-   */
-  private track(slot: string, mask: Uint8Array): void {
-    const prev = this.lastMasks.get(slot);
-    if (prev === mask) return;
-    // Past a quarter of the rows a full recount is as cheap as applying the changes.
-    const rows = prev ? changedRows(prev, mask, mask.length >>> 2) : null;
-    recordMaskChange(mask, rows ? (prev as Uint8Array) : null, rows);
-    this.lastMasks.set(slot, mask);
   }
 
   /** AND of the predicates of `gates` (null = no gate). */
@@ -274,9 +303,27 @@ export class SelectionEvaluator {
     return out;
   }
 
+  private sortedField(key: FieldKey, values: Float64Array): Uint32Array {
+    const hit = this.sortedFields.get(key);
+    if (hit && hit.values === values) return hit.sorted;
+    const sorted = radixArgsort(values, false);
+    this.sortedFields.set(key, { values, sorted });
+    return sorted;
+  }
+
+  private slot(name: string): SelectionSlot {
+    let s = this.slots.get(name);
+    if (!s) {
+      this.scratch ??= new SlotScratch(this.rowCount);
+      this.slots.set(name, (s = new SelectionSlot(this.rowCount, this.scratch)));
+    }
+    return s;
+  }
+
   /**
    * The selection of `spec` under `ranked`, and for each source in `viewSources` that owns a gate, the selection
-   * without that source's gates (cross-filtering).
+   * without that source's gates (cross-filtering). Masks handed out are never written again; a selection that did
+   * not change is the same array as last time.
    */
   evaluate(
     spec: SelectionSpec,
@@ -287,33 +334,37 @@ export class SelectionEvaluator {
   ): Evaluation {
     const k = targetFor(spec.ranking, ranked.valid);
     const codes = this.decisionCodes(spec.decisions);
-    const all = this.eligibleView(spec.gates, spec.decisions, field, search);
-    const main = pickTop(ranked, k, all, codes);
-    this.track("", main.mask);
+    const inputs: SlotInputs = {
+      field,
+      predicate: (g) => this.predicate(g, field, search),
+      sorted: (key, values) => this.sortedField(key, values),
+    };
+    const run = (name: string, gates: Gate[]) =>
+      this.slot(name).update(gates, this.codesKey, this.decisionRows, codes, ranked, k, inputs);
+    const main = run("", spec.gates);
+    const used = new Set<string>([""]);
     const contexts = new Map<string, Uint8Array>();
-    let rankedId = this.rankedIds.get(ranked);
-    if (rankedId === undefined) this.rankedIds.set(ranked, (rankedId = this.nextRankedId++));
-    const used = new Set<string>();
     for (const source of new Set(viewSources)) {
       if (!spec.gates.some((g) => g.source === source)) continue;
-      const rest = spec.gates.filter((g) => g.source !== source);
-      const key = `${rankedId}|${k}|${this.decisionsId(spec.decisions)}|${rest.map(gateKey).sort().join("\u0000")}`;
-      let mask = this.contextCache.get(key);
-      if (!mask) mask = pickTop(ranked, k, this.eligibleView(rest, spec.decisions, field, search), codes).mask;
-      this.track(`view:${source}`, mask);
-      this.contextCache.set(key, mask);
-      used.add(key);
-      contexts.set(source, mask);
+      const name = `view:${source}`;
+      used.add(name);
+      contexts.set(
+        source,
+        run(
+          name,
+          spec.gates.filter((g) => g.source !== source),
+        ).mask,
+      );
     }
-    // Keep only the contexts of this evaluation: the next pointer move reuses them, older ones are garbage.
-    for (const key of [...this.contextCache.keys()]) if (!used.has(key)) this.contextCache.delete(key);
+    // Views that no longer own a gate: their state is garbage (a new gate rebuilds it).
+    for (const name of [...this.slots.keys()]) if (!used.has(name)) this.slots.delete(name);
     return {
       mask: main.mask,
-      selectedCount: main.selected,
+      selectedCount: main.taken + main.keptByHand,
       k,
       scored: ranked.valid,
       candidates: main.candidates,
-      ranked: main.ranked,
+      ranked: main.taken,
       keptByHand: main.keptByHand,
       droppedByHand: spec.decisions.drop.length,
       keepCount: spec.decisions.keep.length,

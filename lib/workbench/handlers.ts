@@ -1,16 +1,20 @@
 /** The dataset worker's handlers over a {@link DatasetSession}; kept out of the worker file so Node tests can drive them. */
 import { formatProblem, type ParseProblem } from "@/lib/dataset/types";
-import { BackgroundHash, sampledKey } from "@/lib/dataset/hash";
+import { BackgroundHash, sampledKey, sha256Hex } from "@/lib/dataset/hash";
 import { binIndices, countMasked, histogram, type Histogram } from "@/lib/metrics/histogram";
 import { HandlerError, type Handlers } from "@/lib/worker/rpc";
 import { servePort, type PortLike } from "@/lib/worker/port-rpc";
 import { ScoreColumns } from "@/lib/scoring/columns";
 import { pairMappingKey, scoringDatasetKey } from "@/lib/scoring/dataset-key";
 import type { DatasetLinkApi } from "@/lib/scoring/protocol";
+import type { ScatterLinkApi } from "@/lib/scatter/protocol";
+import type { FieldKey } from "@/lib/selection/spec";
 import { DatasetSession, type OpenedFile } from "@/lib/workbench/session";
 import { parseRecipe } from "@/lib/workbench/recipe";
 import { inspectFiles } from "@/lib/workbench/open-files";
 import { exportShards } from "@/lib/export/shard-export";
+import { ExportRuns, reportExportProgress } from "@/lib/export/export-runs";
+import { writeToFileHandle } from "@/lib/export/file-handle-export";
 import { skippedRowsFileName } from "@/lib/workbench/plan-text";
 import type {
   ColumnHistogram,
@@ -32,6 +36,8 @@ function badInput(problem: ParseProblem): HandlerError {
 export function createDatasetHandlers(): Handlers<DatasetApi> {
   let session: DatasetSession | null = null;
   let original: Blob | null = null;
+  // Exports in progress, by the page's id, so that `cancelExport` can stop one.
+  const exportRuns = new ExportRuns();
   // The open file's identity: the sampled key at once, the full SHA-256 hashed in the background after parsing (the
   // dataset is usable meanwhile; a recipe waits for it).
   let identity: { hash: BackgroundHash; key: Promise<string> } | null = null;
@@ -53,6 +59,35 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
     if (scores && (scores.session !== session || scores.pairKey !== pairMappingKey(scores.session.summary().mapping)))
       scores = null;
     return scores;
+  };
+
+  // The selection mask of the last `select` (what the scatter workers draw), read by them over their links.
+  let lastMask: Uint8Array | null = null;
+
+  /** A copy of one field column, computed first when it is derived (z-scores, M_AP...); null when there is none. */
+  const fieldCopy = async (s: DatasetSession, field: FieldKey, transfer: Transferable[]) => {
+    const problem = await s.prepare(s.currentSpec(), [field]);
+    if (problem) throw badInput(problem);
+    const values = s.field(field);
+    if (!values) return null;
+    const copy = values.slice();
+    transfer.push(copy.buffer);
+    return copy;
+  };
+
+  /** What a scatter worker may ask over its link: copies of columns and of the mask, never through the page. */
+  const scatterHandlers: Handlers<ScatterLinkApi> = {
+    async columns({ fields }, ctx) {
+      const s = need();
+      const out: (Float64Array | null)[] = [];
+      for (const field of fields) out.push(await fieldCopy(s, field as FieldKey, ctx.transfer));
+      return out;
+    },
+    mask(_args, ctx) {
+      const copy = lastMask ? lastMask.slice() : new Uint8Array(0);
+      ctx.transfer.push(copy.buffer);
+      return copy;
+    },
   };
 
   /** What the scoring worker may ask over the link. */
@@ -100,6 +135,7 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
       identity = { hash: new BackgroundHash(file), key };
     }
     original = file;
+    lastMask = null;
     allBins = new WeakMap();
     selectedCounts = new WeakMap();
     return openReply(s, transfer);
@@ -110,12 +146,8 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
     return session;
   };
 
-  const openReply = (s: DatasetSession, transfer: Transferable[]): OpenReply => {
-    const { explicit, implicit } = s.margins();
-    const reply = { summary: s.summary(), explicit: explicit.slice(), implicit: implicit.slice() };
-    transfer.push(reply.explicit.buffer, reply.implicit.buffer);
-    return reply;
-  };
+  // The columns stay here: the views read rows and columns from this worker, never copies on the page.
+  const openReply = (s: DatasetSession, _transfer?: Transferable[]): OpenReply => ({ summary: s.summary() });
 
   const histogramOf = (
     s: DatasetSession,
@@ -157,6 +189,13 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
       scoringPort?.close?.();
       scoringPort = port;
       servePort<DatasetLinkApi>(port, linkHandlers);
+      return null;
+    },
+    hashFile({ file }, ctx) {
+      return sha256Hex(file, (f) => ctx.progress("hashing", f));
+    },
+    linkScatter({ port }) {
+      servePort<ScatterLinkApi>(port, scatterHandlers);
       return null;
     },
     applyScores({ implicit, beta }, ctx) {
@@ -205,7 +244,7 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
       if (problem) throw badInput(problem);
       return openReply(s, ctx.transfer);
     },
-    async select({ spec, histograms }, ctx) {
+    async select({ spec, histograms }) {
       const s = need();
       const problem = await s.prepare(
         spec,
@@ -222,11 +261,9 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
         if (err instanceof RangeError) throw new HandlerError(err.message, "bad-input");
         throw err;
       }
-      const { evaluation: ev, columns, rescored, notes } = result;
-      const mask = ev.mask.slice();
-      ctx.transfer.push(mask.buffer);
+      const { evaluation: ev, rescored, notes } = result;
+      lastMask = ev.mask;
       const reply = {
-        mask,
         selectedCount: ev.selectedCount,
         k: ev.k,
         scored: ev.scored,
@@ -235,33 +272,43 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
         keptByHand: ev.keptByHand,
         keepCount: ev.keepCount,
         droppedByHand: ev.droppedByHand,
-        columns: rescored
-          ? { score: columns.score.slice(), mAp: columns.mAp.slice(), mApRank: columns.mApRank.slice() }
-          : undefined,
+        rescored,
         histograms: histograms
           .map((h) => histogramOf(s, h, ev.mask, ev.contexts))
           .filter((h): h is ColumnHistogram => h !== null),
         notes,
       };
-      if (reply.columns)
-        ctx.transfer.push(reply.columns.score.buffer, reply.columns.mAp.buffer, reply.columns.mApRank.buffer);
       return reply;
     },
     rows({ rows }) {
       return need().rows(rows);
+    },
+    rowNumbers({ rows, withZ }) {
+      try {
+        return need().rowNumbers(rows, withZ);
+      } catch (err) {
+        if (err instanceof RangeError) throw new HandlerError(err.message, "bad-input");
+        throw err;
+      }
     },
     order({ key, descending, filter }, ctx) {
       const ids = need().order(key, descending, filter);
       ctx.transfer.push(ids.buffer);
       return ids;
     },
-    async column({ field }, ctx) {
+    column({ field }, ctx) {
+      return fieldCopy(need(), field, ctx.transfer);
+    },
+    async fieldValues({ row, fields }) {
       const s = need();
-      const problem = await s.prepare(s.currentSpec(), [field]);
+      if (!Number.isInteger(row) || row < 0 || row >= s.source.rowCount)
+        throw new HandlerError(`row ${row} is not in the dataset (it has ${s.source.rowCount} rows)`, "bad-input");
+      const problem = await s.prepare(s.currentSpec(), fields);
       if (problem) throw badInput(problem);
-      const values = s.field(field);
-      if (!values) return null;
-      const copy = values.slice();
+      return fields.map((f) => s.field(f)?.[row] ?? NaN);
+    },
+    mask(_args, ctx) {
+      const copy = lastMask ? lastMask.slice() : new Uint8Array(0);
       ctx.transfer.push(copy.buffer);
       return copy;
     },
@@ -276,8 +323,23 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
     compare({ split }) {
       return need().compare(split);
     },
-    export({ format, includeComputed }) {
-      return need().exportSelection(format, includeComputed);
+    export({ format, includeComputed, exportId }, ctx) {
+      const s = need();
+      return exportRuns.run(exportId, (signal) =>
+        s.exportSelection(format, includeComputed, { signal, onProgress: reportExportProgress(ctx.progress) }),
+      );
+    },
+    exportTo({ handle, format, includeComputed, exportId }, ctx) {
+      const s = need();
+      return exportRuns.run(exportId, async (signal) => {
+        const written = await writeToFileHandle(handle, (sink) =>
+          s.writeSelection(format, includeComputed, sink, { signal, onProgress: reportExportProgress(ctx.progress) }),
+        );
+        return { ...written, fileName: handle.name };
+      });
+    },
+    cancelExport({ exportId }) {
+      return exportRuns.cancel(exportId);
     },
     exportShards({ format, includeComputed }) {
       const s = need();

@@ -35,7 +35,8 @@ describe("several files through the dataset worker and the scoring worker", () =
       ["data/train-00001-of-00003.jsonl", 3, 1],
       ["data/train-00002-of-00003.jsonl", 4, 2],
     ]);
-    expect(Array.from(reply.explicit)).toEqual([0, 1, 2, 10, 20, 21]);
+    expect(reply.summary.rowCount).toBe(6);
+    expect(Array.from((await h.column({ field: "explicit" }, ctx()))!)).toEqual([0, 1, 2, 10, 20, 21]);
     const rows = await h.rows({ rows: [3] }, ctx());
     expect(rows[0].pair.chosen[0].content).toBe("good 1.0");
     // Every row selected (ranked by the explicit margin, the only one these rows have): each shard comes back whole.

@@ -8,6 +8,7 @@ import type {
   DatasetSummary,
   FieldSummary,
   RecipeMatchReport,
+  RowNumbers,
   RowView,
   SelectionRecipe,
 } from "@/lib/workbench/types";
@@ -34,10 +35,11 @@ export interface ColumnHistogram {
   max: number;
 }
 
-/** Reply to `select`. Column buffers are fresh copies, transferred. */
+/**
+ * Reply to `select`: counts, histograms and notes. No column: the views read rows (`rowNumbers`) and columns
+ * (the scatter's link, `mask`) from this worker.
+ */
 export interface SelectReply {
-  /** 1 = selected, per row. */
-  mask: Uint8Array;
   selectedCount: number;
   /** Target k (⌊ratio·N⌋ or top-k). */
   k: number;
@@ -51,17 +53,15 @@ export interface SelectReply {
   keptByHand: number;
   keepCount: number;
   droppedByHand: number;
-  /** Present when the ranking's scores changed: score, M_AP and M_AP rank per row. */
-  columns?: { score: Float64Array; mAp: Float64Array; mApRank: Float64Array };
+  /** Whether the ranking's scores changed (score, M_AP and its rank per row: a new metric, w, or margins). */
+  rescored: boolean;
   histograms: ColumnHistogram[];
   notes: RankingNotes;
 }
 
-/** Reply to `open` and `remap`: the summary plus fresh copies of the margin columns. */
+/** Reply to `open`, `remap` and `attach`: the dataset's summary (its columns stay in this worker). */
 export interface OpenReply {
   summary: DatasetSummary;
-  explicit: Float64Array;
-  implicit: Float64Array;
 }
 
 /** Reply to `identity`: the open file's sampled key and full SHA-256 (lower-case hex). */
@@ -96,6 +96,13 @@ export type DatasetApi = {
    */
   linkScoring: { args: { port: MessagePort }; result: null };
   /**
+   * Serves a scatter worker on `port` (the other end went to its `link`): it reads the columns it draws and the
+   * selection mask from here (lib/scatter/protocol.ts `ScatterLinkApi`), not from the page.
+   */
+  linkScatter: { args: { port: MessagePort }; result: null };
+  /** The SHA-256 (lower-case hex) of any file, hashed here rather than on the page (a saved session's check). */
+  hashFile: { args: { file: Blob }; result: string };
+  /**
    * Attaches the last scoring run's results (written over the link) as computed columns and margins, the implicit
    * margin formed as asked (DPO falls back to SimPO without a reference model); null when the open dataset has none.
    */
@@ -116,16 +123,41 @@ export type DatasetApi = {
   mapPending: { args: { mapping: ColumnMapping }; result: OpenReply };
   select: { args: { spec: SelectionSpec; histograms: HistogramRequest[] }; result: SelectReply };
   rows: { args: { rows: number[] }; result: RowView[] };
+  /**
+   * The numbers of `rows` (margins, score, M_AP and rank, selected, decision; the z-scores with `withZ`) under the
+   * current selection, in the order asked: what the table and the inspector show, read here so the page holds no
+   * column.
+   */
+  rowNumbers: { args: { rows: number[]; withZ?: boolean }; result: RowNumbers[] };
   order: { args: { key: OrderKey; descending: boolean; filter: OrderFilter }; result: Uint32Array };
-  /** A copy of one field column (scatter axes); null when the dataset has no such field. */
+  /** A copy of one field column (a scatter drawn on the main thread); null when the dataset has no such field. */
   column: { args: { field: FieldKey }; result: Float64Array | null };
+  /** The values of `fields` at one row (NaN for a field the dataset does not have): a row's token counts... */
+  fieldValues: { args: { row: number; fields: FieldKey[] }; result: number[] };
+  /** A copy of the selection mask in force (1 = selected; empty before the first `select`). */
+  mask: { args: Record<string, never>; result: Uint8Array };
   /** One row's score under every metric (the inspector's numbers). */
   rowMetrics: { args: { row: number }; result: { metric: Metric; score: number; unavailable: string | null }[] };
   compare: { args: { split?: { explicit?: number; absImplicit?: number } }; result: CompareReply };
+  /**
+   * The selection as a Blob of chunks (the download). Progress ("typing" | "writing", fraction of rows, and
+   * `ExportProgressDetail` of lib/export/export-runs.ts) while it runs; `exportId` lets `cancelExport` stop it.
+   */
   export: {
-    args: { format: ExportFormat; includeComputed: boolean };
+    args: { format: ExportFormat; includeComputed: boolean; exportId?: number };
     result: { blob: Blob; fileName: string; count: number };
   };
+  /**
+   * The selection streamed into a file the user picked (`showSaveFilePicker` on the page), written chunk by chunk by
+   * the worker through `createWritable()` and committed only when complete (aborted on an error or a cancel);
+   * progress as for `export`. `fileName` is the picked file's name.
+   */
+  exportTo: {
+    args: { handle: FileSystemFileHandle; format: ExportFormat; includeComputed: boolean; exportId?: number };
+    result: { count: number; bytes: number; fileName: string };
+  };
+  /** Stops the running `export` / `exportTo` of that id (it rejects with code "export-cancelled"); false if none. */
+  cancelExport: { args: { exportId: number }; result: boolean };
   /** The selection written as the dataset's own files ("the same shards"): one export per input file, in order. */
   exportShards: {
     args: { format: ExportFormat; includeComputed: boolean };

@@ -45,7 +45,8 @@ import { createLogprobExtractor, logprobFields } from "@/lib/dataset/logprob-col
 import { alignmentPotential, rankOf, ScoreCache, type Metric, type Scores } from "@/lib/metrics/select";
 import type { LogprobColumns } from "@/lib/metrics/rivals";
 import { zScores } from "@/lib/metrics/stats";
-import { exportFileName, exportRows, type ExtraColumn } from "@/lib/export/export";
+import { exportFileName, exportMimeType, writeRows, type ExtraColumn } from "@/lib/export/export";
+import { BlobSink, type ByteSink, type ExportStreamOptions } from "@/lib/export/export-output";
 import { fileSha256, type BackgroundHash } from "@/lib/dataset/hash";
 import { readNumber } from "@/lib/dataset/schema-values";
 import { defaultSpec, histogramSource, type FieldKey, type Gate, type SelectionSpec } from "@/lib/selection/spec";
@@ -59,6 +60,9 @@ import {
 } from "@/lib/selection/evaluate";
 import { metricUnavailable, rankingScores, scoreKey, METRIC_OPTIONS, type RankingNotes } from "@/lib/selection/ranking";
 import { compileSearch } from "@/lib/selection/search";
+import { decisionOrder, rowOrder, TableOrderCache } from "./table-order";
+import { checkRowIds, readRowNumbers } from "./row-numbers";
+import { marginMoments, type MarginMoments } from "@/lib/inspector/z-scores";
 import {
   DIGEST_BYTES,
   matchDecisions,
@@ -78,6 +82,7 @@ import type {
   RecipeMatchReport,
   ResponseIssues,
   RowAccounting,
+  RowNumbers,
   RowView,
   SelectionRecipe,
 } from "./types";
@@ -257,6 +262,10 @@ export class DatasetSession {
   private computedMargins = { explicit: false, implicit: false };
   /** Every row's content SHA-256 (32 bytes a row) under the current mapping; computed by the first recipe. */
   private digests: Uint8Array | null = null;
+  /** The pairs table's argsorts, per column (cleared with the margins: a column may be written in place). */
+  private tableOrders = new TableOrderCache();
+  /** Mean and std of m_ex and |m_im| (the inspector's z-scores), computed on first read per margins. */
+  private zMoments: MarginMoments | null = null;
 
   /** The rows: the file itself, or its pairs when the mapping plans them (exclusions, several pairs a record). */
   source: RowSource;
@@ -473,6 +482,8 @@ export class DatasetSession {
     this.compareMasks.clear();
     for (const key of [...this.derived.keys()]) if (!/Chars$/.test(key)) this.derived.delete(key);
     this.evaluator.invalidate();
+    this.tableOrders.clear();
+    this.zMoments = null;
   }
 
   /**
@@ -769,10 +780,25 @@ export class DatasetSession {
     const mAp = this.mApFor(spec.ranking.weight, entry);
     const evaluation = this.evaluator.evaluate(spec, entry.ranked, this.fieldReader, this.searchMask, viewSources);
     let indices: Uint32Array | null = null;
+    const weight = spec.ranking.weight;
+    // The ranks need the full sort of M_AP: made on first read (a reply with new columns, the table, an export),
+    // not by a re-rank's top-k select. A selection read after a newer one with another w ranks its own column
+    // without touching the session's cache.
+    let ownRank: Float64Array | null = null;
+    const rankOfMap = () =>
+      this.mapCache?.weight === weight && this.mapCache.mAp === mAp
+        ? this.mApRankFor(weight, entry)
+        : (ownRank ??= rankOf(mAp));
     this.last = {
       evaluation,
       scores: entry.scores,
-      columns: { score: entry.scores.score, mAp, mApRank: this.mApRankFor(spec.ranking.weight, entry) },
+      columns: {
+        score: entry.scores.score,
+        mAp,
+        get mApRank() {
+          return rankOfMap();
+        },
+      },
       rescored,
       notes: entry.notes,
       // Only export, recipe and the CLI read the index list: a drag does not pay for it.
@@ -812,7 +838,34 @@ export class DatasetSession {
     });
   }
 
-  /** A row order for the table: by a column, ascending or descending, NaN last; filtered as asked. */
+  /**
+   * The numbers of `rows` as the table and the inspector show them (margins, z-scores, score, M_AP and its rank,
+   * selected, decision), from the current selection, with the z-scores when `withZ`; a RangeError names a row
+   * that is not in the dataset.
+   */
+  rowNumbers(rows: ArrayLike<number>, withZ = false): RowNumbers[] {
+    checkRowIds(rows, this.source.rowCount);
+    const current = this.currentSelection();
+    if (withZ) this.zMoments ??= marginMoments(this.columns.explicit, this.columns.implicit);
+    return readRowNumbers(
+      {
+        explicit: this.columns.explicit,
+        implicit: this.columns.implicit,
+        score: current.columns.score,
+        mAp: current.columns.mAp,
+        mApRank: current.columns.mApRank,
+        mask: current.evaluation.mask,
+        spec: this.spec,
+        moments: withZ ? this.zMoments : null,
+      },
+      rows,
+    );
+  }
+
+  /**
+   * A row order for the table: by a column, ascending or descending, equal values by row, NaN last; filtered as
+   * asked. Each column is argsorted once (radix, O(n)) while it stands; a new direction or filter is one pass.
+   */
   order(key: OrderKey, descending: boolean, filter: OrderFilter | boolean): Uint32Array {
     const f: OrderFilter = filter === true ? "selected" : filter === false ? "all" : filter;
     const current = this.currentSelection();
@@ -826,36 +879,21 @@ export class DatasetSession {
       for (let i = 0; i < a.length; i++) mask[i] = a[i] & b[i];
     }
     const n = this.source.rowCount;
-    let count = 0;
-    for (let i = 0; i < n; i++) if (!mask || mask[i]) count++;
-    const ids = new Uint32Array(count);
-    for (let i = 0, j = 0; i < n; i++) if (!mask || mask[i]) ids[j++] = i;
-    if (key === "row") return descending ? ids.reverse() : ids;
-    let values: Float64Array;
-    if (key === "decision") {
-      // Kept first, then undecided, then dropped (descending); the reverse ascending.
-      values = new Float64Array(n);
-      for (const r of this.spec.decisions.keep) values[r] = 1;
-      for (const r of this.spec.decisions.drop) values[r] = -1;
-    } else
-      values =
-        key === "explicit"
-          ? this.columns.explicit
-          : key === "implicit"
-            ? this.columns.implicit
-            : key === "m_ap"
-              ? current.columns.mAp
-              : current.columns.score;
-    const sign = descending ? -1 : 1;
-    ids.sort((a, b) => {
-      const va = values[a];
-      const vb = values[b];
-      const na = Number.isNaN(va);
-      const nb = Number.isNaN(vb);
-      if (na || nb) return na === nb ? a - b : na ? 1 : -1;
-      return va === vb ? a - b : sign * (va - vb);
-    });
-    return ids;
+    if (key === "row") return rowOrder(n, descending, mask);
+    // Kept first, then undecided, then dropped (descending); the reverse ascending.
+    if (key === "decision") return decisionOrder(n, this.spec.decisions, descending, mask);
+    const values =
+      key === "explicit"
+        ? this.columns.explicit
+        : key === "implicit"
+          ? this.columns.implicit
+          : key === "m_ap"
+            ? current.columns.mAp
+            : current.columns.score;
+    // The ranking has sorted its score already (M_AP's too when M_AP is the metric): the table reuses that order.
+    const entry = this.rankedCache.find((e) => e.key === this.lastScoreKey);
+    const ranked = entry && entry.scores.score === values ? () => entry.ranked.order : undefined;
+    return this.tableOrders.order(values, descending, mask, ranked);
   }
 
   /**
@@ -1019,15 +1057,35 @@ export class DatasetSession {
     ];
   }
 
-  /** The selected rows in `format` (input order), optionally with the computed columns appended. */
+  /**
+   * The selected rows in `format` (input order), optionally with the computed columns appended, as a Blob of
+   * chunks; `options` report progress and cancel (see `writeRows`).
+   */
   async exportSelection(
     format: ExportFormat,
     includeComputed: boolean,
+    options: ExportStreamOptions = {},
   ): Promise<{ blob: Blob; fileName: string; count: number }> {
+    const sink = new BlobSink();
+    const { count } = await this.writeSelection(format, includeComputed, sink, options);
+    return {
+      blob: sink.finish(exportMimeType(format)),
+      fileName: exportFileName(this.source.info.name, format),
+      count,
+    };
+  }
+
+  /** The bytes of {@link exportSelection} streamed to `sink` chunk by chunk (a file, a writable stream). */
+  async writeSelection(
+    format: ExportFormat,
+    includeComputed: boolean,
+    sink: ByteSink,
+    options: ExportStreamOptions = {},
+  ): Promise<{ count: number; bytes: number; fileName: string }> {
     const { indices } = this.currentSelection();
     const extra = includeComputed ? this.computedColumns() : undefined;
-    const blob = await exportRows(this.source, indices, format, extra, this.mapping);
-    return { blob, fileName: exportFileName(this.source.info.name, format), count: indices.length };
+    const { bytes } = await writeRows(this.source, indices, format, sink, { ...options, extra, mapping: this.mapping });
+    return { count: indices.length, bytes, fileName: exportFileName(this.source.info.name, format) };
   }
 
   /** Every row's content SHA-256 ({@link rowContentDigest}), 32 bytes a row; one scan of the texts, then cached. */

@@ -119,6 +119,29 @@ export interface RowView {
 }
 
 /**
+ * One row's numbers as the dataset worker holds them (the table's cells, the inspector's figures): the margins and
+ * their z-scores, the ranking's score, M_AP and its rank, whether the selection keeps the row and its decision. NaN
+ * = missing (no margin, not scored).
+ */
+export interface RowNumbers {
+  row: number;
+  explicit: number;
+  implicit: number;
+  /**
+   * z(m_ex) and z(|m_im|) over the rows that have each margin (population std; lib/inspector/z-scores.ts); null
+   * unless asked for (their moments cost a pass over both columns per margins version, which the table never needs).
+   */
+  z: { explicit: number; absImplicit: number } | null;
+  /** Score of the ranking's metric (higher = kept first). */
+  score: number;
+  mAp: number;
+  /** 1-based rank of M_AP (1 = best). */
+  mApRank: number;
+  selected: boolean;
+  decision: "keep" | "drop" | null;
+}
+
+/**
  * Decisions by row content (recipe version 3): what lets a recipe re-apply to an edited file. Hashes are the
  * SHA-256 of a row's prompt, chosen and rejected as parsed (lib/workbench/recipe.ts `rowContentDigest`).
  */
