@@ -86,3 +86,33 @@ describe("BackgroundHash", () => {
     expect(fractions.at(-1)).toBe(1);
   });
 });
+
+describe("hashing in slices", () => {
+  /** How many turns of a self-reposting message run while `hash` runs: the hash's yields to the event loop. */
+  async function turnsDuring(hash: () => Promise<string>): Promise<{ hex: string; turns: number }> {
+    const channel = new MessageChannel();
+    let turns = 0;
+    let running = true;
+    channel.port1.onmessage = () => {
+      turns++;
+      if (running) channel.port2.postMessage(null);
+    };
+    channel.port2.postMessage(null);
+    const hex = await hash();
+    running = false;
+    channel.port1.close();
+    return { hex, turns };
+  }
+
+  it("gives the same digest sliced, and yields to queued messages between slices", async () => {
+    const bytes = new Uint8Array(3 * 1024 * 1024 + 17).map((_, i) => (i * 31 + 7) & 255);
+    const blob = new Blob([bytes]);
+    const whole = await turnsDuring(() => sha256Hex(blob));
+    const sliced = await turnsDuring(() => sha256Hex(blob, undefined, { sliceBytes: 64 * 1024 }));
+    expect(sliced.hex).toBe(whole.hex);
+    expect(whole.hex).toBe(nodeSha256Hex(bytes));
+    // 49 slices: a turn between each two, where the unsliced hash yields only between the chunks it reads.
+    expect(sliced.turns).toBeGreaterThanOrEqual(48);
+    expect(sliced.turns).toBeGreaterThan(whole.turns + 40);
+  });
+});
