@@ -26,6 +26,13 @@ const BENCHES: Bench[] = [
   { name: "selection", script: "selection.bench.ts", quickArgs: ["100000"], browser: false },
   { name: "data-layer", script: "data-layer.bench.ts", quickArgs: ["1"], browser: false },
   { name: "row-checks", script: "row-checks.bench.ts", quickArgs: ["1"], browser: false },
+  {
+    name: "export-stream",
+    script: "export-stream.bench.ts",
+    quickArgs: ["--rows", "50000", "--reps", "1"],
+    browser: false,
+  },
+  { name: "ingest", script: "ingest.bench.ts", quickArgs: ["--mb", "50", "--reps", "1"], browser: false },
   { name: "scoring", script: "scoring.bench.ts", quickArgs: ["8", "50"], browser: false },
   { name: "generation", script: "generation.bench.ts", quickArgs: ["2", "16", "2"], browser: false },
   {
@@ -41,18 +48,53 @@ const BENCHES: Bench[] = [
     browser: true,
   },
   {
+    name: "scoring-realistic",
+    script: "scoring-browser/realistic.ts",
+    quickArgs: ["--pairs", "2", "--tiny-pairs", "8", "--reps", "1", "--configs", "app"],
+    browser: true,
+    note: "builds a ≈100 M-parameter model (400 MB) in a temp folder; needs gcc for the measured peaks",
+  },
+  {
     name: "generation-browser",
     script: "generation-browser/run.ts",
     quickArgs: ["--prompts", "2", "--max-new-tokens", "16"],
     browser: true,
   },
   { name: "scatter", script: "scatter/run.ts", quickArgs: ["--n", "1e4,1e5"], browser: true },
+  { name: "scatter-cache", script: "scatter/cache.ts", quickArgs: ["--n", "100000", "--reps", "5"], browser: false },
+  {
+    name: "scatter-interaction",
+    script: "scatter/interaction.ts",
+    quickArgs: ["--n", "1e5", "--baseline-n", "1e3", "--reps", "3"],
+    browser: true,
+  },
+  {
+    name: "interaction-browser",
+    script: "interaction-browser.ts",
+    quickArgs: ["--rows", "100000", "--frames", "30"],
+    browser: true,
+    note: "needs a production build in .next-bench",
+  },
+  {
+    name: "export-stream-browser",
+    script: "export-stream-browser.ts",
+    quickArgs: ["--rows", "100000"],
+    browser: true,
+    note: "needs a production build in .next-bench (NEXT_DIST_DIR=.next-bench npx next build)",
+  },
   {
     name: "curation-drag-browser",
     script: "curation-drag-browser.ts",
     quickArgs: ["--rows", "100000", "--steps", "5"],
     browser: true,
     note: "needs a production build in .next-bench (NEXT_DIST_DIR=.next-bench npx next build)",
+  },
+  {
+    name: "table-browser",
+    script: "table-browser.ts",
+    quickArgs: ["--rows", "100000"],
+    browser: true,
+    note: "needs a production build in .next-bench",
   },
 ];
 

@@ -1,4 +1,5 @@
 "use client";
+import { useMemo } from "react";
 import { useWorkbench, currentSpec } from "@/components/workbench-store";
 import RangeHistogram from "@/components/RangeHistogram";
 import { fieldLabel, histogramSource, intervalOf, type FieldKey } from "@/lib/selection/spec";
@@ -18,6 +19,19 @@ export default function MarginHistograms() {
   const endGesture = useWorkbench((s) => s.endGesture);
   const showHistogram = useWorkbench((s) => s.showHistogram);
   const summary = useWorkbench((s) => s.summary);
+  // One callback per field for the component's life, so that a memoised histogram whose numbers and range did not
+  // change skips its render (a new arrow per render would defeat RangeHistogram's memo on every selection reply).
+  const fieldList = histograms.map((h) => h.field).join("\n");
+  const onChangeOf = useMemo(() => {
+    const byField = new Map(
+      fieldList.split("\n").map((field) => {
+        const onChange = (lo: number | null, hi: number | null, gesture: string) =>
+          setInterval(field as FieldKey, lo, hi, gesture);
+        return [field, onChange] as const;
+      }),
+    );
+    return (field: FieldKey) => byField.get(field)!;
+  }, [fieldList, setInterval]);
   // Token counts are known once the policy scored the rows (chosen_tokens / rejected_tokens from the run).
   const lengthFields: FieldKey[] = [
     ...LENGTH_FIELDS,
@@ -39,7 +53,7 @@ export default function MarginHistograms() {
               histogram={h}
               lo={gate?.lo ?? null}
               hi={gate?.hi ?? null}
-              onChange={(lo, hi, gesture) => setInterval(h.field, lo, hi, gesture)}
+              onChange={onChangeOf(h.field)}
               onGestureEnd={endGesture}
             />
           );

@@ -1,7 +1,8 @@
 "use client";
-import { useEffect, useRef, useState } from "react";
+import { memo, useEffect, useRef, useState } from "react";
 import type { KeyboardEvent as ReactKeyboardEvent, PointerEvent as ReactPointerEvent } from "react";
 import type { ColumnHistogram } from "@/lib/workbench/protocol";
+import { sameHistogram, sameValues } from "@/lib/charts/histogram-equal";
 
 /** Props of {@link RangeHistogram}. */
 export interface RangeHistogramProps {
@@ -33,12 +34,70 @@ function formatValue(v: number): string {
 
 let gestureCounter = 0;
 
+/** Props of {@link HistogramBars}: the counts and where they go. */
+interface HistogramBarsProps {
+  edges: Float64Array;
+  all: Uint32Array;
+  selected: Uint32Array;
+  x0: number;
+  x1: number;
+  plotW: number;
+  plotH: number;
+  maxCount: number;
+}
+
+/**
+ * The 2 × bins bar rects. Kept apart so that a handle move, which re-renders its histogram on every pointer move,
+ * does not rebuild the bars when the counts are the same numbers in a fresh reply (the dragged histogram's own).
+ */
+const HistogramBars = memo(
+  function HistogramBars({ edges, all, selected, x0, x1, plotW, plotH, maxCount }: HistogramBarsProps) {
+    const sx = (v: number) => PAD.left + ((v - x0) / (x1 - x0 || 1)) * plotW;
+    const sy = (c: number) => (c / maxCount) * plotH;
+    return (
+      <>
+        {Array.from(all, (count, i) => {
+          const left = sx(edges[i]);
+          const w = Math.max(1, sx(edges[i + 1]) - left - 1);
+          return (
+            <g key={i}>
+              <rect x={left} y={PAD.top + plotH - sy(count)} width={w} height={sy(count)} fill="#475569" />
+              <rect x={left} y={PAD.top + plotH - sy(selected[i])} width={w} height={sy(selected[i])} fill="#f59e0b" />
+            </g>
+          );
+        })}
+      </>
+    );
+  },
+  (a, b) =>
+    a.x0 === b.x0 &&
+    a.x1 === b.x1 &&
+    a.plotW === b.plotW &&
+    a.plotH === b.plotH &&
+    a.maxCount === b.maxCount &&
+    sameValues(a.edges, b.edges) &&
+    sameValues(a.all, b.all) &&
+    sameValues(a.selected, b.selected),
+);
+
 /**
  * Histogram drawn as SVG (40 bars: cheap at any row count, unlike recharts' per-bar components measured in issue
  * 10) with draggable, keyboard-operable floor and ceiling handles (ARIA sliders) and a range brush by drag.
- * All rows grey, the rows the other views' clauses select amber; outside the range shaded.
+ * All rows grey, the rows the other views' clauses select amber; outside the range shaded. Memoised on the
+ * histogram's numbers (see {@link sameHistogram}): a selection reply re-renders only the histograms that changed.
  */
-export default function RangeHistogram({ label, histogram, lo, hi, onChange, onGestureEnd }: RangeHistogramProps) {
+export default memo(RangeHistogram, (a, b) => {
+  return (
+    a.label === b.label &&
+    a.lo === b.lo &&
+    a.hi === b.hi &&
+    a.onChange === b.onChange &&
+    a.onGestureEnd === b.onGestureEnd &&
+    sameHistogram(a.histogram, b.histogram)
+  );
+});
+
+function RangeHistogram({ label, histogram, lo, hi, onChange, onGestureEnd }: RangeHistogramProps) {
   const ref = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(320);
   const drag = useRef<{ kind: "lo" | "hi" | "brush"; x0: number; moved: boolean; gesture: string } | null>(null);
@@ -63,7 +122,6 @@ export default function RangeHistogram({ label, histogram, lo, hi, onChange, onG
   const inv = (px: number) => x0 + ((px - PAD.left) / plotW) * (x1 - x0 || 1);
   let maxCount = 1;
   for (let i = 0; i < bins; i++) maxCount = Math.max(maxCount, all[i]);
-  const sy = (c: number) => (c / maxCount) * plotH;
   const step = (dataHi - dataLo || 1) / 100;
   const loPos = lo ?? dataLo;
   const hiPos = hi ?? dataHi;
@@ -198,22 +256,16 @@ export default function RangeHistogram({ label, histogram, lo, hi, onChange, onG
           style={{ touchAction: "none", cursor: "crosshair", display: "block" }}
           data-testid={`histogram-plot-${histogram.field}`}
         >
-          {Array.from(all, (count, i) => {
-            const left = sx(edges[i]);
-            const w = Math.max(1, sx(edges[i + 1]) - left - 1);
-            return (
-              <g key={i}>
-                <rect x={left} y={PAD.top + plotH - sy(count)} width={w} height={sy(count)} fill="#475569" />
-                <rect
-                  x={left}
-                  y={PAD.top + plotH - sy(selected[i])}
-                  width={w}
-                  height={sy(selected[i])}
-                  fill="#f59e0b"
-                />
-              </g>
-            );
-          })}
+          <HistogramBars
+            edges={edges}
+            all={all}
+            selected={selected}
+            x0={x0}
+            x1={x1}
+            plotW={plotW}
+            plotH={plotH}
+            maxCount={maxCount}
+          />
           {lo !== null && (
             <rect
               x={PAD.left}

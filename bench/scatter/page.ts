@@ -7,7 +7,8 @@ import { createScatterRenderer } from "@/lib/scatter-client";
 import { createPaletteSet } from "@/lib/scatter/palette";
 import { colorDomain, colorIndices } from "@/lib/scatter/raster";
 import type { DensityMode, SceneView, Viewport } from "@/lib/scatter/protocol";
-import { fitExtent, pan } from "@/lib/scatter/viewport";
+import { fitExtent, pan, zoomAt } from "@/lib/scatter/viewport";
+import { makeData } from "./data";
 
 /** Which renderer a run measures. */
 export type BenchMode = "worker" | "main" | "webgl";
@@ -28,6 +29,10 @@ export interface BenchResult {
   firstMs: number;
   selectionMs: number[];
   panMs: number[];
+  /** Wheel-like zooms by 1.1 about the centre, in and out in turn (a new scale every time). */
+  zoomMs: number[];
+  /** The selection change right after a zoom (the raster renderer then sorts rows into cells for the new scale). */
+  afterZoomMs: number[];
   /** Rasterize + putImageData inside the renderer (worker/main), median over the timed redraws. */
   innerMs: number | null;
   drawn: number | null;
@@ -39,31 +44,6 @@ export interface BenchResult {
 
 const WIDTH = 800;
 const HEIGHT = 600;
-
-/** Deterministic synthetic margins: x ~ N(0.5, 1), y correlated with x, colour an M_AP-like mix, 1 % NaN colour. */
-function makeData(n: number) {
-  let s = 0x9e3779b9;
-  const rand = () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
-  const xs = new Float64Array(n);
-  const ys = new Float64Array(n);
-  const color = new Float64Array(n);
-  const maskA = new Uint8Array(n);
-  const maskB = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    xs[i] = 0.5 + gauss();
-    ys[i] = 0.3 * xs[i] + 0.8 * gauss();
-    color[i] = rand() < 0.01 ? NaN : xs[i] - 0.5 * Math.abs(ys[i]);
-    maskA[i] = color[i] > 0 ? 1 : 0;
-    maskB[i] = rand() < 0.5 ? 1 : 0;
-  }
-  return { xs, ys, color, maskA, maskB };
-}
 
 const median = (v: number[]) => {
   const s = [...v].sort((a, b) => a - b);
@@ -230,8 +210,11 @@ async function run(config: BenchConfig): Promise<BenchResult> {
   const tFirstEnd = performance.now();
 
   const masks = [data.maskB, data.maskA];
+  let current = fit;
   const selectionMs: number[] = [];
   const panMs: number[] = [];
+  const zoomMs: number[] = [];
+  const afterZoomMs: number[] = [];
   const inner: number[] = [];
   let drawn = first.drawn ?? null;
   for (let i = 0; i < config.warmup + config.reps; i++) {
@@ -242,7 +225,8 @@ async function run(config: BenchConfig): Promise<BenchResult> {
       selectionMs.push(performance.now() - t);
       if (s.inner !== undefined) inner.push(s.inner);
     }
-    const vp = pan(fit, WIDTH, HEIGHT, i % 2 ? -8 : 8, i % 2 ? 5 : -5);
+    // Pans and zooms start from the view in force, as the user's do (a pan keeps the scale, a zoom changes it).
+    const vp = pan(current, WIDTH, HEIGHT, i % 2 ? -8 : 8, i % 2 ? 5 : -5);
     t = performance.now();
     const p = await drawer.view(vp);
     if (timed) {
@@ -250,6 +234,18 @@ async function run(config: BenchConfig): Promise<BenchResult> {
       if (p.inner !== undefined) inner.push(p.inner);
       drawn = p.drawn ?? drawn;
     }
+    t = performance.now();
+    current = zoomAt(vp, WIDTH, HEIGHT, WIDTH / 2, HEIGHT / 2, i % 2 ? 1 / 1.1 : 1.1);
+    const z = await drawer.view(current);
+    if (timed) {
+      zoomMs.push(performance.now() - t);
+      if (z.inner !== undefined) inner.push(z.inner);
+    }
+    // The first redraw at a zoom's scale that is not itself a zoom sorts the rows into cells (raster.ts), so the
+    // next selection and pan above find them; timed apart.
+    t = performance.now();
+    await drawer.select(masks[(i + 1) % 2]);
+    if (timed) afterZoomMs.push(performance.now() - t);
   }
   // Long-task entries are delivered asynchronously; give the observer a moment.
   await new Promise((r) => setTimeout(r, 100));
@@ -259,6 +255,8 @@ async function run(config: BenchConfig): Promise<BenchResult> {
     firstMs,
     selectionMs,
     panMs,
+    zoomMs,
+    afterZoomMs,
     innerMs: inner.length ? median(inner) : null,
     drawn,
     longTasksFirst: tasks.filter((e) => e.startTime < tFirstEnd).length,

@@ -65,13 +65,13 @@ async function main(): Promise<void> {
       "WebGL: readPixels).\n",
   );
   console.log(
-    "| renderer | N | first draw ms | selection redraw ms | pan redraw ms | raster+put ms (inside) | points drawn | long tasks first / redraws (longest ms) |",
+    "| renderer | N | first draw ms | selection redraw ms | pan redraw ms | zoom redraw ms | raster+put ms (inside) | points drawn | long tasks first / redraws (longest ms) |",
   );
-  console.log("|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|");
   for (const r of results) {
     console.log(
       `| ${r.renderer} | ${r.config.n.toExponential(0).replace("+", "")} | ${fmt(r.firstMs)} | ${fmt(median(r.selectionMs))} | ` +
-        `${fmt(median(r.panMs))} | ${r.innerMs === null ? "—" : fmt(r.innerMs)} | ${r.drawn ?? "—"} | ` +
+        `${fmt(median(r.panMs))} | ${fmt(median(r.zoomMs))} | ${r.innerMs === null ? "—" : fmt(r.innerMs)} | ${r.drawn ?? "—"} | ` +
         `${r.longTasksFirst} / ${r.longTasksRedraw} (${fmt(r.longestTaskMs)}) |`,
     );
   }

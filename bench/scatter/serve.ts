@@ -51,6 +51,7 @@ export async function bundle(): Promise<void> {
       page: path.join(root, "bench/scatter/page.ts"),
       component: path.join(root, "bench/scatter/component-page.tsx"),
       "scatter.worker": path.join(root, "workers/scatter.worker.ts"),
+      recharts: path.join(root, "bench/scatter/recharts-page.tsx"),
     },
     outdir: outDir,
     plugins: [workerUrlPlugin],
@@ -62,6 +63,7 @@ export async function bundle(): Promise<void> {
   });
   await writeFile(path.join(outDir, "index.html"), html("page.js"));
   await writeFile(path.join(outDir, "component.html"), html("component.js"));
+  await writeFile(path.join(outDir, "recharts.html"), html("recharts.js"));
   await writeFile(path.join(outDir, "component-fallback.html"), html("component-fallback.js"));
 }
 

@@ -16,11 +16,12 @@ import {
   AUTO_DENSITY_MAX_COUNT,
   colorDomain,
   colorIndices,
+  createPointCache,
   quantile,
   rasterize,
   type RasterInput,
 } from "./raster";
-import { createTransform } from "./viewport";
+import { createTransform, pan, zoomAt } from "./viewport";
 
 const W = 10;
 const H = 10;
@@ -505,5 +506,113 @@ describe("density shading", () => {
     expect(stats).toMatchObject({ drawn: 21, skippedNaN: 60, outside: 0, density: true, maxCount: 20 });
     expect(at(pixels, 3, 3)).toBe(over(palette.bright[255], level(1, 20, DENSITY_FLOOR)));
     expect(at(pixels, 5, 5)).toBe(palette.bright[255]);
+  });
+});
+
+describe("point cache", () => {
+  // 400 rows over a little more than a 32×24 box (squares clipped on every side), some NaN, one far away.
+  function rows(): { xs: Float64Array; ys: Float64Array; colorIndex: Uint16Array; masks: Uint8Array[] } {
+    let seed = 7;
+    const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+    const n = 400;
+    const xs = new Float64Array(n);
+    const ys = new Float64Array(n);
+    const colors = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      xs[i] = i % 23 === 0 ? NaN : rand() * 11 - 0.5;
+      ys[i] = rand() * 11 - 0.5;
+      colors[i] = rand();
+    }
+    xs[5] = 1e300;
+    const masks = [0.3, 0.7].map((p) => Uint8Array.from(xs, () => (rand() < p ? 1 : 0)));
+    return { xs, ys, colorIndex: colorIndices(colors, [0, 1]), masks };
+  }
+  const BW = 32;
+  const BH = 24;
+  const home = { xMin: 0, xMax: 10, yMin: 0, yMax: 10 };
+
+  it.each([
+    ["off", 1],
+    ["off", 2],
+    ["off", 3],
+    ["off", 5],
+    ["on", 1],
+    ["on", 2],
+    ["on", 3],
+    ["on", 5],
+  ] as [DensityMode, number][])(
+    "gives the uncached frame and stats through selection changes, whole-pixel pans and zooms (%s, %d px)",
+    (density, size) => {
+      const { xs, ys, colorIndex, masks } = rows();
+      const set = withDensity(density);
+      const cache = createPointCache();
+      const views = [
+        home,
+        home,
+        pan(home, BW, BH, 3, -2),
+        pan(pan(home, BW, BH, 3, -2), BW, BH, -7, 5),
+        pan(home, BW, BH, 40, 0),
+        zoomAt(home, BW, BH, 10, 8, 0.5),
+        pan(zoomAt(home, BW, BH, 10, 8, 0.5), BW, BH, 2, 2),
+        home,
+      ];
+      views.forEach((vp, k) => {
+        const base = {
+          xs,
+          ys,
+          colorIndex,
+          mask: k === 1 ? null : masks[k % 2],
+          transform: createTransform(vp, BW, BH),
+          pointSizePx: size,
+          palette: set,
+        };
+        const plain = new Uint32Array(BW * BH);
+        const viaCache = new Uint32Array(BW * BH);
+        const expected = rasterize(plain, BW, BH, base);
+        expect(rasterize(viaCache, BW, BH, { ...base, cache })).toEqual(expected);
+        expect(Array.from(viaCache)).toEqual(Array.from(plain));
+      });
+    },
+  );
+
+  it("sorts rows into cells on the second frame at a scale, reuses them for selection changes and whole-pixel pans", () => {
+    const { xs, ys, colorIndex, masks } = rows();
+    const cache = createPointCache();
+    const draw = (vp: typeof home, mask: Uint8Array) =>
+      rasterize(new Uint32Array(BW * BH), BW, BH, {
+        xs,
+        ys,
+        colorIndex,
+        mask,
+        transform: createTransform(vp, BW, BH),
+        pointSizePx: 2,
+        palette: withDensity("off"),
+        cache,
+      });
+    // A first frame at a scale (a zoom step) draws without building: the next may be at another scale.
+    draw(home, masks[0]);
+    expect(cache.order).toHaveLength(0);
+    draw(home, masks[1]);
+    const order = cache.order;
+    // Every finite row but the far one (x = 1e300) starts on the grid of cells (the plot and its margins).
+    expect(order).toHaveLength(400 - 18 - 1);
+    expect(cache.nonFinite).toBe(18);
+    expect(
+      Array.from(order.subarray(cache.start[0], cache.start[cache.start.length - 1])).sort((a, b) => a - b),
+    ).toEqual(Array.from({ length: 400 }, (_, i) => i).filter((i) => i % 23 !== 0 && i !== 5));
+    draw(pan(home, BW, BH, 4, 0), masks[0]);
+    draw(home, masks[1]);
+    // The same cells, not sorted again: a pan shifts them as they are drawn.
+    expect(cache.order).toBe(order);
+    // A zoom leaves them alone until its scale is drawn twice; a sub-pixel pan keeps its scale but not the pixels.
+    const zoomed = zoomAt(home, BW, BH, 16, 12, 0.5);
+    const ox = cache.ox;
+    draw(zoomed, masks[1]);
+    expect(cache.ox).toBe(ox);
+    draw(pan(zoomed, BW, BH, 0.5, 0), masks[1]);
+    expect(cache.ox).toBe(createTransform(pan(zoomed, BW, BH, 0.5, 0), BW, BH).ox);
+    // A pan past the margin (half the larger side, 16 px here) cannot shift the cells either.
+    draw(pan(pan(zoomed, BW, BH, 0.5, 0), BW, BH, 20, 0), masks[1]);
+    expect(cache.ox).toBe(createTransform(pan(zoomed, BW, BH, 0.5, 0), BW, BH).ox);
   });
 });

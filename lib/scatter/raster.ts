@@ -2,7 +2,8 @@
  * The scatter's pixel rasterizer: squares written straight into a Uint32Array that backs an ImageData.
  * Measured in /work/shared/notes/charts.md: 11 ms for 10^6 points on 2 cores without a GPU, where WebGL on
  * SwiftShader needs ≈2.4 s and Canvas2D fillRect ≈1.3 s. Optional density shading counts points per pixel
- * so that overlapping regions read (bench/RESULTS.md, "Scatter density shading").
+ * so that overlapping regions read (bench/RESULTS.md, "Scatter density shading"). Redraws at an unchanged scale
+ * (selection changes, whole-pixel pans) read the rows sorted into pixel cells instead ({@link PointCache}).
  */
 import { DENSITY_DIM_FLOOR, DENSITY_FLOOR, NEUTRAL_INDEX, PALETTE_SIZE, type PaletteSet } from "./palette";
 import type { RasterStats } from "./protocol";
@@ -112,6 +113,209 @@ export interface RasterInput {
   /** Side of each point's square in device pixels (rounded, at least 1). */
   pointSizePx: number;
   palette: PaletteSet;
+  /**
+   * Rows sorted into pixel cells by earlier frames ({@link createPointCache}): a frame at the same scale (a
+   * selection or colour change, a pan by whole pixels) reads them instead of transforming every row again.
+   */
+  cache?: PointCache;
+}
+
+/**
+ * The rows sorted by the pixel cell their square starts at, at one scale, so that redraws at that scale skip the
+ * per-row float transform and write the plot in raster order instead of scattering writes over it: a selection
+ * change is one pass over the rows in cell order reading their mask bytes, then a compose. Which row shows in a
+ * pixel does not depend on that order (the highest row of a layer covering the pixel wins, as in row order), so
+ * the frame is the uncached one. The cells cover the plot plus {@link CACHE_MARGIN} of it on every side, so a
+ * pan by whole device pixels (what a mouse drag gives) within that margin reuses the order with an offset; a zoom
+ * or new data rebuilds it (a counting sort, on the second frame at a new scale).
+ */
+export interface PointCache {
+  xs: Float64Array | null;
+  ys: Float64Array | null;
+  size: number;
+  /** Plot box the cells were laid out for (device pixels). */
+  width: number;
+  height: number;
+  /** Transform the cells were computed with. */
+  sx: number;
+  sy: number;
+  ox: number;
+  oy: number;
+  /** Largest |x| and |y| of the finite rows: bounds how far a small change of scale moves any point. */
+  xAbsMax: number;
+  yAbsMax: number;
+  /** Rows whose x or y is not finite (never drawn). */
+  nonFinite: number;
+  /** Cells past the plot on each side, in pixels (the largest pan that reuses the cells). */
+  margin: number;
+  /** Cells per grid row: the padded plot width plus both margins. */
+  gridWidth: number;
+  /** Rows of cell c are `order[start[c]] … order[start[c + 1] − 1]`, ascending. */
+  start: Uint32Array;
+  order: Uint32Array;
+  /** Transform of the last frame that found no usable cells (built when the next frame has its scale). */
+  pending: Transform | null;
+}
+
+/** An empty cache; {@link rasterize} fills it on the second frame at a scale. */
+export function createPointCache(): PointCache {
+  return {
+    xs: null,
+    ys: null,
+    size: 0,
+    width: 0,
+    height: 0,
+    sx: NaN,
+    sy: NaN,
+    ox: NaN,
+    oy: NaN,
+    xAbsMax: 0,
+    yAbsMax: 0,
+    nonFinite: 0,
+    margin: 0,
+    gridWidth: 0,
+    start: new Uint32Array(0),
+    order: new Uint32Array(0),
+    pending: null,
+  };
+}
+
+/** Margin of the cell grid, as a fraction of the plot's larger side. */
+const CACHE_MARGIN = 0.5;
+/**
+ * How far (in pixels) a cached position may be from the exact one and still be reused: a pan is rarely a whole
+ * number of pixels in floating point (the viewport round-trips through data units), so a tolerance far below a
+ * pixel is allowed. A point within it of a pixel edge may land one pixel off the uncached frame, which no one sees.
+ */
+const CACHE_TOLERANCE_PX = 1e-3;
+
+/** Distance of `v` from the nearest integer. */
+const offInteger = (v: number) => Math.abs(v - Math.round(v));
+
+/**
+ * The whole-pixel shift (dx, dy) under which `cache` gives this frame's cells, rebuilding it when no shift does
+ * (new data, size, box or scale, a sub-pixel pan, one past the margin) and the previous frame was at this scale
+ * too; null: draw this frame uncached.
+ */
+function cachedShift(
+  cache: PointCache,
+  input: RasterInput,
+  width: number,
+  height: number,
+  size: number,
+  n: number,
+): { dx: number; dy: number } | null {
+  const { xs, ys, transform: t } = input;
+  const ddx = t.ox - cache.ox;
+  const ddy = t.oy - cache.oy;
+  const same = cache.xs === xs && cache.ys === ys && cache.size === size;
+  const reusable =
+    same &&
+    cache.width === width &&
+    cache.height === height &&
+    cache.start.length > 0 &&
+    Math.abs(t.sx - cache.sx) * cache.xAbsMax + offInteger(ddx) <= CACHE_TOLERANCE_PX &&
+    Math.abs(t.sy - cache.sy) * cache.yAbsMax + offInteger(ddy) <= CACHE_TOLERANCE_PX &&
+    Math.abs(Math.round(ddx)) <= cache.margin &&
+    Math.abs(Math.round(ddy)) <= cache.margin;
+  if (reusable) return { dx: Math.round(ddx), dy: Math.round(ddy) };
+  // A zoom changes the scale on every frame: sorting rows for cells that the next frame cannot use would cost a
+  // pass for nothing, so a frame at a new scale draws uncached and the second frame at that scale builds.
+  const again = same && cache.pending !== null && sameScale(cache.pending, t);
+  if (!again) {
+    Object.assign(cache, { pending: t, xs, ys, size, sx: NaN, sy: NaN });
+    return null;
+  }
+  buildCache(cache, input, width, height, size, n);
+  return { dx: 0, dy: 0 };
+}
+
+/** Whether two transforms have the same scale up to rounding (a pan between them, or none). */
+const sameScale = (a: Transform, b: Transform) =>
+  Math.abs(a.sx - b.sx) <= 1e-12 * Math.abs(a.sx) && Math.abs(a.sy - b.sy) <= 1e-12 * Math.abs(a.sy);
+
+/** Cell of each row while sorting (grown when needed). */
+let cellScratch = new Int32Array(0);
+
+/** Sorts the finite rows whose squares start on the cell grid by cell (counting sort, stable: rows ascend). */
+function buildCache(cache: PointCache, input: RasterInput, width: number, height: number, size: number, n: number) {
+  const { xs, ys, transform: t } = input;
+  const { sx, ox, sy, oy } = t;
+  const half = size >> 1;
+  const pad = size - 1;
+  const margin = Math.ceil(CACHE_MARGIN * Math.max(width, height));
+  const gridWidth = width + pad + 2 * margin;
+  const gridHeight = height + pad + 2 * margin;
+  const cells = gridWidth * gridHeight;
+  if (cellScratch.length < n) cellScratch = new Int32Array(n);
+  const cellOf = cellScratch;
+  const start = cache.start.length === cells + 1 ? cache.start : new Uint32Array(cells + 1);
+  start.fill(0);
+  let nonFinite = 0;
+  let xAbsMax = 0;
+  let yAbsMax = 0;
+  let inGrid = 0;
+  // Grid column of a square whose left edge is at pixel l: l + pad + margin (the same for rows).
+  const shift = pad + margin;
+  for (let i = 0; i < n; i++) {
+    const x = xs[i];
+    const y = ys[i];
+    if (x - x !== 0 || y - y !== 0) {
+      nonFinite++;
+      cellOf[i] = -1;
+      continue;
+    }
+    const ax = x < 0 ? -x : x;
+    const ay = y < 0 ? -y : y;
+    if (ax > xAbsMax) xAbsMax = ax;
+    if (ay > yAbsMax) yAbsMax = ay;
+    const px = x * sx + ox;
+    const py = y * sy + oy;
+    // Compared before truncating (far-off points can exceed the int32 range), loosely: the exact test is below.
+    if (!(px > -shift - size && px < gridWidth && py > -shift - size && py < gridHeight)) {
+      cellOf[i] = -1;
+      continue;
+    }
+    // The uncached loops' arithmetic to the bit where they draw (px > −size); a plain floor in the margin.
+    const gx = (px > -size ? ((px + size) | 0) - size : Math.floor(px)) - half + shift;
+    const gy = (py > -size ? ((py + size) | 0) - size : Math.floor(py)) - half + shift;
+    if (gx < 0 || gx >= gridWidth || gy < 0 || gy >= gridHeight) {
+      cellOf[i] = -1;
+      continue;
+    }
+    const c = gy * gridWidth + gx;
+    cellOf[i] = c;
+    start[c + 1]++;
+    inGrid++;
+  }
+  for (let c = 0; c < cells; c++) start[c + 1] += start[c];
+  const order = cache.order.length === inGrid ? cache.order : new Uint32Array(inGrid);
+  // Placing row i at its cell's next slot advances that cell's start; a second pass restores the starts.
+  for (let i = 0; i < n; i++) {
+    const c = cellOf[i];
+    if (c >= 0) order[start[c]++] = i;
+  }
+  for (let c = cells; c > 0; c--) start[c] = start[c - 1];
+  start[0] = 0;
+  Object.assign(cache, {
+    xs,
+    ys,
+    size,
+    width,
+    height,
+    sx,
+    sy,
+    ox,
+    oy,
+    xAbsMax,
+    yAbsMax,
+    nonFinite,
+    margin,
+    gridWidth,
+    start,
+    order,
+    pending: null,
+  });
 }
 
 /**
@@ -181,6 +385,13 @@ interface PointPass {
   area: number;
 }
 
+/** A cache and the whole-pixel shift under which it gives this frame's cells. */
+interface CachedPass {
+  cache: PointCache;
+  dx: number;
+  dy: number;
+}
+
 /** What a point loop drew. */
 interface PassStats {
   drawn: number;
@@ -219,7 +430,14 @@ export function rasterize(pixels: Uint32Array, width: number, height: number, in
   const half = size >> 1;
   const n = Math.min(xs.length, ys.length, colorIndex.length);
   const area = width * height;
-  if (density === "on" || (density === "auto" && area > 0 && n * size * size >= AUTO_DENSITY_COVERAGE * area)) {
+  const counting =
+    density === "on" || (density === "auto" && area > 0 && n * size * size >= AUTO_DENSITY_COVERAGE * area);
+  const shift = input.cache && area > 0 ? cachedShift(input.cache, input, width, height, size, n) : null;
+  if (shift && input.cache) {
+    const pass: PointPass = { xs, ys, colorIndex, mask, n, sx, ox, sy, oy, size, width, height, area };
+    return rasterizeCells(pixels, input.palette, pass, { cache: input.cache, ...shift }, counting);
+  }
+  if (counting) {
     const pass: PointPass = { xs, ys, colorIndex, mask, n, sx, ox, sy, oy, size, width, height, area };
     return rasterizeDensity(pixels, input.palette, pass);
   }
@@ -567,6 +785,130 @@ function countPoints(
     drawn++;
   }
   return { drawn, skipped, outside };
+}
+
+/** Per-pixel winning row of each layer while cells are composed (grown when needed). */
+let winnerScratch = new Int32Array(0);
+
+/**
+ * {@link rasterize} from a {@link PointCache}: the rows in cell order, one pass reading their mask bytes into
+ * per-cell counts and the highest row of each layer, then each non-empty cell's square composed into the index
+ * layers (a pixel keeps the highest row covering it, which is the row that row order draws last) and the
+ * density path's box sums and composite. Without counting ("off", or "auto" below its coverage bound) the frame
+ * is composed unshaded, the plain path's pixels and stats.
+ */
+function rasterizeCells(
+  pixels: Uint32Array,
+  palette: PaletteSet,
+  pass: PointPass,
+  cached: CachedPass,
+  counting: boolean,
+): RasterStats {
+  const { bright, dim, background, density } = palette;
+  const { colorIndex, mask, n, size, width, height, area } = pass;
+  const { order, start, gridWidth, margin, nonFinite } = cached.cache;
+  const layers = mask ? 2 : 1;
+  const pad = size - 1;
+  const countWidth = width + pad;
+  const countHeight = height + pad;
+  const countArea = countWidth * countHeight;
+  const counts = layers * area;
+  scratch(2 * (counts + layers * countArea));
+  const buf = shortScratch;
+  buf.fill(0, counts, counts + layers * countArea);
+  if (winnerScratch.length < counts) winnerScratch = new Int32Array(counts);
+  const winner = winnerScratch;
+  winner.fill(-1, 0, counts);
+  // Count-grid cell (cx, cy) is grid cell (cx + margin − dx, cy + margin − dy): its square's left edge is cx − pad.
+  const gridLeft = margin - cached.dx;
+  const gridTop = margin - cached.dy;
+  let drawn = 0;
+  for (let cy = 0; cy < countHeight; cy++) {
+    const gridRow = (cy + gridTop) * gridWidth + gridLeft;
+    const top = cy - pad;
+    for (let cx = 0; cx < countWidth; cx++) {
+      const c = gridRow + cx;
+      const first = start[c];
+      const end = start[c + 1];
+      if (first === end) continue;
+      drawn += end - first;
+      let selected = 0;
+      let lastDim = -1;
+      let lastSelected = -1;
+      if (mask === null) lastDim = order[end - 1];
+      else {
+        // Branch-free (a random selection mispredicts every other row): m is 1 for a selected row, else 0, and
+        // `-m` / `m - 1` are all-ones masks that pick the row into one of the two "last" slots.
+        for (let k = first; k < end; k++) {
+          const row = order[k];
+          const m = (-mask[row] >> 31) & 1;
+          selected += m;
+          lastSelected = (row & -m) | (lastSelected & (m - 1));
+          lastDim = (row & (m - 1)) | (lastDim & -m);
+        }
+      }
+      const left = cx - pad;
+      const cell = counts + cy * countWidth + cx;
+      const dimmed = end - first - selected;
+      if (dimmed > 0) {
+        buf[cell] = dimmed > COUNT_MAX ? COUNT_MAX : dimmed;
+        paintSquare(buf, winner, 0, width, height, left, top, size, lastDim, colorIndex[lastDim]);
+      }
+      if (selected > 0) {
+        buf[cell + countArea] = selected > COUNT_MAX ? COUNT_MAX : selected;
+        paintSquare(buf, winner, area, width, height, left, top, size, lastSelected, colorIndex[lastSelected]);
+      }
+    }
+  }
+  let maxCount = 0;
+  for (let l = 0; l < layers; l++) {
+    const m = boxSum(buf, counts + l * countArea, countWidth, width, height, size);
+    if (m > maxCount) maxCount = m;
+  }
+  const over = layers - 1;
+  const layout: LayerLayout = { area, width, height, countBase: counts, countWidth, countArea, over };
+  const stats = { drawn, skippedNaN: nonFinite, outside: n - nonFinite - drawn };
+  const shaded =
+    counting &&
+    (density === "on" || drawn * size * size >= AUTO_DENSITY_COVERAGE * area || maxCount >= AUTO_DENSITY_MAX_COUNT);
+  if (!shaded) {
+    composite(pixels, buf, layout, bright, mask ? dim : bright, background);
+    return { ...stats, density: false, maxCount: counting ? maxCount : 0 };
+  }
+  const overLevels = intensityTable(overLevelScratch, maxCount, DENSITY_FLOOR);
+  const underLevels = mask ? intensityTable(underLevelScratch, maxCount, DENSITY_DIM_FLOOR) : overLevels;
+  shadeLayers(pixels, buf, layout, bright, mask ? dim : bright, overLevels, underLevels, maxCount, background);
+  return { ...stats, density: true, maxCount };
+}
+
+/**
+ * Writes palette index `idx` of `row` into the part of the square at (`left`, `top`) inside the box, in the index
+ * layer at `layer`, wherever no higher row of that layer has been written.
+ */
+function paintSquare(
+  buf: Uint16Array,
+  winner: Int32Array,
+  layer: number,
+  width: number,
+  height: number,
+  left: number,
+  top: number,
+  size: number,
+  row: number,
+  idx: number,
+): void {
+  const x0 = left < 0 ? 0 : left;
+  const x1 = left + size > width ? width : left + size;
+  const y0 = top < 0 ? 0 : top;
+  const y1 = top + size > height ? height : top + size;
+  for (let r = layer + y0 * width, end = layer + y1 * width; r < end; r += width) {
+    for (let p = r + x0, stop = r + x1; p < stop; p++) {
+      if (winner[p] < row) {
+        winner[p] = row;
+        buf[p] = idx;
+      }
+    }
+  }
 }
 
 /** Counts below this bound take their intensity from a per-frame table; the few denser pixels compute it. */

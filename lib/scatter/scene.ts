@@ -6,7 +6,7 @@
 import { createGrid, nearest, type SpatialGrid } from "./grid";
 import { createPaletteSet, type PaletteSet } from "./palette";
 import type { PaletteOptions, PickResult, RasterStats, RenderResult, SceneView } from "./protocol";
-import { colorDomain, colorIndices, rasterize } from "./raster";
+import { colorDomain, colorIndices, createPointCache, rasterize } from "./raster";
 import { createTransform } from "./viewport";
 
 // Kept for components/MarginScatter.tsx, which still imports them from here; new code imports ./protocol.
@@ -31,6 +31,8 @@ export class ScatterScene {
   private image: ImageData | null = null;
   private pixels = new Uint32Array(0);
   private view: SceneView | null = null;
+  // Rows sorted into pixel cells at the current scale: a selection change or a whole-pixel pan skips the transform.
+  private readonly positions = createPointCache();
 
   constructor(palette: PaletteOptions = {}) {
     this.palette = createPaletteSet(palette);
@@ -100,6 +102,7 @@ export class ScatterScene {
       transform: createTransform(view.viewport, width, height),
       pointSizePx: view.pointSizeCss * view.pixelRatio,
       palette: this.palette,
+      cache: this.positions,
     });
     target.putImageData(this.image, 0, 0);
     return { ...stats, renderMs: performance.now() - t0, colorDomain: this.domain, rowCount: this.xs.length };

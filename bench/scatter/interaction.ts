@@ -1,0 +1,113 @@
+/**
+ * Scatter interaction bench (issue 10, "Scatter at 10⁶"): `npx tsx bench/scatter/interaction.ts [--n 1e6]
+ * [--baseline-n 1e4] [--modes worker,main] [--reps 7]`. In one Chromium session: the app's raster renderer at
+ * `--n` rows (selection change, whole-pixel pan, 1.1× zoom; page.ts) and, as the baseline, recharts'
+ * <ScatterChart> at `--baseline-n` rows doing the same (recharts-page.tsx). Prints the medians, the per-point
+ * speed-up over recharts (target ≥ 100×), whether each redraw fits a frame (≤ 16 ms) and the long tasks > 50 ms
+ * while interacting (target: none).
+ */
+import { chromium } from "@playwright/test";
+import type { BenchConfig, BenchMode, BenchResult } from "./page";
+import type { RechartsResult } from "./recharts-page";
+import { bundle, chromiumLaunch, serve } from "./serve";
+import os from "node:os";
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+const n = Number(arg("n", "1e6"));
+const baselineN = Number(arg("baseline-n", "1e4"));
+const modes = arg("modes", "worker,main").split(",") as BenchMode[];
+const reps = Number(arg("reps", "7"));
+const FRAME_MS = 16;
+const TARGET_RATIO = 100;
+
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
+const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const exp = (v: number) => v.toExponential(0).replace("+", "");
+
+async function main(): Promise<void> {
+  const loadStart = os.loadavg();
+  await bundle();
+  const server = await serve();
+  const browser = await chromium.launch(chromiumLaunch);
+  const raster: BenchResult[] = [];
+  let baseline: RechartsResult;
+  try {
+    const fresh = async (file: string, global: string) => {
+      const page = await browser.newPage({ viewport: { width: 900, height: 700 }, deviceScaleFactor: 1 });
+      page.on("pageerror", (e) => console.error(`[page] ${e.message}`));
+      await page.goto(server.url + file);
+      await page.waitForFunction((g) => g in window, global);
+      return page;
+    };
+    for (const mode of modes) {
+      const page = await fresh("", "scatterBench");
+      const config: BenchConfig = { n, mode, reps, warmup: 2, density: "auto" };
+      raster.push(
+        await page.evaluate(
+          (c) =>
+            (window as unknown as { scatterBench: { run(c: BenchConfig): Promise<BenchResult> } }).scatterBench.run(c),
+          config,
+        ),
+      );
+      await page.close();
+    }
+    const page = await fresh("recharts.html", "rechartsBench");
+    const config: BenchConfig = { n: baselineN, mode: "main", reps: Math.min(reps, 5), warmup: 1 };
+    baseline = await page.evaluate(
+      (c) =>
+        (window as unknown as { rechartsBench: { run(c: BenchConfig): Promise<RechartsResult> } }).rechartsBench.run(c),
+      config,
+    );
+    await page.close();
+  } finally {
+    await browser.close();
+    server.close();
+  }
+  const loadEnd = os.loadavg();
+
+  const version = (await import("@playwright/test/package.json", { with: { type: "json" } })).default.version;
+  const la = (l: number[]) => l.map((v) => v.toFixed(2)).join(" / ");
+  console.log(
+    `Scatter interaction, headless Chromium (Playwright ${version}), 800×600 CSS px at devicePixelRatio 1, 2 px ` +
+      `points, half the rows selected, density auto; median of ${reps} (recharts ${Math.min(reps, 5)}) after warm-ups. ` +
+      `nproc ${os.cpus().length}, load average ${la(loadStart)} at start, ${la(loadEnd)} at end.\n`,
+  );
+  console.log(
+    "| renderer | N | selection ms | pan ms | zoom ms | first selection after a zoom ms | " +
+      "long tasks > 50 ms while interacting (longest ms, first draw included) |",
+  );
+  console.log("|---|---|---|---|---|---|---|");
+  for (const r of raster)
+    console.log(
+      `| ${r.renderer} | ${exp(r.config.n)} | ${fmt(median(r.selectionMs))} | ${fmt(median(r.panMs))} | ` +
+        `${fmt(median(r.zoomMs))} | ${fmt(median(r.afterZoomMs))} | ${r.longTasksRedraw} (${fmt(r.longestTaskMs)}) |`,
+    );
+  const b = baseline!;
+  console.log(
+    `| recharts ScatterChart (SVG), baseline | ${exp(b.n)} | ${fmt(median(b.selectionMs))} | ${fmt(median(b.panMs))} | ` +
+      `${fmt(median(b.zoomMs))} | — | ${b.longTasks} (${fmt(b.longestTaskMs)}) |`,
+  );
+  console.log(
+    `\nPer point: (recharts ms / ${exp(b.n)}) ÷ (raster ms / ${exp(n)}); target ≥ ${TARGET_RATIO}×, ` +
+      `each raster redraw ≤ ${FRAME_MS} ms, no long task while interacting.\n`,
+  );
+  console.log("| renderer | selection × | pan × | zoom × | redraws ≤ 16 ms | no long task | ratio target |");
+  console.log("|---|---|---|---|---|---|---|");
+  const perPoint = (rech: number[], ras: number[]) => median(rech) / b.n / (median(ras) / n);
+  for (const r of raster) {
+    const ratios = [perPoint(b.selectionMs, r.selectionMs), perPoint(b.panMs, r.panMs), perPoint(b.zoomMs, r.zoomMs)];
+    const worst = Math.max(median(r.selectionMs), median(r.panMs), median(r.zoomMs));
+    console.log(
+      `| ${r.renderer} | ${ratios.map((x) => x.toFixed(0)).join(" | ")} | ${worst <= FRAME_MS ? "met" : `**not met** (${fmt(worst)})`} | ` +
+        `${r.longTasksRedraw === 0 ? "met" : "**not met**"} | ${Math.min(...ratios) >= TARGET_RATIO ? "met" : "**not met**"} |`,
+    );
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
