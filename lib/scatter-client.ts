@@ -132,9 +132,17 @@ export function createScatterRenderer(container: HTMLElement, options: ScatterRe
   let initialised: Promise<unknown> | null = null;
   /** The worker's link to the dataset worker (when `options.link` is given): made after init, again by relink. */
   let linking: Promise<void> | null = null;
-  const linkWorker = async (client: WorkerClient<ScatterApi>) => {
-    const port = await options.link!();
-    await client.call("link", { port }, { transfer: [port] });
+  /** Links `client` to the dataset worker; a failed link is forgotten, so the next frame tries again. */
+  const linkWorker = (client: WorkerClient<ScatterApi>): Promise<void> => {
+    const attempt = (async () => {
+      const port = await options.link!();
+      await client.call("link", { port }, { transfer: [port] });
+    })();
+    linking = attempt;
+    attempt.catch(() => {
+      if (linking === attempt) linking = null;
+    });
+    return attempt;
   };
   let mainScene: ScatterScene | null = null;
   let mainData: { xs: Float64Array; ys: Float64Array } | null = null;
@@ -194,15 +202,7 @@ export function createScatterRenderer(container: HTMLElement, options: ScatterRe
       patch = mergePatch(state, patch);
     }
     await initialised;
-    if (options.link && !linking) {
-      const attempt = linkWorker(client);
-      linking = attempt;
-      // A failed link is tried again on the next frame.
-      attempt.catch(() => {
-        if (linking === attempt) linking = null;
-      });
-    }
-    await linking;
+    await (options.link ? (linking ?? linkWorker(client)) : null);
     const { patch: copy, transfer } = copyForTransfer(patch);
     return client.call("update", copy, { transfer });
   };
@@ -316,8 +316,7 @@ export function createScatterRenderer(container: HTMLElement, options: ScatterRe
       if (destroyed || mode !== "worker" || !rpc || !initialised || !options.link) return;
       const client = rpc;
       await initialised;
-      linking = linkWorker(client);
-      await linking;
+      await linkWorker(client);
     },
     destroy() {
       destroyed = true;

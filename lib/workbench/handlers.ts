@@ -1,5 +1,5 @@
 /** The dataset worker's handlers over a {@link DatasetSession}; kept out of the worker file so Node tests can drive them. */
-import { formatProblem, type ParseProblem } from "@/lib/dataset/types";
+import { formatProblem, type ColumnMapping, type ParseProblem } from "@/lib/dataset/types";
 import { BackgroundHash, sampledKey, sha256Hex } from "@/lib/dataset/hash";
 import { binIndices, countMasked, histogram, type Histogram } from "@/lib/metrics/histogram";
 import { HandlerError, type Handlers } from "@/lib/worker/rpc";
@@ -16,6 +16,7 @@ import { exportShards } from "@/lib/export/shard-export";
 import { ExportRuns, reportExportProgress } from "@/lib/export/export-runs";
 import { writeToFileHandle } from "@/lib/export/file-handle-export";
 import { skippedRowsFileName } from "@/lib/workbench/plan-text";
+import { checkRowIds } from "@/lib/workbench/row-numbers";
 import type {
   ColumnHistogram,
   DatasetApi,
@@ -51,14 +52,34 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
 
   // Results of the last scoring run, written here by the scoring worker over the link (never through the page), for
   // the session and pair mapping they were scored on; `applyScores` attaches them.
-  let scores: { run: number; session: DatasetSession; pairKey: string; columns: ScoreColumns } | null = null;
+  let scores: {
+    run: number;
+    session: DatasetSession;
+    /** The mapping object the pair key was last checked against (a remap replaces it). */
+    mapping: ColumnMapping;
+    pairKey: string;
+    columns: ScoreColumns;
+  } | null = null;
   let runs = 0;
   let scoringPort: PortLike | null = null;
   /** The run's results, if they still belong to the open dataset and its pair mapping. */
   const currentScores = () => {
-    if (scores && (scores.session !== session || scores.pairKey !== pairMappingKey(scores.session.summary().mapping)))
-      scores = null;
+    if (!scores) return null;
+    if (scores.session !== session) return (scores = null);
+    const mapping = scores.session.columnMapping;
+    // Asked per chunk: the key is recomputed only when a remap replaced the mapping (margin fields keep the scores).
+    if (mapping !== scores.mapping) {
+      if (pairMappingKey(mapping) !== scores.pairKey) return (scores = null);
+      scores.mapping = mapping;
+    }
     return scores;
+  };
+
+  /** A copy of the selection mask in force (empty before the first `select`), transferred. */
+  const maskCopy = (transfer: Transferable[]): Uint8Array => {
+    const copy = lastMask ? lastMask.slice() : new Uint8Array(0);
+    transfer.push(copy.buffer);
+    return copy;
   };
 
   // The selection mask of the last `select` (what the scatter workers draw), read by them over their links.
@@ -84,9 +105,7 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
       return out;
     },
     mask(_args, ctx) {
-      const copy = lastMask ? lastMask.slice() : new Uint8Array(0);
-      ctx.transfer.push(copy.buffer);
-      return copy;
+      return maskCopy(ctx.transfer);
     },
   };
 
@@ -97,8 +116,8 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
       const sha256 = await identity!.hash.wait();
       // Another file may have been opened while the hash was finishing.
       if (s !== session) throw new HandlerError("the dataset changed while it was being identified", "stale-run");
-      const { mapping, info } = s.summary();
-      return { rowCount: s.source.rowCount, datasetKey: scoringDatasetKey(sha256, mapping), name: info.name };
+      const datasetKey = scoringDatasetKey(sha256, s.columnMapping);
+      return { rowCount: s.source.rowCount, datasetKey, name: s.source.info.name };
     },
     async pairs({ rows, run }) {
       if (run !== undefined && currentScores()?.run !== run) throw staleRun();
@@ -106,13 +125,14 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
     },
     async beginRun({ datasetKey }) {
       const s = need();
-      const { mapping } = s.summary();
+      const mapping = s.columnMapping;
       const sha256 = await identity!.hash.wait();
       if (s !== session || scoringDatasetKey(sha256, mapping) !== datasetKey)
         throw new HandlerError("the dataset changed before the run started: score it again", "stale-run");
       scores = {
         run: ++runs,
         session: s,
+        mapping,
         pairKey: pairMappingKey(mapping),
         columns: new ScoreColumns(s.source.rowCount),
       };
@@ -126,7 +146,7 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
     },
   };
 
-  const adopt = (s: DatasetSession, file: Blob, name: string, transfer: Transferable[]): OpenReply => {
+  const adopt = (s: DatasetSession, file: Blob, name: string): OpenReply => {
     session = s;
     if (!identity || identity.hash.blob !== file) {
       const key = sampledKey(file, name);
@@ -138,7 +158,7 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
     lastMask = null;
     allBins = new WeakMap();
     selectedCounts = new WeakMap();
-    return openReply(s, transfer);
+    return openReply(s);
   };
 
   const need = (): DatasetSession => {
@@ -147,7 +167,7 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
   };
 
   // The columns stay here: the views read rows and columns from this worker, never copies on the page.
-  const openReply = (s: DatasetSession, _transfer?: Transferable[]): OpenReply => ({ summary: s.summary() });
+  const openReply = (s: DatasetSession): OpenReply => ({ summary: s.summary() });
 
   const histogramOf = (
     s: DatasetSession,
@@ -198,7 +218,7 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
       servePort<ScatterLinkApi>(port, scatterHandlers);
       return null;
     },
-    applyScores({ implicit, beta }, ctx) {
+    applyScores({ implicit, beta }) {
       const s = need();
       const current = currentScores();
       if (!current || current.columns.scored === 0) return null;
@@ -207,7 +227,7 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
       const kind = implicit === "dpo" && !columns.hasReference ? "simpo" : implicit;
       const a = columns.attachment({ implicit: kind, beta });
       s.attachColumns(a.columns, { explicit: a.explicit, implicit: a.implicit }, a.fields);
-      return { ...openReply(s, ctx.transfer), scored: columns.scored };
+      return { ...openReply(s), scored: columns.scored };
     },
     async open({ file, name, mapping, files }, ctx) {
       pending = null;
@@ -227,7 +247,7 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
       }
       const result = await DatasetSession.fromOpened(opened.data, { mapping, notes, onProgress: ctx.progress });
       if (!result.ok) throw badInput(result.reason);
-      return adopt(result.data, file, name, ctx.transfer);
+      return adopt(result.data, file, name);
     },
     async mapPending({ mapping }, ctx) {
       if (!pending) throw new HandlerError("no file is waiting for a column mapping", "no-dataset");
@@ -236,13 +256,13 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
       if (!result.ok) throw badInput(result.reason);
       const { file, name } = pending;
       pending = null;
-      return adopt(result.data, file, name, ctx.transfer);
+      return adopt(result.data, file, name);
     },
     async remap({ mapping }, ctx) {
       const s = need();
       const problem = await s.remap(mapping, (f) => ctx.progress("parsing", f));
       if (problem) throw badInput(problem);
-      return openReply(s, ctx.transfer);
+      return openReply(s);
     },
     async select({ spec, histograms }) {
       const s = need();
@@ -301,16 +321,17 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
     },
     async fieldValues({ row, fields }) {
       const s = need();
-      if (!Number.isInteger(row) || row < 0 || row >= s.source.rowCount)
-        throw new HandlerError(`row ${row} is not in the dataset (it has ${s.source.rowCount} rows)`, "bad-input");
+      try {
+        checkRowIds([row], s.source.rowCount);
+      } catch (err) {
+        throw new HandlerError((err as Error).message, "bad-input");
+      }
       const problem = await s.prepare(s.currentSpec(), fields);
       if (problem) throw badInput(problem);
       return fields.map((f) => s.field(f)?.[row] ?? NaN);
     },
     mask(_args, ctx) {
-      const copy = lastMask ? lastMask.slice() : new Uint8Array(0);
-      ctx.transfer.push(copy.buffer);
-      return copy;
+      return maskCopy(ctx.transfer);
     },
     rowMetrics({ row }) {
       try {
@@ -344,12 +365,12 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
     exportShards({ format, includeComputed }) {
       const s = need();
       const extra = includeComputed ? s.computedColumns() : undefined;
-      return exportShards(s.source, s.currentSelection().indices, format, extra, s.summary().mapping);
+      return exportShards(s.source, s.currentSelection().indices, format, extra, s.columnMapping);
     },
-    attach({ columns, explicit, implicit, fields }, ctx) {
+    attach({ columns, explicit, implicit, fields }) {
       const s = need();
       s.attachColumns(columns, { explicit, implicit }, fields);
-      return openReply(s, ctx.transfer);
+      return openReply(s);
     },
     computed(_args, ctx) {
       const state = need().computedState();
@@ -385,7 +406,7 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
       const applied = await s.applyRecipe(parsed.data, identity?.hash ?? (original as Blob), ctx.progress);
       if (!applied.ok) throw badInput(applied.reason);
       const { spec, report } = applied.data;
-      return { spec, report, reopened: report.remapped ? openReply(s, ctx.transfer) : null };
+      return { spec, report, reopened: report.remapped ? openReply(s) : null };
     },
   };
 }

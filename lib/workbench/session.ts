@@ -553,6 +553,11 @@ export class DatasetSession {
   }
 
   /** What the UI shows about the dataset. */
+  /** The column mapping in force (what `summary().mapping` gives, without the summary's counting pass). */
+  get columnMapping(): ColumnMapping {
+    return this.mapping;
+  }
+
   summary(): DatasetSummary {
     const missing = countMissing(this.columns);
     return {
