@@ -4,11 +4,11 @@
  * uploads a seeded 10^6-row JSONL file, drags the "Explicit margin floor" handle with page.mouse and measures, per
  * move, pointermove → the "Selected N of M" text changing (MutationObserver in the page).
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright";
+import { startApp } from "./app-server";
 import { chromiumLaunch } from "@/scripts/chromium";
 import { curationRowChunks } from "./curation-rows";
 
@@ -19,7 +19,6 @@ function arg(name: string, fallback: number): number {
 const rows = arg("rows", 1_000_000);
 const steps = arg("steps", 20);
 const port = arg("port", 3197);
-const root = path.resolve(import.meta.dirname, "..");
 
 /** Same rows as curation-drag.bench.ts (seed 1), written once to the temp dir. */
 function writeFile(): string {
@@ -32,31 +31,7 @@ function writeFile(): string {
 }
 
 const file = writeFile();
-const server = spawn("npx", ["next", "start", "-p", String(port), "-H", "127.0.0.1"], {
-  cwd: root,
-  env: { ...process.env, NEXT_DIST_DIR: ".next-bench" },
-  stdio: "ignore",
-  detached: true,
-});
-const stopServer = () => {
-  try {
-    process.kill(-server.pid!, "SIGTERM");
-  } catch {
-    /* already gone */
-  }
-};
-process.on("exit", stopServer);
-
-const url = `http://127.0.0.1:${port}/`;
-for (let t = 0; ; t++) {
-  try {
-    if ((await fetch(url)).ok) break;
-  } catch {
-    /* not up yet */
-  }
-  if (t > 120) throw new Error("next start did not come up");
-  await new Promise((r) => setTimeout(r, 500));
-}
+const { url, stop: stopServer } = await startApp(port, ".next-bench");
 
 const browser = await chromium.launch(chromiumLaunch);
 const chromiumVersion = browser.version();

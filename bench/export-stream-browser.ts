@@ -8,13 +8,13 @@
  * renderer (page + dataset worker) and of the browser process (which holds Blob data) is read from /proc every
  * 50 ms. The two outputs are compared by SHA-256.
  */
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { chromium, type Page } from "playwright";
+import { startApp } from "./app-server";
 import { chromiumLaunch } from "@/scripts/chromium";
 import { generateExportFile } from "./export-stream-rows";
 
@@ -37,7 +37,6 @@ const FORMAT_LABELS: Record<string, string> = {
   trl: "TRL preference (prompt/chosen/rejected)",
 };
 const MB = 1024 * 1024;
-const root = path.resolve(import.meta.dirname, "..");
 
 /** Resident set of a process in bytes (0 when it is gone). */
 function rssOf(pid: number): number {
@@ -251,30 +250,7 @@ async function main(): Promise<void> {
   const rows = Number(values.rows);
   const file = generateExportFile(rows, Number(values["text-bytes"]));
   const port = Number(values.port);
-  const server = spawn("npx", ["next", "start", "-p", String(port), "-H", "127.0.0.1"], {
-    cwd: root,
-    env: { ...process.env, NEXT_DIST_DIR: values.dist },
-    stdio: "ignore",
-    detached: true,
-  });
-  const stop = () => {
-    try {
-      process.kill(-server.pid!, "SIGTERM");
-    } catch {
-      /* already gone */
-    }
-  };
-  process.on("exit", stop);
-  const url = `http://127.0.0.1:${port}/`;
-  for (let t = 0; ; t++) {
-    try {
-      if ((await fetch(url)).ok) break;
-    } catch {
-      /* not up yet */
-    }
-    if (t > 120) throw new Error("next start did not come up");
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  const { url, stop } = await startApp(port, values.dist!);
   console.log(
     `export-stream-browser: ${rows.toLocaleString("en-US")} rows, ${(fs.statSync(file).size / MB).toFixed(0)} MB, ${values.format} with computed columns, top 40 %; load average ${os.loadavg()[0].toFixed(2)}`,
   );

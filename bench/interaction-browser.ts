@@ -13,11 +13,11 @@
  * Each line prints its target from issue 10 and whether it is met. No baseline: the targets are absolute (a frame
  * is 16.7 ms whatever the machine), and the load average is printed at the start and the end.
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright";
+import { startApp } from "./app-server";
 import { chromiumLaunch } from "@/scripts/chromium";
 import { curationRowChunks } from "./curation-rows";
 
@@ -54,31 +54,7 @@ function writeFile(): string {
 
 const file = writeFile();
 const loadStart = os.loadavg();
-const server = spawn("npx", ["next", "start", "-p", String(port), "-H", "127.0.0.1"], {
-  cwd: root,
-  env: { ...process.env, NEXT_DIST_DIR: dist },
-  stdio: "ignore",
-  detached: true,
-});
-const stopServer = () => {
-  try {
-    process.kill(-server.pid!, "SIGTERM");
-  } catch {
-    /* already gone */
-  }
-};
-process.on("exit", stopServer);
-
-const url = `http://127.0.0.1:${port}/`;
-for (let t = 0; ; t++) {
-  try {
-    if ((await fetch(url)).ok) break;
-  } catch {
-    /* not up yet */
-  }
-  if (t > 120) throw new Error("next start did not come up");
-  await new Promise((r) => setTimeout(r, 500));
-}
+const { url, stop: stopServer } = await startApp(port, dist);
 
 const browser = await chromium.launch(chromiumLaunch);
 const chromiumVersion = browser.version();

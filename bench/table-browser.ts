@@ -8,11 +8,11 @@
  * sort the table's order used before (`Uint32Array.sort` with a value comparator) over as many rows.
  * Targets (issue 10): no long task over 100 ms, the sort shown within 200 ms.
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright";
+import { startApp } from "./app-server";
 import { chromiumLaunch } from "@/scripts/chromium";
 import { curationRowChunks } from "./curation-rows";
 
@@ -38,31 +38,7 @@ function writeFile(): string {
 }
 
 const file = writeFile();
-const server = spawn("npx", ["next", "start", "-p", String(port), "-H", "127.0.0.1"], {
-  cwd: root,
-  env: { ...process.env, NEXT_DIST_DIR: dist },
-  stdio: "ignore",
-  detached: true,
-});
-const stopServer = () => {
-  try {
-    process.kill(-server.pid!, "SIGTERM");
-  } catch {
-    /* already gone */
-  }
-};
-process.on("exit", stopServer);
-
-const url = `http://127.0.0.1:${port}/`;
-for (let t = 0; ; t++) {
-  try {
-    if ((await fetch(url)).ok) break;
-  } catch {
-    /* not up yet */
-  }
-  if (t > 120) throw new Error("next start did not come up");
-  await new Promise((r) => setTimeout(r, 500));
-}
+const { url, stop: stopServer } = await startApp(port, dist);
 
 const browser = await chromium.launch(chromiumLaunch);
 const chromiumVersion = browser.version();
