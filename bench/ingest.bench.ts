@@ -57,7 +57,7 @@ interface Leg {
 const legs: Leg[] = [
   {
     name: "margin-atlas select (CLI)",
-    command: ["npx", "tsx", "bin/margin-atlas.ts", "select", file, "--indices", path.join(tmp, "cli.txt")],
+    command: ["node", "--import", "tsx", "bin/margin-atlas.ts", "select", file, "--indices", path.join(tmp, "cli.txt")],
   },
   { name: "Node per-line JSON.parse", command: ["node", "-e", NODE_BASELINE, file] },
   { name: "python json + numpy", command: ["python3", "-c", PYTHON, file, path.join(tmp, "py.txt")] },

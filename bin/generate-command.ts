@@ -28,6 +28,7 @@ import type { LoadedRewardModel, OrtModule } from "@/lib/scoring/model-loader";
 import { onnxCandidates, readModelFolder } from "@/lib/scoring/model-source";
 import { isSequenceRules, SEQUENCE_RULES } from "@/lib/scoring/sequence";
 import { createDirReader, loadModelDir, ScoreCliError } from "./score-command";
+import { openFileBlob } from "./file-blob";
 
 const D = DEFAULT_GENERATION_SETTINGS;
 
@@ -155,7 +156,7 @@ export async function generateCommand(
   const file = positionals[0];
   if (!fs.existsSync(file)) throw new ScoreCliError(`${file}: no such file`);
   const name = path.basename(file);
-  const opened = await openSource(await fs.openAsBlob(file), name);
+  const opened = await openSource(await openFileBlob(file), name);
   if (!opened.ok) throw new ScoreCliError(formatProblem(opened.reason));
   const source = opened.data;
   // Every prompt is checked before the first is generated: a bad row 10 000 must not fail an hour-long run.

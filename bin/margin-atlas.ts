@@ -36,6 +36,8 @@ import { SCORE_USAGE, ScoreCliError, scoreCommand } from "./score-command";
 import { GENERATE_USAGE, generateCommand } from "./generate-command";
 import { MERGE_USAGE, mergeCommand } from "./merge-command";
 import { writeExportFile } from "./export-file";
+import { openFileBlob } from "./file-blob";
+import { concatBlobs } from "@/lib/dataset/readers/bytes";
 
 const USAGE = `usage: npm run --silent cli -- select FILE [options]
        (FILE may be several files, or a folder, read as one dataset: rows in shard order)
@@ -117,11 +119,11 @@ async function datasetFiles(paths: string[]): Promise<NamedBlob[]> {
     if (found.length === 0)
       throw new CliError(`${dir}: the folder holds no data files (JSONL, JSON, CSV/TSV or Parquet, optionally .gz)`);
     return sortShards(
-      await Promise.all(found.map(async (rel) => ({ blob: await fs.openAsBlob(path.join(dir, rel)), name: rel }))),
+      await Promise.all(found.map(async (rel) => ({ blob: await openFileBlob(path.join(dir, rel)), name: rel }))),
     );
   }
   return sortShards(
-    await Promise.all(paths.map(async (p) => ({ blob: await fs.openAsBlob(p), name: path.basename(p) }))),
+    await Promise.all(paths.map(async (p) => ({ blob: await openFileBlob(p), name: path.basename(p) }))),
   );
 }
 
@@ -212,7 +214,7 @@ async function select(argv: string[]): Promise<void> {
   }
   const inputs = await datasetFiles(positionals);
   // Several files are one dataset, as in the app: shard order, global row ids, their concatenation hashed.
-  const blob = inputs.length === 1 ? inputs[0].blob : new Blob(inputs.map((f) => f.blob));
+  const blob = inputs.length === 1 ? inputs[0].blob : concatBlobs(inputs.map((f) => f.blob));
   const name = inputs.length === 1 ? inputs[0].name : datasetNameOf(inputs.map((f) => f.name));
 
   let mapping: ColumnMapping | undefined;

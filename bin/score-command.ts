@@ -35,6 +35,7 @@ import {
 } from "@/lib/scoring/score-shards";
 import { DEFAULT_SEQUENCE_OPTIONS, isSequenceRules, SEQUENCE_RULES } from "@/lib/scoring/sequence";
 import { DatasetSession } from "@/lib/workbench/session";
+import { openFileBlob } from "./file-blob";
 
 /** Usage of the `score` command. */
 export const SCORE_USAGE = `usage: npm run --silent cli -- score FILE --model DIR [options]
@@ -277,7 +278,7 @@ export async function scoreCommand(
   const file = positionals[0];
   if (!fs.existsSync(file)) throw new ScoreCliError(`${file}: no such file`);
   const name = path.basename(file);
-  const opened = await DatasetSession.open(await fs.openAsBlob(file), name);
+  const opened = await DatasetSession.open(await openFileBlob(file), name);
   if (!opened.ok) throw new ScoreCliError(formatProblem(opened.reason));
   const session = opened.data;
   const format = session.summary().info.format;

@@ -5,6 +5,7 @@
  * is found in the file that holds it. A verbatim export still works when the files share a format (and, for CSV, a
  * header; for Parquet, a schema): the byte ranges or decoded rows of every file are handed out as one.
  */
+import { concatBlobs } from "@/lib/dataset/readers/bytes";
 import { openSource, type NativeRows, type RowSource } from "@/lib/dataset/source";
 import { datasetNameOf, sortShards, type NamedBlob } from "@/lib/dataset/shard-names";
 import type { FileInfo, ParseProblem, ParseResult, RawRecord, RecordVisitor, ShardFile } from "@/lib/dataset/types";
@@ -121,7 +122,7 @@ class MultiSource implements RowSource {
           }
           shift += p.bytes.size;
         }
-        return { kind: "json-bytes", bytes: new Blob(parts.map((p) => p.bytes)), index: { starts, ends, lines } };
+        return { kind: "json-bytes", bytes: concatBlobs(parts.map((p) => p.bytes)), index: { starts, ends, lines } };
       }
       case "csv-bytes": {
         const parts = all as (typeof first)[];
@@ -142,7 +143,7 @@ class MultiSource implements RowSource {
         }
         return {
           kind: "csv-bytes",
-          bytes: new Blob(parts.map((p) => p.bytes)),
+          bytes: concatBlobs(parts.map((p) => p.bytes)),
           delimiter: first.delimiter,
           index: { starts, ends, newline: first.index.newline },
         };

@@ -5,7 +5,7 @@
  */
 import type { FileMetaData } from "hyparquet";
 import { openCsv } from "@/lib/dataset/readers/csv";
-import { gunzipBlob, isGzip } from "@/lib/dataset/readers/gzip";
+import { decompressedStorage, gunzipBlob, isGzip } from "@/lib/dataset/readers/gzip";
 import { openJsonArray } from "@/lib/dataset/readers/json-array";
 import { openJsonl } from "@/lib/dataset/readers/jsonl";
 import { openParquet } from "@/lib/dataset/readers/parquet";
@@ -124,6 +124,13 @@ export async function openSource(
   file: Blob,
   name: string,
   onProgress?: (fraction: number) => void,
+  options: {
+    /**
+     * JSON Lines only: index just this many rows now and leave the rest to the first `scan`, which indexes it from
+     * the bytes it parses (one read of the file instead of two); `rowCount` counts the rows indexed so far until then.
+     */
+    partialRows?: number;
+  } = {},
 ): Promise<ParseResult<RowSource>> {
   if (file.size === 0) return { ok: false, reason: { file: name, message: "the file is empty" } };
   let bytes = file;
@@ -138,10 +145,11 @@ export async function openSource(
   const detected = await detectFormat(bytes, name);
   if (!detected.ok) return detected;
   const info: FileInfo = { name, format: detected.data, gzip, byteLength: file.size };
+  if (gzip && decompressedStorage(bytes) === "opfs") info.gunzippedTo = "opfs";
   const progress = onProgress && gzip ? (f: number) => onProgress(0.5 + f / 2) : onProgress;
   switch (info.format) {
     case "jsonl":
-      return openJsonl(bytes, info, progress);
+      return openJsonl(bytes, info, progress, options.partialRows);
     case "json":
       return openJsonArray(bytes, info, progress);
     case "csv":

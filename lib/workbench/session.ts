@@ -301,7 +301,8 @@ export class DatasetSession {
     name: string,
     onProgress: (stage: string, fraction: number) => void = () => {},
   ): Promise<ParseResult<OpenedFile>> {
-    const opened = await openSource(file, name, (f) => onProgress("indexing", f));
+    // A JSON Lines file is indexed only as far as the detection sample: the extraction scan indexes the rest.
+    const opened = await openSource(file, name, (f) => onProgress("indexing", f), { partialRows: DETECTION_SAMPLE });
     if (!opened.ok) return opened;
     return DatasetSession.inspectSource(opened.data);
   }
@@ -411,7 +412,11 @@ export class DatasetSession {
     // A planned mapping decides each record's pairs in the same scan that reads their margins: the file is read once.
     const builder = needsPlan(mapping) ? new RowPlanBuilder() : null;
     const scanVisit: typeof visit = !builder
-      ? visit
+      ? (record, where) => {
+          // A JSON Lines file indexed as far as the detection sample learns its row count in this scan.
+          if (where.row >= columns.explicit.length) resizeRows((c) => grown(c, where.row + 1));
+          return visit(record, where);
+        }
       : (record, where) => {
           const planned = planRecord(record, mapping, where.row);
           if (!planned.ok) {
@@ -442,11 +447,12 @@ export class DatasetSession {
           counter.note(t.field, "non-finite number written as a bare token", t.token);
       return scanVisit(record, where);
     };
+    const rowsBefore = this.source.rowCount;
     const problem = await file.scan(counted, onProgress);
     if (problem) return problem;
-    const plan = builder?.finish(n) ?? null;
-    if (plan) resizeRows((c) => c.slice(0, plan.recordOf.length));
-    const rowsBefore = this.source.rowCount;
+    const plan = builder?.finish(file.rowCount) ?? null;
+    const rows = plan ? plan.recordOf.length : file.rowCount;
+    if (columns.explicit.length !== rows) resizeRows((c) => c.slice(0, rows));
     this.plan = plan;
     this.source = plan ? pairedSource(file, plan) : file;
     if (this.source.rowCount !== rowsBefore) {

@@ -21,10 +21,67 @@ export class GrowableF64 {
     this.data[this.length++] = value;
   }
 
+  /** The values so far, as a view (valid until the next `push` that grows the array). */
+  view(): Float64Array {
+    return this.data.subarray(0, this.length);
+  }
+
   /** A right-sized copy of the values. */
   toArray(): Float64Array {
     return this.data.slice(0, this.length);
   }
+}
+
+/** Reads the bytes [start, end) of what a Blob holds (0 <= start <= end <= size). */
+export type ByteReader = (start: number, end: number) => Promise<Uint8Array>;
+
+/**
+ * Faster readers for particular Blobs. Node's file-backed Blob (`fs.openAsBlob`) reads 7× slower than a file handle
+ * (470 ms vs 64 ms for 300 MB in 8 MB pieces), so the CLI registers a file-handle reader for each file it opens;
+ * browsers' File slices need none. Every read of the readers, the hash and the export goes through `readBytes`.
+ */
+const byteReaders = new WeakMap<Blob, ByteReader>();
+
+/** Makes `readBytes` / `readChunks` read `blob` through `read` (which must return exactly its bytes). */
+export function registerByteReader(blob: Blob, read: ByteReader): void {
+  byteReaders.set(blob, read);
+}
+
+/**
+ * The concatenation of `parts` as one Blob; where a part has a registered reader, reads of the whole go through it
+ * piece by piece (several shards of one dataset read as fast as one file).
+ */
+export function concatBlobs(parts: Blob[]): Blob {
+  const joined = new Blob(parts);
+  if (!parts.some((p) => byteReaders.has(p))) return joined;
+  const offsets = [0];
+  for (const p of parts) offsets.push(offsets[offsets.length - 1] + p.size);
+  registerByteReader(joined, async (start, end) => {
+    const out = new Uint8Array(end - start);
+    for (let k = 0; k < parts.length && offsets[k] < end; k++) {
+      const from = Math.max(start, offsets[k]);
+      const to = Math.min(end, offsets[k + 1]);
+      if (from < to) out.set(await readBytes(parts[k], from - offsets[k], to - offsets[k]), from - start);
+    }
+    return out;
+  });
+  return joined;
+}
+
+type BufferView = (buffer: ArrayBufferLike, byteOffset: number, length: number) => Uint8Array;
+
+/** Node's `Buffer.from(arrayBuffer, offset, length)` (a view, no copy), or null outside Node. */
+const nodeBufferView: BufferView | null = (() => {
+  const g = globalThis as { Buffer?: { from: BufferView }; process?: { versions?: { node?: string } } };
+  return g.process?.versions?.node && g.Buffer ? g.Buffer.from.bind(g.Buffer) : null;
+})();
+
+/**
+ * The same bytes with the fastest `indexOf` at hand: in Node a Buffer view, whose `indexOf` is memchr (18 ms per
+ * 200 MB of JSON Lines, against 124 ms for `Uint8Array#indexOf`); elsewhere the array itself.
+ */
+export function searchable(bytes: Uint8Array): Uint8Array {
+  return nodeBufferView ? nodeBufferView(bytes.buffer, bytes.byteOffset, bytes.length) : bytes;
 }
 
 /** Reads `blob` in `CHUNK_BYTES` pieces from `start`, yielding each piece with its absolute offset. */
@@ -34,13 +91,18 @@ export async function* readChunks(
   chunkBytes = CHUNK_BYTES,
 ): AsyncGenerator<{ offset: number; bytes: Uint8Array }> {
   for (let offset = start; offset < blob.size; offset += chunkBytes) {
-    const end = Math.min(blob.size, offset + chunkBytes);
-    yield { offset, bytes: new Uint8Array(await blob.slice(offset, end).arrayBuffer()) };
+    yield { offset, bytes: await readBytes(blob, offset, Math.min(blob.size, offset + chunkBytes)) };
   }
 }
 
-/** Reads the bytes [start, end) of a Blob. */
+/** Reads the bytes [start, end) of a Blob (clamped to its size, as `Blob.slice` does). */
 export async function readBytes(blob: Blob, start: number, end: number): Promise<Uint8Array> {
+  const read = byteReaders.get(blob);
+  if (read) {
+    const to = Math.min(Math.max(end, 0), blob.size);
+    const from = Math.min(Math.max(start, 0), to);
+    return read(from, to);
+  }
   return new Uint8Array(await blob.slice(start, end).arrayBuffer());
 }
 

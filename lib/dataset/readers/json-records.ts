@@ -19,6 +19,21 @@ export interface JsonRowIndex {
   columns: Float64Array | null;
 }
 
+/**
+ * Rows not indexed yet: the rest of a JSON Lines file that `openJsonl` left to the first scan, which indexes it from
+ * the bytes it parses (lib/dataset/readers/jsonl.ts).
+ */
+export interface PendingRows {
+  /** Rows indexed so far. */
+  readonly rowCount: number;
+  /** The rows indexed so far (re-read after each `next`). */
+  readonly index: JsonRowIndex;
+  /** Reads and indexes the next whole rows: their bytes start at file offset `base`; null at the end of the file. */
+  next(): Promise<{ bytes: Uint8Array; base: number; first: number; count: number } | null>;
+  /** The complete index, once `next` has resolved null. */
+  finish(): JsonRowIndex;
+}
+
 /** True for a plain JSON object (not an array or null). */
 export function isRecord(value: unknown): value is RawRecord {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -43,12 +58,24 @@ export class JsonRowsSource implements RowSource {
     readonly info: FileInfo,
     /** The (decompressed) file bytes the offsets point into. */
     readonly bytes: Blob,
-    readonly index: JsonRowIndex,
+    private known: JsonRowIndex,
+    /** The rows past `known` that the first scan indexes as it parses them; null once the index is complete. */
+    private pending: PendingRows | null = null,
   ) {}
 
-  /** Number of records. */
+  /** Byte ranges of the rows (those indexed so far while the first scan has not run). */
+  get index(): JsonRowIndex {
+    return this.pending ? this.pending.index : this.known;
+  }
+
+  /** Number of records (indexed so far, while the first scan has not run). */
   get rowCount(): number {
-    return this.index.starts.length;
+    return this.pending ? this.pending.rowCount : this.known.starts.length;
+  }
+
+  /** True while part of the file is not indexed yet (the first `scan` indexes it). */
+  get indexPending(): boolean {
+    return this.pending !== null;
   }
 
   /** Each record's bytes, so a JSON export keeps them as written. */
@@ -58,19 +85,37 @@ export class JsonRowsSource implements RowSource {
 
   /** Parses every record in file order and calls `visit`; resolves null or the first problem. */
   async scan(visit: RecordVisitor, onProgress?: (fraction: number) => void): Promise<ParseProblem | null> {
-    const { starts, ends } = this.index;
+    const pending = this.pending;
+    const index = this.index;
+    const { starts, ends, lines } = index;
     const n = starts.length;
     const order = identity(n);
-    const total = n > 0 ? ends[n - 1] : 0;
+    const total = pending ? this.bytes.size : n > 0 ? ends[n - 1] : 0;
     for (const run of groupRanges(order, starts, ends)) {
       const chunk = await readBytes(this.bytes, run.start, run.end);
       for (const row of run.members) {
-        const parsed = this.parseRow(row, chunk.subarray(starts[row] - run.start, ends[row] - run.start));
+        const parsed = this.parseRow(row, chunk.subarray(starts[row] - run.start, ends[row] - run.start), index);
         if (!parsed.ok) return parsed.reason;
-        const problem = visit(parsed.data, { row, line: this.index.lines[row] });
+        const problem = visit(parsed.data, { row, line: lines[row] });
         if (problem) return problem;
       }
       onProgress?.(total > 0 ? run.end / total : 1);
+    }
+    if (pending) {
+      // The rest of the file: each read is indexed, then its rows parsed from the same bytes.
+      for (let read = await pending.next(); read; read = await pending.next()) {
+        const now = pending.index;
+        for (let row = read.first; row < read.first + read.count; row++) {
+          const bytes = read.bytes.subarray(now.starts[row] - read.base, now.ends[row] - read.base);
+          const parsed = this.parseRow(row, bytes, now);
+          if (!parsed.ok) return parsed.reason;
+          const problem = visit(parsed.data, { row, line: now.lines[row] });
+          if (problem) return problem;
+        }
+        onProgress?.((read.base + read.bytes.length) / total);
+      }
+      this.known = pending.finish();
+      this.pending = null;
     }
     this.complete = true;
     return null;
@@ -78,14 +123,15 @@ export class JsonRowsSource implements RowSource {
 
   /** Records by 0-based row index, in the order given; throws `SourceError` on a bad record. */
   async getRecords(rows: ArrayLike<number>): Promise<RawRecord[]> {
-    const { starts, ends } = this.index;
+    const index = this.index;
+    const { starts, ends } = index;
     const unique = distinctRows(rows, this.rowCount);
     unique.sort((a, b) => starts[a] - starts[b]);
     const byRow = new Map<number, RawRecord>();
     for (const run of groupRanges(unique, starts, ends)) {
       const chunk = await readBytes(this.bytes, run.start, run.end);
       for (const row of run.members) {
-        const parsed = this.parseRow(row, chunk.subarray(starts[row] - run.start, ends[row] - run.start));
+        const parsed = this.parseRow(row, chunk.subarray(starts[row] - run.start, ends[row] - run.start), index);
         if (!parsed.ok) throw new SourceError(parsed.reason);
         byRow.set(row, parsed.data);
       }
@@ -98,10 +144,10 @@ export class JsonRowsSource implements RowSource {
     return this.complete ? null : this.scan(() => undefined);
   }
 
-  private parseRow(row: number, bytes: Uint8Array): ParseResult<RawRecord> {
+  private parseRow(row: number, bytes: Uint8Array, index: JsonRowIndex): ParseResult<RawRecord> {
     const file = this.info.name;
-    const line = this.index.lines[row];
-    const startColumn = this.index.columns ? this.index.columns[row] : 1;
+    const line = index.lines[row];
+    const startColumn = index.columns ? index.columns[row] : 1;
     let text: string;
     try {
       text = this.decoder.decode(bytes);

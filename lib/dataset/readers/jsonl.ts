@@ -1,7 +1,101 @@
-/** JSON Lines: one record per non-blank line, indexed by scanning bytes for line feeds (no parse at open). */
-import { CHUNK_BYTES, GrowableF64, hasBom, readBytes, readChunks } from "@/lib/dataset/readers/bytes";
-import { JsonRowsSource, type JsonRowIndex } from "@/lib/dataset/readers/json-records";
+/**
+ * JSON Lines: one record per non-blank line, indexed by scanning bytes for line feeds (no parse at open).
+ *
+ * The index can be built in one go (`indexJsonLines`) or piece by piece: `openJsonl` with `partialRows` indexes only
+ * the first rows, and the source's first full scan indexes the rest from the same bytes it parses, so the file is
+ * read once instead of twice (bench/RESULTS.md, ingest: in Chromium an 8 MB slice read plus `indexOf` costs as much
+ * as a third of the per-line `JSON.parse` time).
+ */
+import { CHUNK_BYTES, GrowableF64, hasBom, readBytes, searchable } from "@/lib/dataset/readers/bytes";
+import { JsonRowsSource, type JsonRowIndex, type PendingRows } from "@/lib/dataset/readers/json-records";
 import type { FileInfo, ParseResult } from "@/lib/dataset/types";
+
+/**
+ * Indexes a JSON Lines file a read at a time. Each read starts at the beginning of a line and covers whole lines
+ * (it grows past `chunkBytes` for a line longer than that), so the rows it adds lie inside the bytes it returns.
+ */
+export class JsonLinesIndexer implements PendingRows {
+  private readonly starts = new GrowableF64();
+  private readonly ends = new GrowableF64();
+  private readonly lines = new GrowableF64();
+  /** File offset where the next read starts (always the start of a line). */
+  private offset = -1;
+  private lineNo = 1;
+
+  constructor(
+    private readonly blob: Blob,
+    private readonly chunkBytes = CHUNK_BYTES,
+  ) {}
+
+  /** Rows indexed so far. */
+  get rowCount(): number {
+    return this.starts.length;
+  }
+
+  /** True once every byte of the file has been indexed. */
+  get done(): boolean {
+    return this.offset >= this.blob.size;
+  }
+
+  /** The rows indexed so far (views valid until the next read). */
+  get index(): JsonRowIndex {
+    return { starts: this.starts.view(), ends: this.ends.view(), lines: this.lines.view(), columns: null };
+  }
+
+  /** The complete index, right-sized; call once `done`. */
+  finish(): JsonRowIndex {
+    return { starts: this.starts.toArray(), ends: this.ends.toArray(), lines: this.lines.toArray(), columns: null };
+  }
+
+  /**
+   * Reads and indexes the next whole lines. Resolves their bytes (`base` is the file offset of `bytes[0]`) and the
+   * rows added, `first` to `first + count − 1`; null once the file is done.
+   */
+  async next(): Promise<{ bytes: Uint8Array; base: number; first: number; count: number } | null> {
+    if (this.offset < 0) this.offset = hasBom(await readBytes(this.blob, 0, 3)) ? 3 : 0;
+    const size = this.blob.size;
+    if (this.offset >= size) return null;
+    const base = this.offset;
+    const first = this.starts.length;
+    let want = this.chunkBytes;
+    for (;;) {
+      const end = Math.min(size, base + want);
+      const bytes = searchable(await readBytes(this.blob, base, end));
+      const used = this.indexLines(bytes, base, end === size);
+      // A read with no line end in it (a line longer than the read): read more of it at once.
+      if (used === 0 && end < size) {
+        want *= 2;
+        continue;
+      }
+      this.offset = base + used;
+      return { bytes, base, first, count: this.starts.length - first };
+    }
+  }
+
+  /** Indexes the whole lines of `bytes` (the last one too at the end of the file); returns the bytes consumed. */
+  private indexLines(bytes: Uint8Array, base: number, atEnd: boolean): number {
+    const len = bytes.length;
+    let p = 0;
+    while (p < len) {
+      const nl = bytes.indexOf(0x0a, p);
+      if (nl < 0 && !atEnd) return p;
+      const lineEnd = nl < 0 ? len : nl;
+      // Only the start of a line is inspected byte by byte: finding line ends uses native indexOf.
+      let q = p;
+      let c = bytes[q];
+      while (q < lineEnd && (c === 0x20 || c === 0x09 || c === 0x0d)) c = bytes[++q];
+      if (q < lineEnd) {
+        this.starts.push(base + p);
+        this.ends.push(base + (bytes[lineEnd - 1] === 0x0d ? lineEnd - 1 : lineEnd));
+        this.lines.push(this.lineNo);
+      }
+      if (nl < 0) return len;
+      this.lineNo++;
+      p = nl + 1;
+    }
+    return len;
+  }
+}
 
 /** Byte ranges (line feed and a trailing CR excluded) and 1-based line numbers of the non-blank lines. */
 export async function indexJsonLines(
@@ -9,64 +103,35 @@ export async function indexJsonLines(
   onProgress?: (fraction: number) => void,
   chunkBytes = CHUNK_BYTES,
 ): Promise<JsonRowIndex> {
-  const starts = new GrowableF64();
-  const ends = new GrowableF64();
-  const lines = new GrowableF64();
-  let lineNo = 1;
-  let lineStart = 0;
-  let hasContent = false;
-  let prevByte = -1; // last byte of the previous chunk, for a CR just before a chunk boundary
-  const push = (end: number, lastByte: number) => {
-    starts.push(lineStart);
-    ends.push(lastByte === 0x0d ? end - 1 : end);
-    lines.push(lineNo);
-  };
-  const bom = hasBom(await readBytes(blob, 0, 3)) ? 3 : 0;
-  lineStart = bom;
-  for await (const { offset, bytes } of readChunks(blob, bom, chunkBytes)) {
-    let p = 0;
-    const len = bytes.length;
-    while (p < len) {
-      if (!hasContent) {
-        // Only the start of a line is inspected byte by byte: finding line ends uses native indexOf.
-        let c = bytes[p];
-        while (c === 0x20 || c === 0x09 || c === 0x0d) {
-          if (++p >= len) break;
-          c = bytes[p];
-        }
-        if (p >= len) break;
-        if (c === 0x0a) {
-          lineNo++;
-          lineStart = offset + p + 1;
-          p++;
-          continue;
-        }
-        hasContent = true;
-      }
-      const nl = bytes.indexOf(0x0a, p);
-      if (nl < 0) break;
-      push(offset + nl, nl > 0 ? bytes[nl - 1] : prevByte);
-      lineNo++;
-      lineStart = offset + nl + 1;
-      hasContent = false;
-      p = nl + 1;
-    }
-    prevByte = len > 0 ? bytes[len - 1] : prevByte;
-    onProgress?.((offset + len) / blob.size);
+  const indexer = new JsonLinesIndexer(blob, chunkBytes);
+  for (let read = await indexer.next(); read; read = await indexer.next()) {
+    onProgress?.((read.base + read.bytes.length) / blob.size);
   }
-  if (hasContent) push(blob.size, prevByte);
-  return { starts: starts.toArray(), ends: ends.toArray(), lines: lines.toArray(), columns: null };
+  return indexer.finish();
 }
 
-/** Opens a JSON Lines file: indexes its lines; records are parsed by `scan` / `getRecords`. */
+/**
+ * Opens a JSON Lines file: indexes its lines; records are parsed by `scan` / `getRecords`. With `partialRows`, only
+ * reads until that many rows (or the whole file) are indexed: the first `scan` indexes the rest as it parses, and
+ * `rowCount` counts the rows indexed so far until then.
+ */
 export async function openJsonl(
   blob: Blob,
   info: FileInfo,
   onProgress?: (fraction: number) => void,
+  partialRows?: number,
+  chunkBytes = CHUNK_BYTES,
 ): Promise<ParseResult<JsonRowsSource>> {
-  const index = await indexJsonLines(blob, onProgress);
-  if (index.starts.length === 0) {
+  const indexer = new JsonLinesIndexer(blob, chunkBytes);
+  for (let read = await indexer.next(); read; read = await indexer.next()) {
+    onProgress?.((read.base + read.bytes.length) / blob.size);
+    if (partialRows !== undefined && indexer.rowCount >= partialRows) break;
+  }
+  if (indexer.rowCount === 0) {
     return { ok: false, reason: { file: info.name, message: "the file contains only blank lines: no records" } };
   }
-  return { ok: true, data: new JsonRowsSource(info, blob, index) };
+  const source = indexer.done
+    ? new JsonRowsSource(info, blob, indexer.finish())
+    : new JsonRowsSource(info, blob, indexer.index, indexer);
+  return { ok: true, data: source };
 }

@@ -15,7 +15,7 @@ import { compressors } from "hyparquet-compressors";
 import { SourceError } from "@/lib/dataset/source-error";
 import type { ParquetValueRows, RowSource } from "@/lib/dataset/source";
 import type { FileInfo, ParseProblem, ParseResult, RawRecord, RecordVisitor } from "@/lib/dataset/types";
-import { distinctRows } from "@/lib/dataset/readers/bytes";
+import { distinctRows, readBytes } from "@/lib/dataset/readers/bytes";
 import { parseJsonExact } from "@/lib/dataset/readers/json-record-scan";
 
 /** Decoded row groups kept in memory (a group of 100k paper-style rows is ~0.5 GB of strings: keep it small). */
@@ -31,9 +31,16 @@ export const EXACT_PARSERS: Partial<ParquetParsers> = {
   jsonFromBytes: (bytes: Uint8Array | undefined) => bytes && parseJsonExact(utf8.decode(bytes)),
 };
 
-/** A hyparquet AsyncBuffer over a Blob (works with browser Files and Node's `fs.openAsBlob`). */
+/** A hyparquet AsyncBuffer over a Blob (browser Files, Node's `fs.openAsBlob`), read through `readBytes`. */
 export function blobAsyncBuffer(blob: Blob): AsyncBuffer {
-  return { byteLength: blob.size, slice: (start, end) => blob.slice(start, end).arrayBuffer() };
+  return {
+    byteLength: blob.size,
+    slice: async (start, end) => {
+      const bytes = await readBytes(blob, start, end ?? blob.size);
+      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+      return (whole ? bytes.buffer : bytes.slice().buffer) as ArrayBuffer;
+    },
+  };
 }
 
 /**
