@@ -90,6 +90,13 @@ const BENCHES: Bench[] = [
     note: "needs a production build in .next-bench (NEXT_DIST_DIR=.next-bench npx next build)",
   },
   {
+    name: "ingest-browser",
+    script: "ingest-browser.ts",
+    quickArgs: ["--mb", "50", "--rows", "20000", "--gz-mb", "50", "--parquet-mb", "50"],
+    browser: true,
+    note: "needs a production build in .next-ingest (NEXT_DIST_DIR=.next-ingest npx next build)",
+  },
+  {
     name: "table-browser",
     script: "table-browser.ts",
     quickArgs: ["--rows", "100000"],

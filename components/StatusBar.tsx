@@ -87,9 +87,14 @@ export default function StatusBar() {
             scored {stats.scored} · candidates after filters {stats.candidates} · target k {stats.k} · ranked{" "}
             {stats.ranked} · kept by hand {stats.keepCount} · dropped by hand {stats.droppedByHand}
           </span>
-          <span className="file-name" title={summary.info.name}>
+          <span className="file-name" data-testid="file-name" title={summary.info.name}>
             {summary.info.name} ({summary.info.format}
-            {summary.info.gzip ? ", gzip" : ""})
+            {summary.info.gzip
+              ? summary.info.gunzippedTo === "opfs"
+                ? ", gzip, decompressed to disk"
+                : ", gzip, decompressed in memory"
+              : ""}
+            )
           </span>
         </>
       )}

@@ -19,6 +19,8 @@ export interface FileInfo {
   format: DatasetFormat;
   /** True when the bytes were gzip-compressed (decompressed transparently). */
   gzip: boolean;
+  /** Set when the decompressed bytes live in a file on disk (OPFS) rather than in memory (lib/dataset/readers/gzip.ts). */
+  gunzippedTo?: "opfs";
   /** Size of the file as given (compressed size for gzip). */
   byteLength: number;
   /** Set when several files are read as one dataset (`lib/dataset/multi-source.ts`): each file, in row order. */

@@ -12,6 +12,7 @@ import type { FieldKey } from "@/lib/selection/spec";
 import { DatasetSession, type OpenedFile } from "@/lib/workbench/session";
 import { parseRecipe } from "@/lib/workbench/recipe";
 import { inspectFiles } from "@/lib/workbench/open-files";
+import { releaseDecompressed } from "@/lib/dataset/readers/gzip";
 import { exportShards } from "@/lib/export/shard-export";
 import { ExportRuns, reportExportProgress } from "@/lib/export/export-runs";
 import { writeToFileHandle } from "@/lib/export/file-handle-export";
@@ -48,7 +49,11 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
   let selectedCounts = new WeakMap<Uint8Array, Map<Uint16Array, Uint32Array>>();
 
   // A file whose schema detection failed, kept open (indexed, sample read) until it is mapped by hand.
-  let pending: { opened: OpenedFile; file: Blob; name: string } | null = null;
+  let pending: { opened: OpenedFile; file: Blob; name: string; inputs: Blob[] } | null = null;
+  // The files the open session reads; a gzip file's decompressed copy on disk (OPFS) is removed once neither the
+  // session nor the pending file reads it.
+  let sessionInputs: Blob[] = [];
+  const releaseUnread = () => releaseDecompressed([...sessionInputs, ...(pending?.inputs ?? [])]);
 
   // Results of the last scoring run, written here by the scoring worker over the link (never through the page), for
   // the session and pair mapping they were scored on; `applyScores` attaches them.
@@ -231,31 +236,39 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
     },
     async open({ file, name, mapping, files }, ctx) {
       pending = null;
-      const opened = await inspectFiles(file, name, files, ctx.progress);
-      if (!opened.ok) throw badInput(opened.reason);
-      let notes: string[] | undefined;
-      if (!mapping) {
-        const detected = DatasetSession.detect(opened.data);
-        if (!detected.ok) {
-          // Detection is the fast path, not the only one: the file stays open for a mapping made by hand.
-          pending = { opened: opened.data, file, name };
-          const detail: NeedsMappingDetail = { problem: detected.reason, name, fields: opened.data.fields };
-          throw new HandlerError(formatProblem(detected.reason), "needs-mapping", detail);
+      const inputs = files && files.length >= 2 ? files.map((f) => f.blob) : [file];
+      try {
+        const opened = await inspectFiles(file, name, files, ctx.progress);
+        if (!opened.ok) throw badInput(opened.reason);
+        let notes: string[] | undefined;
+        if (!mapping) {
+          const detected = DatasetSession.detect(opened.data);
+          if (!detected.ok) {
+            // Detection is the fast path, not the only one: the file stays open for a mapping made by hand.
+            pending = { opened: opened.data, file, name, inputs };
+            const detail: NeedsMappingDetail = { problem: detected.reason, name, fields: opened.data.fields };
+            throw new HandlerError(formatProblem(detected.reason), "needs-mapping", detail);
+          }
+          mapping = detected.data.mapping;
+          notes = detected.data.notes;
         }
-        mapping = detected.data.mapping;
-        notes = detected.data.notes;
+        const result = await DatasetSession.fromOpened(opened.data, { mapping, notes, onProgress: ctx.progress });
+        if (!result.ok) throw badInput(result.reason);
+        sessionInputs = inputs;
+        return adopt(result.data, file, name);
+      } finally {
+        await releaseUnread();
       }
-      const result = await DatasetSession.fromOpened(opened.data, { mapping, notes, onProgress: ctx.progress });
-      if (!result.ok) throw badInput(result.reason);
-      return adopt(result.data, file, name);
     },
     async mapPending({ mapping }, ctx) {
       if (!pending) throw new HandlerError("no file is waiting for a column mapping", "no-dataset");
       const result = await DatasetSession.fromOpened(pending.opened, { mapping, onProgress: ctx.progress });
       // A failed mapping keeps the file waiting, so the user can correct it.
       if (!result.ok) throw badInput(result.reason);
-      const { file, name } = pending;
+      const { file, name, inputs } = pending;
       pending = null;
+      sessionInputs = inputs;
+      await releaseUnread();
       return adopt(result.data, file, name);
     },
     async remap({ mapping }, ctx) {

@@ -21,6 +21,12 @@ export class JsonLinesIndexer implements PendingRows {
   /** File offset where the next read starts (always the start of a line). */
   private offset = -1;
   private lineNo = 1;
+  /**
+   * The read of the next piece, started as soon as the current one is indexed, so the disk (a Blob read is a round
+   * trip to the browser process) works while the caller parses: without it a 1 GB load in Chromium sat idle 3.2 s of
+   * 7.6 s waiting for reads.
+   */
+  private ahead: { start: number; end: number; bytes: Promise<Uint8Array> } | null = null;
 
   constructor(
     private readonly blob: Blob,
@@ -60,7 +66,7 @@ export class JsonLinesIndexer implements PendingRows {
     let want = this.chunkBytes;
     for (;;) {
       const end = Math.min(size, base + want);
-      const bytes = searchable(await readBytes(this.blob, base, end));
+      const bytes = searchable(await this.read(base, end));
       const used = this.indexLines(bytes, base, end === size);
       // A read with no line end in it (a line longer than the read): read more of it at once.
       if (used === 0 && end < size) {
@@ -68,8 +74,24 @@ export class JsonLinesIndexer implements PendingRows {
         continue;
       }
       this.offset = base + used;
+      if (this.offset < size) {
+        const start = this.offset;
+        const next = Math.min(size, start + this.chunkBytes);
+        const ahead = readBytes(this.blob, start, next);
+        // A failed read ahead is reported by the `next` call that uses it, not as an unhandled rejection.
+        ahead.catch(() => undefined);
+        this.ahead = { start, end: next, bytes: ahead };
+      }
       return { bytes, base, first, count: this.starts.length - first };
     }
+  }
+
+  /** The bytes [start, end), from the read started ahead when it covers them. */
+  private read(start: number, end: number): Promise<Uint8Array> {
+    const ahead = this.ahead;
+    this.ahead = null;
+    if (ahead && ahead.start === start && ahead.end === end) return ahead.bytes;
+    return readBytes(this.blob, start, end);
   }
 
   /** Indexes the whole lines of `bytes` (the last one too at the end of the file); returns the bytes consumed. */

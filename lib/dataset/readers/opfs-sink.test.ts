@@ -1,0 +1,239 @@
+import { describe, expect, it } from "vitest";
+import {
+  cleanStaleOpfsFiles,
+  createOpfsSink,
+  DECOMPRESSED_PREFIX,
+  OPFS_DIRECTORY,
+  type DirectoryHandleLike,
+  type FileHandleLike,
+  type OpfsPlace,
+  type SinkLocks,
+} from "@/lib/dataset/readers/opfs-sink";
+import {
+  cleanStaleDecompressed,
+  decompressedStorage,
+  gunzipBlob,
+  releaseDecompressed,
+} from "@/lib/dataset/readers/gzip";
+import { gzip } from "@/test/node-codecs";
+
+/** An in-memory OPFS: files are byte arrays; `writer` picks the handle kind a browser scope would offer. */
+class FakeDir implements DirectoryHandleLike {
+  readonly dirs = new Map<string, FakeDir>();
+  readonly files = new Map<string, { bytes: Uint8Array; size: number; open: boolean }>();
+  constructor(
+    private readonly writer: "sync" | "writable" = "sync",
+    /** Bytes a file may hold before writes fall short (a full disk or quota). */
+    private readonly capacity = Infinity,
+  ) {}
+  async getDirectoryHandle(name: string, options?: { create?: boolean }): Promise<FakeDir> {
+    let dir = this.dirs.get(name);
+    if (!dir) {
+      if (!options?.create) throw new DOMException(`no directory ${name}`, "NotFoundError");
+      dir = new FakeDir(this.writer, this.capacity);
+      this.dirs.set(name, dir);
+    }
+    return dir;
+  }
+  async getFileHandle(name: string, options?: { create?: boolean }): Promise<FileHandleLike> {
+    if (!this.files.has(name)) {
+      if (!options?.create) throw new DOMException(`no file ${name}`, "NotFoundError");
+      this.files.set(name, { bytes: new Uint8Array(0), size: 0, open: false });
+    }
+    const entry = () => {
+      const e = this.files.get(name);
+      if (!e) throw new DOMException(`${name} was removed`, "NotFoundError");
+      return e;
+    };
+    const put = (data: Uint8Array, at: number) => {
+      const e = entry();
+      const room = Math.max(0, Math.min(data.byteLength, this.capacity - at));
+      if (at + room > e.bytes.byteLength) {
+        const grown = new Uint8Array(Math.max(2 * e.bytes.byteLength, at + room));
+        grown.set(e.bytes);
+        e.bytes = grown;
+      }
+      e.bytes.set(data.subarray(0, room), at);
+      e.size = Math.max(e.size, at + room);
+      return room;
+    };
+    const handle: FileHandleLike = {
+      getFile: async () => new Blob([entry().bytes.subarray(0, entry().size) as BlobPart]),
+    };
+    if (this.writer === "sync") {
+      handle.createSyncAccessHandle = async () => {
+        entry().open = true;
+        return {
+          write: (buffer, { at }) => put(buffer, at),
+          flush: () => {},
+          close: () => void (entry().open = false),
+        };
+      };
+    } else {
+      handle.createWritable = async () => {
+        let at = 0;
+        return {
+          write: async (data) => {
+            if (put(data, at) < data.byteLength) throw new DOMException("quota", "QuotaExceededError");
+            at += data.byteLength;
+          },
+          close: async () => {},
+        };
+      };
+    }
+    return handle;
+  }
+  async removeEntry(name: string): Promise<void> {
+    const e = this.files.get(name);
+    if (!e) throw new DOMException(`no file ${name}`, "NotFoundError");
+    if (e.open) throw new DOMException(`${name} is open`, "NoModificationAllowedError");
+    this.files.delete(name);
+  }
+  async *keys(): AsyncIterable<string> {
+    yield* [...this.dirs.keys(), ...this.files.keys()];
+  }
+}
+
+/** Web Locks over a set of held names (exclusive, granted at once: the tests never contend). */
+class FakeLocks implements SinkLocks {
+  readonly held = new Set<string>();
+  async request(name: string, callback: () => Promise<void>): Promise<unknown> {
+    if (this.held.has(name)) throw new Error(`lock ${name} contended in a test`);
+    this.held.add(name);
+    try {
+      return await callback();
+    } finally {
+      this.held.delete(name);
+    }
+  }
+  async query() {
+    return { held: [...this.held].map((name) => ({ name })), pending: [] };
+  }
+}
+
+function place(root: FakeDir, locks = new FakeLocks()): OpfsPlace & { locks: FakeLocks } {
+  return { root: async () => root, locks };
+}
+
+// Buffer comparison: vitest's element-wise diff of megabyte arrays takes seconds.
+const bytesOf = async (blob: Blob) => Buffer.from(await blob.arrayBuffer());
+const text = (n: number) =>
+  Array.from({ length: n }, (_, i) => `{"i":${i},"t":"ünïcode ${"x".repeat(i % 97)}"}\n`).join("");
+
+describe("createOpfsSink", () => {
+  it.each(["sync", "writable"] as const)(
+    "writes chunks to a locked file under margin-atlas/ (%s handle)",
+    async (w) => {
+      const root = new FakeDir(w);
+      const p = place(root);
+      const sink = await createOpfsSink(p);
+      expect(sink.name.startsWith(DECOMPRESSED_PREFIX)).toBe(true);
+      expect(p.locks.held.has(sink.name)).toBe(true);
+      const parts = [new Uint8Array([1, 2, 3]), new Uint8Array(5 * 1024 * 1024).fill(7), new Uint8Array([9])];
+      for (const part of parts) await sink.write(part);
+      const blob = await sink.finish();
+      const expected = new Uint8Array(3 + 5 * 1024 * 1024 + 1);
+      expected.set(parts[0]);
+      expected.set(parts[1], 3);
+      expected[expected.length - 1] = 9;
+      expect((await bytesOf(blob)).equals(expected)).toBe(true);
+      const dir = root.dirs.get(OPFS_DIRECTORY)!;
+      expect([...dir.files.keys()]).toEqual([sink.name]);
+      await sink.release();
+      expect(dir.files.size).toBe(0);
+      expect(p.locks.held.size).toBe(0);
+    },
+  );
+
+  it("abort removes the half-written file and frees its lock", async () => {
+    const root = new FakeDir();
+    const p = place(root);
+    const sink = await createOpfsSink(p);
+    await sink.write(new Uint8Array([1, 2]));
+    await sink.abort();
+    expect(root.dirs.get(OPFS_DIRECTORY)!.files.size).toBe(0);
+    expect(p.locks.held.size).toBe(0);
+    await expect(sink.write(new Uint8Array([3]))).rejects.toThrow(/no longer being written/);
+  });
+
+  it("fails a short write (full disk) instead of losing bytes", async () => {
+    const sink = await createOpfsSink(place(new FakeDir("sync", 4)));
+    await sink.write(new Uint8Array([1, 2, 3]));
+    await expect(sink.write(new Uint8Array([4, 5]))).rejects.toThrow("wrote 1 of 2 bytes to OPFS");
+  });
+});
+
+describe("cleanStaleOpfsFiles", () => {
+  it("removes decompressed files whose lock is free, keeps locked ones and other names", async () => {
+    const root = new FakeDir();
+    const p = place(root);
+    const live = await createOpfsSink(p);
+    await live.write(new Uint8Array([1]));
+    await live.finish();
+    const dir = root.dirs.get(OPFS_DIRECTORY)!;
+    dir.files.set(`${DECOMPRESSED_PREFIX}old-tab`, { bytes: new Uint8Array(10), size: 10, open: false });
+    dir.files.set("export.jsonl", { bytes: new Uint8Array(3), size: 3, open: false });
+    expect(await cleanStaleOpfsFiles(p)).toBe(1);
+    expect([...dir.files.keys()].sort()).toEqual([live.name, "export.jsonl"].sort());
+    await live.release();
+  });
+
+  it("is a no-op before the directory exists", async () => {
+    const root = new FakeDir();
+    expect(await cleanStaleOpfsFiles(place(root))).toBe(0);
+    expect(root.dirs.size).toBe(0);
+  });
+
+  it("cleanStaleDecompressed without OPFS (Node) removes nothing", async () => {
+    expect(await cleanStaleDecompressed(null)).toBe(0);
+  });
+});
+
+describe("gunzipBlob to OPFS", () => {
+  const original = new TextEncoder().encode(text(20_000));
+  const gz = new Blob([gzip(original) as BlobPart]);
+
+  it.each(["sync", "writable"] as const)("decompresses into an OPFS file, removed on release (%s)", async (w) => {
+    const root = new FakeDir(w);
+    const p = place(root);
+    const result = await gunzipBlob(gz, "x.jsonl.gz", undefined, { opfs: p });
+    if (!result.ok) throw new Error(result.reason.message);
+    expect((await bytesOf(result.data)).equals(original)).toBe(true);
+    expect(decompressedStorage(result.data)).toBe("opfs");
+    const dir = root.dirs.get(OPFS_DIRECTORY)!;
+    expect(dir.files.size).toBe(1);
+    await releaseDecompressed([gz]);
+    expect(dir.files.size).toBe(1);
+    await releaseDecompressed([]);
+    expect(dir.files.size).toBe(0);
+    expect(p.locks.held.size).toBe(0);
+  });
+
+  it("keeps the damaged-data message and leaves no file behind", async () => {
+    const root = new FakeDir();
+    const bad = new Blob([gzip(original).subarray(0, 200) as BlobPart]);
+    const result = await gunzipBlob(bad, "x.jsonl.gz", undefined, { opfs: place(root) });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.reason).toMatchObject({ file: "x.jsonl.gz" });
+    if (!result.ok) expect(result.reason.message).toMatch(/^the gzip data is damaged or cut short/);
+    expect(root.dirs.get(OPFS_DIRECTORY)!.files.size).toBe(0);
+  });
+
+  it.each(["sync", "writable"] as const)("falls back to memory when the disk fills up (%s)", async (w) => {
+    const root = new FakeDir(w, 1000);
+    const p = place(root);
+    const result = await gunzipBlob(gz, "x.jsonl.gz", undefined, { opfs: p });
+    if (!result.ok) throw new Error(result.reason.message);
+    expect((await bytesOf(result.data)).equals(original)).toBe(true);
+    expect(decompressedStorage(result.data)).toBe("memory");
+    expect(root.dirs.get(OPFS_DIRECTORY)!.files.size).toBe(0);
+    expect(p.locks.held.size).toBe(0);
+  });
+
+  it("uses memory where there is no OPFS", async () => {
+    const result = await gunzipBlob(gz, "x.jsonl.gz", undefined, { opfs: null });
+    if (!result.ok) throw new Error(result.reason.message);
+    expect((await bytesOf(result.data)).equals(original)).toBe(true);
+    expect(decompressedStorage(result.data)).toBe("memory");
+  });
+});
