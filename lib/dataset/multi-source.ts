@@ -49,6 +49,8 @@ class MultiSource implements RowSource {
       byteLength: shards.reduce((n, s) => n + s.info.byteLength, 0),
       files,
     };
+    // "Decompressed to disk" only when every file's copy is on disk (lib/dataset/readers/gzip.ts).
+    if (shards.every((s) => s.info.gunzippedTo === "opfs")) this.info.gunzippedTo = "opfs";
     if (shards.some((s) => s.completeFields)) {
       this.completeFields = async () => {
         for (const s of this.shards) {

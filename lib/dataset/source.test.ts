@@ -342,6 +342,17 @@ describe("Parquet", () => {
     expect(scanned).toEqual(records.map(toPlainValue));
   });
 
+  it("a full scan keeps no decoded row group, a row fetch keeps its group for the next", async () => {
+    const { buffer, records } = paperParquet(350);
+    const source = (await openOk(new Uint8Array(buffer), "paper.parquet")) as ParquetSource;
+    const cached = () => source["cache"].map((c) => c.group);
+    const { problem } = await scanAll(source);
+    expect(problem).toBeNull();
+    expect(cached()).toEqual([]);
+    expect(await source.getRecords([120])).toEqual([toPlainValue(records[120])]);
+    expect(cached()).toEqual([1]);
+  });
+
   it("reports a damaged file", async () => {
     const { buffer } = paperParquet(10);
     const damaged = new Uint8Array(buffer.slice(0, buffer.byteLength - 30));

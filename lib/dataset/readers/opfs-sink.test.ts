@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   cleanStaleOpfsFiles,
   createOpfsSink,
@@ -15,6 +15,8 @@ import {
   gunzipBlob,
   releaseDecompressed,
 } from "@/lib/dataset/readers/gzip";
+import { openSource } from "@/lib/dataset/source";
+import { openSources } from "@/lib/dataset/multi-source";
 import { gzip } from "@/test/node-codecs";
 
 /** An in-memory OPFS: files are byte arrays; `writer` picks the handle kind a browser scope would offer. */
@@ -235,5 +237,48 @@ describe("gunzipBlob to OPFS", () => {
     if (!result.ok) throw new Error(result.reason.message);
     expect((await bytesOf(result.data)).equals(original)).toBe(true);
     expect(decompressedStorage(result.data)).toBe("memory");
+  });
+});
+
+describe("the file info says where a gzip file's copy is", () => {
+  const one = new TextEncoder().encode(text(300));
+  /** This scope's navigator with an OPFS and Web Locks, as a browser worker has them. */
+  const withOpfs = (root: FakeDir, locks: FakeLocks) =>
+    vi.stubGlobal("navigator", { storage: { getDirectory: async () => root }, locks });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("openSource: on disk with OPFS, no mark without it (Node)", async () => {
+    const gz = new Blob([gzip(one) as BlobPart]);
+    const plain = await openSource(gz, "x.jsonl.gz");
+    if (!plain.ok) throw new Error(plain.reason.message);
+    expect(plain.data.info).toEqual({ name: "x.jsonl.gz", format: "jsonl", gzip: true, byteLength: gz.size });
+
+    const root = new FakeDir();
+    const locks = new FakeLocks();
+    withOpfs(root, locks);
+    const opened = await openSource(gz, "x.jsonl.gz");
+    if (!opened.ok) throw new Error(opened.reason.message);
+    expect(opened.data.info.gunzippedTo).toBe("opfs");
+    expect(opened.data.rowCount).toBe(300);
+    expect(root.dirs.get(OPFS_DIRECTORY)!.files.size).toBe(1);
+    await releaseDecompressed([]);
+    expect(root.dirs.get(OPFS_DIRECTORY)!.files.size).toBe(0);
+    expect(locks.held.size).toBe(0);
+  });
+
+  it("openSources: on disk only when every file's copy is", async () => {
+    const gzA = { name: "p-1.jsonl.gz", blob: new Blob([gzip(one) as BlobPart]) };
+    const gzB = { name: "p-2.jsonl.gz", blob: new Blob([gzip(one) as BlobPart]) };
+    const plainB = { name: "p-2.jsonl", blob: new Blob([one as BlobPart]) };
+    withOpfs(new FakeDir(), new FakeLocks());
+    const both = await openSources([gzA, gzB]);
+    if (!both.ok) throw new Error(both.reason.message);
+    expect(both.data.info).toMatchObject({ gzip: true, gunzippedTo: "opfs" });
+    expect(both.data.rowCount).toBe(600);
+    const mixed = await openSources([gzA, plainB]);
+    if (!mixed.ok) throw new Error(mixed.reason.message);
+    expect(mixed.data.info.gzip).toBe(false);
+    expect(mixed.data.info.gunzippedTo).toBeUndefined();
+    await releaseDecompressed([]);
   });
 });

@@ -108,8 +108,11 @@ export class ParquetSource implements RowSource {
     return lo;
   }
 
-  /** The rows of one row group exactly as hyparquet decodes them (BigInts kept), for lossless Parquet export. */
-  rawGroup(group: number): Promise<Record<string, unknown>[]> {
+  /**
+   * The rows of one row group exactly as hyparquet decodes them (BigInts kept), for lossless Parquet export; kept in
+   * the small cache of recently read groups unless `keep` is false.
+   */
+  rawGroup(group: number, keep = true): Promise<Record<string, unknown>[]> {
     const hit = this.cache.findIndex((c) => c.group === group);
     if (hit >= 0) {
       const [entry] = this.cache.splice(hit, 1);
@@ -124,6 +127,7 @@ export class ParquetSource implements RowSource {
       rowStart: this.groupStarts[group],
       rowEnd: this.groupStarts[group + 1],
     });
+    if (!keep) return rows;
     this.cache.push({ group, rows });
     // A failed read must not stay cached.
     rows.catch(() => {
@@ -151,7 +155,9 @@ export class ParquetSource implements RowSource {
     for (let g = 0; g < groups; g++) {
       let rows: Record<string, unknown>[];
       try {
-        rows = await this.rawGroup(g);
+        // A scan passes over every group once: caching them would leave the last two decoded (tens of MB of texts
+        // held after a load; bench/RESULTS.md, ingest in Chromium).
+        rows = await this.rawGroup(g, false);
       } catch (err) {
         return this.readProblem(g, err);
       }
