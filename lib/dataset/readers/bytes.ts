@@ -42,6 +42,18 @@ export type ByteReader = (start: number, end: number) => Promise<Uint8Array>;
  */
 const byteReaders = new WeakMap<Blob, ByteReader>();
 
+/** How Blobs without a registered reader are read ({@link setBlobReader}); the Blob's own slice by default. */
+let blobReader: (blob: Blob, start: number, end: number) => Promise<Uint8Array> = async (blob, start, end) =>
+  new Uint8Array(await blob.slice(start, end).arrayBuffer());
+
+/**
+ * Sets how `readBytes` reads Blobs that have no registered reader: the dataset worker reads on a helper worker
+ * (lib/dataset/readers/blob-reader.ts). `start`/`end` arrive clamped to the Blob's size.
+ */
+export function setBlobReader(read: (blob: Blob, start: number, end: number) => Promise<Uint8Array>): void {
+  blobReader = read;
+}
+
 /** Makes `readBytes` / `readChunks` read `blob` through `read` (which must return exactly its bytes). */
 export function registerByteReader(blob: Blob, read: ByteReader): void {
   byteReaders.set(blob, read);
@@ -97,13 +109,10 @@ export async function* readChunks(
 
 /** Reads the bytes [start, end) of a Blob (clamped to its size, as `Blob.slice` does). */
 export async function readBytes(blob: Blob, start: number, end: number): Promise<Uint8Array> {
+  const to = Math.min(Math.max(end, 0), blob.size);
+  const from = Math.min(Math.max(start, 0), to);
   const read = byteReaders.get(blob);
-  if (read) {
-    const to = Math.min(Math.max(end, 0), blob.size);
-    const from = Math.min(Math.max(start, 0), to);
-    return read(from, to);
-  }
-  return new Uint8Array(await blob.slice(start, end).arrayBuffer());
+  return read ? read(from, to) : blobReader(blob, from, to);
 }
 
 /** True when the first bytes are the UTF-8 byte order mark. */

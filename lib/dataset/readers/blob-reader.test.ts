@@ -1,0 +1,147 @@
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  createWorkerBlobReader,
+  readDirect,
+  serveBlobReads,
+  type BlobReadReply,
+  type BlobReadRequest,
+  type BlobReadScope,
+  type BlobReadWorker,
+} from "./blob-reader";
+import { readBytes, registerByteReader, setBlobReader } from "./bytes";
+
+/** A helper worker in the same thread: requests go to a served scope, replies come back a task later (optionally reordered). */
+function fakeHelper(options: { reverse?: boolean } = {}) {
+  const requests: BlobReadRequest[] = [];
+  let terminated = false;
+  const worker: BlobReadWorker = {
+    onmessage: null,
+    onerror: null,
+    postMessage(message) {
+      requests.push(message);
+      scope.onmessage?.({ data: message });
+    },
+    terminate() {
+      terminated = true;
+    },
+  };
+  const queued: BlobReadReply[] = [];
+  const scope: BlobReadScope = {
+    onmessage: null,
+    postMessage(reply) {
+      queued.push(reply);
+      setTimeout(() => {
+        // Reversed delivery: replies of concurrent reads arrive last first.
+        const next = options.reverse ? queued.pop() : queued.shift();
+        if (next && !terminated) worker.onmessage?.({ data: next });
+      }, 0);
+    },
+  };
+  serveBlobReads(scope);
+  return { worker, requests, isTerminated: () => terminated };
+}
+
+const bytes = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 7919 + (i >> 8)) & 0xff);
+const blob = new Blob([bytes]);
+
+afterEach(() => setBlobReader(readDirect));
+
+describe("createWorkerBlobReader", () => {
+  it("returns exactly the bytes of each range, large reads on the helper and small ones direct", async () => {
+    const helper = fakeHelper();
+    let spawned = 0;
+    const read = createWorkerBlobReader(() => (spawned++, helper.worker), 1000);
+    const ranges: [number, number][] = [
+      [0, 300_000],
+      [5, 1004],
+      [1, 1001],
+      [299_000, 300_000],
+      [123_456, 223_457],
+      [7, 7],
+    ];
+    for (const [s, e] of ranges) expect(await read(blob, s, e)).toEqual(bytes.subarray(s, e));
+    // Reads of ≥ 1000 bytes went to the helper (started once); the rest read the Blob directly.
+    expect(helper.requests.map((r) => [r.start, r.end])).toEqual([
+      [0, 300_000],
+      [1, 1001],
+      [299_000, 300_000],
+      [123_456, 223_457],
+    ]);
+    expect(spawned).toBe(1);
+  });
+
+  it("gives each of many concurrent reads its own bytes when replies arrive out of order", async () => {
+    const helper = fakeHelper({ reverse: true });
+    const read = createWorkerBlobReader(() => helper.worker, 1);
+    const starts = [0, 10_000, 50_000, 90_000, 200_000, 250_000];
+    const got = await Promise.all(starts.map((s) => read(blob, s, s + 40_000)));
+    starts.forEach((s, k) => expect(got[k]).toEqual(bytes.subarray(s, Math.min(s + 40_000, bytes.length))));
+  });
+
+  it("rejects with the read's own error name and message", async () => {
+    const helper = fakeHelper();
+    const read = createWorkerBlobReader(() => helper.worker, 1);
+    const broken = new Blob([bytes]);
+    broken.slice = () =>
+      ({
+        arrayBuffer: () => Promise.reject(new DOMException("The requested file could not be read", "NotReadableError")),
+      }) as unknown as Blob;
+    const err = await read(broken, 0, 10).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).name).toBe("NotReadableError");
+    expect((err as Error).message).toBe("The requested file could not be read");
+  });
+
+  it("redoes the pending reads directly when the helper dies, and reads directly from then on", async () => {
+    const requests: BlobReadRequest[] = [];
+    let terminated = 0;
+    const silent: BlobReadWorker = {
+      onmessage: null,
+      onerror: null,
+      // A helper that takes requests and never answers, then reports an error event.
+      postMessage: (m) => void requests.push(m),
+      terminate: () => void terminated++,
+    };
+    const read = createWorkerBlobReader(() => silent, 1);
+    const a = read(blob, 0, 100_000);
+    const b = read(blob, 100_000, 300_000);
+    expect(requests).toHaveLength(2);
+    silent.onerror?.(new Event("error"));
+    expect(await a).toEqual(bytes.subarray(0, 100_000));
+    expect(await b).toEqual(bytes.subarray(100_000));
+    expect(terminated).toBe(1);
+    expect(await read(blob, 10, 20_010)).toEqual(bytes.subarray(10, 20_010));
+    expect(requests).toHaveLength(2);
+  });
+
+  it("reads directly when the helper cannot be started", async () => {
+    let tries = 0;
+    const read = createWorkerBlobReader(() => {
+      tries++;
+      throw new Error("Worker is not defined");
+    }, 1);
+    expect(await read(blob, 3, 100_003)).toEqual(bytes.subarray(3, 100_003));
+    expect(await read(blob, 0, 50_000)).toEqual(bytes.subarray(0, 50_000));
+    expect(tries).toBe(1);
+  });
+});
+
+describe("setBlobReader", () => {
+  it("routes readBytes through the set reader with clamped ranges; a registered per-Blob reader still wins", async () => {
+    const seen: [number, number][] = [];
+    setBlobReader((b, s, e) => {
+      seen.push([s, e]);
+      return readDirect(b, s, e);
+    });
+    expect(await readBytes(blob, -5, 10)).toEqual(bytes.subarray(0, 10));
+    expect(await readBytes(blob, 299_990, 400_000)).toEqual(bytes.subarray(299_990));
+    expect(seen).toEqual([
+      [0, 10],
+      [299_990, 300_000],
+    ]);
+    const own = new Blob([bytes]);
+    registerByteReader(own, async (s, e) => bytes.slice(s, e));
+    expect(await readBytes(own, 1, 4)).toEqual(bytes.subarray(1, 4));
+    expect(seen).toHaveLength(2);
+  });
+});
