@@ -31,6 +31,32 @@ const port = Number(arg("port", "3203"));
 const dist = arg("dist", ".next-bench");
 // A CPU profile of the main thread during the drags (it slows the page: its drag numbers are not the clean ones).
 const profiling = process.argv.includes("--profile");
+// A Chromium trace (every thread: page, dataset and scatter workers) of each drag and each timed action, written
+// as <dir>/<phase>.json for chrome://tracing or Perfetto (it slows the page too).
+const traceDir = process.argv.includes("--trace") ? arg("trace", "") : null;
+if (traceDir) fs.mkdirSync(traceDir, { recursive: true });
+const TRACE_CATEGORIES = [
+  "devtools.timeline",
+  "disabled-by-default-devtools.timeline",
+  "disabled-by-default-devtools.timeline.frame",
+  "blink.user_timing",
+  "toplevel",
+  "v8.execute",
+  // With --trace-samples, JavaScript samples of every thread (what each task spent its time in; slower still).
+  ...(process.argv.includes("--trace-samples") ? ["disabled-by-default-v8.cpu_profiler"] : []),
+];
+let traceStarted = false;
+async function startTrace(): Promise<void> {
+  if (!traceDir) return;
+  await browser.startTracing(page, { categories: TRACE_CATEGORIES });
+  traceStarted = true;
+}
+async function stopTrace(phase: string): Promise<void> {
+  if (!traceDir || !traceStarted) return;
+  traceStarted = false;
+  const buffer = await browser.stopTracing();
+  fs.writeFileSync(path.join(traceDir, `${phase.replace(/[^a-z0-9]+/gi, "-")}.json`), buffer);
+}
 const root = path.resolve(import.meta.dirname, "..");
 if (!fs.existsSync(path.join(root, dist, "BUILD_ID")))
   throw new Error(`no production build in ${dist}: run NEXT_DIST_DIR=${dist} npx next build first`);
@@ -235,6 +261,7 @@ async function drag(name: string, from: number, x0: number, x1: number, y: numbe
     await page.waitForTimeout(800);
   }
   const count0 = await page.getByTestId("selected-count").textContent();
+  await startTrace();
   await page.evaluate("window.__startRecording()");
   if (profiling) {
     await cdp.send("Profiler.setSamplingInterval", { interval: 500 });
@@ -252,6 +279,7 @@ async function drag(name: string, from: number, x0: number, x1: number, y: numbe
   // The last move's update has half a second to land before the recording stops.
   await page.waitForTimeout(500);
   const r = (await page.evaluate("window.__stopRecording()")) as Recording;
+  await stopTrace(name);
   const busy = profiling ? busyTime(((await cdp.send("Profiler.stop")) as { profile: CpuProfile }).profile) : null;
   await mouse("mouseReleased", x1);
   await page.waitForTimeout(500);
@@ -282,8 +310,10 @@ async function drag(name: string, from: number, x0: number, x1: number, y: numbe
 
 /** Times one action (`expr` resolves with a {@link Measured}) until the table's first row shows its effect. */
 async function measure(name: string, expr: string, targetMs: number): Promise<void> {
+  await startTrace();
   const m = (await page.evaluate(expr)) as Measured;
   await page.waitForTimeout(600);
+  await stopTrace(name);
   const long = (await page.evaluate(`window.__longSince(${m.t0})`)) as number[];
   const longText = long.length ? `${long.length} (longest ${f(Math.max(...long))})` : "0";
   lines.push(

@@ -30,6 +30,7 @@ import type {
 } from "@/lib/scoring/protocol";
 import { DEFAULT_SEQUENCE_OPTIONS } from "@/lib/scoring/sequence";
 import { parseRewardOutput } from "@/lib/scoring/reward-outputs";
+import { forcedWorkersFromQuery } from "@/lib/scoring/pool-plan";
 import { isWorkerCrash, WorkerCallError, type CallFn } from "@/lib/worker/rpc";
 import { recoveryLog, type CrashReport } from "@/lib/worker/recovery";
 import { onDatasetRestored } from "@/components/workbench-store";
@@ -393,6 +394,7 @@ export const useScoring = create<ScoringState>()((set, get) => {
             promptFormat,
             sequenceRules,
             ...(models.reward && rewardOutput ? { rewardOutput: parseRewardOutput(rewardOutput) } : {}),
+            workers: forcedWorkersFromQuery(window.location.search),
           },
           {
             onProgress: (_stage, _fraction, data) => {

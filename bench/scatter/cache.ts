@@ -1,14 +1,16 @@
 /**
  * Cached square positions (raster.ts `PointCache`) against transforming every row, `rasterize` alone in Node:
  * `npx tsx bench/scatter/cache.ts [--n 1e6] [--width 800] [--height 600] [--reps 15]`. Synthetic pairs of page.ts,
- * 2 px points; per density mode: the uncached frame, a selection change and a whole-pixel pan with the cache, all
- * interleaved per repetition in one process so that load drifts hit each alike. Frames are checked equal.
+ * 2 px points; per density mode: the uncached frame, a selection change and a whole-pixel pan with the cache, a 1.1×
+ * zoom about the centre (in and out in turn) without and with the cache (the cache's keyed path at a new scale), and
+ * the selection change right after it (cells sorted for the new scale on that frame), all interleaved per repetition
+ * in one process so that load drifts hit each alike. Every cached frame is checked equal to the uncached one.
  */
 import { cpus, loadavg } from "node:os";
 import { createPaletteSet } from "@/lib/scatter/palette";
 import type { DensityMode, Viewport } from "@/lib/scatter/protocol";
 import { colorDomain, colorIndices, createPointCache, rasterize } from "@/lib/scatter/raster";
-import { createTransform, fitExtent, pan } from "@/lib/scatter/viewport";
+import { createTransform, fitExtent, pan, zoomAt } from "@/lib/scatter/viewport";
 import { makeData } from "./data";
 
 function arg(name: string, fallback: string): string {
@@ -42,7 +44,17 @@ for (const density of ["off", "auto"] as DensityMode[]) {
       palette,
       cache: cached ? cache : undefined,
     });
-  const times = { uncached: [] as number[], selection: [] as number[], pan: [] as number[] };
+  const times = {
+    uncached: [] as number[],
+    selection: [] as number[],
+    pan: [] as number[],
+    zoomUncached: [] as number[],
+    zoom: [] as number[],
+    afterZoom: [] as number[],
+  };
+  const compare = () => {
+    for (let p = 0; p < frame.length; p++) if (frame[p] !== check[p]) diff++;
+  };
   let view = fit;
   let diff = 0;
   for (let r = -2; r < reps; r++) {
@@ -59,17 +71,38 @@ for (const density of ["off", "auto"] as DensityMode[]) {
     draw(check, mask, view, true);
     const panned = performance.now() - t;
     draw(frame, mask, view, false);
-    for (let p = 0; p < frame.length; p++) if (frame[p] !== check[p]) diff++;
+    compare();
+    view = zoomAt(view, width, height, width / 2, height / 2, r % 2 ? 1 / 1.1 : 1.1);
+    t = performance.now();
+    draw(frame, mask, view, false);
+    const zoomUncached = performance.now() - t;
+    t = performance.now();
+    draw(check, mask, view, true);
+    const zoomed = performance.now() - t;
+    compare();
+    const other = mask === data.maskA ? data.maskB : data.maskA;
+    t = performance.now();
+    draw(check, other, view, true);
+    const afterZoom = performance.now() - t;
+    draw(frame, other, view, false);
+    compare();
     if (r < 0) continue;
     times.uncached.push(uncached);
     times.selection.push(selection);
     times.pan.push(panned);
+    times.zoomUncached.push(zoomUncached);
+    times.zoom.push(zoomed);
+    times.afterZoom.push(afterZoom);
   }
   const u = median(times.uncached);
   const s = median(times.selection);
   const p = median(times.pan);
+  const zu = median(times.zoomUncached);
+  const z = median(times.zoom);
+  const a = median(times.afterZoom);
+  const x = (base: number, v: number) => `${v.toFixed(1)} (${(base / v).toFixed(2)}×)`;
   rows.push(
-    `| ${density} | ${u.toFixed(1)} | ${s.toFixed(1)} (${(u / s).toFixed(2)}×) | ${p.toFixed(1)} (${(u / p).toFixed(2)}×) | ${diff} |`,
+    `| ${density} | ${u.toFixed(1)} | ${x(u, s)} | ${x(u, p)} | ${zu.toFixed(1)} | ${x(zu, z)} | ${x(zu, a)} | ${diff} |`,
   );
 }
 const la = (l: number[]) => l.map((v) => v.toFixed(2)).join(" / ");
@@ -77,6 +110,9 @@ console.log(
   `rasterize, Node ${process.version}, ${n} rows, ${width}×${height} px, 2 px points, half selected, median of ${reps}; ` +
     `${cpus().length} CPUs, load average ${la(load0)} → ${la(loadavg())}\n`,
 );
-console.log("| density | uncached ms | cached selection ms (speed-up) | cached pan ms (speed-up) | pixels differing |");
-console.log("|---|---|---|---|---|");
+console.log(
+  "| density | uncached ms | cached selection ms (speed-up) | cached pan ms (speed-up) | uncached zoom ms | " +
+    "cached zoom ms (speed-up) | selection after zoom ms (vs uncached zoom) | pixels differing |",
+);
+console.log("|---|---|---|---|---|---|---|---|");
 for (const r of rows) console.log(r);

@@ -126,8 +126,9 @@ export interface RasterInput {
  * change is one pass over the rows in cell order reading their mask bytes, then a compose. Which row shows in a
  * pixel does not depend on that order (the highest row of a layer covering the pixel wins, as in row order), so
  * the frame is the uncached one. The cells cover the plot plus {@link CACHE_MARGIN} of it on every side, so a
- * pan by whole device pixels (what a mouse drag gives) within that margin reuses the order with an offset; a zoom
- * or new data rebuilds it (a counting sort, on the second frame at a new scale).
+ * pan by whole device pixels (what a mouse drag gives) within that margin reuses the order with an offset. A frame
+ * at a new scale (a zoom step) draws without cells ({@link rasterizeKeyed}); the cells for it are sorted when the
+ * scene is idle ({@link prepareCache}, a slice at a time) or else on the second frame at that scale.
  */
 export interface PointCache {
   xs: Float64Array | null;
@@ -155,9 +156,13 @@ export interface PointCache {
   order: Uint32Array;
   /** Transform of the last frame that found no usable cells (built when the next frame has its scale). */
   pending: Transform | null;
+  /** A sort under way for another scale ({@link prepareCache}); the cells above are invalid meanwhile. */
+  build: CacheBuild | null;
+  /** Cell of each row while sorting (grown when needed; per cache, since a sort may span several tasks). */
+  cellOf: Int32Array;
 }
 
-/** An empty cache; {@link rasterize} fills it on the second frame at a scale. */
+/** An empty cache; {@link rasterize} fills it on the second frame at a scale, {@link prepareCache} when idle. */
 export function createPointCache(): PointCache {
   return {
     xs: null,
@@ -177,6 +182,8 @@ export function createPointCache(): PointCache {
     start: new Uint32Array(0),
     order: new Uint32Array(0),
     pending: null,
+    build: null,
+    cellOf: new Int32Array(0),
   };
 }
 
@@ -192,10 +199,44 @@ const CACHE_TOLERANCE_PX = 1e-3;
 /** Distance of `v` from the nearest integer. */
 const offInteger = (v: number) => Math.abs(v - Math.round(v));
 
+/** The whole-pixel shift under which `cache`'s cells are this frame's, or null when they are not. */
+function fittingShift(
+  cache: PointCache,
+  input: RasterInput,
+  width: number,
+  height: number,
+  size: number,
+): { dx: number; dy: number } | null {
+  const { xs, ys, transform: t } = input;
+  const ddx = t.ox - cache.ox;
+  const ddy = t.oy - cache.oy;
+  const reusable =
+    cache.xs === xs &&
+    cache.ys === ys &&
+    cache.size === size &&
+    cache.width === width &&
+    cache.height === height &&
+    cache.start.length > 0 &&
+    Math.abs(t.sx - cache.sx) * cache.xAbsMax + offInteger(ddx) <= CACHE_TOLERANCE_PX &&
+    Math.abs(t.sy - cache.sy) * cache.yAbsMax + offInteger(ddy) <= CACHE_TOLERANCE_PX &&
+    Math.abs(Math.round(ddx)) <= cache.margin &&
+    Math.abs(Math.round(ddy)) <= cache.margin;
+  return reusable ? { dx: Math.round(ddx), dy: Math.round(ddy) } : null;
+}
+
+/** Whether `build` sorts the rows of this frame's data, box and point size at this frame's scale. */
+const buildFits = (build: CacheBuild, input: RasterInput, width: number, height: number, size: number) =>
+  build.xs === input.xs &&
+  build.ys === input.ys &&
+  build.size === size &&
+  build.width === width &&
+  build.height === height &&
+  sameScale(build.transform, input.transform);
+
 /**
  * The whole-pixel shift (dx, dy) under which `cache` gives this frame's cells, rebuilding it when no shift does
  * (new data, size, box or scale, a sub-pixel pan, one past the margin) and the previous frame was at this scale
- * too; null: draw this frame uncached.
+ * too; null: draw this frame uncached. A sort under way for this scale is finished now, one for another dropped.
  */
 function cachedShift(
   cache: PointCache,
@@ -206,27 +247,22 @@ function cachedShift(
   n: number,
 ): { dx: number; dy: number } | null {
   const { xs, ys, transform: t } = input;
-  const ddx = t.ox - cache.ox;
-  const ddy = t.oy - cache.oy;
-  const same = cache.xs === xs && cache.ys === ys && cache.size === size;
-  const reusable =
-    same &&
-    cache.width === width &&
-    cache.height === height &&
-    cache.start.length > 0 &&
-    Math.abs(t.sx - cache.sx) * cache.xAbsMax + offInteger(ddx) <= CACHE_TOLERANCE_PX &&
-    Math.abs(t.sy - cache.sy) * cache.yAbsMax + offInteger(ddy) <= CACHE_TOLERANCE_PX &&
-    Math.abs(Math.round(ddx)) <= cache.margin &&
-    Math.abs(Math.round(ddy)) <= cache.margin;
-  if (reusable) return { dx: Math.round(ddx), dy: Math.round(ddy) };
+  if (cache.build) {
+    if (buildFits(cache.build, input, width, height, size) && cache.build.n === n) stepBuild(cache);
+    else cache.build = null;
+  }
+  const shift = fittingShift(cache, input, width, height, size);
+  if (shift) return shift;
   // A zoom changes the scale on every frame: sorting rows for cells that the next frame cannot use would cost a
   // pass for nothing, so a frame at a new scale draws uncached and the second frame at that scale builds.
+  const same = cache.xs === xs && cache.ys === ys && cache.size === size;
   const again = same && cache.pending !== null && sameScale(cache.pending, t);
   if (!again) {
     Object.assign(cache, { pending: t, xs, ys, size, sx: NaN, sy: NaN });
     return null;
   }
-  buildCache(cache, input, width, height, size, n);
+  startBuild(cache, input, width, height, size, n);
+  stepBuild(cache);
   return { dx: 0, dy: 0 };
 }
 
@@ -234,88 +270,184 @@ function cachedShift(
 const sameScale = (a: Transform, b: Transform) =>
   Math.abs(a.sx - b.sx) <= 1e-12 * Math.abs(a.sx) && Math.abs(a.sy - b.sy) <= 1e-12 * Math.abs(a.sy);
 
-/** Cell of each row while sorting (grown when needed). */
-let cellScratch = new Int32Array(0);
+/** A counting sort of the rows into cells, done a slice of rows at a time ({@link stepBuild}). */
+export interface CacheBuild {
+  xs: Float64Array;
+  ys: Float64Array;
+  n: number;
+  size: number;
+  width: number;
+  height: number;
+  transform: Transform;
+  margin: number;
+  gridWidth: number;
+  gridHeight: number;
+  start: Uint32Array;
+  order: Uint32Array;
+  /** 0: finding each row's cell and counting the cells; 1: placing the rows; 2: done. */
+  phase: number;
+  /** First row of the next slice. */
+  next: number;
+  nonFinite: number;
+  xAbsMax: number;
+  yAbsMax: number;
+  inGrid: number;
+}
 
-/** Sorts the finite rows whose squares start on the cell grid by cell (counting sort, stable: rows ascend). */
-function buildCache(cache: PointCache, input: RasterInput, width: number, height: number, size: number, n: number) {
-  const { xs, ys, transform: t } = input;
-  const { sx, ox, sy, oy } = t;
-  const half = size >> 1;
-  const pad = size - 1;
+/** Rows per slice of a sort, between checks for whether to yield (≈1 ms at 10^6 rows). */
+export const BUILD_SLICE_ROWS = 1 << 16;
+
+/** Starts sorting the rows of `input` into cells at its transform; the cache's cells are invalid from now on. */
+function startBuild(cache: PointCache, input: RasterInput, width: number, height: number, size: number, n: number) {
   const margin = Math.ceil(CACHE_MARGIN * Math.max(width, height));
+  const pad = size - 1;
   const gridWidth = width + pad + 2 * margin;
   const gridHeight = height + pad + 2 * margin;
   const cells = gridWidth * gridHeight;
-  if (cellScratch.length < n) cellScratch = new Int32Array(n);
-  const cellOf = cellScratch;
+  // The build takes over the arrays of the cells it replaces (9 MB of starts at 800×600): invalidate those first.
   const start = cache.start.length === cells + 1 ? cache.start : new Uint32Array(cells + 1);
   start.fill(0);
-  let nonFinite = 0;
-  let xAbsMax = 0;
-  let yAbsMax = 0;
-  let inGrid = 0;
-  // Grid column of a square whose left edge is at pixel l: l + pad + margin (the same for rows).
-  const shift = pad + margin;
-  for (let i = 0; i < n; i++) {
-    const x = xs[i];
-    const y = ys[i];
-    if (x - x !== 0 || y - y !== 0) {
-      nonFinite++;
-      cellOf[i] = -1;
-      continue;
-    }
-    const ax = x < 0 ? -x : x;
-    const ay = y < 0 ? -y : y;
-    if (ax > xAbsMax) xAbsMax = ax;
-    if (ay > yAbsMax) yAbsMax = ay;
-    const px = x * sx + ox;
-    const py = y * sy + oy;
-    // Compared before truncating (far-off points can exceed the int32 range), loosely: the exact test is below.
-    if (!(px > -shift - size && px < gridWidth && py > -shift - size && py < gridHeight)) {
-      cellOf[i] = -1;
-      continue;
-    }
-    // The uncached loops' arithmetic to the bit where they draw (px > −size); a plain floor in the margin.
-    const gx = (px > -size ? ((px + size) | 0) - size : Math.floor(px)) - half + shift;
-    const gy = (py > -size ? ((py + size) | 0) - size : Math.floor(py)) - half + shift;
-    if (gx < 0 || gx >= gridWidth || gy < 0 || gy >= gridHeight) {
-      cellOf[i] = -1;
-      continue;
-    }
-    const c = gy * gridWidth + gx;
-    cellOf[i] = c;
-    start[c + 1]++;
-    inGrid++;
-  }
-  for (let c = 0; c < cells; c++) start[c + 1] += start[c];
-  const order = cache.order.length === inGrid ? cache.order : new Uint32Array(inGrid);
-  // Placing row i at its cell's next slot advances that cell's start; a second pass restores the starts.
-  for (let i = 0; i < n; i++) {
-    const c = cellOf[i];
-    if (c >= 0) order[start[c]++] = i;
-  }
-  for (let c = cells; c > 0; c--) start[c] = start[c - 1];
-  start[0] = 0;
-  Object.assign(cache, {
-    xs,
-    ys,
+  if (cache.cellOf.length < n) cache.cellOf = new Int32Array(n);
+  Object.assign(cache, { sx: NaN, sy: NaN, start, pending: null });
+  cache.build = {
+    xs: input.xs,
+    ys: input.ys,
+    n,
     size,
     width,
     height,
-    sx,
-    sy,
-    ox,
-    oy,
-    xAbsMax,
-    yAbsMax,
-    nonFinite,
+    transform: input.transform,
     margin,
     gridWidth,
+    gridHeight,
     start,
-    order,
-    pending: null,
-  });
+    order: cache.order,
+    phase: 0,
+    next: 0,
+    nonFinite: 0,
+    xAbsMax: 0,
+    yAbsMax: 0,
+    inGrid: 0,
+  };
+}
+
+/**
+ * Runs `cache.build` a slice of `sliceRows` rows at a time until it is done (then its cells replace the cache's;
+ * returns false) or `shouldYield` says to stop after a slice (returns true). Stable: each cell's rows ascend.
+ */
+function stepBuild(cache: PointCache, shouldYield: () => boolean = () => false, sliceRows = Infinity): boolean {
+  const b = cache.build!;
+  const cellOf = cache.cellOf;
+  const { xs, ys, n, size, start, gridWidth, gridHeight } = b;
+  const { sx, ox, sy, oy } = b.transform;
+  const half = size >> 1;
+  // Grid column of a square whose left edge is at pixel l: l + pad + margin (the same for rows).
+  const shift = size - 1 + b.margin;
+  const slice = Math.max(1, sliceRows);
+  for (;;) {
+    const end = Math.min(n, b.next + slice);
+    if (b.phase === 0) {
+      let { nonFinite, xAbsMax, yAbsMax, inGrid } = b;
+      for (let i = b.next; i < end; i++) {
+        const x = xs[i];
+        const y = ys[i];
+        if (x - x !== 0 || y - y !== 0) {
+          nonFinite++;
+          cellOf[i] = -1;
+          continue;
+        }
+        const ax = x < 0 ? -x : x;
+        const ay = y < 0 ? -y : y;
+        if (ax > xAbsMax) xAbsMax = ax;
+        if (ay > yAbsMax) yAbsMax = ay;
+        const px = x * sx + ox;
+        const py = y * sy + oy;
+        // Compared before truncating (far-off points can exceed the int32 range), loosely: the exact test is below.
+        if (!(px > -shift - size && px < gridWidth && py > -shift - size && py < gridHeight)) {
+          cellOf[i] = -1;
+          continue;
+        }
+        // The uncached loops' arithmetic to the bit where they draw (px > −size); a plain floor in the margin.
+        const gx = (px > -size ? ((px + size) | 0) - size : Math.floor(px)) - half + shift;
+        const gy = (py > -size ? ((py + size) | 0) - size : Math.floor(py)) - half + shift;
+        if (gx < 0 || gx >= gridWidth || gy < 0 || gy >= gridHeight) {
+          cellOf[i] = -1;
+          continue;
+        }
+        const c = gy * gridWidth + gx;
+        cellOf[i] = c;
+        start[c + 1]++;
+        inGrid++;
+      }
+      Object.assign(b, { nonFinite, xAbsMax, yAbsMax, inGrid, next: end });
+      if (end === n) {
+        const cells = gridWidth * gridHeight;
+        for (let c = 0; c < cells; c++) start[c + 1] += start[c];
+        if (b.order.length !== inGrid) b.order = new Uint32Array(inGrid);
+        Object.assign(b, { phase: 1, next: 0 });
+      }
+    } else {
+      // Placing row i at its cell's next slot advances that cell's start; shifting the starts back restores them.
+      const order = b.order;
+      for (let i = b.next; i < end; i++) {
+        const c = cellOf[i];
+        if (c >= 0) order[start[c]++] = i;
+      }
+      b.next = end;
+      if (end === n) {
+        start.copyWithin(1, 0, gridWidth * gridHeight);
+        start[0] = 0;
+        Object.assign(cache, {
+          xs,
+          ys,
+          size,
+          width: b.width,
+          height: b.height,
+          sx,
+          sy,
+          ox,
+          oy,
+          xAbsMax: b.xAbsMax,
+          yAbsMax: b.yAbsMax,
+          nonFinite: b.nonFinite,
+          margin: b.margin,
+          gridWidth,
+          start,
+          order,
+          pending: null,
+          build: null,
+        });
+        return false;
+      }
+    }
+    if (shouldYield()) return true;
+  }
+}
+
+/**
+ * Idle work for the scene: sorts the rows of `input` into cells at its scale a slice at a time, so that the next
+ * frame at that scale (the selection change after a zoom) finds them instead of sorting on that frame. Returns
+ * true while work remains (call again, after yielding), false when the cells fit `input` (nothing was left to do,
+ * or the last slice finished them). `shouldYield` is asked after each slice of {@link BUILD_SLICE_ROWS} rows
+ * (`sliceRows`: smaller slices, for tests); a frame drawn in between finishes a sort for its scale or drops it.
+ */
+export function prepareCache(
+  cache: PointCache,
+  width: number,
+  height: number,
+  input: RasterInput,
+  shouldYield: () => boolean,
+  sliceRows = BUILD_SLICE_ROWS,
+): boolean {
+  const size = Math.max(1, Math.round(input.pointSizePx));
+  const n = Math.min(input.xs.length, input.ys.length, input.colorIndex.length);
+  if (width * height <= 0) return false;
+  if (cache.build && !(buildFits(cache.build, input, width, height, size) && cache.build.n === n)) cache.build = null;
+  if (!cache.build) {
+    if (fittingShift(cache, input, width, height, size)) return false;
+    startBuild(cache, input, width, height, size, n);
+  }
+  return stepBuild(cache, shouldYield, sliceRows);
 }
 
 /**
@@ -325,6 +457,7 @@ function buildCache(cache: PointCache, input: RasterInput, width: number, height
  */
 let layerScratch = new Uint32Array(0);
 let shortScratch = new Uint16Array(0);
+let intScratch = new Int32Array(0);
 const tableScratch = new Uint32Array(1024);
 
 /** Grows the scratch buffer to at least `bytes`. */
@@ -332,6 +465,7 @@ function scratch(bytes: number): void {
   if (layerScratch.byteLength >= bytes) return;
   layerScratch = new Uint32Array(Math.ceil(bytes / 4));
   shortScratch = new Uint16Array(layerScratch.buffer);
+  intScratch = new Int32Array(layerScratch.buffer);
 }
 
 /**
@@ -436,6 +570,10 @@ export function rasterize(pixels: Uint32Array, width: number, height: number, in
   if (shift && input.cache) {
     const pass: PointPass = { xs, ys, colorIndex, mask, n, sx, ox, sy, oy, size, width, height, area };
     return rasterizeCells(pixels, input.palette, pass, { cache: input.cache, ...shift }, counting);
+  }
+  if (input.cache && area > 0 && n <= KEYED_MAX_ROWS) {
+    const pass: PointPass = { xs, ys, colorIndex, mask, n, sx, ox, sy, oy, size, width, height, area };
+    return rasterizeKeyed(pixels, input.palette, pass, counting);
   }
   if (counting) {
     const pass: PointPass = { xs, ys, colorIndex, mask, n, sx, ox, sy, oy, size, width, height, area };
@@ -939,4 +1077,185 @@ function shade(colour: number, a: number, bgRB: number, bgG: number): number {
   const rb = (((Math.imul(colour & 0xff00ff, a) + Math.imul(bgRB, 256 - a)) | 0) >>> 8) & 0xff00ff;
   const g = ((Math.imul(colour & 0xff00, a) + Math.imul(bgG, 256 - a)) >>> 8) & 0xff00;
   return (0xff000000 | rb | g) >>> 0;
+}
+
+/**
+ * Rows a {@link rasterizeKeyed} key holds: (row + 1) takes 22 bits, under the selection bit and above 9 bits of
+ * palette index (0..256). Larger tables draw their frames at a new scale with the plain loops.
+ */
+export const KEYED_MAX_ROWS = 2 ** 22 - 1;
+/** Low bits of a key: the palette index, as in the colour table of the plain path (`SELECTED_TABLE_SHIFT`). */
+const KEY_INDEX_MASK = (1 << SELECTED_TABLE_SHIFT) - 1;
+/** A cell no row starts at. Keys are stored with the selection bit flipped so that signed order ranks them. */
+const KEY_EMPTY = -0x80000000;
+
+/**
+ * A frame at a new scale (a zoom step, a sub-pixel pan, new data) for a scene with a {@link PointCache}: the same
+ * pixels and stats as the plain and density loops, from one write per row instead of one per pixel of its square.
+ *
+ * Each row writes a key at its square's top-left cell of one padded grid (the density path's count grid):
+ * selected · 2^31 + (row + 1) · 2^9 + palette index, compared as unsigned, so that a cell keeps the largest, and
+ * counts itself in its layer's count grid when the frame counts. A box max over the point size then gives each
+ * pixel the largest key covering it — a selected row before any dimmed one, then the highest row, which is exactly
+ * the row that the plain loop leaves on top — and the density path's box sum its coverage. A selection bit and a
+ * row per pixel replace the two colour layers: 4 bytes of keys and 2 per count layer per cell, where the density
+ * loop writes 2 bytes per layer per pixel of every square (4 writes per 2 px point) and the count beside them.
+ */
+function rasterizeKeyed(pixels: Uint32Array, palette: PaletteSet, pass: PointPass, counting: boolean): RasterStats {
+  const { bright, dim, background, density } = palette;
+  const { mask, n, size, width, height, area } = pass;
+  const layers = mask ? 2 : 1;
+  const pad = size - 1;
+  const countWidth = width + pad;
+  const countArea = countWidth * (height + pad);
+  // Keys at the start of the scratch buffer (Int32), then the count grids (Uint16).
+  const countBase = 2 * countArea;
+  scratch(4 * countArea + (counting ? 2 * layers * countArea : 0));
+  const keys = intScratch;
+  const buf = shortScratch;
+  keys.fill(KEY_EMPTY, 0, countArea);
+  if (counting) buf.fill(0, countBase, countBase + layers * countArea);
+  const { drawn, skipped } = keyPoints(keys, buf, countBase, countWidth, countArea, counting, pass);
+  let maxCount = 0;
+  if (counting) {
+    for (let l = 0; l < layers; l++) {
+      const m = boxSum(buf, countBase + l * countArea, countWidth, width, height, size);
+      if (m > maxCount) maxCount = m;
+    }
+  }
+  boxMax(keys, countWidth, width, height, size);
+  const table = tableScratch;
+  table.set(mask ? dim : bright, 0);
+  table.set(bright, 1 << SELECTED_TABLE_SHIFT);
+  const stats = { drawn, skippedNaN: skipped, outside: n - skipped - drawn };
+  const shaded =
+    counting &&
+    (density === "on" || drawn * size * size >= AUTO_DENSITY_COVERAGE * area || maxCount >= AUTO_DENSITY_MAX_COUNT);
+  if (!shaded) {
+    for (let y = 0, p = 0; y < height; y++) {
+      for (let c = y * countWidth, end = c + width; c < end; c++, p++) {
+        const k = keys[c];
+        pixels[p] = k === KEY_EMPTY ? background : table[((~k >>> 31) << SELECTED_TABLE_SHIFT) | (k & KEY_INDEX_MASK)];
+      }
+    }
+    return { ...stats, density: false, maxCount: counting ? maxCount : 0 };
+  }
+  // Intensity by layer and coverage: the dimmed layer's levels (or the only layer's) below, the selected above.
+  const levels = levelScratch;
+  const underFloor = mask ? DENSITY_DIM_FLOOR : DENSITY_FLOOR;
+  intensityTable(underLevelHalf, maxCount, underFloor);
+  intensityTable(overLevelHalf, maxCount, DENSITY_FLOOR);
+  const bgRB = background & 0xff00ff;
+  const bgG = background & 0xff00;
+  for (let y = 0, p = 0; y < height; y++) {
+    for (let c = y * countWidth, end = c + width; c < end; c++, p++) {
+      const k = keys[c];
+      if (k === KEY_EMPTY) {
+        pixels[p] = background;
+        continue;
+      }
+      const m = ~k >>> 31;
+      // The winner's layer covers the pixel, so its coverage is at least 1.
+      const v = buf[countBase + m * countArea + c];
+      const a =
+        v < INTENSITY_TABLE_SIZE
+          ? levels[m * INTENSITY_TABLE_SIZE + v]
+          : intensity(v, maxCount, m ? DENSITY_FLOOR : underFloor);
+      pixels[p] = shade(table[(m << SELECTED_TABLE_SHIFT) | (k & KEY_INDEX_MASK)], a, bgRB, bgG);
+    }
+  }
+  return { ...stats, density: true, maxCount };
+}
+
+/** Both layers' intensity tables of {@link rasterizeKeyed}, side by side. */
+const levelScratch = new Uint16Array(2 * INTENSITY_TABLE_SIZE);
+const underLevelHalf = levelScratch.subarray(0, INTENSITY_TABLE_SIZE);
+const overLevelHalf = levelScratch.subarray(INTENSITY_TABLE_SIZE);
+
+/**
+ * The point loop of {@link rasterizeKeyed}: the plain loop's arithmetic up to the square's top-left pixel, then one
+ * key (kept when larger than the cell's) and, when counting, one saturating count in the row's layer.
+ */
+function keyPoints(
+  keys: Int32Array,
+  buf: Uint16Array,
+  countBase: number,
+  countWidth: number,
+  countArea: number,
+  counting: boolean,
+  pass: PointPass,
+): { drawn: number; skipped: number } {
+  const { xs, ys, colorIndex, mask, n, sx, ox, sy, oy, size, width, height } = pass;
+  const pad = size - 1;
+  const countHeight = height + pad;
+  // The plain loop's left = ((px + size) | 0) − size − half; its cell on the padded grid is left + pad.
+  const shift = size + (size >> 1) - pad;
+  let drawn = 0;
+  let skipped = 0;
+  for (let i = 0; i < n; i++) {
+    const m = mask === null ? 0 : (-mask[i] >> 31) & 1;
+    const x = xs[i];
+    const y = ys[i];
+    if (x - x !== 0 || y - y !== 0) {
+      skipped++;
+      continue;
+    }
+    const px = x * sx + ox;
+    const py = y * sy + oy;
+    if (!(px > -size && px < width + size && py > -size && py < height + size)) continue;
+    const cx = ((px + size) | 0) - shift;
+    const cy = ((py + size) | 0) - shift;
+    // Outside the padded grid: the square misses the box (the plain loop's clipped-away case).
+    if (cx < 0 || cx >= countWidth || cy < 0 || cy >= countHeight) continue;
+    const c = cy * countWidth + cx;
+    // (1 − m) << 31 is the flipped selection bit; (i + 1) << 9 stays below 2^31 for i < KEYED_MAX_ROWS.
+    const key = (((i + 1) << SELECTED_TABLE_SHIFT) | colorIndex[i] | ((1 - m) << 31)) | 0;
+    const old = keys[c];
+    keys[c] = key > old ? key : old;
+    if (counting) {
+      const k = countBase + m * countArea + c;
+      const v = buf[k] + 1;
+      buf[k] = v - (v >>> 16);
+    }
+    drawn++;
+  }
+  return { drawn, skipped };
+}
+
+/**
+ * Replaces each key of the grid (`stride` per row) by the largest in the size × size window right of and below
+ * it, for the `width × height` cells the frame reads: along rows in place first, then down columns (each cell is
+ * overwritten only after the windows that read it). Size 2 does both in one pass.
+ */
+function boxMax(keys: Int32Array, stride: number, width: number, height: number, size: number): void {
+  if (size === 1) return;
+  if (size === 2) {
+    for (let row = 0, end = height * stride; row < end; row += stride) {
+      let a = keys[row];
+      let b = keys[row + stride];
+      let left = a > b ? a : b;
+      for (let p = row, stop = row + width; p < stop; p++) {
+        a = keys[p + 1];
+        b = keys[p + 1 + stride];
+        const right = a > b ? a : b;
+        keys[p] = left > right ? left : right;
+        left = right;
+      }
+    }
+    return;
+  }
+  for (let row = 0, end = (height + size - 1) * stride; row < end; row += stride) {
+    for (let p = row, stop = row + width; p < stop; p++) {
+      let k = keys[p];
+      for (let j = 1; j < size; j++) if (keys[p + j] > k) k = keys[p + j];
+      keys[p] = k;
+    }
+  }
+  for (let row = 0, end = height * stride; row < end; row += stride) {
+    for (let p = row, stop = row + width; p < stop; p++) {
+      let k = keys[p];
+      for (let q = p + stride, last = p + size * stride; q < last; q += stride) if (keys[q] > k) k = keys[q];
+      keys[p] = k;
+    }
+  }
 }

@@ -296,11 +296,21 @@ interface Row {
   nextId?: number;
 }
 
+/**
+ * One independent piece of a {@link LogprobScorer.scorePairs} call: the same call on just these items (in this order)
+ * runs exactly the forward passes the whole call runs for them, so its numbers are bit for bit the same wherever it
+ * runs (another worker's session of the same graph). `pairs` go to `scorePairs`; `sequences` (index `2i` is pair
+ * i's chosen side, `2i + 1` its rejected side) to `scoreSequences`, where the call flattens pairs into sequences.
+ */
+export type PairJob = { kind: "pairs"; pairs: number[] } | { kind: "sequences"; sequences: number[] };
+
 /** Scores sequences and pairs on one rewritten decoder session. */
 export interface LogprobScorer {
   readonly layout: DecoderLayout;
   scoreSequences(seqs: readonly ScoreSequence[], options?: ScoreOptions): Promise<ResponseScore[]>;
   scorePairs(pairs: readonly TokenizedPair[], options?: ScoreOptions): Promise<PairScore[]>;
+  /** How `scorePairs(pairs, options)` splits into independent batches (what a pool of workers shares out). */
+  planPairs(pairs: readonly TokenizedPair[], options?: ScoreOptions): PairJob[];
 }
 
 /** What the scorer knows about the graph beyond the session's inputs and outputs. */
@@ -462,6 +472,43 @@ export function createLogprobScorer(
     return results;
   }
 
+  /**
+   * Mirrors the batching of {@link scoreSequences} and {@link scorePairs} below; engine.test.ts checks that running
+   * every job on its own gives those calls' numbers exactly.
+   */
+  function planPairs(pairs: readonly TokenizedPair[], options: ScoreOptions = {}): PairJob[] {
+    const maxBatchTokens = tokenBudget(options);
+    const sharePrompt = (options.sharePrompt ?? true) && !layout.rowsInteract;
+    if (!sharePrompt || layout.past.length === 0) {
+      const lengths = pairs.flatMap((p) => [
+        p.chosen.promptIds.length + p.chosen.responseIds.length,
+        p.rejected.promptIds.length + p.rejected.responseIds.length,
+      ]);
+      const batchSize = layout.rowsInteract ? 1 : (options.batchSize ?? 8);
+      const empty = lengths.flatMap((n, i) => (n === 0 ? [i] : []));
+      const nonEmpty = lengths.flatMap((n, i) => (n > 0 ? [i] : []));
+      const jobs: PairJob[] = planSubset(nonEmpty, lengths, batchSize, maxBatchTokens).map((b) => ({
+        kind: "sequences",
+        sequences: b,
+      }));
+      // Empty sequences run no forward pass: one job for all of them.
+      return empty.length ? [{ kind: "sequences", sequences: empty }, ...jobs] : jobs;
+    }
+    const batchSize = layout.contiguousRowsOnly ? 1 : (options.batchSize ?? 8);
+    const lengths = pairs.map((p) =>
+      Math.max(
+        p.chosen.promptIds.length + p.chosen.responseIds.length,
+        p.rejected.promptIds.length + p.rejected.responseIds.length,
+      ),
+    );
+    const long = lengths.flatMap((n, i) => (n > maxBatchTokens ? [i] : []));
+    const fits = lengths.flatMap((n, i) => (n <= maxBatchTokens ? [i] : []));
+    return [
+      ...long.map((i): PairJob => ({ kind: "pairs", pairs: [i] })),
+      ...planSubset(fits, lengths, batchSize, maxBatchTokens).map((b): PairJob => ({ kind: "pairs", pairs: b })),
+    ];
+  }
+
   async function scorePairs(pairs: readonly TokenizedPair[], options: ScoreOptions = {}): Promise<PairScore[]> {
     const maxBatchTokens = tokenBudget(options);
     // Per-tensor activation quantisation would quantise the shared prompt apart from its continuation.
@@ -544,5 +591,5 @@ export function createLogprobScorer(
     return results;
   }
 
-  return { layout, scoreSequences, scorePairs };
+  return { layout, scoreSequences, scorePairs, planPairs };
 }

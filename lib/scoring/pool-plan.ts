@@ -63,6 +63,8 @@ export interface PoolPlanInput {
   batchSize: number;
   /** Memory all workers' models may take together (default {@link DEFAULT_POOL_MEMORY_BYTES}). */
   memoryBudgetBytes?: number;
+  /** A worker count set by the page (the `?scoringWorkers=N` dev option), 1..4; WASM only. */
+  forcedWorkers?: number;
 }
 
 /** How many scoring workers to start and the WASM threads of each. */
@@ -105,6 +107,12 @@ export function planScoringPool(input: PoolPlanInput): PoolPlan {
     [byMemory, "memory for the model copies"],
     [byRows, "rows for one batch per worker"],
   ];
+  const forced = input.forcedWorkers;
+  if (forced !== undefined) {
+    if (!Number.isInteger(forced) || forced < 1 || forced > MAX_WORKERS)
+      throw new RangeError(`forced workers must be 1..${MAX_WORKERS}, got ${forced}`);
+    limits.splice(0, limits.length, [forced, "set by the page"]);
+  }
   const [workers, bound] = limits.reduce((a, b) => (b[0] < a[0] ? b : a));
   const threadsPerWorker = crossOriginIsolated ? Math.max(1, Math.min(4, Math.floor(cores / workers))) : 1;
   return {
@@ -112,4 +120,14 @@ export function planScoringPool(input: PoolPlanInput): PoolPlan {
     threadsPerWorker,
     reason: `${workers} worker${workers > 1 ? "s" : ""} × ${threadsPerWorker} thread${threadsPerWorker > 1 ? "s" : ""} (${bound})`,
   };
+}
+
+/**
+ * The dev option `?scoringWorkers=N` (1..4) of the page's address: the worker count a run is forced to (for tests
+ * and benches comparing the pool with one worker); undefined when absent or not a count.
+ */
+export function forcedWorkersFromQuery(search: string): number | undefined {
+  const v = new URLSearchParams(search).get("scoringWorkers");
+  const n = v === null ? NaN : Number(v);
+  return Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS ? n : undefined;
 }

@@ -179,6 +179,11 @@ export interface ScoreArgs {
   batchSize?: number;
   maxBatchTokens?: number;
   /**
+   * WASM forward workers for this run (1..4: the `?scoringWorkers=N` dev option); absent: `planScoringPool` decides
+   * from the cores, the model's memory and the rows (lib/scoring/pool-plan.ts).
+   */
+  workers?: number;
+  /**
    * Which output of the reward model, and which label of it, is the reward (one of `ModelInfo.outputs`); the default
    * (`logits`, else `score`, label 0) when absent. Part of the stored-results key.
    */
@@ -191,8 +196,10 @@ export interface ScoreArgs {
  */
 export interface ScoreProgress {
   stats: RunStats;
-  /** Batch limits of the run, from the policy's device limits and shape. */
+  /** Batch limits of the run, from the policy's device limits and shape; its note ends with the pool's reason. */
   plan: BatchPlan;
+  /** Workers × threads the run's language models ran on (WASM; one worker on WebGPU or without nested workers). */
+  pool?: { workers: number; threadsPerWorker: number; reason: string };
   /** Rows the dataset worker has acknowledged so far (cached ones included). */
   delivered: number;
 }

@@ -50,6 +50,9 @@ import { checkGenerationSettings, GenerationCancelledError } from "@/lib/generat
 import { generationRunKey, runStoredGeneration } from "@/lib/generation/stored-run";
 import { openSource } from "@/lib/dataset/source";
 import { DEFAULT_SEQUENCE_OPTIONS } from "./sequence";
+import { planScoringPool, type PoolPlan } from "./pool-plan";
+import { startScoringPool, type ForwardClient, type PoolModel, type ScoringPool } from "./scoring-pool";
+import type { ForwardRole } from "./forward-protocol";
 
 /** What the handlers need from their environment. */
 export interface ScoringEnvironment {
@@ -60,6 +63,14 @@ export interface ScoringEnvironment {
   probeGpu(): Promise<GpuProbe>;
   threads(): number;
   fetchFn?: typeof fetch;
+  /**
+   * Starts one forward worker (workers/forward.worker.ts) for a WASM run's pool; absent where a worker cannot start
+   * workers (`Worker` undefined in it): every run then scores in this worker.
+   */
+  forwardWorker?: () => ForwardClient;
+  /** Logical cores (`navigator.hardwareConcurrency`) and cross-origin isolation, for {@link planScoringPool}. */
+  cores?: () => number;
+  crossOriginIsolated?: () => boolean;
 }
 
 function readerFor(source: ModelSource, fetchFn?: typeof fetch): ModelFileReader {
@@ -99,6 +110,12 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
     const g = generator;
     generator = null;
     await g?.loaded.release();
+  };
+  /** The forward workers of the last pooled run, kept (models loaded) while the run's models stay the same. */
+  let pool: ScoringPool | null = null;
+  const dropPool = () => {
+    pool?.dispose();
+    pool = null;
   };
   let run: RunControl | null = null;
   /** Settles when the run in progress (if any) has ended. */
@@ -176,6 +193,72 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
         if (failure !== null) throw linkFailure(failure);
       },
     };
+  };
+
+  /** Workers × threads for a run's language models: one worker (this one) on WebGPU or without nested workers. */
+  const planPool = (args: ScoreArgs, batchSize: number, rows: number): PoolPlan => {
+    const policy = models.get("policy");
+    const isolated = env.crossOriginIsolated?.() ?? false;
+    const cores = env.cores?.() ?? 1;
+    const inWorker = (reason: string): PoolPlan => ({
+      workers: 1,
+      threadsPerWorker: env.threads(),
+      reason: `1 worker × ${env.threads()} thread${env.threads() > 1 ? "s" : ""} (${reason})`,
+    });
+    if (!policy) return inWorker("reward model only");
+    if (policy.info.backend.backend === "webgpu") return inWorker("WebGPU: one device, one worker");
+    if (!env.forwardWorker) return inWorker("this browser cannot start workers from a worker");
+    const plan = planScoringPool({
+      backend: "wasm",
+      cores,
+      crossOriginIsolated: isolated,
+      modelBytes: policy.info.bytes + (models.get("reference")?.info.bytes ?? 0),
+      rows,
+      batchSize,
+      forcedWorkers: args.workers,
+    });
+    // One worker is this worker's own session, with the threads it was loaded with.
+    return plan.workers > 1 ? plan : inWorker(plan.reason.replace(/^.*\(/, "").replace(/\)$/, ""));
+  };
+
+  /** The run's language models with their batches on the pool (started, or the last one when it still fits). */
+  const pooledModels = async (
+    plan: PoolPlan,
+    policy: LoadedLanguageModel | undefined,
+    reference: LoadedLanguageModel | undefined,
+  ) => {
+    const slots = [
+      ...(policy ? [["policy", policy] as const] : []),
+      ...(reference ? [["reference", reference] as const] : []),
+    ] as [ForwardRole, LoadedLanguageModel][];
+    const fits =
+      pool &&
+      !pool.broken &&
+      pool.plan.workers === plan.workers &&
+      pool.plan.threadsPerWorker === plan.threadsPerWorker &&
+      pool.hashes.size === slots.length &&
+      slots.every(([role, m]) => pool!.hashes.get(role) === m.hash);
+    if (!fits) {
+      dropPool();
+      // Each worker opens the model from the same files the coordinator opened (read again: the coordinator keeps
+      // only its session), through the same loader and session options.
+      const poolModels: PoolModel[] = [];
+      for (const [role] of slots) {
+        const entry = models.get(role)!;
+        const folder = await readModelFolder(readerFor(entry.source, env.fetchFn), [entry.info.onnxPath]);
+        poolModels.push({ role, folder, hash: entry.info.hash });
+      }
+      pool = await startScoringPool({
+        plan,
+        models: poolModels,
+        createClient: env.forwardWorker!,
+        sessionOptions: sessionOptionsFor("wasm"),
+      });
+    }
+    const p = pool!;
+    const wrap = (m: LoadedLanguageModel | undefined, role: ForwardRole) =>
+      m && { ...m, scorer: p.scorer(role, m.scorer) };
+    return { policy: wrap(policy, "policy"), reference: wrap(reference, "reference") };
   };
 
   return {
@@ -290,6 +373,7 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
       }
       await models.get(role)?.model.release();
       if (role === "policy") await dropGenerator();
+      if (role !== "reward") dropPool();
       const info: ModelInfo = {
         role,
         kind: model.kind,
@@ -319,6 +403,7 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
       await models.get(role)?.model.release();
       models.delete(role);
       if (role === "policy") await dropGenerator();
+      if (role !== "reward") dropPool();
       return null;
     },
 
@@ -329,30 +414,39 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
       if (run) throw new HandlerError("a scoring run is already in progress", "busy");
       // The policy's limits bound the batches (its logits are the big tensors); a reward-only run uses the RM's.
       const planned = models.get(policy ? "policy" : "reward")!;
-      const plan = args.batchSize ? null : planFor(planned, args.maxLength);
+      const batchPlan = args.batchSize ? fixedPlan(args) : planFor(planned, args.maxLength);
       const { current, end } = startRun();
       lastRun = args;
       let storeNotice: string | null = null;
       try {
+        const poolPlan = planPool(args, batchPlan.batchSize, info.rowCount);
+        const pooled = poolPlan.workers > 1 ? await pooledModels(poolPlan, policy, reference) : { policy, reference };
+        const plan = { ...batchPlan, note: `${batchPlan.note} · ${poolPlan.reason}` };
+        const poolInfo = {
+          workers: poolPlan.workers,
+          threadsPerWorker: poolPlan.threadsPerWorker,
+          reason: poolPlan.reason,
+        };
         const { run: runId } = await l.call("beginRun", { datasetKey: info.datasetKey });
         const delivery = deliverer(l, runId, () => current.controller.abort());
         const stats = await scoreDataset(
           { rowCount: info.rowCount, pairs: (rows) => l.call("pairs", { rows, run: runId }) },
-          { policy, reference, reward },
+          { ...pooled, reward },
           {
             datasetKey: info.datasetKey,
             sequence: sequenceOf(args),
             store: env.store,
+            // Not scaled with the pool: a chunk's pairs decide its batches, and so the last bits of their numbers.
             chunkPairs: args.chunkPairs,
-            batchSize: args.batchSize ?? plan?.batchSize,
-            maxBatchTokens: args.maxBatchTokens ?? plan?.maxBatchTokens,
+            batchSize: batchPlan.batchSize,
+            maxBatchTokens: args.maxBatchTokens ?? batchPlan.maxBatchTokens,
             signal: current.controller.signal,
             waitWhilePaused: () => pausedUntilResumed(current),
             onStoreProblems: (problems) => (storeNotice = storeProblemNotice(problems)),
             onChunk: (chunk, chunkStats) => {
               delivery.send(chunk);
               const stats = { ...chunkStats, storeNotice };
-              const progress: ScoreProgress = { stats, plan: plan ?? fixedPlan(args), delivered: delivery.delivered };
+              const progress: ScoreProgress = { stats, plan, pool: poolInfo, delivered: delivery.delivered };
               ctx.progress("scoring", stats.total ? stats.done / stats.total : 1, progress);
             },
           },
@@ -365,6 +459,8 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
         await delivery.settled();
         return { ...stats, storeNotice };
       } catch (e) {
+        // A forward worker that failed leaves the pool unusable: the next run starts fresh workers.
+        if (pool?.broken) dropPool();
         if (e instanceof RunCancelledError || (e instanceof ScoringEngineError && e.code === "ABORTED")) {
           throw new HandlerError("scoring cancelled", "cancelled");
         }

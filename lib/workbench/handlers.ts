@@ -277,7 +277,7 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
       if (problem) throw badInput(problem);
       return openReply(s);
     },
-    async select({ spec, histograms }) {
+    async select({ spec, histograms, rows }) {
       const s = need();
       const problem = await s.prepare(
         spec,
@@ -310,6 +310,13 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
           .map((h) => histogramOf(s, h, ev.mask, ev.contexts))
           .filter((h): h is ColumnHistogram => h !== null),
         notes,
+        ...(rows
+          ? {
+              rowNumbers: s.rowNumbers(
+                rows.filter((r) => Number.isInteger(r) && r >= 0 && r < s.source.rowCount),
+              ),
+            }
+          : {}),
       };
       return reply;
     },

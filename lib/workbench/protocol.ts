@@ -57,6 +57,8 @@ export interface SelectReply {
   rescored: boolean;
   histograms: ColumnHistogram[];
   notes: RankingNotes;
+  /** The numbers of the rows the request named (`rows`, the table's visible rows) under this selection. */
+  rowNumbers?: RowNumbers[];
 }
 
 /** Reply to `open`, `remap` and `attach`: the dataset's summary (its columns stay in this worker). */
@@ -121,7 +123,11 @@ export type DatasetApi = {
    * stays open (indexed, not read again from disk) until a mapping works or another file is opened.
    */
   mapPending: { args: { mapping: ColumnMapping }; result: OpenReply };
-  select: { args: { spec: SelectionSpec; histograms: HistogramRequest[] }; result: SelectReply };
+  /**
+   * Evaluates `spec`: counts and histograms, and with `rows` (the pairs table's visible rows) their numbers, so
+   * the table follows a re-rank or a drag in the same reply (row ids outside the dataset are left out).
+   */
+  select: { args: { spec: SelectionSpec; histograms: HistogramRequest[]; rows?: number[] }; result: SelectReply };
   rows: { args: { rows: number[] }; result: RowView[] };
   /**
    * The numbers of `rows` (margins, score, M_AP and rank, selected, decision; the z-scores with `withZ`) under the

@@ -14,7 +14,7 @@ function source(): RowNumberSource {
     implicit,
     score: col(0.5, 1.5, NaN, -1),
     mAp: col(0.25, 1.25, NaN, NaN),
-    mApRank: col(2, 1, NaN, NaN),
+    mApRankOf: (rows) => Array.from(rows, (r) => col(2, 1, NaN, NaN)[r]),
     mask: Uint8Array.of(1, 1, 0, 0),
     spec,
     moments: marginMoments(explicit, implicit),

@@ -12,7 +12,8 @@ export interface RowNumberSource {
   implicit: Float64Array;
   score: Float64Array;
   mAp: Float64Array;
-  mApRank: Float64Array;
+  /** The M_AP rank of each of the rows asked, in their order (the full rank column need not exist). */
+  mApRankOf(rows: ArrayLike<number>): ArrayLike<number>;
   mask: Uint8Array;
   spec: SelectionSpec;
   /** Moments of `explicit` and of |`implicit`| (the z-scores' mean and std); null = no z-scores. */
@@ -31,6 +32,7 @@ export function checkRowIds(rows: ArrayLike<number>, rowCount: number): void {
 /** The numbers of `rows`, in the order asked (rows must be valid ids, see {@link checkRowIds}). */
 export function readRowNumbers(source: RowNumberSource, rows: ArrayLike<number>): RowNumbers[] {
   const out: RowNumbers[] = [];
+  const ranks = rows.length ? source.mApRankOf(rows) : [];
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
     out.push({
@@ -40,7 +42,7 @@ export function readRowNumbers(source: RowNumberSource, rows: ArrayLike<number>)
       z: source.moments && marginZScores(source.explicit, source.implicit, row, source.moments),
       score: source.score[row],
       mAp: source.mAp[row],
-      mApRank: source.mApRank[row],
+      mApRank: ranks[i],
       selected: source.mask[row] === 1,
       decision: decisionOf(source.spec, row),
     });

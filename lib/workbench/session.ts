@@ -60,6 +60,7 @@ import {
 } from "@/lib/selection/evaluate";
 import { metricUnavailable, rankingScores, scoreKey, METRIC_OPTIONS, type RankingNotes } from "@/lib/selection/ranking";
 import { compileSearch } from "@/lib/selection/search";
+import { ranksOfRows } from "@/lib/selection/row-ranks";
 import { decisionOrder, rowOrder, TableOrderCache } from "./table-order";
 import { checkRowIds, readRowNumbers } from "./row-numbers";
 import { marginMoments, type MarginMoments } from "@/lib/inspector/z-scores";
@@ -95,6 +96,12 @@ const DETECTION_SAMPLE = 200;
 
 /** Excluded record indices listed per reason in the summary (the counts are always exact). */
 const LISTED_EXCLUSIONS = 200;
+
+/**
+ * Most rows whose M_AP rank is counted one by one (O(n log m), lib/selection/row-ranks.ts) before the full sort
+ * is made instead: the table's visible rows and the inspector stay well under it.
+ */
+const ROW_RANKS_MAX = 2048;
 
 /** A file opened and indexed, with a sample read and its fields described: what a mapping is built from. */
 export interface OpenedFile {
@@ -217,6 +224,12 @@ export interface SessionSelection {
   notes: RankingNotes;
   /** Selected rows, ascending (computed on first read). */
   readonly indices: Uint32Array;
+  /**
+   * The M_AP rank of each of `rows` (as `columns.mApRank[row]`): read from the full rank once it exists, else
+   * counted for these rows alone (lib/selection/row-ranks.ts), so the table's rows after a new w do not wait for
+   * the full sort.
+   */
+  mApRankOf(rows: ArrayLike<number>): ArrayLike<number>;
 }
 
 /** Result of {@link DatasetSession.applyRecipe}: the selection now in force and how the recipe matched. */
@@ -240,6 +253,8 @@ export class DatasetSession {
   private scoreCache = new ScoreCache();
   private lastScoreKey = "";
   private mapCache: { weight: number; mAp: Float64Array; mApRank: Float64Array | null } | null = null;
+  /** M_AP ranks counted for single rows (the table's), for the M_AP column they were counted in. */
+  private mApRowRanks: { mAp: Float64Array; ranks: Map<number, number> } | null = null;
   private derived = new Map<FieldKey, Float64Array>();
   private searchMasks = new Map<string, Uint8Array>();
   private logps: LogprobColumns | null = null;
@@ -484,6 +499,7 @@ export class DatasetSession {
     this.rankedCache = [];
     this.lastScoreKey = "";
     this.mapCache = null;
+    this.mApRowRanks = null;
     this.last = null;
     this.compareMasks.clear();
     for (const key of [...this.derived.keys()]) if (!/Chars$/.test(key)) this.derived.delete(key);
@@ -796,10 +812,13 @@ export class DatasetSession {
     // not by a re-rank's top-k select. A selection read after a newer one with another w ranks its own column
     // without touching the session's cache.
     let ownRank: Float64Array | null = null;
-    const rankOfMap = () =>
-      this.mapCache?.weight === weight && this.mapCache.mAp === mAp
-        ? this.mApRankFor(weight, entry)
-        : (ownRank ??= rankOf(mAp));
+    const ownsCache = () => this.mapCache?.weight === weight && this.mapCache.mAp === mAp;
+    const rankOfMap = () => (ownsCache() ? this.mApRankFor(weight, entry) : (ownRank ??= rankOf(mAp)));
+    // Ranks counted row by row for this M_AP column (kept across selects: a drag keeps the column), until the full
+    // rank is made.
+    if (this.mApRowRanks?.mAp !== mAp) this.mApRowRanks = { mAp, ranks: new Map() };
+    const rowRanks = this.mApRowRanks.ranks;
+    const fullRank = () => ownRank ?? (ownsCache() ? this.mapCache!.mApRank : null);
     this.last = {
       evaluation,
       scores: entry.scores,
@@ -812,6 +831,22 @@ export class DatasetSession {
       },
       rescored,
       notes: entry.notes,
+      mApRankOf(rows) {
+        const full = fullRank();
+        if (full) return Array.from(rows, (r) => full[r]);
+        const missing = [...new Set(Array.from(rows))].filter((r) => !rowRanks.has(r));
+        // Past a few thousand rows (an inspector of many rows, a scroll of the whole table) the sort is cheaper.
+        if (missing.length > ROW_RANKS_MAX) {
+          const rank = rankOfMap();
+          return Array.from(rows, (r) => rank[r]);
+        }
+        if (missing.length) {
+          const ranks = ranksOfRows(mAp, missing);
+          missing.forEach((r, j) => rowRanks.set(r, ranks[j]));
+          if (rowRanks.size > 4 * ROW_RANKS_MAX) rowRanks.clear();
+        }
+        return Array.from(rows, (r) => rowRanks.get(r) ?? rankOfMap()[r]);
+      },
       // Only export, recipe and the CLI read the index list: a drag does not pay for it.
       get indices() {
         if (!indices) {
@@ -864,7 +899,7 @@ export class DatasetSession {
         implicit: this.columns.implicit,
         score: current.columns.score,
         mAp: current.columns.mAp,
-        mApRank: current.columns.mApRank,
+        mApRankOf: (asked) => current.mApRankOf(asked),
         mask: current.evaluation.mask,
         spec: this.spec,
         moments: withZ ? this.zMoments : null,
