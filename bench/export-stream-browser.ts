@@ -17,6 +17,7 @@ import { chromium, type Page } from "playwright";
 import { startApp } from "./app-server";
 import { chromiumLaunch } from "@/scripts/chromium";
 import { generateExportFile } from "./export-stream-rows";
+import { chromiumProcesses, newestChromium, rssOf } from "./chromium-procs";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -37,39 +38,6 @@ const FORMAT_LABELS: Record<string, string> = {
   trl: "TRL preference (prompt/chosen/rejected)",
 };
 const MB = 1024 * 1024;
-
-/** Resident set of a process in bytes (0 when it is gone). */
-function rssOf(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** Chromium's processes under `browserPid`, by type ("browser", "renderer", "gpu-process", "utility", …). */
-function chromiumProcesses(browserPid: number): { pid: number; type: string }[] {
-  const parent = new Map<number, number>();
-  const types = new Map<number, string>();
-  for (const entry of fs.readdirSync("/proc")) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-      parent.set(pid, Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
-      types.set(pid, /--type=([\w-]+)/.exec(cmd)?.[1] ?? "browser");
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  const isUnder = (pid: number): boolean => {
-    for (let p = pid, hops = 0; p > 1 && hops < 10; p = parent.get(p) ?? 0, hops++) if (p === browserPid) return true;
-    return false;
-  };
-  return [...types].filter(([pid]) => isUnder(pid)).map(([pid, type]) => ({ pid, type }));
-}
 
 /** Samples peak RSS of the renderers and of the browser process until stopped. */
 function sampleMemory(browserPid: number) {
@@ -225,25 +193,6 @@ async function runLeg(leg: "download" | "file", file: string, url: string, rows:
     await context.close();
     fs.rmSync(profile, { recursive: true, force: true });
   }
-}
-
-/** The newest process running the Chromium binary whose parent is this process. */
-function newestChromium(): number {
-  let best = 0;
-  for (const entry of fs.readdirSync("/proc")) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === process.pid && /chrom/.test(fs.readFileSync(`/proc/${pid}/cmdline`, "utf8")) && pid > best)
-        best = pid;
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  if (!best) throw new Error("could not find the launched Chromium process");
-  return best;
 }
 
 async function main(): Promise<void> {

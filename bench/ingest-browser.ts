@@ -30,6 +30,7 @@ import { parquetWriteBuffer } from "hyparquet-writer";
 import { startApp } from "./app-server";
 import { generateIngestFile } from "./ingest-rows";
 import { chromiumLaunch } from "@/scripts/chromium";
+import { chromiumProcesses, newestChromium, rssOf } from "./chromium-procs";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -103,57 +104,6 @@ async function parquetOf(file: string): Promise<string> {
   fs.writeFileSync(`${target}.tmp`, Buffer.from(buffer));
   fs.renameSync(`${target}.tmp`, target);
   return target;
-}
-
-/** Resident set of a process in bytes (0 when it is gone). */
-function rssOf(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** Chromium's processes under `browserPid` (the browser itself included), by `--type`. */
-function chromiumProcesses(browserPid: number): { pid: number; type: string }[] {
-  const parent = new Map<number, number>();
-  const types = new Map<number, string>();
-  for (const entry of fs.readdirSync("/proc")) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-      parent.set(pid, Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-      types.set(pid, /--type=([\w-]+)/.exec(fs.readFileSync(`/proc/${pid}/cmdline`, "utf8"))?.[1] ?? "browser");
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  const isUnder = (pid: number): boolean => {
-    for (let p = pid, hops = 0; p > 1 && hops < 10; p = parent.get(p) ?? 0, hops++) if (p === browserPid) return true;
-    return false;
-  };
-  return [...types].filter(([pid]) => isUnder(pid)).map(([pid, type]) => ({ pid, type }));
-}
-
-/** The newest Chromium process whose parent is this process (the one just launched). */
-function newestChromium(): number {
-  let best = 0;
-  for (const entry of fs.readdirSync("/proc")) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === process.pid && /chrom/.test(fs.readFileSync(`/proc/${pid}/cmdline`, "utf8")) && pid > best)
-        best = pid;
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  if (!best) throw new Error("could not find the launched Chromium process");
-  return best;
 }
 
 interface Memory {
