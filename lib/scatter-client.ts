@@ -4,6 +4,7 @@
  * main thread with the same lib/scatter code behind the same API.
  */
 import { applyPatch, pointOf, resolveLinked, type LinkedSource } from "@/lib/scatter/handlers";
+import { createIdleWork } from "@/lib/scatter/idle";
 import { fitExtent } from "@/lib/scatter/viewport";
 import type { PickArgs, PickResult, RenderResult, ScatterApi, ScatterPatch } from "@/lib/scatter/protocol";
 import { ScatterScene } from "@/lib/scatter/scene";
@@ -145,6 +146,8 @@ export function createScatterRenderer(container: HTMLElement, options: ScatterRe
     return attempt;
   };
   let mainScene: ScatterScene | null = null;
+  // The fallback's idle cell sort, as the worker's handlers do it (handlers.ts): slices of ≈4 ms between frames.
+  const mainIdle = createIdleWork((shouldYield) => mainScene?.idleWork(shouldYield) ?? false);
   let mainData: { xs: Float64Array; ys: Float64Array } | null = null;
   let crashes = 0;
   /** A crash whose recovery is reported once the next frame is drawn. */
@@ -209,9 +212,10 @@ export function createScatterRenderer(container: HTMLElement, options: ScatterRe
 
   const mainFrame = async (patch: ScatterPatch): Promise<RenderResult> => {
     if (!mainScene) {
-      mainScene = new ScatterScene();
+      mainScene = new ScatterScene({}, { sortWhenIdle: true });
       patch = mergePatch(state, patch);
     }
+    mainIdle.cancel();
     if (patch.linked || patch.linkedMask !== undefined) {
       if (!options.source) throw new WorkerCallError("no column source for a linked scatter", "no-source");
       patch = await resolveLinked(patch, options.source);
@@ -221,6 +225,7 @@ export function createScatterRenderer(container: HTMLElement, options: ScatterRe
     const ctx = canvas.getContext("2d");
     if (!ctx) throw new WorkerCallError("no 2D canvas context", "no-context");
     const result = mainScene.render(ctx, (w, h) => ctx.createImageData(w, h));
+    mainIdle.poke();
     return patch.data ? { ...result, extent: fitExtent(patch.data.xs, patch.data.ys) } : result;
   };
 
@@ -320,6 +325,7 @@ export function createScatterRenderer(container: HTMLElement, options: ScatterRe
     },
     destroy() {
       destroyed = true;
+      mainIdle.cancel();
       rpc?.dispose();
       rpc = null;
       const err = new WorkerCallError("scatter renderer destroyed", "cancelled");

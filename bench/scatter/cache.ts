@@ -1,15 +1,25 @@
 /**
- * Cached square positions (raster.ts `PointCache`) against transforming every row, `rasterize` alone in Node:
- * `npx tsx bench/scatter/cache.ts [--n 1e6] [--width 800] [--height 600] [--reps 15]`. Synthetic pairs of page.ts,
- * 2 px points; per density mode: the uncached frame, a selection change and a whole-pixel pan with the cache, a 1.1×
- * zoom about the centre (in and out in turn) without and with the cache (the cache's keyed path at a new scale), and
- * the selection change right after it (cells sorted for the new scale on that frame), all interleaved per repetition
- * in one process so that load drifts hit each alike. Every cached frame is checked equal to the uncached one.
+ * The scene's accelerated frames (raster.ts `PointCache`: cells at a kept scale, keyed frames at a new one) against
+ * the plain loops that transform every row and write every square (the reference, and the baseline), `rasterize`
+ * alone in Node: `npx tsx bench/scatter/cache.ts [--n 1e6] [--width 800] [--height 600] [--reps 15]`. Synthetic pairs
+ * of page.ts, 2 px points; per density mode and repetition, interleaved in one process so that load drifts hit each
+ * alike: the plain frame; a selection change and a whole-pixel pan from cells; a 1.1× zoom about the centre (in and
+ * out in turn) plain and keyed; the selection change right after it, with a cache that sorts on that frame (the
+ * renderer before idle sorting) and with the scene's (`sortWhenIdle`: keyed again); then the idle sort itself
+ * (`prepareCache`, not part of any frame). Every accelerated frame is checked equal to the plain one, pixel for pixel.
  */
 import { cpus, loadavg } from "node:os";
 import { createPaletteSet } from "@/lib/scatter/palette";
 import type { DensityMode, Viewport } from "@/lib/scatter/protocol";
-import { colorDomain, colorIndices, createPointCache, rasterize } from "@/lib/scatter/raster";
+import {
+  colorDomain,
+  colorIndices,
+  createPointCache,
+  prepareCache,
+  rasterize,
+  type PointCache,
+  type RasterInput,
+} from "@/lib/scatter/raster";
 import { createTransform, fitExtent, pan, zoomAt } from "@/lib/scatter/viewport";
 import { makeData } from "./data";
 
@@ -30,79 +40,70 @@ const load0 = loadavg();
 const rows: string[] = [];
 for (const density of ["off", "auto"] as DensityMode[]) {
   const palette = createPaletteSet({ density });
-  const cache = createPointCache();
+  // The scene's cache (sorted when idle) and one that sorts on the second frame at a scale (before idle sorting).
+  const scene = createPointCache({ sortWhenIdle: true });
+  const eager = createPointCache();
   const frame = new Uint32Array(width * height);
   const check = new Uint32Array(width * height);
-  const draw = (target: Uint32Array, mask: Uint8Array, vp: Viewport, cached: boolean) =>
-    rasterize(target, width, height, {
-      xs: data.xs,
-      ys: data.ys,
-      colorIndex,
-      mask,
-      transform: createTransform(vp, width, height),
-      pointSizePx: 2,
-      palette,
-      cache: cached ? cache : undefined,
-    });
-  const times = {
-    uncached: [] as number[],
-    selection: [] as number[],
-    pan: [] as number[],
-    zoomUncached: [] as number[],
-    zoom: [] as number[],
-    afterZoom: [] as number[],
+  const input = (mask: Uint8Array, vp: Viewport): RasterInput => ({
+    xs: data.xs,
+    ys: data.ys,
+    colorIndex,
+    mask,
+    transform: createTransform(vp, width, height),
+    pointSizePx: 2,
+    palette,
+  });
+  let diff = 0;
+  /** Draws into `check` (with `cache`) or `frame` (plain, then compared with `check`); returns the time taken. */
+  const timed = (mask: Uint8Array, vp: Viewport, cache?: PointCache) => {
+    const t = performance.now();
+    rasterize(cache ? check : frame, width, height, { ...input(mask, vp), cache });
+    const ms = performance.now() - t;
+    if (!cache) for (let p = 0; p < frame.length; p++) if (frame[p] !== check[p]) diff++;
+    return ms;
   };
-  const compare = () => {
-    for (let p = 0; p < frame.length; p++) if (frame[p] !== check[p]) diff++;
+  const times: Record<string, number[]> = {
+    plain: [],
+    selection: [],
+    pan: [],
+    zoomPlain: [],
+    zoom: [],
+    afterZoomEager: [],
+    afterZoom: [],
+    idleSort: [],
   };
   let view = fit;
-  let diff = 0;
   for (let r = -2; r < reps; r++) {
     const mask = r % 2 ? data.maskA : data.maskB;
-    let t = performance.now();
-    draw(frame, mask, view, false);
-    const uncached = performance.now() - t;
-    draw(check, mask, view, true);
-    t = performance.now();
-    draw(check, mask === data.maskA ? data.maskB : data.maskA, view, true);
-    const selection = performance.now() - t;
-    view = pan(view, width, height, r % 2 ? -8 : 8, r % 2 ? 5 : -5);
-    t = performance.now();
-    draw(check, mask, view, true);
-    const panned = performance.now() - t;
-    draw(frame, mask, view, false);
-    compare();
-    view = zoomAt(view, width, height, width / 2, height / 2, r % 2 ? 1 / 1.1 : 1.1);
-    t = performance.now();
-    draw(frame, mask, view, false);
-    const zoomUncached = performance.now() - t;
-    t = performance.now();
-    draw(check, mask, view, true);
-    const zoomed = performance.now() - t;
-    compare();
     const other = mask === data.maskA ? data.maskB : data.maskA;
-    t = performance.now();
-    draw(check, other, view, true);
-    const afterZoom = performance.now() - t;
-    draw(frame, other, view, false);
-    compare();
-    if (r < 0) continue;
-    times.uncached.push(uncached);
-    times.selection.push(selection);
-    times.pan.push(panned);
-    times.zoomUncached.push(zoomUncached);
-    times.zoom.push(zoomed);
-    times.afterZoom.push(afterZoom);
+    const t: Record<string, number> = {};
+    // Cells for this scale come from the previous repetition's idle sort (or the one below, on the first).
+    while (prepareCache(scene, width, height, input(mask, view), () => false));
+    t.selection = timed(mask, view, scene);
+    t.plain = timed(mask, view);
+    view = pan(view, width, height, r % 2 ? -8 : 8, r % 2 ? 5 : -5);
+    t.pan = timed(mask, view, scene);
+    timed(mask, view);
+    view = zoomAt(view, width, height, width / 2, height / 2, r % 2 ? 1 / 1.1 : 1.1);
+    t.zoom = timed(mask, view, scene);
+    t.zoomPlain = timed(mask, view);
+    timed(other, view, eager);
+    t.afterZoomEager = timed(mask, view, eager);
+    timed(mask, view);
+    t.afterZoom = timed(other, view, scene);
+    timed(other, view);
+    const s = performance.now();
+    while (prepareCache(scene, width, height, input(other, view), () => false));
+    t.idleSort = performance.now() - s;
+    if (r >= 0) for (const k of Object.keys(times)) times[k].push(t[k]);
   }
-  const u = median(times.uncached);
-  const s = median(times.selection);
-  const p = median(times.pan);
-  const zu = median(times.zoomUncached);
-  const z = median(times.zoom);
-  const a = median(times.afterZoom);
+  const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
   const x = (base: number, v: number) => `${v.toFixed(1)} (${(base / v).toFixed(2)}×)`;
   rows.push(
-    `| ${density} | ${u.toFixed(1)} | ${x(u, s)} | ${x(u, p)} | ${zu.toFixed(1)} | ${x(zu, z)} | ${x(zu, a)} | ${diff} |`,
+    `| ${density} | ${m.plain.toFixed(1)} | ${x(m.plain, m.selection)} | ${x(m.plain, m.pan)} | ` +
+      `${m.zoomPlain.toFixed(1)} | ${x(m.zoomPlain, m.zoom)} | ${m.afterZoomEager.toFixed(1)} | ` +
+      `${x(m.afterZoomEager, m.afterZoom)} | ${m.idleSort.toFixed(1)} | ${diff} |`,
   );
 }
 const la = (l: number[]) => l.map((v) => v.toFixed(2)).join(" / ");
@@ -111,8 +112,9 @@ console.log(
     `${cpus().length} CPUs, load average ${la(load0)} → ${la(loadavg())}\n`,
 );
 console.log(
-  "| density | uncached ms | cached selection ms (speed-up) | cached pan ms (speed-up) | uncached zoom ms | " +
-    "cached zoom ms (speed-up) | selection after zoom ms (vs uncached zoom) | pixels differing |",
+  "| density | plain ms | selection from cells ms (× plain) | pan from cells ms (× plain) | plain zoom ms | " +
+    "keyed zoom ms (× plain) | selection after a zoom, sorting on the frame ms | " +
+    "selection after a zoom, keyed ms (× sorting) | idle sort ms (off the frames) | pixels differing |",
 );
-console.log("|---|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) console.log(r);

@@ -31,8 +31,13 @@ export interface BenchResult {
   panMs: number[];
   /** Wheel-like zooms by 1.1 about the centre, in and out in turn (a new scale every time). */
   zoomMs: number[];
-  /** The selection change right after a zoom (the raster renderer then sorts rows into cells for the new scale). */
+  /**
+   * The selection change right after a zoom, with no pause (the raster renderer has no cells for the new scale yet;
+   * it draws the frame keyed and sorts when idle).
+   */
   afterZoomMs: number[];
+  /** The first selection change after the pause that follows, then `selectionMs` is the one after that. */
+  afterPauseMs: number[];
   /** Rasterize + putImageData inside the renderer (worker/main), median over the timed redraws. */
   innerMs: number | null;
   drawn: number | null;
@@ -44,6 +49,11 @@ export interface BenchResult {
 
 const WIDTH = 800;
 const HEIGHT = 600;
+/**
+ * Pause after each zoom's selection change, before the next iteration's selection change: a user's wheel stops
+ * before they brush a selection. The raster renderer sorts its rows into cells for the new scale meanwhile.
+ */
+const PAUSE_MS = 250;
 
 const median = (v: number[]) => {
   const s = [...v].sort((a, b) => a - b);
@@ -69,7 +79,12 @@ function rasterDrawer(
 ): Drawer {
   const renderer = createScatterRenderer(container, {
     mainThread,
-    createWorker: () => new Worker("./scatter.worker.js", { type: "module", name: "scatter" }),
+    // `?worker=` names another worker bundle (interaction.ts --before: the renderer of an earlier commit).
+    createWorker: () =>
+      new Worker(new URLSearchParams(location.search).get("worker") ?? "./scatter.worker.js", {
+        type: "module",
+        name: "scatter",
+      }),
   });
   const out = (r: { renderMs: number; drawn: number }) => ({ inner: r.renderMs, drawn: r.drawn });
   return {
@@ -215,11 +230,17 @@ async function run(config: BenchConfig): Promise<BenchResult> {
   const panMs: number[] = [];
   const zoomMs: number[] = [];
   const afterZoomMs: number[] = [];
+  const afterPauseMs: number[] = [];
   const inner: number[] = [];
   let drawn = first.drawn ?? null;
   for (let i = 0; i < config.warmup + config.reps; i++) {
     const timed = i >= config.warmup;
+    // The first selection change after a pause runs on cold caches (other processes ran meanwhile): timed apart
+    // from the one right after it, as when a user brushes a selection.
     let t = performance.now();
+    await drawer.select(masks[(i + 1) % 2]);
+    if (timed) afterPauseMs.push(performance.now() - t);
+    t = performance.now();
     const s = await drawer.select(masks[i % 2]);
     if (timed) {
       selectionMs.push(performance.now() - t);
@@ -241,11 +262,12 @@ async function run(config: BenchConfig): Promise<BenchResult> {
       zoomMs.push(performance.now() - t);
       if (z.inner !== undefined) inner.push(z.inner);
     }
-    // The first redraw at a zoom's scale that is not itself a zoom sorts the rows into cells (raster.ts), so the
-    // next selection and pan above find them; timed apart.
+    // A selection change at once, before the renderer had a quiet moment to sort rows into cells for the new
+    // scale (raster.ts); the pause then lets it sort, so that the next selection change and pan draw from cells.
     t = performance.now();
     await drawer.select(masks[(i + 1) % 2]);
     if (timed) afterZoomMs.push(performance.now() - t);
+    await new Promise((r) => setTimeout(r, PAUSE_MS));
   }
   // Long-task entries are delivered asynchronously; give the observer a moment.
   await new Promise((r) => setTimeout(r, 100));
@@ -257,6 +279,7 @@ async function run(config: BenchConfig): Promise<BenchResult> {
     panMs,
     zoomMs,
     afterZoomMs,
+    afterPauseMs,
     innerMs: inner.length ? median(inner) : null,
     drawn,
     longTasksFirst: tasks.filter((e) => e.startTime < tFirstEnd).length,

@@ -7,8 +7,8 @@ import type { AddressInfo } from "node:net";
 
 /** Repository root. */
 export const root = path.resolve(import.meta.dirname, "../..");
-/** Where the bundles go (git-ignored). */
-export const outDir = path.join(root, "bench/out/scatter");
+/** Where the bundles go (git-ignored; SCATTER_BENCH_OUT moves them, so that two runs at once do not mix bundles). */
+export const outDir = path.resolve(process.env.SCATTER_BENCH_OUT ?? path.join(root, "bench/out/scatter"));
 
 /**
  * Points the client's bundler-style worker URL (`new URL("../workers/scatter.worker.ts", import.meta.url)`,
@@ -28,6 +28,44 @@ const html = (script: string) => `<!doctype html><meta charset="utf-8"><title>sc
 <body style="margin:0;background:#0f172a;color:#e2e8f0;font:14px system-ui">
 <div id="plot" style="position:relative;width:800px;height:600px"></div><div id="root"></div>
 <script type="module" src="./${script}"></script></body>`;
+
+/**
+ * Resolves `@/lib/scatter/…` and `@/lib/scatter-client` to the copies under `dir` (an earlier commit's renderer,
+ * see {@link bundleBefore}); their own relative imports stay inside `dir`, everything else comes from this tree.
+ */
+const rendererPlugin = (dir: string): Plugin => ({
+  name: "scatter-before",
+  setup(b) {
+    b.onResolve({ filter: /^@\/lib\/scatter(-client|\/[\w-]+)$/ }, (args) => ({
+      path: path.join(dir, args.path.slice(2)) + ".ts",
+    }));
+  },
+});
+
+/**
+ * Bundles the bench page and the worker again with lib/scatter and lib/scatter-client.ts taken from `dir` (a copy
+ * of another commit's files), as page-before.js / scatter.worker-before.js, served at before.html, whose page
+ * starts that worker: the same bench, in the same browser session, against the renderer before a change.
+ */
+export async function bundleBefore(dir: string): Promise<void> {
+  await mkdir(outDir, { recursive: true });
+  await build({
+    bundle: true,
+    format: "esm",
+    target: "es2022",
+    minify: true,
+    tsconfig: path.join(root, "tsconfig.json"),
+    define: { "process.env.NODE_ENV": '"production"' },
+    logLevel: "warning",
+    entryPoints: {
+      "page-before": path.join(root, "bench/scatter/page.ts"),
+      "scatter.worker-before": path.join(root, "workers/scatter.worker.ts"),
+    },
+    outdir: outDir,
+    plugins: [rendererPlugin(dir), workerUrlPlugin],
+  });
+  await writeFile(path.join(outDir, "before.html"), html("page-before.js"));
+}
 
 /**
  * Bundles the bench page, the component harness (with the worker, and a second copy whose worker URL is

@@ -6,6 +6,7 @@ import type { Handlers } from "@/lib/worker/rpc";
 import { HandlerError, WorkerCallError } from "@/lib/worker/rpc";
 import { LINK_CLOSED, portClient, type PortClient } from "@/lib/worker/port-rpc";
 import type { LinkedColumns, RenderResult, ScatterApi, ScatterLinkApi, ScatterPatch } from "./protocol";
+import { createIdleWork, type IdleScheduler } from "./idle";
 import { ScatterScene, type PixelTarget } from "./scene";
 import { fitExtent } from "./viewport";
 
@@ -54,14 +55,18 @@ export function sameLinked(a: LinkedColumns | undefined, b: LinkedColumns | unde
 
 /**
  * Creates the handlers; `getContext` turns the transferred canvas into a 2D target and `createImage` makes
- * ImageData (both injectable for tests). The hit-test grid is built right after a frame with new data, so
- * the first hover does not pay for it.
+ * ImageData (both injectable for tests, as is the idle `scheduler`). The hit-test grid is built right after a
+ * frame with new data, so the first hover does not pay for it. When no frame has been asked for in a while (idle.ts),
+ * the scene sorts its rows into cells for the scale in force, a slice per task so that a new request waits at most
+ * one slice: the selection change after a zoom then draws from them instead of sorting on that frame.
  */
 export function createScatterHandlers(
   createImage: (w: number, h: number) => ImageData = (w, h) => new ImageData(w, h),
   getContext: (canvas: OffscreenCanvas) => PixelTarget | null = (canvas) => canvas.getContext("2d"),
+  scheduler?: IdleScheduler,
 ): Handlers<ScatterApi> {
-  const scene = new ScatterScene();
+  const scene = new ScatterScene({}, { sortWhenIdle: true });
+  const idle = createIdleWork((shouldYield) => scene.idleWork(shouldYield), { scheduler });
   let target: PixelTarget | null = null;
   let gridTimer: ReturnType<typeof setTimeout> | null = null;
   let data: { xs: Float64Array; ys: Float64Array } | null = null;
@@ -104,10 +109,12 @@ export function createScatterHandlers(
     },
     async update(patch) {
       if (!target) throw new HandlerError("scatter worker not initialised", "not-ready");
+      idle.cancel();
       const plain = await resolve(patch);
       applyPatch(scene, plain);
       if (plain.data) data = plain.data;
       const result: RenderResult = scene.render(target, createImage);
+      idle.poke();
       if (plain.data) {
         result.extent = fitExtent(plain.data.xs, plain.data.ys);
         if (gridTimer) clearTimeout(gridTimer);

@@ -17,8 +17,11 @@ import {
   colorDomain,
   colorIndices,
   createPointCache,
+  KEYED_MAX_ROWS,
+  prepareCache,
   quantile,
   rasterize,
+  type PointCache,
   type RasterInput,
 } from "./raster";
 import { createTransform, pan, zoomAt } from "./viewport";
@@ -117,15 +120,25 @@ describe("colour domain and indices", () => {
 // The same expectations for every mode: these scenes have no pixel with more points than the frame's densest
 // (cMax ≤ 1, or the overlapping pixel is the densest), so shading leaves them as they were; "off" and "auto"
 // (too few rows to count) take the plain path.
-describe.each<DensityMode>(["off", "auto", "on"])("rasterize (density %s)", (density) => {
+// Each case twice: through the plain loops (no cache) and through the keyed path that a cache takes at a new scale.
+describe.each<[DensityMode, "plain" | "keyed"]>([
+  ["off", "plain"],
+  ["auto", "plain"],
+  ["on", "plain"],
+  ["off", "keyed"],
+  ["auto", "keyed"],
+  ["on", "keyed"],
+])("rasterize (density %s, %s path)", (density, path) => {
   const palette = createPaletteSet({
     background: hexToPixel("#000000"),
     neutral: hexToPixel("#808080"),
     dim: 0.5,
     density,
   });
-  const input = (points: [number, number][], colors: number[], mask: number[] | null, size = 1) =>
-    inputWith(points, colors, mask, size, palette);
+  const input = (points: [number, number][], colors: number[], mask: number[] | null, size = 1): RasterInput => {
+    const plain = inputWith(points, colors, mask, size, palette);
+    return path === "plain" ? plain : { ...plain, cache: createPointCache({ sortWhenIdle: true }) };
+  };
 
   it("draws a selected point bright and an unselected one dimmed at their pixels", () => {
     const pixels = new Uint32Array(W * H);
@@ -614,5 +627,186 @@ describe("point cache", () => {
     // A pan past the margin (half the larger side, 16 px here) cannot shift the cells either.
     draw(pan(pan(zoomed, BW, BH, 0.5, 0), BW, BH, 20, 0), masks[1]);
     expect(cache.ox).toBe(createTransform(pan(zoomed, BW, BH, 0.5, 0), BW, BH).ox);
+  });
+});
+
+describe("frames at a new scale (keyed) and the idle sort", () => {
+  const BW = 40;
+  const BH = 30;
+  const home = { xMin: 0, xMax: 10, yMin: 0, yMax: 10 };
+  // 600 rows: a cloud over a bit more than the plot, piles of ties, NaN / ±Infinity rows, far-off points, and rows
+  // on exact pixel edges of the home view (multiples of 0.25 = one pixel) and a hair either side of them.
+  function rows() {
+    let seed = 11;
+    const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+    const n = 600;
+    const xs = new Float64Array(n);
+    const ys = new Float64Array(n);
+    const colors = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const k = i % 10;
+      if (k === 0) {
+        xs[i] = 5;
+        ys[i] = 5;
+      } else if (k === 1) {
+        xs[i] = Math.round(rand() * 40) * 0.25 + [0, 1e-13, -1e-13, 1e-17][i % 4];
+        ys[i] = Math.round(rand() * 40) * 0.25 - [0, 1e-13, -1e-13, 1e-17][(i >> 2) % 4];
+      } else {
+        xs[i] = rand() * 12 - 1;
+        ys[i] = rand() * 12 - 1;
+      }
+      colors[i] = i % 17 === 0 ? NaN : rand();
+    }
+    xs[3] = NaN;
+    ys[13] = NaN;
+    xs[23] = Infinity;
+    ys[33] = -Infinity;
+    xs[43] = 1e300;
+    ys[53] = -1e300;
+    xs[63] = -1e-300;
+    const masks: (Uint8Array | null)[] = [
+      Uint8Array.from(xs, () => (rand() < 0.5 ? 1 : 0)),
+      null,
+      Uint8Array.from(xs, (_, i) => (i % 3 === 0 ? 255 : i % 3 === 1 ? 2 : 0)),
+      new Uint8Array(n).fill(1),
+    ];
+    return { xs, ys, colorIndex: colorIndices(colors, [0, 1]), masks };
+  }
+  // Zooms in and out about various points (several steps, one deep enough to overflow int32 pixel offsets),
+  // sub-pixel and whole-pixel pans, the same scale again.
+  const zoom = (vp: typeof home, f: number, cx = 20, cy = 15) => zoomAt(vp, BW, BH, cx, cy, f);
+  const views = [
+    home,
+    zoom(home, 1.1),
+    zoom(zoom(home, 1.1), 1.1, 3, 27),
+    zoom(home, 1 / 1.1),
+    zoom(home, 0.25, 0, 0),
+    zoom(home, 4, 37, 2),
+    pan(zoom(home, 4, 37, 2), BW, BH, 0.5, -0.25),
+    pan(zoom(home, 4, 37, 2), BW, BH, 6, 3),
+    zoom(home, 1e9, 20, 15),
+    zoom(home, 1e-6),
+    pan(home, BW, BH, 13, -7),
+    home,
+  ];
+
+  const draw = (input: RasterInput, cache?: PointCache) => {
+    const pixels = new Uint32Array(BW * BH);
+    const stats = rasterize(pixels, BW, BH, cache ? { ...input, cache } : input);
+    return { pixels: Array.from(pixels), stats };
+  };
+
+  it.each(
+    (["off", "auto", "on"] as DensityMode[]).flatMap((density) =>
+      [1, 2, 3, 4, 6].map((size) => [density, size] as [DensityMode, number]),
+    ),
+  )("gives the plain loops' pixels and stats through zooms, pans, masks and NaN rows (%s, %d px)", (density, size) => {
+    const { xs, ys, colorIndex, masks } = rows();
+    const palette = withDensity(density);
+    const idle = createPointCache({ sortWhenIdle: true });
+    const eager = createPointCache();
+    views.forEach((vp, k) => {
+      masks.forEach((mask) => {
+        const input = { xs, ys, colorIndex, mask, transform: createTransform(vp, BW, BH), pointSizePx: size, palette };
+        const expected = draw(input);
+        // The first frame at a scale is keyed for both caches; the eager one sorts on the second.
+        expect(draw(input, idle), `view ${k}`).toEqual(expected);
+        expect(draw(input, eager), `view ${k}`).toEqual(expected);
+      });
+    });
+    expect(idle.order).toHaveLength(0);
+    expect(eager.order.length).toBeGreaterThan(0);
+  });
+
+  it("keeps the highest key: a selected row over later dimmed ones, then the later row, in every covered pixel", () => {
+    // Three 3 px squares overlapping at pixel (2, 2) of a 6×6 box (data = pixel units): rows 0 (selected), 1 and 2.
+    const t = { sx: 1, ox: 0, sy: 1, oy: 0 };
+    const input: RasterInput = {
+      xs: new Float64Array([2.5, 3.5, 1.5]),
+      ys: new Float64Array([2.5, 2.5, 3.5]),
+      colorIndex: new Uint16Array([10, 20, 30]),
+      mask: new Uint8Array([1, 0, 0]),
+      transform: t,
+      pointSizePx: 3,
+      palette: withDensity("off"),
+      cache: createPointCache({ sortWhenIdle: true }),
+    };
+    const pixels = new Uint32Array(36);
+    const stats = rasterize(pixels, 6, 6, input);
+    const { bright, dim } = input.palette;
+    const px = (c: number, r: number) => pixels[r * 6 + c];
+    // Row 0 covers columns/rows 1..3; row 1 covers columns 2..4, rows 1..3; row 2 columns 0..2, rows 2..4.
+    expect([px(2, 2), px(3, 3), px(1, 1)]).toEqual([bright[10], bright[10], bright[10]]);
+    expect([px(4, 2), px(0, 4), px(2, 4)]).toEqual([dim[20], dim[30], dim[30]]);
+    expect(px(5, 5)).toBe(input.palette.background);
+    expect(stats).toEqual({ drawn: 3, skippedNaN: 0, outside: 0, density: false, maxCount: 0 });
+  });
+
+  it("holds rows up to 2^22 − 1 in a key", () => {
+    expect(KEYED_MAX_ROWS).toBe(4194303);
+  });
+
+  it("sorts when asked, a slice at a time, and its cells then give the next frames at that scale", () => {
+    const { xs, ys, colorIndex, masks } = rows();
+    const palette = withDensity("auto");
+    const cache = createPointCache({ sortWhenIdle: true });
+    const input = (vp: typeof home, mask: Uint8Array | null): RasterInput => ({
+      xs,
+      ys,
+      colorIndex,
+      mask,
+      transform: createTransform(vp, BW, BH),
+      pointSizePx: 2,
+      palette,
+    });
+    const zoomed = zoom(home, 1.1);
+    // A keyed frame at the zoom's scale; an idle sort in slices of 64 rows (600 rows: 10 slices per pass, 2 passes).
+    expect(draw(input(zoomed, masks[0]), cache)).toEqual(draw(input(zoomed, masks[0])));
+    let slices = 0;
+    while (prepareCache(cache, BW, BH, input(zoomed, masks[0]), () => true, 64)) slices++;
+    expect(slices).toBe(19);
+    expect(cache.build).toBeNull();
+    expect(cache.sx).toBe(createTransform(zoomed, BW, BH).sx);
+    const order = cache.order;
+    // Nothing left to do for this view, a whole-pixel pan of it, or another mask.
+    expect(prepareCache(cache, BW, BH, input(pan(zoomed, BW, BH, 3, 2), masks[2]), () => true, 64)).toBe(false);
+    for (const [vp, mask] of [
+      [zoomed, masks[1]],
+      [pan(zoomed, BW, BH, 3, 2), masks[2]],
+      [zoomed, masks[3]],
+    ] as const) {
+      expect(draw(input(vp, mask), cache)).toEqual(draw(input(vp, mask)));
+    }
+    expect(cache.order).toBe(order);
+    // A sort under way survives a frame at its scale (drawn keyed) and is dropped by one at another scale.
+    const again = zoom(zoomed, 1.1);
+    expect(prepareCache(cache, BW, BH, input(again, masks[0]), () => true, 64)).toBe(true);
+    expect(draw(input(again, masks[1]), cache)).toEqual(draw(input(again, masks[1])));
+    expect(cache.build).not.toBeNull();
+    expect(draw(input(zoomed, masks[1]), cache)).toEqual(draw(input(zoomed, masks[1])));
+    expect(cache.build).toBeNull();
+    // A new sort for the current view starts over; without yielding it finishes in one call.
+    expect(prepareCache(cache, BW, BH, input(zoomed, null), () => false)).toBe(false);
+    expect(draw(input(zoomed, masks[0]), cache)).toEqual(draw(input(zoomed, masks[0])));
+    expect(prepareCache(cache, BW, BH, input(zoomed, null), () => true)).toBe(false);
+  });
+
+  it("finishes a sort under way on the next frame at its scale when frames sort (the default)", () => {
+    const { xs, ys, colorIndex, masks } = rows();
+    const cache = createPointCache();
+    const zoomed = zoom(home, 1.1);
+    const input: RasterInput = {
+      xs,
+      ys,
+      colorIndex,
+      mask: masks[0],
+      transform: createTransform(zoomed, BW, BH),
+      pointSizePx: 2,
+      palette: withDensity("on"),
+    };
+    expect(prepareCache(cache, BW, BH, input, () => true, 100)).toBe(true);
+    expect(draw({ ...input, mask: masks[2] }, cache)).toEqual(draw({ ...input, mask: masks[2] }));
+    expect(cache.build).toBeNull();
+    expect(cache.order.length).toBeGreaterThan(0);
   });
 });

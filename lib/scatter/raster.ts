@@ -2,8 +2,10 @@
  * The scatter's pixel rasterizer: squares written straight into a Uint32Array that backs an ImageData.
  * Measured in /work/shared/notes/charts.md: 11 ms for 10^6 points on 2 cores without a GPU, where WebGL on
  * SwiftShader needs ≈2.4 s and Canvas2D fillRect ≈1.3 s. Optional density shading counts points per pixel
- * so that overlapping regions read (bench/RESULTS.md, "Scatter density shading"). Redraws at an unchanged scale
- * (selection changes, whole-pixel pans) read the rows sorted into pixel cells instead ({@link PointCache}).
+ * so that overlapping regions read (bench/RESULTS.md, "Scatter density shading"). With a {@link PointCache} (the
+ * scene's), redraws at an unchanged scale (selection changes, whole-pixel pans) read the rows sorted into pixel cells,
+ * and a frame at a new scale (a zoom step) writes one key per row instead of its square ({@link rasterizeKeyed});
+ * both give the plain loops' frame to the byte (raster.test.ts compares them), the plain loops being the reference.
  */
 import { DENSITY_DIM_FLOOR, DENSITY_FLOOR, NEUTRAL_INDEX, PALETTE_SIZE, type PaletteSet } from "./palette";
 import type { RasterStats } from "./protocol";
@@ -160,10 +162,24 @@ export interface PointCache {
   build: CacheBuild | null;
   /** Cell of each row while sorting (grown when needed; per cache, since a sort may span several tasks). */
   cellOf: Int32Array;
+  /** Non-finite rows of the columns last drawn at a new scale (that path does not test each row for them). */
+  finite: { xs: Float64Array; ys: Float64Array; n: number; nonFinite: number } | null;
+  /** Frames never sort (see {@link PointCacheOptions}). */
+  sortWhenIdle: boolean;
 }
 
-/** An empty cache; {@link rasterize} fills it on the second frame at a scale, {@link prepareCache} when idle. */
-export function createPointCache(): PointCache {
+/** How a {@link PointCache} gets its cells. */
+export interface PointCacheOptions {
+  /**
+   * The owner calls {@link prepareCache} when idle, so {@link rasterize} never sorts on a frame: one without fitting
+   * cells is drawn at the keyed path's cost (a frame at a new scale), and one at the scale of a sort under way leaves
+   * it to go on later. Default false: the second frame at a scale sorts (finishing a sort under way for it).
+   */
+  sortWhenIdle?: boolean;
+}
+
+/** An empty cache; {@link rasterize} fills it on the second frame at a scale, or {@link prepareCache} when idle. */
+export function createPointCache(options: PointCacheOptions = {}): PointCache {
   return {
     xs: null,
     ys: null,
@@ -184,6 +200,8 @@ export function createPointCache(): PointCache {
     pending: null,
     build: null,
     cellOf: new Int32Array(0),
+    finite: null,
+    sortWhenIdle: options.sortWhenIdle ?? false,
   };
 }
 
@@ -236,7 +254,8 @@ const buildFits = (build: CacheBuild, input: RasterInput, width: number, height:
 /**
  * The whole-pixel shift (dx, dy) under which `cache` gives this frame's cells, rebuilding it when no shift does
  * (new data, size, box or scale, a sub-pixel pan, one past the margin) and the previous frame was at this scale
- * too; null: draw this frame uncached. A sort under way for this scale is finished now, one for another dropped.
+ * too; null: draw this frame uncached. A sort under way for another scale is dropped; one for this scale is
+ * finished now, or (`sortWhenIdle`) left to go on when idle.
  */
 function cachedShift(
   cache: PointCache,
@@ -248,11 +267,11 @@ function cachedShift(
 ): { dx: number; dy: number } | null {
   const { xs, ys, transform: t } = input;
   if (cache.build) {
-    if (buildFits(cache.build, input, width, height, size) && cache.build.n === n) stepBuild(cache);
-    else cache.build = null;
+    if (!(buildFits(cache.build, input, width, height, size) && cache.build.n === n)) cache.build = null;
+    else if (!cache.sortWhenIdle) stepBuild(cache);
   }
   const shift = fittingShift(cache, input, width, height, size);
-  if (shift) return shift;
+  if (shift || cache.sortWhenIdle) return shift;
   // A zoom changes the scale on every frame: sorting rows for cells that the next frame cannot use would cost a
   // pass for nothing, so a frame at a new scale draws uncached and the second frame at that scale builds.
   const same = cache.xs === xs && cache.ys === ys && cache.size === size;
@@ -284,7 +303,7 @@ export interface CacheBuild {
   gridHeight: number;
   start: Uint32Array;
   order: Uint32Array;
-  /** 0: finding each row's cell and counting the cells; 1: placing the rows; 2: done. */
+  /** 0: finding each row's cell and counting the cells; 1: placing the rows (then the build is dropped). */
   phase: number;
   /** First row of the next slice. */
   next: number;
@@ -429,7 +448,8 @@ function stepBuild(cache: PointCache, shouldYield: () => boolean = () => false, 
  * frame at that scale (the selection change after a zoom) finds them instead of sorting on that frame. Returns
  * true while work remains (call again, after yielding), false when the cells fit `input` (nothing was left to do,
  * or the last slice finished them). `shouldYield` is asked after each slice of {@link BUILD_SLICE_ROWS} rows
- * (`sliceRows`: smaller slices, for tests); a frame drawn in between finishes a sort for its scale or drops it.
+ * (`sliceRows`: smaller slices, for tests). A frame drawn in between drops a sort for another scale; one for its
+ * scale it finishes, or with `sortWhenIdle` leaves to go on. Nothing to do beyond {@link KEYED_MAX_ROWS} rows.
  */
 export function prepareCache(
   cache: PointCache,
@@ -441,7 +461,7 @@ export function prepareCache(
 ): boolean {
   const size = Math.max(1, Math.round(input.pointSizePx));
   const n = Math.min(input.xs.length, input.ys.length, input.colorIndex.length);
-  if (width * height <= 0) return false;
+  if (width * height <= 0 || n > KEYED_MAX_ROWS) return false;
   if (cache.build && !(buildFits(cache.build, input, width, height, size) && cache.build.n === n)) cache.build = null;
   if (!cache.build) {
     if (fittingShift(cache, input, width, height, size)) return false;
@@ -566,14 +586,13 @@ export function rasterize(pixels: Uint32Array, width: number, height: number, in
   const area = width * height;
   const counting =
     density === "on" || (density === "auto" && area > 0 && n * size * size >= AUTO_DENSITY_COVERAGE * area);
-  const shift = input.cache && area > 0 ? cachedShift(input.cache, input, width, height, size, n) : null;
-  if (shift && input.cache) {
-    const pass: PointPass = { xs, ys, colorIndex, mask, n, sx, ox, sy, oy, size, width, height, area };
-    return rasterizeCells(pixels, input.palette, pass, { cache: input.cache, ...shift }, counting);
-  }
+  // Up to KEYED_MAX_ROWS rows a cache draws from cells, or keyed at a new scale; beyond, the plain loops.
   if (input.cache && area > 0 && n <= KEYED_MAX_ROWS) {
     const pass: PointPass = { xs, ys, colorIndex, mask, n, sx, ox, sy, oy, size, width, height, area };
-    return rasterizeKeyed(pixels, input.palette, pass, counting);
+    const shift = cachedShift(input.cache, input, width, height, size, n);
+    return shift
+      ? rasterizeCellsKeyed(pixels, input.palette, pass, { cache: input.cache, ...shift }, counting)
+      : rasterizeKeyed(pixels, input.palette, pass, input.cache, counting);
   }
   if (counting) {
     const pass: PointPass = { xs, ys, colorIndex, mask, n, sx, ox, sy, oy, size, width, height, area };
@@ -925,130 +944,6 @@ function countPoints(
   return { drawn, skipped, outside };
 }
 
-/** Per-pixel winning row of each layer while cells are composed (grown when needed). */
-let winnerScratch = new Int32Array(0);
-
-/**
- * {@link rasterize} from a {@link PointCache}: the rows in cell order, one pass reading their mask bytes into
- * per-cell counts and the highest row of each layer, then each non-empty cell's square composed into the index
- * layers (a pixel keeps the highest row covering it, which is the row that row order draws last) and the
- * density path's box sums and composite. Without counting ("off", or "auto" below its coverage bound) the frame
- * is composed unshaded, the plain path's pixels and stats.
- */
-function rasterizeCells(
-  pixels: Uint32Array,
-  palette: PaletteSet,
-  pass: PointPass,
-  cached: CachedPass,
-  counting: boolean,
-): RasterStats {
-  const { bright, dim, background, density } = palette;
-  const { colorIndex, mask, n, size, width, height, area } = pass;
-  const { order, start, gridWidth, margin, nonFinite } = cached.cache;
-  const layers = mask ? 2 : 1;
-  const pad = size - 1;
-  const countWidth = width + pad;
-  const countHeight = height + pad;
-  const countArea = countWidth * countHeight;
-  const counts = layers * area;
-  scratch(2 * (counts + layers * countArea));
-  const buf = shortScratch;
-  buf.fill(0, counts, counts + layers * countArea);
-  if (winnerScratch.length < counts) winnerScratch = new Int32Array(counts);
-  const winner = winnerScratch;
-  winner.fill(-1, 0, counts);
-  // Count-grid cell (cx, cy) is grid cell (cx + margin − dx, cy + margin − dy): its square's left edge is cx − pad.
-  const gridLeft = margin - cached.dx;
-  const gridTop = margin - cached.dy;
-  let drawn = 0;
-  for (let cy = 0; cy < countHeight; cy++) {
-    const gridRow = (cy + gridTop) * gridWidth + gridLeft;
-    const top = cy - pad;
-    for (let cx = 0; cx < countWidth; cx++) {
-      const c = gridRow + cx;
-      const first = start[c];
-      const end = start[c + 1];
-      if (first === end) continue;
-      drawn += end - first;
-      let selected = 0;
-      let lastDim = -1;
-      let lastSelected = -1;
-      if (mask === null) lastDim = order[end - 1];
-      else {
-        // Branch-free (a random selection mispredicts every other row): m is 1 for a selected row, else 0, and
-        // `-m` / `m - 1` are all-ones masks that pick the row into one of the two "last" slots.
-        for (let k = first; k < end; k++) {
-          const row = order[k];
-          const m = (-mask[row] >> 31) & 1;
-          selected += m;
-          lastSelected = (row & -m) | (lastSelected & (m - 1));
-          lastDim = (row & (m - 1)) | (lastDim & -m);
-        }
-      }
-      const left = cx - pad;
-      const cell = counts + cy * countWidth + cx;
-      const dimmed = end - first - selected;
-      if (dimmed > 0) {
-        buf[cell] = dimmed > COUNT_MAX ? COUNT_MAX : dimmed;
-        paintSquare(buf, winner, 0, width, height, left, top, size, lastDim, colorIndex[lastDim]);
-      }
-      if (selected > 0) {
-        buf[cell + countArea] = selected > COUNT_MAX ? COUNT_MAX : selected;
-        paintSquare(buf, winner, area, width, height, left, top, size, lastSelected, colorIndex[lastSelected]);
-      }
-    }
-  }
-  let maxCount = 0;
-  for (let l = 0; l < layers; l++) {
-    const m = boxSum(buf, counts + l * countArea, countWidth, width, height, size);
-    if (m > maxCount) maxCount = m;
-  }
-  const over = layers - 1;
-  const layout: LayerLayout = { area, width, height, countBase: counts, countWidth, countArea, over };
-  const stats = { drawn, skippedNaN: nonFinite, outside: n - nonFinite - drawn };
-  const shaded =
-    counting &&
-    (density === "on" || drawn * size * size >= AUTO_DENSITY_COVERAGE * area || maxCount >= AUTO_DENSITY_MAX_COUNT);
-  if (!shaded) {
-    composite(pixels, buf, layout, bright, mask ? dim : bright, background);
-    return { ...stats, density: false, maxCount: counting ? maxCount : 0 };
-  }
-  const overLevels = intensityTable(overLevelScratch, maxCount, DENSITY_FLOOR);
-  const underLevels = mask ? intensityTable(underLevelScratch, maxCount, DENSITY_DIM_FLOOR) : overLevels;
-  shadeLayers(pixels, buf, layout, bright, mask ? dim : bright, overLevels, underLevels, maxCount, background);
-  return { ...stats, density: true, maxCount };
-}
-
-/**
- * Writes palette index `idx` of `row` into the part of the square at (`left`, `top`) inside the box, in the index
- * layer at `layer`, wherever no higher row of that layer has been written.
- */
-function paintSquare(
-  buf: Uint16Array,
-  winner: Int32Array,
-  layer: number,
-  width: number,
-  height: number,
-  left: number,
-  top: number,
-  size: number,
-  row: number,
-  idx: number,
-): void {
-  const x0 = left < 0 ? 0 : left;
-  const x1 = left + size > width ? width : left + size;
-  const y0 = top < 0 ? 0 : top;
-  const y1 = top + size > height ? height : top + size;
-  for (let r = layer + y0 * width, end = layer + y1 * width; r < end; r += width) {
-    for (let p = r + x0, stop = r + x1; p < stop; p++) {
-      if (winner[p] < row) {
-        winner[p] = row;
-        buf[p] = idx;
-      }
-    }
-  }
-}
-
 /** Counts below this bound take their intensity from a per-frame table; the few denser pixels compute it. */
 const INTENSITY_TABLE_SIZE = 4096;
 const overLevelScratch = new Uint16Array(INTENSITY_TABLE_SIZE);
@@ -1101,21 +996,126 @@ const KEY_EMPTY = -0x80000000;
  * row per pixel replace the two colour layers: 4 bytes of keys and 2 per count layer per cell, where the density
  * loop writes 2 bytes per layer per pixel of every square (4 writes per 2 px point) and the count beside them.
  */
-function rasterizeKeyed(pixels: Uint32Array, palette: PaletteSet, pass: PointPass, counting: boolean): RasterStats {
+function rasterizeKeyed(
+  pixels: Uint32Array,
+  palette: PaletteSet,
+  pass: PointPass,
+  cache: PointCache,
+  counting: boolean,
+): RasterStats {
+  const { mask, n, size, width, height } = pass;
+  const countWidth = width + size - 1;
+  const countArea = countWidth * (height + size - 1);
+  const { keys, buf, countBase } = keyedScratch(countArea, mask ? 2 : 1, counting);
+  if (!mask && zeroMask.length < n) zeroMask = new Uint8Array(n);
+  const rowMask = mask ?? zeroMask;
+  const drawn = counting
+    ? keyCounted(keys, buf, countBase, countWidth, countArea, pass, rowMask)
+    : keyUncounted(keys, countWidth, pass, rowMask);
+  const skipped = nonFiniteRows(cache, pass.xs, pass.ys, n);
+  return composeKeys(pixels, palette, pass, keys, buf, countBase, counting, drawn, skipped);
+}
+
+/**
+ * {@link rasterize} from a {@link PointCache}'s cells, keyed: one pass over the rows in cell order reading their mask
+ * bytes gives each non-empty cell its key (its last selected row, else its last row) and its two counts, then the
+ * box max and compose of {@link rasterizeKeyed}. Rows of a cell ascend, so "last" is the largest.
+ */
+function rasterizeCellsKeyed(
+  pixels: Uint32Array,
+  palette: PaletteSet,
+  pass: PointPass,
+  cached: CachedPass,
+  counting: boolean,
+): RasterStats {
+  const { colorIndex, mask, size, width, height } = pass;
+  const { order, start, gridWidth, margin, nonFinite } = cached.cache;
+  const pad = size - 1;
+  const countWidth = width + pad;
+  const countHeight = height + pad;
+  const countArea = countWidth * countHeight;
+  const { keys, buf, countBase } = keyedScratch(countArea, mask ? 2 : 1, counting);
+  // Count-grid cell (cx, cy) is grid cell (cx + margin − dx, cy + margin − dy).
+  const gridLeft = margin - cached.dx;
+  const gridTop = margin - cached.dy;
+  let drawn = 0;
+  for (let cy = 0; cy < countHeight; cy++) {
+    const gridRow = (cy + gridTop) * gridWidth + gridLeft;
+    for (let cx = 0, cell = cy * countWidth; cx < countWidth; cx++, cell++) {
+      const c = gridRow + cx;
+      const first = start[c];
+      const end = start[c + 1];
+      if (first === end) continue;
+      drawn += end - first;
+      if (mask === null) {
+        const row = order[end - 1];
+        keys[cell] = ((row + 1) << SELECTED_TABLE_SHIFT) | colorIndex[row] | KEY_EMPTY;
+        if (counting) buf[countBase + cell] = end - first > COUNT_MAX ? COUNT_MAX : end - first;
+        continue;
+      }
+      let selected = 0;
+      let lastDim = -1;
+      let lastSelected = -1;
+      // Branch-free (a random selection mispredicts every other row): m is 1 for a selected row, else 0, and
+      // `-m` / `m - 1` are all-ones masks that pick the row into one of the two "last" slots.
+      for (let k = first; k < end; k++) {
+        const row = order[k];
+        const m = (-mask[row] >> 31) & 1;
+        selected += m;
+        lastSelected = (row & -m) | (lastSelected & (m - 1));
+        lastDim = (row & (m - 1)) | (lastDim & -m);
+      }
+      // All ones when the cell holds a selected row: its key then, else the last dimmed row's.
+      const any = -selected >> 31;
+      const row = (lastSelected & any) | (lastDim & ~any);
+      keys[cell] = ((row + 1) << SELECTED_TABLE_SHIFT) | colorIndex[row] | (~any & KEY_EMPTY);
+      if (counting) {
+        const dimmed = end - first - selected;
+        buf[countBase + cell] = dimmed > COUNT_MAX ? COUNT_MAX : dimmed;
+        buf[countBase + countArea + cell] = selected > COUNT_MAX ? COUNT_MAX : selected;
+      }
+    }
+  }
+  return composeKeys(pixels, palette, pass, keys, buf, countBase, counting, drawn, nonFinite);
+}
+
+/**
+ * The scratch of a keyed frame: `countArea` keys (Int32, all {@link KEY_EMPTY}) from the start of the scratch
+ * buffer, then, when counting, `layers` count grids (Uint16, zeroed) from `countBase`.
+ */
+function keyedScratch(
+  countArea: number,
+  layers: number,
+  counting: boolean,
+): { keys: Int32Array; buf: Uint16Array; countBase: number } {
+  const countBase = 2 * countArea;
+  scratch(4 * countArea + (counting ? 2 * layers * countArea : 0));
+  intScratch.fill(KEY_EMPTY, 0, countArea);
+  if (counting) shortScratch.fill(0, countBase, countBase + layers * countArea);
+  return { keys: intScratch, buf: shortScratch, countBase };
+}
+
+/**
+ * The end of a keyed frame: coverage box sums of the count grids (when counting), the box max of the keys, then
+ * each pixel's colour from its key (background where none), shaded by its winner's layer's coverage when the frame
+ * is shaded. The stats are the plain loops'.
+ */
+function composeKeys(
+  pixels: Uint32Array,
+  palette: PaletteSet,
+  pass: PointPass,
+  keys: Int32Array,
+  buf: Uint16Array,
+  countBase: number,
+  counting: boolean,
+  drawn: number,
+  skipped: number,
+): RasterStats {
   const { bright, dim, background, density } = palette;
   const { mask, n, size, width, height, area } = pass;
   const layers = mask ? 2 : 1;
-  const pad = size - 1;
-  const countWidth = width + pad;
-  const countArea = countWidth * (height + pad);
-  // Keys at the start of the scratch buffer (Int32), then the count grids (Uint16).
-  const countBase = 2 * countArea;
-  scratch(4 * countArea + (counting ? 2 * layers * countArea : 0));
-  const keys = intScratch;
-  const buf = shortScratch;
-  keys.fill(KEY_EMPTY, 0, countArea);
-  if (counting) buf.fill(0, countBase, countBase + layers * countArea);
-  const { drawn, skipped } = keyPoints(keys, buf, countBase, countWidth, countArea, counting, pass);
+  const countWidth = width + size - 1;
+  const countArea = countWidth * (height + size - 1);
   let maxCount = 0;
   if (counting) {
     for (let l = 0; l < layers; l++) {
@@ -1172,54 +1172,101 @@ const levelScratch = new Uint16Array(2 * INTENSITY_TABLE_SIZE);
 const underLevelHalf = levelScratch.subarray(0, INTENSITY_TABLE_SIZE);
 const overLevelHalf = levelScratch.subarray(INTENSITY_TABLE_SIZE);
 
+/** All-zero mask of {@link rasterizeKeyed} frames without a selection (grown when needed). */
+let zeroMask = new Uint8Array(0);
+
 /**
- * The point loop of {@link rasterizeKeyed}: the plain loop's arithmetic up to the square's top-left pixel, then one
- * key (kept when larger than the cell's) and, when counting, one saturating count in the row's layer.
+ * The point loop of {@link rasterizeKeyed} when it counts: one key per row at its square's top-left cell (the larger
+ * of it and the cell's) and one saturating count in its layer. The plain loop tests px > −size and
+ * px < width + size, then takes left = ((px + size) | 0) − size − half and draws when the clipped square is not
+ * empty, i.e. −pad ≤ left < width; on u = px + size, computed as there, that is shift ≤ u < countWidth + shift
+ * (shift = size + half − pad, an integer, so no flooring is needed to compare), which also fails for NaN and
+ * ±Infinity: one test per axis instead of four and the finite check. Rows i < {@link KEYED_MAX_ROWS}.
  */
-function keyPoints(
+function keyCounted(
   keys: Int32Array,
   buf: Uint16Array,
   countBase: number,
   countWidth: number,
   countArea: number,
-  counting: boolean,
   pass: PointPass,
-): { drawn: number; skipped: number } {
-  const { xs, ys, colorIndex, mask, n, sx, ox, sy, oy, size, width, height } = pass;
+  mask: Uint8Array,
+): number {
+  const { xs, ys, colorIndex, n, sx, ox, sy, oy, size, height } = pass;
   const pad = size - 1;
-  const countHeight = height + pad;
-  // The plain loop's left = ((px + size) | 0) − size − half; its cell on the padded grid is left + pad.
   const shift = size + (size >> 1) - pad;
+  const xEnd = countWidth + shift;
+  const yEnd = height + pad + shift;
+  const origin = shift * countWidth + shift;
   let drawn = 0;
-  let skipped = 0;
   for (let i = 0; i < n; i++) {
-    const m = mask === null ? 0 : (-mask[i] >> 31) & 1;
-    const x = xs[i];
-    const y = ys[i];
-    if (x - x !== 0 || y - y !== 0) {
-      skipped++;
-      continue;
-    }
-    const px = x * sx + ox;
-    const py = y * sy + oy;
-    if (!(px > -size && px < width + size && py > -size && py < height + size)) continue;
-    const cx = ((px + size) | 0) - shift;
-    const cy = ((py + size) | 0) - shift;
-    // Outside the padded grid: the square misses the box (the plain loop's clipped-away case).
-    if (cx < 0 || cx >= countWidth || cy < 0 || cy >= countHeight) continue;
-    const c = cy * countWidth + cx;
-    // (1 − m) << 31 is the flipped selection bit; (i + 1) << 9 stays below 2^31 for i < KEYED_MAX_ROWS.
-    const key = (((i + 1) << SELECTED_TABLE_SHIFT) | colorIndex[i] | ((1 - m) << 31)) | 0;
+    const u = xs[i] * sx + ox + size;
+    const v = ys[i] * sy + oy + size;
+    if (!(u >= shift && u < xEnd && v >= shift && v < yEnd)) continue;
+    const c = (v | 0) * countWidth + (u | 0) - origin;
+    const m = (-mask[i] >> 31) & 1;
+    // (1 − m) << 31 is the flipped selection bit; (i + 1) << 9 stays below 2^31.
+    const key = ((i + 1) << SELECTED_TABLE_SHIFT) | colorIndex[i] | ((1 - m) << 31);
+    // Rows ascend, so the new key is the larger unless it is dimmed and the cell's is selected (stored ≥ 0). Picked
+    // without a branch: with a random selection `if (key > old)` mispredicted often enough to cost ≈50 %.
     const old = keys[c];
-    keys[c] = key > old ? key : old;
-    if (counting) {
-      const k = countBase + m * countArea + c;
-      const v = buf[k] + 1;
-      buf[k] = v - (v >>> 16);
-    }
+    const keep = (~old >> 31) & (m - 1);
+    keys[c] = (old & keep) | (key & ~keep);
+    const k = countBase + m * countArea + c;
+    const w = buf[k] + 1;
+    buf[k] = w - (w >>> 16);
     drawn++;
   }
-  return { drawn, skipped };
+  return drawn;
+}
+
+/** {@link keyCounted} without the counts (density off, or "auto" below its coverage bound): a copy, not a flag. */
+function keyUncounted(keys: Int32Array, countWidth: number, pass: PointPass, mask: Uint8Array): number {
+  const { xs, ys, colorIndex, n, sx, ox, sy, oy, size, height } = pass;
+  const pad = size - 1;
+  const shift = size + (size >> 1) - pad;
+  const xEnd = countWidth + shift;
+  const yEnd = height + pad + shift;
+  const origin = shift * countWidth + shift;
+  let drawn = 0;
+  for (let i = 0; i < n; i++) {
+    const u = xs[i] * sx + ox + size;
+    const v = ys[i] * sy + oy + size;
+    if (!(u >= shift && u < xEnd && v >= shift && v < yEnd)) continue;
+    const c = (v | 0) * countWidth + (u | 0) - origin;
+    const m = (-mask[i] >> 31) & 1;
+    const key = ((i + 1) << SELECTED_TABLE_SHIFT) | colorIndex[i] | ((1 - m) << 31);
+    const old = keys[c];
+    const keep = (~old >> 31) & (m - 1);
+    keys[c] = (old & keep) | (key & ~keep);
+    drawn++;
+  }
+  return drawn;
+}
+
+/** Rows of `xs` / `ys` (the first `n`) whose x or y is not finite, counted once per pair of columns. */
+function nonFiniteRows(cache: PointCache, xs: Float64Array, ys: Float64Array, n: number): number {
+  const seen = cache.finite;
+  if (seen && seen.xs === xs && seen.ys === ys && seen.n === n) return seen.nonFinite;
+  let nonFinite = 0;
+  for (let i = 0; i < n; i++) {
+    const x = xs[i];
+    const y = ys[i];
+    if (x - x !== 0 || y - y !== 0) nonFinite++;
+  }
+  cache.finite = { xs, ys, n, nonFinite };
+  return nonFinite;
+}
+
+/**
+ * The larger of two stored keys, without a branch (with a random selection, neighbouring keys' order is a coin
+ * toss: the ternary took 2.3× as long on such a grid). Keys of the same selection share the sign bit, so their
+ * difference does not overflow and its sign orders them; otherwise the selected one (stored ≥ 0) wins.
+ */
+function maxKey(a: number, b: number): number {
+  const same = ~(a ^ b) >> 31;
+  const takeB = (same & (((a - b) | 0) >> 31)) | (~same & (~b >> 31));
+  return (b & takeB) | (a & ~takeB);
 }
 
 /**
@@ -1231,14 +1278,10 @@ function boxMax(keys: Int32Array, stride: number, width: number, height: number,
   if (size === 1) return;
   if (size === 2) {
     for (let row = 0, end = height * stride; row < end; row += stride) {
-      let a = keys[row];
-      let b = keys[row + stride];
-      let left = a > b ? a : b;
+      let left = maxKey(keys[row], keys[row + stride]);
       for (let p = row, stop = row + width; p < stop; p++) {
-        a = keys[p + 1];
-        b = keys[p + 1 + stride];
-        const right = a > b ? a : b;
-        keys[p] = left > right ? left : right;
+        const right = maxKey(keys[p + 1], keys[p + 1 + stride]);
+        keys[p] = maxKey(left, right);
         left = right;
       }
     }
@@ -1247,14 +1290,14 @@ function boxMax(keys: Int32Array, stride: number, width: number, height: number,
   for (let row = 0, end = (height + size - 1) * stride; row < end; row += stride) {
     for (let p = row, stop = row + width; p < stop; p++) {
       let k = keys[p];
-      for (let j = 1; j < size; j++) if (keys[p + j] > k) k = keys[p + j];
+      for (let j = 1; j < size; j++) k = maxKey(k, keys[p + j]);
       keys[p] = k;
     }
   }
   for (let row = 0, end = height * stride; row < end; row += stride) {
     for (let p = row, stop = row + width; p < stop; p++) {
       let k = keys[p];
-      for (let q = p + stride, last = p + size * stride; q < last; q += stride) if (keys[q] > k) k = keys[q];
+      for (let q = p + stride, last = p + size * stride; q < last; q += stride) k = maxKey(k, keys[q]);
       keys[p] = k;
     }
   }

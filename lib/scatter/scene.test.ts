@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { applyPatch, createScatterHandlers } from "./handlers";
-import { DEFAULT_BACKGROUND } from "./palette";
-import type { SceneView } from "./protocol";
+import { IDLE_DELAY_MS, type IdleScheduler } from "./idle";
+import { createPaletteSet, DEFAULT_BACKGROUND } from "./palette";
+import type { DensityMode, SceneView } from "./protocol";
+import { colorDomain, colorIndices, rasterize } from "./raster";
 import { ScatterScene, type PixelTarget } from "./scene";
+import { createTransform, zoomAt } from "./viewport";
 
 /** ImageData stand-in for Node (no canvas there). */
 const createImage = (w: number, h: number) =>
@@ -96,5 +99,147 @@ describe("scatter worker handlers", () => {
       selected: false,
     });
     expect(await h.pick({ xCss: 0, yCss: 0, radiusCss: 1, view: zoomed }, ctx)).toBeNull();
+  });
+});
+
+describe("idle cell sort", () => {
+  // 5000 rows of a cloud over the plot, some NaN; two selections.
+  function cloud() {
+    let seed = 3;
+    const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+    const n = 5000;
+    const xs = Float64Array.from({ length: n }, (_, i) => (i % 97 === 0 ? NaN : rand() * 10));
+    const ys = Float64Array.from({ length: n }, () => rand() * 10);
+    const color = Float64Array.from({ length: n }, () => rand());
+    const masks = [0.5, 0.2].map((p) => Uint8Array.from(xs, () => (rand() < p ? 1 : 0)));
+    return { xs, ys, color, masks };
+  }
+  const plot: SceneView = { ...view, widthCss: 40, heightCss: 30, pixelRatio: 1, pointSizeCss: 2 };
+  const zoomed: SceneView = { ...plot, viewport: zoomAt(plot.viewport, 40, 30, 12, 9, 1.1) };
+
+  /** The plain loops' frame of the same state (no cache), as ImageData bytes would hold it. */
+  function expected(data: ReturnType<typeof cloud>, mask: Uint8Array, v: SceneView, density: DensityMode) {
+    const pixels = new Uint32Array(v.widthCss * v.heightCss);
+    rasterize(pixels, v.widthCss, v.heightCss, {
+      xs: data.xs,
+      ys: data.ys,
+      colorIndex: colorIndices(data.color, colorDomain(data.color)),
+      mask,
+      transform: createTransform(v.viewport, v.widthCss, v.heightCss),
+      pointSizePx: v.pointSizeCss,
+      palette: createPaletteSet({ density }),
+    });
+    return Array.from(pixels);
+  }
+
+  it.each<DensityMode>(["off", "auto", "on"])(
+    "the scene sorts for the view's scale only when asked, in slices; frames stay the plain loops' (%s)",
+    (density) => {
+      const data = cloud();
+      const scene = new ScatterScene({ density }, { sortWhenIdle: true });
+      scene.setData(data.xs, data.ys);
+      scene.setColor(data.color);
+      const { target, frames } = fakeTarget();
+      const frame = (mask: Uint8Array, v: SceneView) => {
+        scene.setMask(mask);
+        scene.setView(v);
+        scene.render(target, createImage);
+        return Array.from(new Uint32Array(frames[frames.length - 1].data.buffer));
+      };
+      for (const [mask, v] of [
+        [data.masks[0], plot],
+        [data.masks[1], plot],
+        [data.masks[0], zoomed],
+      ] as const)
+        expect(frame(mask, v)).toEqual(expected(data, mask, v, density));
+      // Work to do for the zoom's scale: 5000 rows in slices of 1000, two passes (the last slice finishes).
+      let slices = 1;
+      while (scene.idleWork(() => true, 1000)) slices++;
+      expect(slices).toBe(10);
+      expect(scene.idleWork(() => true, 1000)).toBe(false);
+      // The selection change draws from the cells and leaves nothing to sort.
+      expect(frame(data.masks[1], zoomed)).toEqual(expected(data, data.masks[1], zoomed, density));
+      expect(scene.idleWork(() => true, 1000)).toBe(false);
+      // A frame at a new scale in the middle of a sort drops it; the next idle work starts for the new scale.
+      const again: SceneView = { ...zoomed, viewport: zoomAt(zoomed.viewport, 40, 30, 30, 3, 1 / 1.1) };
+      frame(data.masks[0], again);
+      expect(scene.idleWork(() => true, 1000)).toBe(true);
+      const third: SceneView = { ...again, viewport: zoomAt(again.viewport, 40, 30, 5, 5, 1.1) };
+      expect(frame(data.masks[1], third)).toEqual(expected(data, data.masks[1], third, density));
+      slices = 1;
+      while (scene.idleWork(() => true, 1000)) slices++;
+      expect(slices).toBe(10);
+      expect(frame(data.masks[0], third)).toEqual(expected(data, data.masks[0], third, density));
+    },
+  );
+
+  it("the worker's handlers sort once no frame has come for a while, a slice per task, and stop for a frame", async () => {
+    const data = cloud();
+    // A clock that moves 5 ms each time it is read: every slice (4 ms) yields after its first checkpoint.
+    let clock = 0;
+    const queue: { at: number; run: () => void; id: number }[] = [];
+    let ids = 0;
+    const scheduler: IdleScheduler = {
+      later(run, delayMs) {
+        const task = { at: clock + delayMs, run, id: ids++ };
+        queue.push(task);
+        return () => queue.splice(queue.indexOf(task), 1);
+      },
+      now: () => (clock += 5),
+    };
+    /** Runs the queued tasks due within `ms` (the clock at each one's time); returns how many ran. */
+    const advance = (ms: number) => {
+      const end = clock + ms;
+      let ran = 0;
+      for (let t = queue.find((q) => q.at <= end); t; t = queue.find((q) => q.at <= end)) {
+        queue.splice(queue.indexOf(t), 1);
+        clock = Math.max(clock, t.at);
+        t.run();
+        ran++;
+      }
+      clock = Math.max(clock, end);
+      return ran;
+    };
+    const frames: number[][] = [];
+    const target: PixelTarget = {
+      canvas: { width: 0, height: 0 },
+      putImageData: (img) => frames.push(Array.from(new Uint32Array(img.data.buffer))),
+    };
+    const h = createScatterHandlers(createImage, () => target, scheduler);
+    const ctx = { progress: () => {}, transfer: [] };
+    h.init({ canvas: {} as OffscreenCanvas }, ctx);
+    await h.update({ data: { xs: data.xs, ys: data.ys }, color: data.color, mask: data.masks[0], view: plot }, ctx);
+    // The first frame: the idle sort waits out its quiet period.
+    expect(advance(IDLE_DELAY_MS - 1)).toBe(0);
+    await h.update({ view: zoomed }, ctx);
+    expect(queue).toHaveLength(1);
+    // 5000 rows fit one slice of rows per pass: two tasks, the second finishing the sort.
+    expect(advance(IDLE_DELAY_MS)).toBe(1);
+    expect(queue).toHaveLength(1);
+    expect(advance(0)).toBe(1);
+    expect(queue).toHaveLength(0);
+    await h.update({ mask: data.masks[1] }, ctx);
+    // Nothing left to sort for this scale: one task that finds the cells fit.
+    expect(advance(IDLE_DELAY_MS)).toBe(1);
+    expect(frames).toEqual([
+      expected(data, data.masks[0], plot, "auto"),
+      expected(data, data.masks[0], zoomed, "auto"),
+      expected(data, data.masks[1], zoomed, "auto"),
+    ]);
+    // A frame while the sort for a new scale is under way: its remaining slice waits for the next quiet period.
+    const again: SceneView = { ...zoomed, viewport: zoomAt(zoomed.viewport, 40, 30, 30, 3, 2) };
+    await h.update({ view: again }, ctx);
+    expect(advance(IDLE_DELAY_MS)).toBe(1);
+    expect(queue).toHaveLength(1);
+    await h.update({ mask: data.masks[0] }, ctx);
+    expect(queue).toHaveLength(1);
+    expect(queue[0].at).toBe(clock + IDLE_DELAY_MS);
+    expect(advance(IDLE_DELAY_MS - 1)).toBe(0);
+    expect(advance(1)).toBe(1);
+    expect(advance(0)).toBe(0);
+    expect(frames.slice(3)).toEqual([
+      expected(data, data.masks[1], again, "auto"),
+      expected(data, data.masks[0], again, "auto"),
+    ]);
   });
 });

@@ -6,7 +6,7 @@
 import { createGrid, nearest, type SpatialGrid } from "./grid";
 import { createPaletteSet, type PaletteSet } from "./palette";
 import type { PaletteOptions, PickResult, RasterStats, RenderResult, SceneView } from "./protocol";
-import { colorDomain, colorIndices, createPointCache, rasterize } from "./raster";
+import { colorDomain, colorIndices, createPointCache, prepareCache, rasterize, type RasterInput } from "./raster";
 import { createTransform } from "./viewport";
 
 // Kept for components/MarginScatter.tsx, which still imports them from here; new code imports ./protocol.
@@ -16,6 +16,15 @@ export type { PickResult, RenderResult, SceneView } from "./protocol";
 export interface PixelTarget {
   readonly canvas: { width: number; height: number };
   putImageData(data: ImageData, dx: number, dy: number): void;
+}
+
+/** Options of {@link ScatterScene}. */
+export interface ScatterSceneOptions {
+  /**
+   * The owner calls {@link ScatterScene.idleWork} between frames (handlers.ts, the page's fallback): frames then
+   * never sort rows into cells (raster.ts `PointCacheOptions`), the idle work does. Default false.
+   */
+  sortWhenIdle?: boolean;
 }
 
 /** Holds the columns and draws them; see the module comment. */
@@ -32,10 +41,11 @@ export class ScatterScene {
   private pixels = new Uint32Array(0);
   private view: SceneView | null = null;
   // Rows sorted into pixel cells at the current scale: a selection change or a whole-pixel pan skips the transform.
-  private readonly positions = createPointCache();
+  private readonly positions: ReturnType<typeof createPointCache>;
 
-  constructor(palette: PaletteOptions = {}) {
+  constructor(palette: PaletteOptions = {}, options: ScatterSceneOptions = {}) {
     this.palette = createPaletteSet(palette);
+    this.positions = createPointCache({ sortWhenIdle: options.sortWhenIdle });
   }
 
   /** Replaces the x/y columns (taken, not copied). The colour column must be resent if its length changed. */
@@ -78,23 +88,20 @@ export class ScatterScene {
     this.grid ??= createGrid(this.xs, this.ys);
   }
 
-  /** Rasterizes into the scene's ImageData and uploads it to `target`, resizing its canvas when needed. */
-  render(target: PixelTarget, createImage: (w: number, h: number) => ImageData): RenderResult {
-    const t0 = performance.now();
+  /**
+   * Idle work between frames: sorts the rows into cells for the current view's scale, a slice at a time, asking
+   * `shouldYield` between slices (`sliceRows` rows each; smaller in tests). True while work remains.
+   */
+  idleWork(shouldYield: () => boolean, sliceRows?: number): boolean {
     const view = this.view;
-    const empty: RasterStats = { drawn: 0, skippedNaN: 0, outside: 0, density: false, maxCount: 0 };
-    if (!view) return { ...empty, renderMs: 0, colorDomain: this.domain, rowCount: this.xs.length };
-    const width = Math.max(1, Math.round(view.widthCss * view.pixelRatio));
-    const height = Math.max(1, Math.round(view.heightCss * view.pixelRatio));
-    if (target.canvas.width !== width || target.canvas.height !== height) {
-      target.canvas.width = width;
-      target.canvas.height = height;
-    }
-    if (!this.image || this.image.width !== width || this.image.height !== height) {
-      this.image = createImage(width, height);
-      this.pixels = new Uint32Array(this.image.data.buffer);
-    }
-    const stats = rasterize(this.pixels, width, height, {
+    if (!view || this.xs.length === 0) return false;
+    const { width, height } = devicePixels(view);
+    return prepareCache(this.positions, width, height, this.rasterInput(view, width, height), shouldYield, sliceRows);
+  }
+
+  /** What {@link rasterize} draws for `view` at `width × height` device pixels. */
+  private rasterInput(view: SceneView, width: number, height: number): RasterInput {
+    return {
       xs: this.xs,
       ys: this.ys,
       colorIndex: this.colorIndex,
@@ -103,7 +110,25 @@ export class ScatterScene {
       pointSizePx: view.pointSizeCss * view.pixelRatio,
       palette: this.palette,
       cache: this.positions,
-    });
+    };
+  }
+
+  /** Rasterizes into the scene's ImageData and uploads it to `target`, resizing its canvas when needed. */
+  render(target: PixelTarget, createImage: (w: number, h: number) => ImageData): RenderResult {
+    const t0 = performance.now();
+    const view = this.view;
+    const empty: RasterStats = { drawn: 0, skippedNaN: 0, outside: 0, density: false, maxCount: 0 };
+    if (!view) return { ...empty, renderMs: 0, colorDomain: this.domain, rowCount: this.xs.length };
+    const { width, height } = devicePixels(view);
+    if (target.canvas.width !== width || target.canvas.height !== height) {
+      target.canvas.width = width;
+      target.canvas.height = height;
+    }
+    if (!this.image || this.image.width !== width || this.image.height !== height) {
+      this.image = createImage(width, height);
+      this.pixels = new Uint32Array(this.image.data.buffer);
+    }
+    const stats = rasterize(this.pixels, width, height, this.rasterInput(view, width, height));
     target.putImageData(this.image, 0, 0);
     return { ...stats, renderMs: performance.now() - t0, colorDomain: this.domain, rowCount: this.xs.length };
   }
@@ -123,4 +148,12 @@ export class ScatterScene {
       selected: this.mask ? this.mask[row] !== 0 : true,
     };
   }
+}
+
+/** The plot's size in device pixels. */
+function devicePixels(view: SceneView): { width: number; height: number } {
+  return {
+    width: Math.max(1, Math.round(view.widthCss * view.pixelRatio)),
+    height: Math.max(1, Math.round(view.heightCss * view.pixelRatio)),
+  };
 }
