@@ -159,7 +159,7 @@ test.describe("in-browser scoring", () => {
     await page.getByLabel("Max length").fill("512");
     await page.getByRole("button", { name: "Clear stored scores" }).click();
     await scoreAndWait(page, 92);
-    await expect(page.getByTestId("batch-plan")).toContainText("batches ≤ 8 rows");
+    await expect(page.getByTestId("batch-plan")).toContainText("batches ≤ 2 rows");
     await expect(page.getByTestId("missing-counts")).toContainText(
       "missing explicit margin: 0 · missing implicit margin: 0",
     );

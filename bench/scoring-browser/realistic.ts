@@ -7,7 +7,7 @@
  * achieved GFLOP/s (lib/scoring/forward-flops.ts) against this machine's peak: AVX-512 FMA for native code and
  * 128-bit WASM SIMD (4 f32 lanes × mul+add per cycle per core) for WASM.
  *
- * Usage: npx tsx bench/scoring-browser/realistic.ts [--pairs 4] [--tiny-pairs 32] [--reps 2] [--configs all|key|app]
+ * Usage: npx tsx bench/scoring-browser/realistic.ts [--pairs 4] [--tiny-pairs 32] [--reps 2] [--configs all|key|app|pool]
  *        [--models realistic,tiny] [--port 3205]
  * Needs public/models/demo-lm for the tiny rows. Writes bench/out/scoring-realistic/.
  */
@@ -87,6 +87,22 @@ function browserGroups(which: string): { name: string; configs: BrowserConfig[] 
     configs: [cfg("1 worker × 1 thread", 1, 1), ref, cfg("2 workers × 1 thread", 2, 1)],
   };
   if (which === "app") return [threads];
+  if (which === "pool") {
+    // The app's pool (2 × 1, its session options, batch ≤ 8 rows) against the batch-shape and arena findings.
+    const pool = cfg("2 × 1 (app pool)", 2, 1, APP_OPTIONS, { batchSize: 8, maxBatchTokens: 8192 });
+    return [
+      {
+        name: "pool: batch shape and session options",
+        configs: [
+          ref,
+          pool,
+          cfg("2 × 1, batch 2 / 8,192 tokens", 2, 1, APP_OPTIONS, { batchSize: 2, maxBatchTokens: 8192 }),
+          cfg("2 × 1, arena + mem pattern", 2, 1, ARENA, { batchSize: 8, maxBatchTokens: 8192 }),
+          cfg("2 × 1, arena, batch 2 / 8,192 tokens", 2, 1, ARENA, { batchSize: 2, maxBatchTokens: 8192 }),
+        ],
+      },
+    ];
+  }
   if (which === "key") {
     return [
       threads,

@@ -95,7 +95,12 @@ export function loadOrtWeb(backend: "webgpu" | "wasm", threads: number): Promise
   return (wasmModule ??= import("onnxruntime-web/wasm").then(configure));
 }
 
-/** Session options naming exactly one execution provider, so a failure is an error rather than a silent switch. */
+/**
+ * Session options naming exactly one execution provider, so a failure is an error rather than a silent switch. On
+ * WASM, ORT's CPU memory arena and memory pattern (off by default in onnxruntime-web) are on: measured faster with
+ * bench/scoring-browser/realistic.ts `--configs pool` (2 runs, both models), so buffers are reused between passes.
+ */
 export function sessionOptionsFor(backend: "webgpu" | "wasm"): Record<string, unknown> {
-  return { executionProviders: [backend], graphOptimizationLevel: "all" };
+  const base = { executionProviders: [backend], graphOptimizationLevel: "all" };
+  return backend === "wasm" ? { ...base, enableCpuMemArena: true, enableMemPattern: true } : base;
 }

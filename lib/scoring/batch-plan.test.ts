@@ -43,8 +43,8 @@ describe("planBatchLimits", () => {
         modelBytes: 500 * MiB,
       },
     );
-    expect(plan).toMatchObject({ batchSize: 8, maxBatchTokens: 2436, longestFits: true });
-    expect(plan.note).toBe("batches ≤ 8 rows / 2,436 tokens (WASM memory 4.0 GB, 500 MB of it model)");
+    expect(plan).toMatchObject({ batchSize: 2, maxBatchTokens: 2436, longestFits: true });
+    expect(plan.note).toBe("batches ≤ 2 rows / 2,436 tokens (WASM memory 4.0 GB, 500 MB of it model)");
   });
 
   it("WASM: the fp32 model (1.9 GiB) leaves room for 1038 tokens: longer rows go alone, in windows", async () => {
@@ -56,8 +56,8 @@ describe("planBatchLimits", () => {
         modelBytes: 1976 * MiB,
       },
     );
-    // free = 4096 − 2470 − 256 = 1370 MiB = 1,436,549,120 B → 1038 tokens.
-    expect(plan).toMatchObject({ batchSize: 4, maxBatchTokens: 1038, longestFits: false });
+    // free = 4096 − 2470 − 256 = 1370 MiB = 1,436,549,120 B → 1038 tokens; rows capped at 2 (WASM cap).
+    expect(plan).toMatchObject({ batchSize: 2, maxBatchTokens: 1038, longestFits: false });
     expect(plan.note).toBe(
       "one row of 2,048 tokens needs more than the WASM memory 4.0 GB, 1.9 GB of it model allows: batches ≤ 1,038 " +
         "tokens, longer rows scored alone in windows over their KV cache (slower)",
@@ -91,11 +91,11 @@ describe("planBatchLimits", () => {
     expect(plan.note).toMatch(/^the model leaves almost no room under the WASM memory 4\.0 GB, 3\.1 GB of it model/);
   });
 
-  it("caps rows and tokens for a tiny model; unknown shapes keep 8 rows / 4096 tokens", () => {
+  it("caps rows (2 on WASM) and tokens for a tiny model; unknown shapes keep 8 rows / 4096 tokens", () => {
     const tiny = { vocab: 512, layers: 2, heads: 4, kvHeads: 4, headDim: 16, hidden: 64 };
     expect(
       planBatchLimits(tiny, { backend: "wasm", memoryBytes: WASM_MEMORY_BYTES }, { maxLength: 2048, modelBytes: 1e6 }),
-    ).toMatchObject({ batchSize: 8, maxBatchTokens: 8192, longestFits: true });
+    ).toMatchObject({ batchSize: 2, maxBatchTokens: 8192, longestFits: true });
     expect(
       planBatchLimits(null, { backend: "wasm", memoryBytes: WASM_MEMORY_BYTES }, { maxLength: 2048, modelBytes: 1e6 }),
     ).toMatchObject({ batchSize: 8, maxBatchTokens: 4096 });

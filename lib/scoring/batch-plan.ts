@@ -35,8 +35,13 @@ export const WEBGPU_DEFAULT_LIMITS = { maxBufferSize: 256 * 1024 ** 2, maxStorag
 /** WebAssembly's 32-bit memory: 4 GiB. */
 export const WASM_MEMORY_BYTES = 4 * 1024 ** 3;
 
-/** Upper caps: beyond these a bigger batch no longer speeds a run up (WASM is compute-bound at batch ~8). */
-const CAPS = { wasm: { rows: 8, tokens: 8192 }, webgpu: { rows: 32, tokens: 16384 } } as const;
+/**
+ * Upper caps. WASM: 2 rows per pass; measured with bench/scoring-browser/realistic.ts `--configs pool` (2 runs, 2 shared
+ * cores, 2 workers × 1 thread) and the app bench (bench/scoring-browser/app.ts), 2 rows beat 8 on the 100 M-parameter
+ * Llama and the demo LM: smaller logits and activations stay in cache, and a chunk has more batches to share out
+ * among workers. WebGPU: beyond 32 rows a bigger batch no longer speeds a run up.
+ */
+const CAPS = { wasm: { rows: 2, tokens: 8192 }, webgpu: { rows: 32, tokens: 16384 } } as const;
 
 /** Smallest window a long row is split into (below this the run is dominated by per-call overhead). */
 const MIN_WINDOW = 16;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { partitionRows, planScoringPool } from "./pool-plan";
+import { forcedWorkersFromQuery, partitionRows, planScoringPool } from "./pool-plan";
 
 describe("partitionRows", () => {
   it.each([
@@ -123,5 +123,30 @@ describe("planScoringPool", () => {
   });
   it("a bigger memory budget allows more copies", () => {
     expect(planScoringPool({ ...base, modelBytes: 1946 * MiB, memoryBudgetBytes: 8 * 1024 * MiB }).workers).toBe(2);
+  });
+  it.each([
+    [1, 1, 2, "1 worker × 2 threads (set by the page)"],
+    [2, 2, 1, "2 workers × 1 thread (set by the page)"],
+    [4, 4, 1, "4 workers × 1 thread (set by the page)"],
+  ])("forced to %i worker(s) on 2 cores", (forcedWorkers, workers, threadsPerWorker, reason) => {
+    expect(planScoringPool({ ...base, forcedWorkers })).toEqual({ workers, threadsPerWorker, reason });
+  });
+  it.each([0, 5, 1.5])("refuses a forced count of %s", (forcedWorkers) => {
+    expect(() => planScoringPool({ ...base, forcedWorkers })).toThrow(RangeError);
+  });
+});
+
+describe("forcedWorkersFromQuery", () => {
+  it.each([
+    ["?scoringWorkers=2", 2],
+    ["?demo&scoringWorkers=1", 1],
+    ["?scoringWorkers=4", 4],
+    ["?scoringWorkers=5", undefined],
+    ["?scoringWorkers=0", undefined],
+    ["?scoringWorkers=two", undefined],
+    ["?scoringWorkers=", undefined],
+    ["", undefined],
+  ])("%j → %s", (search, want) => {
+    expect(forcedWorkersFromQuery(search)).toBe(want);
   });
 });

@@ -80,10 +80,10 @@ describe("scoring worker handlers", () => {
     const chosen = Array.from(cols.get("chosen_logps")!);
     expect(chosen).toHaveLength(6);
     chosen.forEach((v) => expect(v).toBeLessThan(0));
-    // The demo model is tiny: WASM's 4 GiB allow the caps (8 rows, 8192 tokens).
-    expect((progress[0][2] as ScoreProgress).plan).toMatchObject({ batchSize: 8, maxBatchTokens: 8192 });
+    // The demo model is tiny: WASM's 4 GiB allow the caps (2 rows, 8192 tokens).
+    expect((progress[0][2] as ScoreProgress).plan).toMatchObject({ batchSize: 2, maxBatchTokens: 8192 });
     expect((progress[0][2] as ScoreProgress).plan.note).toMatch(
-      /^batches ≤ 8 rows \/ 8,192 tokens \(WASM memory 4\.0 GB/,
+      /^batches ≤ 2 rows \/ 8,192 tokens \(WASM memory 4\.0 GB/,
     );
     // The inspector's per-token view of row 1 sums to the run's number; rows outside the file are refused.
     const inspected = await h.inspectPair({ row: 1, maxLength: 2048, maxPromptLength: 1800 }, ctx());
