@@ -55,6 +55,13 @@ const BENCHES: Bench[] = [
     note: "builds a ≈100 M-parameter model (400 MB) in a temp folder; needs gcc for the measured peaks",
   },
   {
+    name: "scoring-app",
+    script: "scoring-browser/app.ts",
+    quickArgs: ["--reps", "1", "--models", "tiny", "--tiny-pairs", "16"],
+    browser: true,
+    note: "needs a production build (NEXT_DIST_DIR=.next-pool npx next build); the realistic model builds 400 MB in a temp folder",
+  },
+  {
     name: "generation-browser",
     script: "generation-browser/run.ts",
     quickArgs: ["--prompts", "2", "--max-new-tokens", "16"],
