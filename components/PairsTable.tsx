@@ -5,6 +5,7 @@ import { useWorkbench } from "@/components/workbench-store";
 import SearchBox from "@/components/SearchBox";
 import { useRowNumbers, useRowViews } from "@/components/use-row-views";
 import { buffers } from "@/lib/workbench/buffers";
+import { tableRows } from "@/lib/workbench/table-rows";
 import { cursorIndex } from "@/lib/workbench/shortcuts";
 import { scrollTopForIndex, tableWindow, type TableGeometry } from "@/lib/workbench/table-window";
 import { pairToText } from "@/lib/dataset/pair";
@@ -128,6 +129,13 @@ export default function PairsTable() {
   const { first, last, padTopPx: padTop, padBottomPx: padBottom } = tableWindow(scrollTop, geometry);
   const visibleIds = Array.from(order.subarray(first, last));
   const idsKey = visibleIds.join(",");
+
+  // The next selection reply brings these rows' numbers along (components/workbench-store.ts).
+  useEffect(() => {
+    tableRows.setVisible(visibleIds);
+    return () => tableRows.setVisible([]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [idsKey]);
 
   useEffect(() => {
     if (!visibleIds.length) return;

@@ -1,6 +1,7 @@
 "use client";
 import { useCallback, useRef, useState } from "react";
 import { datasetClient } from "@/lib/dataset-client";
+import { rowNumbersKey, tableRows } from "@/lib/workbench/table-rows";
 import type { RowNumbers, RowView } from "@/lib/workbench/types";
 
 /** Most rows kept in the page; older ones are fetched again on demand. */
@@ -24,6 +25,7 @@ function useRowCache<T extends { row: number }>(
   scope: number,
   fetchRows: (rows: number[]) => Promise<T[]>,
   keepStale: boolean,
+  primed: ((key: string | number) => ReadonlyMap<number, T> | null) | null = null,
 ) {
   const cache = useRef<Cache<T>>({ key, scope, rows: new Map(), inFlight: new Set() });
   const stale = useRef<Map<number, T>>(new Map());
@@ -35,10 +37,12 @@ function useRowCache<T extends { row: number }>(
       // The rows of the last key stand in until their new values come (merged: a row not refetched yet stays).
       else for (const [row, v] of cache.current.rows) stale.current.set(row, v);
       while (stale.current.size > CACHE_LIMIT) stale.current.delete(stale.current.keys().next().value as number);
-      cache.current = { key, scope, rows: new Map(), inFlight: new Set() };
+      // Rows whose numbers came with the reply that made this key start out cached (no fetch, no stale frame).
+      const sent = primed?.(key);
+      cache.current = { key, scope, rows: new Map(sent ?? []), inFlight: new Set() };
     }
     return cache.current;
-  }, [key, scope, keepStale]);
+  }, [key, scope, keepStale, primed]);
 
   const request = useCallback(
     (rows: number[]) => {
@@ -86,13 +90,16 @@ export function useRowViews(dataVersion: number) {
  * Row numbers (margins, score, M_AP and rank, selected, decision; z-scores with `withZ`) fetched on demand from the dataset
  * worker, which owns the columns; refetched when the versions they depend on change (rows, margins, the ranking's
  * scores, and the mask, which every decision moves), showing the previous values until the new ones arrive (the
- * same rows version only).
+ * same rows version only). Without `withZ` (the table), the rows a selection reply brought along start cached.
  */
 export function useRowNumbers(
   versions: { rows: number; margins: number; scores: number; mask: number },
   options: { withZ?: boolean } = {},
 ) {
-  const key = `${versions.rows}|${versions.margins}|${versions.scores}|${versions.mask}`;
+  const key = rowNumbersKey(versions);
   const fetchRows = options.withZ ? fetchNumbersWithZ : fetchNumbers;
-  return { key, ...useRowCache<RowNumbers>(key, versions.rows, fetchRows, true) };
+  // The table's rows come with each selection reply (lib/workbench/table-rows.ts); those have no z-scores.
+  return { key, ...useRowCache<RowNumbers>(key, versions.rows, fetchRows, true, options.withZ ? null : primedNumbers) };
 }
+
+const primedNumbers = (key: string | number) => tableRows.primed(String(key));

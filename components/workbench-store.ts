@@ -4,7 +4,9 @@
  * lib/dataset-client.ts.
  */
 import { create } from "zustand";
-import { compareLatest, datasetClient, selectLatest } from "@/lib/dataset-client";
+import { compareLatest, datasetClient } from "@/lib/dataset-client";
+import { createLatestSync } from "@/lib/workbench/latest-sync";
+import { rowNumbersKey, tableRows } from "@/lib/workbench/table-rows";
 import { buffers } from "@/lib/workbench/buffers";
 import type { ColumnMapping, ExportFormat } from "@/lib/dataset/types";
 import type { CompareReply, DatasetSummary } from "@/lib/workbench/types";
@@ -296,6 +298,8 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
   const applySelection = async (reply: SelectReply, extra: Changes = {}) => {
     // The mask and the scores stay in the dataset worker: the versions tell the views to read them again.
     const changes: Changes = { ...extra, mask: true, scores: reply.rescored || extra.scores };
+    // The visible rows' numbers came with the reply: the table shows them in this same commit, without a fetch.
+    if (reply.rowNumbers) tableRows.prime(rowNumbersKey(bump(get().versions, changes)), reply.rowNumbers);
     set((s) => ({
       stats: {
         selectedCount: reply.selectedCount,
@@ -326,12 +330,29 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
     }, COMPARE_SETTLE_MS);
   };
 
-  /** Runs the spec in force; only the newest of overlapping calls is applied (drags). */
+  /** What changed since the last `select` was sent (it travels with the next one). */
+  let unsent: Changes = {};
+  // One `select` in flight; the next is built from the spec in force when it goes out, and every reply is shown
+  // (a drag follows each step the worker computes, never a queue of stale ones).
+  const selects = createLatestSync<{ reply: SelectReply; changes: Changes }>({
+    send: async () => {
+      const changes = unsent;
+      unsent = {};
+      const reply = await datasetClient().call("select", {
+        spec: currentSpec(get()),
+        histograms: histogramRequests(),
+        rows: tableRows.visible(),
+      });
+      return { reply, changes };
+    },
+    deliver: ({ reply, changes }) => applySelection(reply, changes),
+  });
+
+  /** Runs the spec in force; resolves once a selection at least as new as this call's is shown. */
   const runSelect = async (extra: Changes = {}) => {
+    for (const key of Object.keys(extra) as (keyof Changes)[]) if (extra[key]) unsent[key] = true;
     try {
-      const reply = await selectLatest({ spec: currentSpec(get()), histograms: histogramRequests() });
-      if (!reply) return;
-      await applySelection(reply, extra);
+      await selects.request();
     } catch (err) {
       set({ error: messageOf(err) });
     }

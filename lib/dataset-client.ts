@@ -16,11 +16,9 @@ export function datasetClient(): WorkerClient<DatasetApi> {
   return client;
 }
 
-/** `select` coalesced for drags: only the newest settings are computed; superseded calls resolve to null. */
-export const selectLatest = latestOnly((args: DatasetApi["select"]["args"]) => datasetClient().call("select", args));
-
 /**
- * `compare` coalesced like {@link selectLatest}: it ranks every metric (about a second at 10^6 rows), so a backlog
- * would hold up the selects queued behind it in the worker.
+ * `compare` coalesced: only the newest settings are computed (superseded calls resolve to null); it ranks every
+ * metric (about a second at 10^6 rows), so a backlog would hold up the selects queued behind it in the worker.
+ * (`select` is kept in step by components/workbench-store.ts with lib/workbench/latest-sync.ts.)
  */
 export const compareLatest = latestOnly((args: DatasetApi["compare"]["args"]) => datasetClient().call("compare", args));

@@ -4,6 +4,7 @@ import {
   changedRows,
   countMasked,
   histogram,
+  histogramWithBins,
   recordMaskChange,
   recordMaskToggles,
 } from "@/lib/metrics/histogram";
@@ -173,5 +174,29 @@ describe("countMasked over declared flips (recordMaskToggles)", () => {
       expect(Array.from(countMasked(bin, 9, next)), `step ${step}`).toEqual(full(next));
       prev = next;
     }
+  });
+});
+
+describe("histogramWithBins", () => {
+  it.each([
+    ["spread values with missing ones", Float64Array.from([0.5, NaN, -3, 2, 2, Infinity, 7.25, -3, 0])],
+    ["one value", Float64Array.from([4, 4, 4])],
+    ["no finite value", Float64Array.from([NaN, -Infinity])],
+    ["empty", new Float64Array(0)],
+  ])("gives histogram() and binIndices() of %s", (_, values) => {
+    for (const bins of [1, 3, 40]) {
+      const { all, bin } = histogramWithBins(values, bins);
+      const expected = histogram(values, bins);
+      expect(all).toEqual(expected);
+      expect(Array.from(bin)).toEqual(Array.from(binIndices(values, expected.edges)));
+    }
+  });
+
+  it("matches on a large seeded column", () => {
+    const rng = createRng(7);
+    const values = Float64Array.from({ length: 20000 }, () => (rng() < 0.02 ? NaN : rng() * 10 - 5));
+    const { all, bin } = histogramWithBins(values, 40);
+    expect(all).toEqual(histogram(values, 40));
+    expect(bin).toEqual(binIndices(values, all.edges));
   });
 });

@@ -150,13 +150,27 @@ function countMissing(cols: MarginColumns): { explicit: number; implicit: number
 }
 
 function mapScores(cols: MarginColumns, weight: number, cache?: ScoreCache): Float64Array {
+  return mapScoresCounted(cols, weight, cache).score;
+}
+
+/** {@link mapScores} and how many of them are not NaN, counted in the same pass (a re-rank at a new w). */
+function mapScoresCounted(
+  cols: MarginColumns,
+  weight: number,
+  cache?: ScoreCache,
+): { score: Float64Array; valid: number } {
   const t = cache ? cache.mapTerms(cols) : mapTerms(cols);
   const { zExplicit, zAbsImplicit } = t;
   const n = zExplicit.length;
   const out = new Float64Array(n);
+  let valid = 0;
   // Rows without both margins are NaN in both terms, so NaN here too.
-  for (let i = 0; i < n; i++) out[i] = zExplicit[i] - weight * zAbsImplicit[i];
-  return out;
+  for (let i = 0; i < n; i++) {
+    const v = zExplicit[i] - weight * zAbsImplicit[i];
+    out[i] = v;
+    if (v === v) valid++;
+  }
+  return { score: out, valid };
 }
 
 /**
@@ -172,10 +186,14 @@ export function computeScores(cols: MarginColumns, opts: ScoreOptions, cache?: S
   const missingExplicit = missing.explicit;
   const missingImplicit = missing.implicit;
   let score: Float64Array;
+  let counted = -1;
   switch (opts.metric) {
-    case "map":
-      score = mapScores(cols, opts.weight, cache);
+    case "map": {
+      const m = mapScoresCounted(cols, opts.weight, cache);
+      score = m.score;
+      counted = m.valid;
       break;
+    }
     case "explicit":
       score = zScores(cols.explicit, null);
       break;
@@ -192,8 +210,11 @@ export function computeScores(cols: MarginColumns, opts: ScoreOptions, cache?: S
       throw new RangeError(`unknown metric ${String(never)}`);
     }
   }
-  let valid = 0;
-  for (let i = 0; i < n; i++) if (!Number.isNaN(score[i])) valid++;
+  let valid = counted;
+  if (valid < 0) {
+    valid = 0;
+    for (let i = 0; i < n; i++) if (!Number.isNaN(score[i])) valid++;
+  }
   return { score, valid, missingExplicit, missingImplicit };
 }
 

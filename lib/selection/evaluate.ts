@@ -34,7 +34,12 @@ class LazyRanking implements RankedScores {
   private inverse: Uint32Array | null = null;
   private count = -1;
 
-  constructor(readonly score: Float64Array) {}
+  constructor(
+    readonly score: Float64Array,
+    valid?: number,
+  ) {
+    if (valid !== undefined) this.count = valid;
+  }
 
   get order(): Uint32Array {
     // Sorted descending directly (ties in descending row order): the same permutation as the stable ascending
@@ -66,9 +71,12 @@ class LazyRanking implements RankedScores {
   }
 }
 
-/** Ranks the non-NaN scores best-first; among equal scores the higher row index first (numpy's `[-k:]`). */
-export function rankScores(score: Float64Array): RankedScores {
-  return new LazyRanking(score);
+/**
+ * Ranks the non-NaN scores best-first; among equal scores the higher row index first (numpy's `[-k:]`). `valid`,
+ * when the caller counted the non-NaN scores already, saves that pass (a re-rank at a new w).
+ */
+export function rankScores(score: Float64Array, valid?: number): RankedScores {
+  return new LazyRanking(score, valid);
 }
 
 /** Reads a field column, or null when the dataset does not have it. */

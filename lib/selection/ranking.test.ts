@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { describeZeroVariance, metricUnavailable, rankingScores, scoreKey, zeroVarianceMargins } from "./ranking";
 import { DEFAULT_RANKING } from "./spec";
+import { createRng } from "@/lib/metrics/random";
+import { moments } from "@/lib/metrics/stats";
 
 const col = (xs: number[]) => Float64Array.from(xs);
 
@@ -14,8 +16,25 @@ describe("zeroVarianceMargins", () => {
     ["constant over the rows with both margins", [1, 1, 9], [0.1, 0.2, NaN], "map", ["explicit"]],
     ["explicit metric ignores the implicit column", [1, 2, 3], [1, 1, 1], "explicit", []],
     ["implicit metric ignores the explicit column", [1, 1, 1], [1, 2, 3], "implicit", []],
+    // Ranges too small for the quick test: the moments decide (squares of 1e-200 underflow to a std of 0; a
+    // difference in the last bit of 0.3 leaves a std above 0).
+    ["underflowing spread", [1e-200, 2e-200, 3e-200], [1, 2, 3], "explicit", ["explicit"]],
+    ["last-bit spread", [0.1 + 0.2, 0.3, 0.3], [1, 2, 3], "map", []],
+    ["large constant", [1e300, 1e300], [-1e300, 1e300], "map", ["explicit", "implicit"]],
   ])("%s", (_name, ex, im, metric, want) => {
     expect(zeroVarianceMargins({ explicit: col(ex), implicit: col(im) }, metric)).toEqual(want);
+  });
+
+  it("agrees with the moments of the counted rows on seeded columns of every spread", () => {
+    const rng = createRng(3);
+    for (const spread of [0, 1e-170, 1e-16, 1e-13, 1e-6, 1]) {
+      const ex = Float64Array.from({ length: 500 }, () => 5 + spread * rng());
+      const im = Float64Array.from({ length: 500 }, () => -2 - spread * rng());
+      const want: ("explicit" | "implicit")[] = [];
+      if (moments(ex).std === 0) want.push("explicit");
+      if (moments(im.map(Math.abs)).std === 0) want.push("implicit");
+      expect(zeroVarianceMargins({ explicit: ex, implicit: im }, "map")).toEqual(want);
+    }
   });
 });
 

@@ -125,20 +125,50 @@ export function zeroVarianceMargins(
     metric === "map"
       ? Number.isFinite(cols.explicit[i]) && Number.isFinite(cols.implicit[i])
       : Number.isFinite(metric === "explicit" ? cols.explicit[i] : cols.implicit[i]);
+  // One pass first: the count and each term's range. A range that is not tiny proves a std > 0 (below), so the
+  // copies and the moments, which would give the same answer, are only made for a (near-)constant term.
   let count = 0;
-  for (let i = 0; i < n; i++) if (counted(i)) count++;
+  let exLo = Infinity;
+  let exHi = -Infinity;
+  let imLo = Infinity;
+  let imHi = -Infinity;
+  for (let i = 0; i < n; i++)
+    if (counted(i)) {
+      count++;
+      const e = cols.explicit[i];
+      const m = Math.abs(cols.implicit[i]);
+      if (e < exLo) exLo = e;
+      if (e > exHi) exHi = e;
+      if (m < imLo) imLo = m;
+      if (m > imHi) imHi = m;
+    }
   if (count === 0) return [];
-  const ex = new Float64Array(count);
-  const im = new Float64Array(count);
+  const wantEx = metric !== "implicit" && !surelyVaries(exLo, exHi);
+  const wantIm = metric !== "explicit" && !surelyVaries(imLo, imHi);
+  if (!wantEx && !wantIm) return [];
+  const ex = new Float64Array(wantEx ? count : 0);
+  const im = new Float64Array(wantIm ? count : 0);
   for (let i = 0, j = 0; i < n; i++)
     if (counted(i)) {
-      ex[j] = cols.explicit[i];
-      im[j++] = Math.abs(cols.implicit[i]);
+      if (wantEx) ex[j] = cols.explicit[i];
+      if (wantIm) im[j] = Math.abs(cols.implicit[i]);
+      j++;
     }
   const out: ("explicit" | "implicit")[] = [];
-  if (metric !== "implicit" && moments(ex).std === 0) out.push("explicit");
-  if (metric !== "explicit" && moments(im).std === 0) out.push("implicit");
+  if (wantEx && moments(ex).std === 0) out.push("explicit");
+  if (wantIm && moments(im).std === 0) out.push("implicit");
   return out;
+}
+
+/**
+ * Whether finite values spanning [lo, hi] have a population std above 0 in float64 whatever their layout: the
+ * computed mean lies within [lo, hi] up to a relative error far below 10^-12 (pairwise sums), so some value is at
+ * least ≈ (hi − lo) / 2 from it, and the square of that (a normal number past 10^-150) keeps the sum of squares,
+ * a sum of non-negative terms, above 0. A smaller range says nothing: the exact computation decides.
+ */
+function surelyVaries(lo: number, hi: number): boolean {
+  const span = hi - lo;
+  return Number.isFinite(span) && span > 1e-150 && span > 1e-12 * Math.max(Math.abs(lo), Math.abs(hi));
 }
 
 /** The sentence the counts line and the CLI print for zero-variance margins (null when there are none). */

@@ -1,7 +1,7 @@
 /** The dataset worker's handlers over a {@link DatasetSession}; kept out of the worker file so Node tests can drive them. */
 import { formatProblem, type ColumnMapping, type ParseProblem } from "@/lib/dataset/types";
 import { BackgroundHash, sampledKey, sha256Hex } from "@/lib/dataset/hash";
-import { binIndices, countMasked, histogram, type Histogram } from "@/lib/metrics/histogram";
+import { countMasked, histogramWithBins, type Histogram } from "@/lib/metrics/histogram";
 import { HandlerError, type Handlers } from "@/lib/worker/rpc";
 import { servePort, type PortLike } from "@/lib/worker/port-rpc";
 import { ScoreColumns } from "@/lib/scoring/columns";
@@ -25,6 +25,12 @@ import type {
   NeedsMappingDetail,
   OpenReply,
 } from "@/lib/workbench/protocol";
+
+/**
+ * Quiet time after a `select` before the worker sorts the ranking in force (DatasetSession.warmRanking): past a
+ * typed w or a metric pick, short enough that a drag or a table sort started a moment later finds it done.
+ */
+const RANKING_WARM_DELAY_MS = 300;
 
 /** A scoring run's rows or results refused: the dataset it started on is no longer the open one. */
 const staleRun = () =>
@@ -166,6 +172,17 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
     return openReply(s);
   };
 
+  // A re-rank replies before the ranking is sorted (its top k and the table rows' ranks need no sort); the sort that
+  // a drag's first step or a table sort by score needs is made once the worker has been idle a moment.
+  let warmTimer: ReturnType<typeof setTimeout> | null = null;
+  const scheduleWarm = (s: DatasetSession) => {
+    if (warmTimer !== null) clearTimeout(warmTimer);
+    warmTimer = setTimeout(() => {
+      warmTimer = null;
+      if (session === s) s.warmRanking();
+    }, RANKING_WARM_DELAY_MS);
+  };
+
   const need = (): DatasetSession => {
     if (!session) throw new HandlerError("no dataset is loaded", "no-dataset");
     return session;
@@ -186,8 +203,7 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
     if (!byBins) allBins.set(values, (byBins = new Map()));
     let entry = byBins.get(req.bins);
     if (!entry) {
-      const all = histogram(values, req.bins);
-      entry = { all, bin: binIndices(values, all.edges) };
+      entry = histogramWithBins(values, req.bins);
       byBins.set(req.bins, entry);
     }
     const { all, bin } = entry;
@@ -296,6 +312,7 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
       }
       const { evaluation: ev, rescored, notes } = result;
       lastMask = ev.mask;
+      scheduleWarm(s);
       const reply = {
         selectedCount: ev.selectedCount,
         k: ev.k,
@@ -312,9 +329,7 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
         notes,
         ...(rows
           ? {
-              rowNumbers: s.rowNumbers(
-                rows.filter((r) => Number.isInteger(r) && r >= 0 && r < s.source.rowCount),
-              ),
+              rowNumbers: s.rowNumbers(rows.filter((r) => Number.isInteger(r) && r >= 0 && r < s.source.rowCount)),
             }
           : {}),
       };

@@ -23,6 +23,25 @@ async function open(): Promise<DatasetSession> {
 }
 
 describe("DatasetSession.rowNumbers", () => {
+  it.each(["map", "explicit"] as const)(
+    "gives the same M_AP ranks counted row by row, after warmRanking, and from the full column (metric %s)",
+    async (metric) => {
+      const s = await open();
+      const spec = { ...defaultSpec(), ranking: { ...defaultSpec().ranking, metric, weight: 2 } };
+      s.select(spec);
+      const counted = s.rowNumbers([4, 0, 2, 5]).map((r) => r.mApRank);
+      s.warmRanking();
+      s.warmRanking();
+      const warmed = s.rowNumbers([4, 0, 2, 5]).map((r) => r.mApRank);
+      const full = s.currentSelection().columns.mApRank;
+      expect(counted).toEqual([4, 0, 2, 5].map((r) => full[r]));
+      expect(warmed).toEqual(counted);
+      // Rows 2 and 5 lack a margin: no M_AP, no rank; rows 4 and 0 rank among the four rows that have both.
+      expect(counted.map(Number.isNaN)).toEqual([false, false, true, true]);
+      expect(counted.slice(0, 2).every((r) => r >= 1 && r <= 4)).toBe(true);
+    },
+  );
+
   it("gives each asked row the selection's columns, the mask, the decision and the z-scores", async () => {
     const s = await open();
     const spec = { ...defaultSpec(), decisions: { keep: [2], drop: [1] } };

@@ -640,7 +640,10 @@ export class DatasetSession {
     const hit = this.rankedCache.find((e) => e.key === key);
     if (hit) return hit;
     const { scores, notes } = rankingScores(spec.ranking, this.columns, this.logps, this.scoreCache);
-    const entry: RankedEntry = { key, scores, ranked: rankScores(scores.score), notes };
+    // computeScores' `valid` counts the non-NaN scores (the rival rules' counts every row: recounted here).
+    const counted = ["map", "explicit", "implicit", "random"].includes(spec.ranking.metric);
+    const ranked = rankScores(scores.score, counted ? scores.valid : undefined);
+    const entry: RankedEntry = { key, scores, ranked, notes };
     // The comparison ranks every metric: keep them all (a few MB each at 10^6 rows) until the margins change.
     this.rankedCache.push(entry);
     if (this.rankedCache.length > METRIC_OPTIONS.length + 2) this.rankedCache.shift();
@@ -857,6 +860,19 @@ export class DatasetSession {
       },
     };
     return this.last;
+  }
+
+  /**
+   * Sorts the ranking in force now rather than on first need (a drag's first step, a table sort by score or M_AP,
+   * an export of ranks): its order and each row's position in it, and M_AP's full rank when M_AP is the metric
+   * (then one pass over that order). Idempotent; called by the dataset worker when idle after a re-rank.
+   */
+  warmRanking(): void {
+    const entry = this.rankedCache.find((e) => e.key === this.lastScoreKey);
+    if (!entry) return;
+    entry.ranked.positions?.();
+    const weight = this.spec.ranking.weight;
+    if (entry.key === `map|${weight}` && this.mapCache?.weight === weight) this.mApRankFor(weight, entry);
   }
 
   /** Flat settings (CLI flags, recipe v1): the same as `select(specFromSettings(settings))`. */
