@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createWorkerBlobReader,
+  findLineFeeds,
   readDirect,
   serveBlobReads,
   type BlobReadReply,
@@ -50,7 +51,7 @@ describe("createWorkerBlobReader", () => {
   it("returns exactly the bytes of each range, large reads on the helper and small ones direct", async () => {
     const helper = fakeHelper();
     let spawned = 0;
-    const read = createWorkerBlobReader(() => (spawned++, helper.worker), 1000);
+    const read = createWorkerBlobReader(() => (spawned++, helper.worker), 1000).read;
     const ranges: [number, number][] = [
       [0, 300_000],
       [5, 1004],
@@ -72,7 +73,7 @@ describe("createWorkerBlobReader", () => {
 
   it("gives each of many concurrent reads its own bytes when replies arrive out of order", async () => {
     const helper = fakeHelper({ reverse: true });
-    const read = createWorkerBlobReader(() => helper.worker, 1);
+    const read = createWorkerBlobReader(() => helper.worker, 1).read;
     const starts = [0, 10_000, 50_000, 90_000, 200_000, 250_000];
     const got = await Promise.all(starts.map((s) => read(blob, s, s + 40_000)));
     starts.forEach((s, k) => expect(got[k]).toEqual(bytes.subarray(s, Math.min(s + 40_000, bytes.length))));
@@ -80,7 +81,7 @@ describe("createWorkerBlobReader", () => {
 
   it("rejects with the read's own error name and message", async () => {
     const helper = fakeHelper();
-    const read = createWorkerBlobReader(() => helper.worker, 1);
+    const read = createWorkerBlobReader(() => helper.worker, 1).read;
     const broken = new Blob([bytes]);
     broken.slice = () =>
       ({
@@ -102,7 +103,7 @@ describe("createWorkerBlobReader", () => {
       postMessage: (m) => void requests.push(m),
       terminate: () => void terminated++,
     };
-    const read = createWorkerBlobReader(() => silent, 1);
+    const read = createWorkerBlobReader(() => silent, 1).read;
     const a = read(blob, 0, 100_000);
     const b = read(blob, 100_000, 300_000);
     expect(requests).toHaveLength(2);
@@ -119,10 +120,25 @@ describe("createWorkerBlobReader", () => {
     const read = createWorkerBlobReader(() => {
       tries++;
       throw new Error("Worker is not defined");
-    }, 1);
+    }, 1).read;
     expect(await read(blob, 3, 100_003)).toEqual(bytes.subarray(3, 100_003));
     expect(await read(blob, 0, 50_000)).toEqual(bytes.subarray(0, 50_000));
     expect(tries).toBe(1);
+  });
+});
+
+describe("readLines", () => {
+  it("returns the bytes with the line feeds the helper found; a small or direct read leaves them to the caller", async () => {
+    const text = new TextEncoder().encode(Array.from({ length: 4000 }, (_, i) => `{"row":${i}}`).join("\n") + "\n");
+    const lined = new Blob([text]);
+    const helper = fakeHelper();
+    const { readLines } = createWorkerBlobReader(() => helper.worker, 1000);
+    const big = await readLines(lined, 100, text.length);
+    expect(big.bytes).toEqual(text.subarray(100));
+    expect(big.lineFeeds).toEqual(findLineFeeds(text.subarray(100)));
+    expect(big.lineFeeds!.length).toBe(text.subarray(100).filter((b) => b === 0x0a).length);
+    expect(helper.requests[0].lineFeeds).toBe(true);
+    expect(await readLines(lined, 0, 999)).toEqual({ bytes: text.subarray(0, 999), lineFeeds: null });
   });
 });
 

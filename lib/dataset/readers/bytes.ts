@@ -54,6 +54,33 @@ export function setBlobReader(read: (blob: Blob, start: number, end: number) => 
   blobReader = read;
 }
 
+/** Bytes of a read and, where the reader found them, the offsets of their line feeds (ascending, into `bytes`). */
+export interface BytesAndLineFeeds {
+  bytes: Uint8Array;
+  lineFeeds: Int32Array | null;
+}
+
+/** How {@link readLineFeeds} reads Blobs that have no registered reader (null: `readBytes`, no line feeds). */
+let lineFeedReader: ((blob: Blob, start: number, end: number) => Promise<BytesAndLineFeeds>) | null = null;
+
+/** Sets the reader that also finds line feeds (the dataset worker's helper, lib/dataset/readers/blob-reader.ts). */
+export function setLineFeedReader(
+  read: ((blob: Blob, start: number, end: number) => Promise<BytesAndLineFeeds>) | null,
+): void {
+  lineFeedReader = read;
+}
+
+/**
+ * Reads [start, end) like {@link readBytes}, with the offsets of its line feeds where the reader finds them on another
+ * thread; `lineFeeds: null` means the caller looks for them itself.
+ */
+export async function readLineFeeds(blob: Blob, start: number, end: number): Promise<BytesAndLineFeeds> {
+  if (!lineFeedReader || byteReaders.has(blob)) return { bytes: await readBytes(blob, start, end), lineFeeds: null };
+  const to = Math.min(Math.max(end, 0), blob.size);
+  const from = Math.min(Math.max(start, 0), to);
+  return lineFeedReader(blob, from, to);
+}
+
 /** Makes `readBytes` / `readChunks` read `blob` through `read` (which must return exactly its bytes). */
 export function registerByteReader(blob: Blob, read: ByteReader): void {
   byteReaders.set(blob, read);

@@ -1,4 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { findLineFeeds, readDirect } from "@/lib/dataset/readers/blob-reader";
+import { setLineFeedReader } from "@/lib/dataset/readers/bytes";
 import { indexJsonLines, openJsonl } from "@/lib/dataset/readers/jsonl";
 import type { JsonRowsSource } from "@/lib/dataset/readers/json-records";
 import type { FileInfo, RawRecord } from "@/lib/dataset/types";
@@ -121,5 +123,42 @@ describe("a session over a JSON Lines file larger than one read", () => {
     expect(a.select(spec).indices).toEqual(b.select(spec).indices);
     const last = b.source.rowCount - 1;
     expect(await a.source.getRecords([last, 0])).toEqual(await b.source.getRecords([last, 0]));
+  });
+});
+
+describe("JSON Lines indexed from line feeds the reader found (the dataset worker's helper)", () => {
+  afterEach(() => setLineFeedReader(null));
+
+  it("gives the same rows and index as the indexer's own search, whatever the read size, the helper on or off per read", async () => {
+    const full = await open(TEXT, Infinity, 1 << 20);
+    const expected = await scanAll(full);
+    const longLine = `{"a":1}\n{"t":"${"x".repeat(100)}"}\n{"a":2}`;
+    const longIndex = await indexJsonLines(blobOf(longLine), undefined, 8);
+    let reads = 0;
+    let found = 0;
+    setLineFeedReader(async (blob, start, end) => {
+      const bytes = await readDirect(blob, start, end);
+      // Every third read comes back without line feeds (a helper that died: the indexer searches itself).
+      if (reads++ % 3 === 2) return { bytes, lineFeeds: null };
+      found++;
+      return { bytes, lineFeeds: findLineFeeds(bytes) };
+    });
+    for (let chunk = 1; chunk <= 24; chunk++) {
+      for (const partialRows of [1, 2, 4, Infinity]) {
+        const source = await open(TEXT, partialRows, chunk);
+        expect(await scanAll(source)).toEqual(expected);
+        expect(source.index).toEqual(full.index);
+      }
+      expect(await indexJsonLines(blobOf(longLine), undefined, chunk)).toEqual(longIndex);
+    }
+    expect(found).toBeGreaterThan(100);
+  });
+
+  it("finds every line feed in order", () => {
+    const bytes = new TextEncoder().encode("\na\n\nbc\r\n" + "x".repeat(3000) + "\n");
+    expect([...findLineFeeds(bytes)]).toEqual([0, 2, 3, 7, 3008]);
+    expect([...findLineFeeds(new Uint8Array(0))]).toEqual([]);
+    const many = new Uint8Array(5000).fill(0x0a);
+    expect(findLineFeeds(many)).toEqual(Int32Array.from({ length: 5000 }, (_, i) => i));
   });
 });

@@ -6,7 +6,15 @@
  * read once instead of twice (bench/RESULTS.md, ingest: in Chromium an 8 MB slice read plus `indexOf` costs as much
  * as a third of the per-line `JSON.parse` time).
  */
-import { CHUNK_BYTES, GrowableF64, hasBom, readBytes, searchable } from "@/lib/dataset/readers/bytes";
+import {
+  CHUNK_BYTES,
+  GrowableF64,
+  hasBom,
+  readBytes,
+  readLineFeeds,
+  searchable,
+  type BytesAndLineFeeds,
+} from "@/lib/dataset/readers/bytes";
 import { JsonRowsSource, type JsonRowIndex, type PendingRows } from "@/lib/dataset/readers/json-records";
 import type { FileInfo, ParseResult } from "@/lib/dataset/types";
 
@@ -26,7 +34,7 @@ export class JsonLinesIndexer implements PendingRows {
    * trip to the browser process) works while the caller parses: without it a 1 GB load in Chromium sat idle 3.2 s of
    * 7.6 s waiting for reads.
    */
-  private ahead: { start: number; end: number; bytes: Promise<Uint8Array> } | null = null;
+  private ahead: { start: number; end: number; read: Promise<BytesAndLineFeeds> } | null = null;
 
   constructor(
     private readonly blob: Blob,
@@ -66,8 +74,11 @@ export class JsonLinesIndexer implements PendingRows {
     let want = this.chunkBytes;
     for (;;) {
       const end = Math.min(size, base + want);
-      const bytes = searchable(await this.read(base, end));
-      const used = this.indexLines(bytes, base, end === size);
+      const read = await this.read(base, end);
+      const bytes = searchable(read.bytes);
+      const used = read.lineFeeds
+        ? this.indexFound(bytes, read.lineFeeds, base, end === size)
+        : this.indexLines(bytes, base, end === size);
       // A read with no line end in it (a line longer than the read): read more of it at once.
       if (used === 0 && end < size) {
         want *= 2;
@@ -77,21 +88,50 @@ export class JsonLinesIndexer implements PendingRows {
       if (this.offset < size) {
         const start = this.offset;
         const next = Math.min(size, start + this.chunkBytes);
-        const ahead = readBytes(this.blob, start, next);
+        const ahead = readLineFeeds(this.blob, start, next);
         // A failed read ahead is reported by the `next` call that uses it, not as an unhandled rejection.
         ahead.catch(() => undefined);
-        this.ahead = { start, end: next, bytes: ahead };
+        this.ahead = { start, end: next, read: ahead };
       }
       return { bytes, base, first, count: this.starts.length - first };
     }
   }
 
-  /** The bytes [start, end), from the read started ahead when it covers them. */
-  private read(start: number, end: number): Promise<Uint8Array> {
+  /** The bytes [start, end) (with their line feeds where the reader found them), from the read ahead when it covers them. */
+  private read(start: number, end: number): Promise<BytesAndLineFeeds> {
     const ahead = this.ahead;
     this.ahead = null;
-    if (ahead && ahead.start === start && ahead.end === end) return ahead.bytes;
-    return readBytes(this.blob, start, end);
+    if (ahead && ahead.start === start && ahead.end === end) return ahead.read;
+    return readLineFeeds(this.blob, start, end);
+  }
+
+  /** {@link indexLines} with the line feeds already found (by the reader's helper worker). */
+  private indexFound(bytes: Uint8Array, lineFeeds: Int32Array, base: number, atEnd: boolean): number {
+    const len = bytes.length;
+    let p = 0;
+    for (let k = 0; k <= lineFeeds.length; k++) {
+      const nl = k < lineFeeds.length ? lineFeeds[k] : -1;
+      if (nl < 0 && (!atEnd || p >= len)) return p;
+      const lineEnd = nl < 0 ? len : nl;
+      this.addLine(bytes, base, p, lineEnd);
+      if (nl < 0) return len;
+      this.lineNo++;
+      p = nl + 1;
+    }
+    return p;
+  }
+
+  /** Records the line [p, lineEnd) of `bytes` unless it is blank (spaces, tabs, a CR). */
+  private addLine(bytes: Uint8Array, base: number, p: number, lineEnd: number): void {
+    // Only the start of a line is inspected byte by byte.
+    let q = p;
+    let c = bytes[q];
+    while (q < lineEnd && (c === 0x20 || c === 0x09 || c === 0x0d)) c = bytes[++q];
+    if (q < lineEnd) {
+      this.starts.push(base + p);
+      this.ends.push(base + (bytes[lineEnd - 1] === 0x0d ? lineEnd - 1 : lineEnd));
+      this.lines.push(this.lineNo);
+    }
   }
 
   /** Indexes the whole lines of `bytes` (the last one too at the end of the file); returns the bytes consumed. */
@@ -101,16 +141,8 @@ export class JsonLinesIndexer implements PendingRows {
     while (p < len) {
       const nl = bytes.indexOf(0x0a, p);
       if (nl < 0 && !atEnd) return p;
-      const lineEnd = nl < 0 ? len : nl;
-      // Only the start of a line is inspected byte by byte: finding line ends uses native indexOf.
-      let q = p;
-      let c = bytes[q];
-      while (q < lineEnd && (c === 0x20 || c === 0x09 || c === 0x0d)) c = bytes[++q];
-      if (q < lineEnd) {
-        this.starts.push(base + p);
-        this.ends.push(base + (bytes[lineEnd - 1] === 0x0d ? lineEnd - 1 : lineEnd));
-        this.lines.push(this.lineNo);
-      }
+      // Finding line ends uses native indexOf.
+      this.addLine(bytes, base, p, nl < 0 ? len : nl);
       if (nl < 0) return len;
       this.lineNo++;
       p = nl + 1;
