@@ -29,7 +29,12 @@ export type ScatterTool = "pan" | "lasso" | "rect";
  */
 export interface MarginScatterProps {
   /** The columns named by `xField`, `yField` and `linked.color` are read from the dataset worker. */
-  linked?: { rows: number; color: FieldKey | null };
+  linked?: {
+    rows: number;
+    color: FieldKey | null;
+    /** The version of one field's values (a field whose version holds is not read again); `dataVersion` if absent. */
+    fieldVersion?: (field: FieldKey) => number;
+  };
   x?: Float64Array;
   y?: Float64Array;
   /** Colour value per row (M_AP); NaN is drawn grey. */
@@ -261,7 +266,20 @@ export default function MarginScatter({
   useEffect(() => {
     if (!renderer || !linked) return;
     renderer
-      .update({ linked: { x: xField, y: yField, color: linkedColor, version: dataVersion }, linkedMask: maskVersion })
+      .update({
+        linked: {
+          x: xField,
+          y: yField,
+          color: linkedColor,
+          version: dataVersion,
+          fieldVersions: linked.fieldVersion && {
+            x: linked.fieldVersion(xField),
+            y: linked.fieldVersion(yField),
+            color: linkedColor ? linked.fieldVersion(linkedColor) : dataVersion,
+          },
+        },
+        linkedMask: maskVersion,
+      })
       .then(onDataFrame, onError);
     if (wrapperRef.current) wrapperRef.current.dataset.renderMode = renderer.mode;
     // The mask has its own effect; the versions are the change signal.

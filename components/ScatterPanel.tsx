@@ -4,6 +4,7 @@ import { useWorkbench, currentSpec } from "@/components/workbench-store";
 import MarginScatter from "@/components/MarginScatter";
 import { fieldLabel, type FieldKey, type LassoGate, type RectGate } from "@/lib/selection/spec";
 import { metricLabel } from "@/lib/selection/ranking";
+import { scatterFieldVersion } from "@/lib/workbench/versions";
 
 /** Axis choices of a scatter (file and scoring columns are added from the summary). */
 const BASE_FIELDS: FieldKey[] = [
@@ -75,7 +76,7 @@ function ScatterView({
   return (
     <MarginScatter
       // The renderer reads the axes, the M_AP colour and the mask from the dataset worker, not from this page.
-      linked={{ rows, color: "mAp" }}
+      linked={{ rows, color: "mAp", fieldVersion: (f) => scatterFieldVersion(f, marginsVersion, scoresVersion) }}
       dataVersion={marginsVersion * 1000 + scoresVersion}
       maskVersion={maskVersion}
       xLabel={fieldLabel(xField)}

@@ -3,7 +3,7 @@
  * on an OffscreenCanvas where the browser can; otherwise (no OffscreenCanvas, or the worker fails) on the
  * main thread with the same lib/scatter code behind the same API.
  */
-import { applyPatch, pointOf, resolveLinked, type LinkedSource } from "@/lib/scatter/handlers";
+import { applyPatch, pointOf, resolveLinked, type LinkedCache, type LinkedSource } from "@/lib/scatter/handlers";
 import { createIdleWork } from "@/lib/scatter/idle";
 import { fitExtent } from "@/lib/scatter/viewport";
 import type { PickArgs, PickResult, RenderResult, ScatterApi, ScatterPatch } from "@/lib/scatter/protocol";
@@ -146,6 +146,8 @@ export function createScatterRenderer(container: HTMLElement, options: ScatterRe
     return attempt;
   };
   let mainScene: ScatterScene | null = null;
+  // The fallback's last linked columns, as the worker keeps them (handlers.ts): unchanged fields are not read again.
+  const mainColumns: LinkedCache = {};
   // The fallback's idle cell sort, as the worker's handlers do it (handlers.ts): slices of ≈4 ms between frames.
   const mainIdle = createIdleWork((shouldYield) => mainScene?.idleWork(shouldYield) ?? false);
   let mainData: { xs: Float64Array; ys: Float64Array } | null = null;
@@ -213,12 +215,13 @@ export function createScatterRenderer(container: HTMLElement, options: ScatterRe
   const mainFrame = async (patch: ScatterPatch): Promise<RenderResult> => {
     if (!mainScene) {
       mainScene = new ScatterScene({}, { sortWhenIdle: true });
+      for (const role of ["x", "y", "color"] as const) delete mainColumns[role];
       patch = mergePatch(state, patch);
     }
     mainIdle.cancel();
     if (patch.linked || patch.linkedMask !== undefined) {
       if (!options.source) throw new WorkerCallError("no column source for a linked scatter", "no-source");
-      patch = await resolveLinked(patch, options.source);
+      patch = await resolveLinked(patch, options.source, mainColumns);
     }
     applyPatch(mainScene, patch);
     if (patch.data) mainData = patch.data;

@@ -26,20 +26,62 @@ export interface LinkedSource {
 }
 
 /**
- * The patch with its `linked` / `linkedMask` parts read from `source` and turned into plain data, colour and mask
- * (a missing field reads as NaN everywhere: nothing drawn; a mask of another length clears the selection).
+ * The columns a scatter last read over its link, by role, with the field and version each was read at (the same
+ * arrays the scene draws, so keeping them costs nothing).
  */
-export async function resolveLinked(patch: ScatterPatch, source: LinkedSource): Promise<ScatterPatch> {
+export interface LinkedCache {
+  x?: { field: string; version: number; values: Float64Array | null };
+  y?: { field: string; version: number; values: Float64Array | null };
+  color?: { field: string; version: number; values: Float64Array | null };
+}
+
+/**
+ * The patch with its `linked` / `linkedMask` parts read from `source` and turned into plain data, colour and mask
+ * (a missing field reads as NaN everywhere: nothing drawn; a mask of another length clears the selection). With a
+ * `cache`, only the fields whose version moved are read: a colour-only change (a w change re-colours M_AP) reads one
+ * column instead of three and leaves the axes, and the scene's cell sort for them, as they are.
+ */
+export async function resolveLinked(
+  patch: ScatterPatch,
+  source: LinkedSource,
+  cache?: LinkedCache,
+): Promise<ScatterPatch> {
   const { linked, linkedMask, ...rest } = patch;
   const out: ScatterPatch = { ...rest };
   let rows = -1;
   if (linked) {
-    const fields = linked.color ? [linked.x, linked.y, linked.color] : [linked.x, linked.y];
-    const [xs, ys, color] = await source.columns(fields);
+    const versions = linked.fieldVersions ?? { x: linked.version, y: linked.version, color: linked.version };
+    const want = { x: linked.x, y: linked.y, color: linked.color } as const;
+    const roles = (["x", "y", "color"] as const).filter((role) => want[role] !== null);
+    const fresh = roles.filter((role) => {
+      const had = cache?.[role];
+      return !had || had.field !== want[role] || had.version !== versions[role];
+    });
+    const fields = [...new Set(fresh.map((role) => want[role]!))];
+    const read = fields.length > 0 ? await source.columns(fields) : [];
+    const value = (role: "x" | "y" | "color"): Float64Array | null => {
+      if (want[role] === null) return null;
+      if (!fresh.includes(role)) return cache![role]!.values;
+      return read[fields.indexOf(want[role]!)] ?? null;
+    };
+    let xs = value("x");
+    let ys = value("y");
+    const color = value("color");
     rows = xs?.length ?? ys?.length ?? 0;
+    // A cached axis of another length (another file under the same versions) cannot be reused: read everything.
+    const lengths = [xs, ys, color].filter((v): v is Float64Array => v !== null).map((v) => v.length);
+    if (cache && fresh.length < roles.length && lengths.some((n) => n !== lengths[0])) {
+      for (const role of ["x", "y", "color"] as const) delete cache[role];
+      return resolveLinked(patch, source, cache);
+    }
+    if (cache) {
+      for (const role of roles) cache[role] = { field: want[role]!, version: versions[role], values: value(role) };
+      if (want.color === null) delete cache.color;
+    }
     const nan = () => new Float64Array(rows).fill(NaN);
-    out.data = { xs: xs ?? nan(), ys: ys ?? nan() };
-    out.color = color ?? nan();
+    const axesFresh = !cache || fresh.includes("x") || fresh.includes("y");
+    if (axesFresh) out.data = { xs: (xs ??= nan()), ys: (ys ??= nan()) };
+    if (axesFresh || fresh.includes("color") || want.color === null) out.color = color ?? nan();
   }
   if (linkedMask !== undefined || linked) {
     const mask = await source.mask();
@@ -80,12 +122,13 @@ export function createScatterHandlers(
     columns: (fields) => link!.call("columns", { fields }),
     mask: () => link!.call("mask", {}),
   };
+  const columnCache: LinkedCache = {};
   const resolve = async (patch: ScatterPatch): Promise<ScatterPatch> => {
     if (patch.linked === undefined && patch.linkedMask === undefined) return patch;
     for (;;) {
       if (!link || link.closed) await awaitLink();
       try {
-        return await resolveLinked(patch, source);
+        return await resolveLinked(patch, source, columnCache);
       } catch (err) {
         if (!(err instanceof WorkerCallError && err.code === LINK_CLOSED)) throw err;
       }
@@ -101,6 +144,8 @@ export function createScatterHandlers(
     link({ port }) {
       link?.close("the dataset worker was linked again");
       link = portClient<ScatterLinkApi>(port);
+      // A new link may be a restarted dataset worker: read every column again.
+      for (const role of ["x", "y", "color"] as const) delete columnCache[role];
       if (nextLink) {
         nextLink = null;
         linked();

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { createDatasetHandlers } from "@/lib/workbench/handlers";
 import { defaultSpec } from "@/lib/selection/spec";
-import { createScatterHandlers, resolveLinked } from "./handlers";
+import { createScatterHandlers, resolveLinked, type LinkedCache, type LinkedSource } from "./handlers";
 import type { SceneView } from "./protocol";
 import type { PixelTarget } from "./scene";
 import { fitExtent } from "./viewport";
@@ -107,5 +107,93 @@ describe("linked scatter", () => {
     expect(Array.from(patch.color!)).toEqual([NaN, NaN]);
     expect(patch.mask).toBeNull();
     expect(patch.linked).toBeUndefined();
+  });
+
+  it("with a cache, reads only the fields whose version moved (a w change re-reads the colour, not the axes)", async () => {
+    const reads: string[][] = [];
+    let n = 4;
+    const column = (field: string, version: number) =>
+      Float64Array.from({ length: n }, (_, i) => field.length * 100 + version * 10 + i);
+    const at: Record<string, number> = { explicit: 1, implicit: 1, mAp: 1, absImplicit: 1 };
+    const source: LinkedSource = {
+      columns: async (fields) => (reads.push(fields), fields.map((f) => column(f, at[f]))),
+      mask: async () => new Uint8Array(n),
+    };
+    const cache: LinkedCache = {};
+    const ask = (y: string, versions: { x: number; y: number; color: number }) =>
+      resolveLinked(
+        { linked: { x: "explicit", y, color: "mAp", version: 0, fieldVersions: versions }, linkedMask: 1 },
+        source,
+        cache,
+      );
+    const first = await ask("implicit", { x: 1, y: 1, color: 1 });
+    expect(reads).toEqual([["explicit", "implicit", "mAp"]]);
+    expect(Array.from(first.color!)).toEqual(Array.from(column("mAp", 1)));
+    // A w change: only M_AP's version moves. One column read; no axes in the patch (the scene keeps its cell sort).
+    at.mAp = 2;
+    const rerank = await ask("implicit", { x: 1, y: 1, color: 2 });
+    expect(reads[1]).toEqual(["mAp"]);
+    expect(rerank.data).toBeUndefined();
+    expect(Array.from(rerank.color!)).toEqual(Array.from(column("mAp", 2)));
+    expect(rerank.mask).toHaveLength(4);
+    // Nothing moved: nothing read but the mask.
+    const same = await ask("implicit", { x: 1, y: 1, color: 2 });
+    expect(reads).toHaveLength(2);
+    expect(same.data).toBeUndefined();
+    expect(same.color).toBeUndefined();
+    // Another y field: it alone is read; the patch carries both axes (x from the cache, the same array) and the colour.
+    const swapped = await ask("absImplicit", { x: 1, y: 1, color: 2 });
+    expect(reads[2]).toEqual(["absImplicit"]);
+    expect(swapped.data!.xs).toBe(first.data!.xs);
+    expect(Array.from(swapped.data!.ys)).toEqual(Array.from(column("absImplicit", 1)));
+    expect(swapped.color).toBe(rerank.color);
+    // Scores attached: the margins' version moves, both axes are read again.
+    at.explicit = at.absImplicit = 3;
+    const scored = await ask("absImplicit", { x: 3, y: 3, color: 2 });
+    expect(reads[3]).toEqual(["explicit", "absImplicit"]);
+    expect(Array.from(scored.data!.xs)).toEqual(Array.from(column("explicit", 3)));
+    // Another file under the same versions (another row count): the stale axes are not mixed in, all is read again.
+    n = 6;
+    at.mAp = 4;
+    const other = await ask("absImplicit", { x: 3, y: 3, color: 4 });
+    expect(reads.slice(4)).toEqual([["mAp"], ["explicit", "absImplicit", "mAp"]]);
+    expect(other.data!.xs).toHaveLength(6);
+    expect(other.color).toHaveLength(6);
+  });
+
+  it("without field versions every field takes the patch's version, as before", async () => {
+    const reads: string[][] = [];
+    const source: LinkedSource = {
+      columns: async (fields) => (reads.push(fields), fields.map(() => new Float64Array(2))),
+      mask: async () => new Uint8Array(2),
+    };
+    const cache: LinkedCache = {};
+    for (const version of [1, 1, 2]) {
+      await resolveLinked({ linked: { x: "explicit", y: "implicit", color: "mAp", version } }, source, cache);
+    }
+    expect(reads).toEqual([
+      ["explicit", "implicit", "mAp"],
+      ["explicit", "implicit", "mAp"],
+    ]);
+  });
+
+  it("after a relink (a restarted dataset worker) the scatter reads every column again", async () => {
+    const { scatter, ports } = await linkedScatter();
+    const linked = { x: "explicit", y: "implicit", color: "mAp", version: 0, fieldVersions: { x: 1, y: 1, color: 1 } };
+    expect(await scatter.update({ linked, view }, ctx())).toMatchObject({ rowCount: 20, drawn: 19 });
+    const fresh = createDatasetHandlers();
+    await fresh.open({ file, name: "rows.jsonl" }, ctx());
+    const asked: string[][] = [];
+    const next = new MessageChannel();
+    await fresh.linkScatter({ port: next.port1 }, ctx());
+    // Count what the fresh dataset worker is asked through its end of the link.
+    next.port1.addEventListener("message", (e: MessageEvent) => {
+      const msg = e.data as { type?: string; args?: { fields?: string[] } };
+      if (msg.type === "columns" && msg.args?.fields) asked.push(msg.args.fields);
+    });
+    await scatter.link({ port: next.port2 }, ctx());
+    expect(await scatter.update({ linked, view }, ctx())).toMatchObject({ rowCount: 20, drawn: 19 });
+    expect(asked).toEqual([["explicit", "implicit", "mAp"]]);
+    for (const p of [...ports, next.port1, next.port2]) p.close();
   });
 });

@@ -111,6 +111,12 @@ export interface LinkedColumns {
   y: string;
   color: string | null;
   version: number;
+  /**
+   * The version of each field's values, where the page knows which change moves which field (a w change moves the
+   * M_AP colour, not the margins on the axes): a field named again at the same version is not read again. Without it
+   * every field takes `version`.
+   */
+  fieldVersions?: { x: number; y: number; color: number };
 }
 
 /**

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { bump, INITIAL_VERSIONS, orderNeedsRefresh, type Changes, type SortState } from "./versions";
+import {
+  bump,
+  INITIAL_VERSIONS,
+  orderNeedsRefresh,
+  scatterFieldVersion,
+  type Changes,
+  type SortState,
+} from "./versions";
 
 describe("bump", () => {
   it.each<[Changes, [number, number, number, number]]>([
@@ -37,5 +44,27 @@ describe("orderNeedsRefresh", () => {
     [sort("row", { compare: ["map", "explicit"] }), { mask: true }, true],
   ])("%j after %j → %s", (s, changes, want) => {
     expect(orderNeedsRefresh(s, changes)).toBe(want);
+  });
+});
+
+describe("scatterFieldVersion", () => {
+  it("moves M_AP and the score with every re-rank, the margins and lengths only with the margins", () => {
+    // A w change bumps scores only; scoring results bump both (bump above).
+    const before = { ...INITIAL_VERSIONS, margins: 3, scores: 7 };
+    const rerank = bump(before, { scores: true });
+    const scored = bump(before, { margins: true });
+    for (const field of ["mAp", "score"] as const) {
+      expect(scatterFieldVersion(field, rerank.margins, rerank.scores)).not.toBe(
+        scatterFieldVersion(field, before.margins, before.scores),
+      );
+    }
+    for (const field of ["explicit", "implicit", "absImplicit", "zExplicit", "promptChars", "column:rm"] as const) {
+      expect(scatterFieldVersion(field, rerank.margins, rerank.scores)).toBe(
+        scatterFieldVersion(field, before.margins, before.scores),
+      );
+      expect(scatterFieldVersion(field, scored.margins, scored.scores)).not.toBe(
+        scatterFieldVersion(field, before.margins, before.scores),
+      );
+    }
   });
 });

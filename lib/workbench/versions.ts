@@ -4,6 +4,7 @@
  * a zoom or a form (rows), and a new ranking (scores) always re-sorts a table sorted by score.
  */
 import type { OrderFilter, OrderKey } from "./protocol";
+import type { FieldKey } from "@/lib/selection/spec";
 
 /** The counters. */
 export interface Versions {
@@ -67,4 +68,12 @@ export function orderNeedsRefresh(sort: SortState, c: Changes): boolean {
     case "decision":
       return !!c.decisions;
   }
+}
+
+/**
+ * Which version a scatter field's values move with: M_AP and the ranking score with every re-rank (`scores`: a w or
+ * metric change), the margins and everything else only when the margins or rows change.
+ */
+export function scatterFieldVersion(field: FieldKey, margins: number, scores: number): number {
+  return field === "mAp" || field === "score" ? scores : margins;
 }
