@@ -83,3 +83,17 @@ export function topK(values: number[], k: number): number[] {
   idx.sort((a, b) => (values[b] === values[a] ? b - a : values[b] - values[a]));
   return idx.slice(0, k).sort((a, b) => a - b);
 }
+
+/** Selects all `n` rows and exports them as JSONL with the computed columns; returns the parsed rows. */
+export async function exportAllRows(page: Page, n: number): Promise<Record<string, number>[]> {
+  await page.getByLabel("Selection ratio", { exact: true }).fill("1");
+  await expect(page.getByText(`Selected ${n} of ${n}`)).toBeVisible();
+  const { bytes } = await exportSelection(page, "JSONL", true);
+  const rows = bytes
+    .toString("utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, number>);
+  expect(rows).toHaveLength(n);
+  return rows;
+}

@@ -9,7 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { exportSelection, openApp, ROOT, upload } from "./helpers";
+import { exportAllRows, openApp, ROOT, upload } from "./helpers";
 
 const DEMO_LM = path.join(ROOT, "public/models/demo-lm");
 const COLUMNS = ["chosen_logps", "rejected_logps", "chosen_logps_norm", "rejected_logps_norm", "implicit_margin"];
@@ -48,15 +48,7 @@ async function scoreFile(
   await expect(page.getByTestId("scoring-stats")).toContainText(`done: ${n} / ${n} pairs`, { timeout: 90_000 });
   await expect(page.getByTestId("missing-counts")).toContainText("missing implicit margin: 0");
   const note = (await page.getByTestId("batch-plan").textContent()) ?? "";
-  await page.getByLabel("Selection ratio", { exact: true }).fill("1");
-  await expect(page.getByText(`Selected ${n} of ${n}`)).toBeVisible();
-  const { bytes } = await exportSelection(page, "JSONL", true);
-  const rows = bytes
-    .toString("utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Record<string, number>);
-  expect(rows).toHaveLength(n);
+  const rows = await exportAllRows(page, n);
   return { note, rows };
 }
 

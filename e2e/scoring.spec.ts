@@ -8,7 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium, expect, test, type Page } from "@playwright/test";
-import { exportSelection, openApp, ROOT, sharedFile, upload } from "./helpers";
+import { exportAllRows, exportSelection, openApp, ROOT, sharedFile, upload } from "./helpers";
 import { startFakeHub } from "./hub-server";
 import { chromiumLaunch } from "../scripts/chromium";
 
@@ -67,20 +67,6 @@ async function scoreAndWait(page: Page, total: number): Promise<void> {
   await page.getByRole("button", { name: "Score dataset" }).click();
   await expect(page.getByTestId("scoring-stats")).toContainText(`done: ${total} / ${total} pairs`, { timeout: 90_000 });
   await expect(page.getByRole("progressbar", { name: "Scoring progress" })).toHaveJSProperty("value", 1);
-}
-
-/** Selects all `n` rows and exports them as JSONL with the computed columns; returns the parsed rows. */
-async function exportAllRows(page: Page, n: number): Promise<Record<string, number>[]> {
-  await page.getByLabel("Selection ratio", { exact: true }).fill("1");
-  await expect(page.getByText(`Selected ${n} of ${n}`)).toBeVisible();
-  const { bytes } = await exportSelection(page, "JSONL", true);
-  const rows = bytes
-    .toString("utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Record<string, number>);
-  expect(rows).toHaveLength(n);
-  return rows;
 }
 
 /** Exports every row with the computed columns and checks them against the CLI's numbers (≤1e-4). */
