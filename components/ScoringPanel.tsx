@@ -296,10 +296,12 @@ export default function ScoringPanel() {
       <p className="hint" data-testid="scoring-stats" aria-live="polite">
         {s.run.state === "idle"
           ? "Not scored yet. Results are stored in this browser and reused when the same dataset, model and lengths are scored again."
-          : `${s.run.state}: ${s.run.done} / ${s.run.total} pairs` +
-            (s.run.cached ? ` (${s.run.cached} from stored results)` : "") +
-            ` · ${s.run.pairsPerSec.toFixed(1)} pairs/s · ${Math.round(s.run.tokensPerSec)} tokens/s · ETA ${formatEta(s.run.etaSeconds)}` +
-            (s.run.failed ? ` · ${s.run.failed} pairs could not be tokenized` : "")}
+          : s.runNote && s.run.state === "running"
+            ? `running: ${s.runNote}…`
+            : `${s.run.state}: ${s.run.done} / ${s.run.total} pairs` +
+              (s.run.cached ? ` (${s.run.cached} from stored results)` : "") +
+              ` · ${s.run.pairsPerSec.toFixed(1)} pairs/s · ${Math.round(s.run.tokensPerSec)} tokens/s · ETA ${formatEta(s.run.etaSeconds)}` +
+              (s.run.failed ? ` · ${s.run.failed} pairs could not be tokenized` : "")}
       </p>
       {s.run.storeNotice && (
         <p role="note" className="notice" data-testid="store-notice">

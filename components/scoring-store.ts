@@ -25,9 +25,11 @@ import type {
   ModelRole,
   PromptFormat,
   RunStats,
+  PoolStarting,
   SequenceRules,
   ScoreProgress,
 } from "@/lib/scoring/protocol";
+import { POOL_STARTING_STAGE } from "@/lib/scoring/protocol";
 import { DEFAULT_SEQUENCE_OPTIONS } from "@/lib/scoring/sequence";
 import { parseRewardOutput } from "@/lib/scoring/reward-outputs";
 import { forcedWorkersFromQuery } from "@/lib/scoring/pool-plan";
@@ -85,6 +87,8 @@ export interface ScoringState {
   run: RunView;
   /** Batch limits of the current or last run (from the device's limits); null before a run reports. */
   plan: BatchPlan | null;
+  /** What the run is doing before its first results (its forward workers starting), or null. */
+  runNote: string | null;
   error: string | null;
   /** Bytes in the model download cache; null until measured. */
   cacheBytes: number | null;
@@ -295,6 +299,7 @@ export const useScoring = create<ScoringState>()((set, get) => {
     loading: null,
     run: IDLE_RUN,
     plan: null,
+    runNote: null,
     error: null,
     cacheBytes: null,
 
@@ -397,22 +402,25 @@ export const useScoring = create<ScoringState>()((set, get) => {
             workers: forcedWorkersFromQuery(window.location.search),
           },
           {
-            onProgress: (_stage, _fraction, data) => {
+            onProgress: (stage, _fraction, data) => {
+              if (stage === POOL_STARTING_STAGE) return set({ runNote: (data as PoolStarting).starting });
               const { stats: s, plan } = data as ScoreProgress;
               set((st) => ({
                 run: { ...s, state: st.run.state === "paused" ? "paused" : "running" },
                 plan,
+                runNote: null,
               }));
               void attach(false);
             },
           },
         );
         await attach(true);
-        set({ run: { ...stats, state: "done" } });
+        set({ run: { ...stats, state: "done" }, runNote: null });
       } catch (err) {
         await attach(true);
         const cancelled = err instanceof WorkerCallError && err.code === "cancelled";
         set((s) => ({
+          runNote: null,
           run: { ...s.run, state: cancelled ? "cancelled" : "error", etaSeconds: null },
           // A dead worker's cause, suggestion and recovery are in its crash report (recoveryLog): not said twice.
           error: cancelled || isWorkerCrash(err) ? null : messageOf(err),

@@ -36,7 +36,7 @@ async function scoreFile(
   page: Page,
   file: string,
   n: number,
-): Promise<{ note: string; rows: Record<string, number>[] }> {
+): Promise<{ note: string; rows: Record<string, number>[]; said: string[] }> {
   await upload(page, file);
   await expect(page.getByTestId("missing-counts")).toContainText(`missing implicit margin: ${n}`);
   await page.getByLabel("Backend").selectOption({ label: "WASM" });
@@ -44,12 +44,23 @@ async function scoreFile(
     await page.getByLabel("Load model folder", { exact: true }).setInputFiles(DEMO_LM);
     await expect(page.getByTestId("backend-policy")).toContainText("backend WASM");
   }
+  // Every text the run status shows, however briefly (the pool's start note lasts as long as the workers take).
+  await page.getByTestId("scoring-stats").evaluate((el) => {
+    const said: string[] = [];
+    (window as unknown as { scoringSaid: string[] }).scoringSaid = said;
+    new MutationObserver(() => said.push(el.textContent ?? "")).observe(el, {
+      childList: true,
+      characterData: true,
+      subtree: true,
+    });
+  });
   await page.getByRole("button", { name: "Score dataset" }).click();
   await expect(page.getByTestId("scoring-stats")).toContainText(`done: ${n} / ${n} pairs`, { timeout: 90_000 });
   await expect(page.getByTestId("missing-counts")).toContainText("missing implicit margin: 0");
   const note = (await page.getByTestId("batch-plan").textContent()) ?? "";
   const rows = await exportAllRows(page, n);
-  return { note, rows };
+  const said = await page.evaluate(() => (window as unknown as { scoringSaid: string[] }).scoringSaid);
+  return { note, rows, said };
 }
 
 test.describe("scoring on a pool of forward workers", () => {
@@ -70,10 +81,15 @@ test.describe("scoring on a pool of forward workers", () => {
     };
     const one = await run("?scoringWorkers=1");
     expect(one.note).toMatch(/ · 1 worker × 2 threads \(set by the page\)$/);
+    expect(one.said.filter((t) => t.includes("starting"))).toEqual([]);
     await one.context.close();
 
     const two = await run("?scoringWorkers=2");
     expect(two.note).toMatch(/ · 2 workers × 1 thread \(set by the page\)$/);
+    // While the two workers started, the status said so, before the first pairs were counted.
+    const startNote = "running: starting 2 scoring workers (each opens the model)…";
+    expect(two.said).toContain(startNote);
+    expect(two.said.indexOf(startNote)).toBeLessThan(two.said.findIndex((t) => / [1-9]\d* \/ 48 pairs/.test(t)));
     two.rows.forEach((row, i) => {
       for (const name of COLUMNS) {
         expect(typeof row[name], `${name} of row ${i}`).toBe("number");
@@ -84,6 +100,7 @@ test.describe("scoring on a pool of forward workers", () => {
     // Scoring again on the same page (another file) reuses the started pool.
     const again = await scoreFile(two.page, writePairs(N, "more.jsonl", 5), N);
     expect(again.note).toMatch(/ · 2 workers × 1 thread \(set by the page\)$/);
+    expect(again.said.filter((t) => t.includes("starting"))).toEqual([]);
     await two.context.close();
   });
 

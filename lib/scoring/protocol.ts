@@ -204,6 +204,14 @@ export interface ScoreProgress {
   delivered: number;
 }
 
+/** Progress stage of a run while its forward workers start (each opens the model); its data is {@link PoolStarting}. */
+export const POOL_STARTING_STAGE = "starting-workers";
+
+/** What a run says while its pool starts (before the first chunk's {@link ScoreProgress}). */
+export interface PoolStarting {
+  starting: string;
+}
+
 /** The dataset open in the dataset worker, as the scoring worker sees it over the link. */
 export interface LinkedDataset {
   rowCount: number;

@@ -12,7 +12,7 @@ import { buildDemoModels } from "@/scripts/demo-models/demo-models";
 import { createForwardHandlers } from "./forward-handlers";
 import type { ForwardApi } from "./forward-protocol";
 import type { OrtModule } from "./model-loader";
-import type { ScoreProgress } from "./protocol";
+import { POOL_STARTING_STAGE, type PoolStarting, type ScoreProgress } from "./protocol";
 import { createMemoryResultStore } from "./result-store";
 import { POOL_WORKER_FAILED, type ForwardClient } from "./scoring-pool";
 import { createScoringHandlers } from "./worker-handlers";
@@ -26,7 +26,11 @@ const ROWS = Array.from({ length: 40 }, (_, i) => ({
 }));
 const file = new Blob([ROWS.map((r) => JSON.stringify(r)).join("\n")]);
 const ort = ortWeb as unknown as OrtModule;
-const ctx = (progress: unknown[] = []): HandlerContext => ({ progress: (_s, _f, d) => progress.push(d), transfer: [] });
+/** A handler context keeping the run's progress data, the pool's start notes apart. */
+const ctx = (progress: unknown[] = [], starting: unknown[] = []): HandlerContext => ({
+  progress: (stage, _f, d) => (stage === POOL_STARTING_STAGE ? starting : progress).push(d),
+  transfer: [],
+});
 
 /** Forward workers in this process; `dieAt` makes the Nth score call (over all of them) a crash. */
 function forwardWorkers(dieAt = Infinity) {
@@ -68,9 +72,10 @@ async function scored(h: ReturnType<typeof handlers>, args: { workers?: number; 
   const linked = await linkedWorkers(h, file, "rows.jsonl");
   await h.loadModel({ role: "policy", source: { kind: "files", files: lmFiles }, backend: "wasm" }, ctx());
   const progress: ScoreProgress[] = [];
-  const stats = await h.score({ maxLength: 256, maxPromptLength: 128, batchSize: 2, ...args }, ctx(progress));
+  const starting: PoolStarting[] = [];
+  const stats = await h.score({ maxLength: 256, maxPromptLength: 128, batchSize: 2, ...args }, ctx(progress, starting));
   await linked.dataset.applyScores({ implicit: "simpo", beta: 0.1 }, ctx());
-  return { linked, progress, stats, cols: await computedColumns(linked.dataset) };
+  return { linked, progress, starting, stats, cols: await computedColumns(linked.dataset) };
 }
 
 const LOGP = ["chosen_logps", "rejected_logps", "chosen_logps_norm", "rejected_logps_norm"];
@@ -84,7 +89,8 @@ describe("scoring worker with a forward pool", () => {
       reason: "1 worker × 2 threads (this browser cannot start workers from a worker)",
     });
     const workers = forwardWorkers();
-    const two = await scored(handlers(workers));
+    const twoHandlers = handlers(workers);
+    const two = await scored(twoHandlers);
     expect(workers.state.started).toBe(2);
     expect(workers.state.scoreCalls).toBeGreaterThan(2);
     expect(two.stats).toMatchObject({ done: 40, total: 40, failed: 0 });
@@ -93,6 +99,14 @@ describe("scoring worker with a forward pool", () => {
     expect(last.plan.note).toMatch(/ · 2 workers × 1 thread \(2 cores\)$/);
     // Chunks of 16 pairs as in the one-worker run (a chunk's pairs decide its batches).
     expect(two.progress.map((p) => p.stats.done)).toEqual([16, 32, 40]);
+    // While the workers started, the run said so (once); a run without a pool says nothing of the kind.
+    expect(two.starting).toEqual([{ starting: "starting 2 scoring workers (each opens the model)" }]);
+    expect(one.starting).toEqual([]);
+    // The same models scored again: the pool is reused, nothing starts and nothing is said.
+    const again: PoolStarting[] = [];
+    await twoHandlers.score({ maxLength: 256, maxPromptLength: 128, batchSize: 2 }, ctx([], again));
+    expect(workers.state.started).toBe(2);
+    expect(again).toEqual([]);
     for (const name of LOGP) {
       const a = Array.from(one.cols.get(name)!);
       expect(a).toHaveLength(40);

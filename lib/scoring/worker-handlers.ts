@@ -28,12 +28,14 @@ import {
 } from "./model-source";
 import { inspectPair } from "./inspect";
 import { RunCancelledError, scoreDataset } from "./pipeline";
+import { POOL_STARTING_STAGE } from "./protocol";
 import type {
   BatchPlan,
   DatasetLinkApi,
   ModelInfo,
   ModelRole,
   ModelSource,
+  PoolStarting,
   PromptFormat,
   RunState,
   ScoreArgs,
@@ -226,6 +228,7 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
     plan: PoolPlan,
     policy: LoadedLanguageModel | undefined,
     reference: LoadedLanguageModel | undefined,
+    onStarting: (starting: PoolStarting) => void,
   ) => {
     const slots = [
       ...(policy ? [["policy", policy] as const] : []),
@@ -240,6 +243,8 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
       slots.every(([role, m]) => pool!.hashes.get(role) === m.hash);
     if (!fits) {
       dropPool();
+      // Seconds on a big model (the folder read again, a session per worker): the page says so meanwhile.
+      onStarting({ starting: `starting ${plan.workers} scoring workers (each opens the model)` });
       // Each worker opens the model from the same files the coordinator opened (read again: the coordinator keeps
       // only its session), through the same loader and session options.
       const poolModels: PoolModel[] = [];
@@ -420,7 +425,12 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
       let storeNotice: string | null = null;
       try {
         const poolPlan = planPool(args, batchPlan.batchSize, info.rowCount);
-        const pooled = poolPlan.workers > 1 ? await pooledModels(poolPlan, policy, reference) : { policy, reference };
+        const pooled =
+          poolPlan.workers > 1
+            ? await pooledModels(poolPlan, policy, reference, (starting) =>
+                ctx.progress(POOL_STARTING_STAGE, 0, starting),
+              )
+            : { policy, reference };
         const plan = { ...batchPlan, note: `${batchPlan.note} · ${poolPlan.reason}` };
         const poolInfo = {
           workers: poolPlan.workers,
