@@ -45,7 +45,7 @@ function fakeHelper(options: { reverse?: boolean } = {}) {
 const bytes = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 7919 + (i >> 8)) & 0xff);
 const blob = new Blob([bytes]);
 
-afterEach(() => setBlobReader(readDirect));
+afterEach(() => setBlobReader(null));
 
 describe("createWorkerBlobReader", () => {
   it("returns exactly the bytes of each range, large reads on the helper and small ones direct", async () => {
@@ -145,9 +145,12 @@ describe("readLines", () => {
 describe("setBlobReader", () => {
   it("routes readBytes through the set reader with clamped ranges; a registered per-Blob reader still wins", async () => {
     const seen: [number, number][] = [];
-    setBlobReader((b, s, e) => {
-      seen.push([s, e]);
-      return readDirect(b, s, e);
+    setBlobReader({
+      read: (b, s, e) => {
+        seen.push([s, e]);
+        return readDirect(b, s, e);
+      },
+      readLines: () => Promise.reject(new Error("not asked for line feeds")),
     });
     expect(await readBytes(blob, -5, 10)).toEqual(bytes.subarray(0, 10));
     expect(await readBytes(blob, 299_990, 400_000)).toEqual(bytes.subarray(299_990));

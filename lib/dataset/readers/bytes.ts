@@ -2,6 +2,7 @@
  * Byte-level helpers shared by the readers: chunked Blob reading, growable offset arrays, range merging and
  * character columns. Only Blob / TextDecoder APIs common to browsers and Node 20.
  */
+import { readDirect, type LinedBytes, type WorkerBlobReader } from "@/lib/dataset/readers/blob-reader";
 
 /** Bytes read per step when indexing or scanning (big enough to amortise Blob reads, small enough for a worker). */
 export const CHUNK_BYTES = 8 * 1024 * 1024;
@@ -42,43 +43,30 @@ export type ByteReader = (start: number, end: number) => Promise<Uint8Array>;
  */
 const byteReaders = new WeakMap<Blob, ByteReader>();
 
-/** How Blobs without a registered reader are read ({@link setBlobReader}); the Blob's own slice by default. */
-let blobReader: (blob: Blob, start: number, end: number) => Promise<Uint8Array> = async (blob, start, end) =>
-  new Uint8Array(await blob.slice(start, end).arrayBuffer());
+/** How Blobs without a registered reader are read ({@link setBlobReader}); null: their own slice, on this thread. */
+let blobReader: WorkerBlobReader | null = null;
 
 /**
- * Sets how `readBytes` reads Blobs that have no registered reader: the dataset worker reads on a helper worker
- * (lib/dataset/readers/blob-reader.ts). `start`/`end` arrive clamped to the Blob's size.
+ * Sets how `readBytes` and `readLineFeeds` read Blobs that have no registered reader: the dataset worker reads on a
+ * helper worker (lib/dataset/readers/blob-reader.ts); null reads them directly again.
  */
-export function setBlobReader(read: (blob: Blob, start: number, end: number) => Promise<Uint8Array>): void {
-  blobReader = read;
+export function setBlobReader(reader: WorkerBlobReader | null): void {
+  blobReader = reader;
 }
 
-/** Bytes of a read and, where the reader found them, the offsets of their line feeds (ascending, into `bytes`). */
-export interface BytesAndLineFeeds {
-  bytes: Uint8Array;
-  lineFeeds: Int32Array | null;
-}
-
-/** How {@link readLineFeeds} reads Blobs that have no registered reader (null: `readBytes`, no line feeds). */
-let lineFeedReader: ((blob: Blob, start: number, end: number) => Promise<BytesAndLineFeeds>) | null = null;
-
-/** Sets the reader that also finds line feeds (the dataset worker's helper, lib/dataset/readers/blob-reader.ts). */
-export function setLineFeedReader(
-  read: ((blob: Blob, start: number, end: number) => Promise<BytesAndLineFeeds>) | null,
-): void {
-  lineFeedReader = read;
+/** [start, end) clamped to the Blob's size, as `Blob.slice` clamps it. */
+function clamp(blob: Blob, start: number, end: number): [number, number] {
+  const to = Math.min(Math.max(end, 0), blob.size);
+  return [Math.min(Math.max(start, 0), to), to];
 }
 
 /**
  * Reads [start, end) like {@link readBytes}, with the offsets of its line feeds where the reader finds them on another
  * thread; `lineFeeds: null` means the caller looks for them itself.
  */
-export async function readLineFeeds(blob: Blob, start: number, end: number): Promise<BytesAndLineFeeds> {
-  if (!lineFeedReader || byteReaders.has(blob)) return { bytes: await readBytes(blob, start, end), lineFeeds: null };
-  const to = Math.min(Math.max(end, 0), blob.size);
-  const from = Math.min(Math.max(start, 0), to);
-  return lineFeedReader(blob, from, to);
+export async function readLineFeeds(blob: Blob, start: number, end: number): Promise<LinedBytes> {
+  if (!blobReader || byteReaders.has(blob)) return { bytes: await readBytes(blob, start, end), lineFeeds: null };
+  return blobReader.readLines(blob, ...clamp(blob, start, end));
 }
 
 /** Makes `readBytes` / `readChunks` read `blob` through `read` (which must return exactly its bytes). */
@@ -136,10 +124,10 @@ export async function* readChunks(
 
 /** Reads the bytes [start, end) of a Blob (clamped to its size, as `Blob.slice` does). */
 export async function readBytes(blob: Blob, start: number, end: number): Promise<Uint8Array> {
-  const to = Math.min(Math.max(end, 0), blob.size);
-  const from = Math.min(Math.max(start, 0), to);
+  const [from, to] = clamp(blob, start, end);
   const read = byteReaders.get(blob);
-  return read ? read(from, to) : blobReader(blob, from, to);
+  if (read) return read(from, to);
+  return blobReader ? blobReader.read(blob, from, to) : readDirect(blob, from, to);
 }
 
 /** True when the first bytes are the UTF-8 byte order mark. */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { findLineFeeds, readDirect } from "@/lib/dataset/readers/blob-reader";
-import { setLineFeedReader } from "@/lib/dataset/readers/bytes";
+import { setBlobReader } from "@/lib/dataset/readers/bytes";
 import { indexJsonLines, openJsonl } from "@/lib/dataset/readers/jsonl";
 import type { JsonRowsSource } from "@/lib/dataset/readers/json-records";
 import type { FileInfo, RawRecord } from "@/lib/dataset/types";
@@ -127,7 +127,7 @@ describe("a session over a JSON Lines file larger than one read", () => {
 });
 
 describe("JSON Lines indexed from line feeds the reader found (the dataset worker's helper)", () => {
-  afterEach(() => setLineFeedReader(null));
+  afterEach(() => setBlobReader(null));
 
   it("gives the same rows and index as the indexer's own search, whatever the read size, the helper on or off per read", async () => {
     const full = await open(TEXT, Infinity, 1 << 20);
@@ -136,12 +136,15 @@ describe("JSON Lines indexed from line feeds the reader found (the dataset worke
     const longIndex = await indexJsonLines(blobOf(longLine), undefined, 8);
     let reads = 0;
     let found = 0;
-    setLineFeedReader(async (blob, start, end) => {
-      const bytes = await readDirect(blob, start, end);
-      // Every third read comes back without line feeds (a helper that died: the indexer searches itself).
-      if (reads++ % 3 === 2) return { bytes, lineFeeds: null };
-      found++;
-      return { bytes, lineFeeds: findLineFeeds(bytes) };
+    setBlobReader({
+      read: readDirect,
+      readLines: async (blob, start, end) => {
+        const bytes = await readDirect(blob, start, end);
+        // Every third read comes back without line feeds (a helper that died: the indexer searches itself).
+        if (reads++ % 3 === 2) return { bytes, lineFeeds: null };
+        found++;
+        return { bytes, lineFeeds: findLineFeeds(bytes) };
+      },
     });
     for (let chunk = 1; chunk <= 24; chunk++) {
       for (const partialRows of [1, 2, 4, Infinity]) {

@@ -6,15 +6,8 @@
  * read once instead of twice (bench/RESULTS.md, ingest: in Chromium an 8 MB slice read plus `indexOf` costs as much
  * as a third of the per-line `JSON.parse` time).
  */
-import {
-  CHUNK_BYTES,
-  GrowableF64,
-  hasBom,
-  readBytes,
-  readLineFeeds,
-  searchable,
-  type BytesAndLineFeeds,
-} from "@/lib/dataset/readers/bytes";
+import type { LinedBytes } from "@/lib/dataset/readers/blob-reader";
+import { CHUNK_BYTES, GrowableF64, hasBom, readBytes, readLineFeeds, searchable } from "@/lib/dataset/readers/bytes";
 import { JsonRowsSource, type JsonRowIndex, type PendingRows } from "@/lib/dataset/readers/json-records";
 import type { FileInfo, ParseResult } from "@/lib/dataset/types";
 
@@ -34,7 +27,7 @@ export class JsonLinesIndexer implements PendingRows {
    * trip to the browser process) works while the caller parses: without it a 1 GB load in Chromium sat idle 3.2 s of
    * 7.6 s waiting for reads.
    */
-  private ahead: { start: number; end: number; read: Promise<BytesAndLineFeeds> } | null = null;
+  private ahead: { start: number; end: number; read: Promise<LinedBytes> } | null = null;
 
   constructor(
     private readonly blob: Blob,
@@ -98,7 +91,7 @@ export class JsonLinesIndexer implements PendingRows {
   }
 
   /** The bytes [start, end) (with their line feeds where the reader found them), from the read ahead when it covers them. */
-  private read(start: number, end: number): Promise<BytesAndLineFeeds> {
+  private read(start: number, end: number): Promise<LinedBytes> {
     const ahead = this.ahead;
     this.ahead = null;
     if (ahead && ahead.start === start && ahead.end === end) return ahead.read;
@@ -107,16 +100,16 @@ export class JsonLinesIndexer implements PendingRows {
 
   /** {@link indexLines} with the line feeds already found (by the reader's helper worker). */
   private indexFound(bytes: Uint8Array, lineFeeds: Int32Array, base: number, atEnd: boolean): number {
-    const len = bytes.length;
     let p = 0;
-    for (let k = 0; k <= lineFeeds.length; k++) {
-      const nl = k < lineFeeds.length ? lineFeeds[k] : -1;
-      if (nl < 0 && (!atEnd || p >= len)) return p;
-      const lineEnd = nl < 0 ? len : nl;
-      this.addLine(bytes, base, p, lineEnd);
-      if (nl < 0) return len;
+    for (const nl of lineFeeds) {
+      this.addLine(bytes, base, p, nl);
       this.lineNo++;
       p = nl + 1;
+    }
+    // The last line has no line feed only at the end of the file; elsewhere the next read starts with it.
+    if (atEnd && p < bytes.length) {
+      this.addLine(bytes, base, p, bytes.length);
+      return bytes.length;
     }
     return p;
   }
