@@ -9,7 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { exportSelection, jsonlLines, openApp, ROOT } from "./helpers";
+import { exportAllRows, jsonlLines, openApp, ROOT } from "./helpers";
 
 const DEMO = path.join(ROOT, "public/demo/demo-preferences.jsonl");
 
@@ -69,15 +69,7 @@ test.describe("reward models", () => {
     });
 
     await page.getByLabel("Metric", { exact: true }).selectOption({ label: "Explicit margin" });
-    await page.getByLabel("Selection ratio", { exact: true }).fill("1");
-    await expect(page.getByText(`Selected ${total} of ${total}`)).toBeVisible();
-    const { bytes } = await exportSelection(page, "JSONL", true);
-    const rows = bytes
-      .toString("utf8")
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Record<string, number>);
-    expect(rows).toHaveLength(total);
+    const rows = await exportAllRows(page, total);
 
     const want = cliScores(DEMO, folder, ["--reward-output", "rewards:2"]);
     const byDefault = cliScores(DEMO, folder, []);

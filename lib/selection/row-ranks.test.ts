@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { createMulberry32 } from "@/lib/metrics/random";
 import { rankOf } from "@/lib/metrics/select";
 import { ranksOfRows } from "./row-ranks";
-
-/** A seeded generator (mulberry32), so a failing case can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("ranksOfRows", () => {
   it("ranks best first, equal scores by the higher row first, NaN unranked", () => {
@@ -30,7 +19,7 @@ describe("ranksOfRows", () => {
   });
 
   it("ranks among many asked values when one of them is infinite", () => {
-    const rnd = random(9);
+    const rnd = createMulberry32(9);
     const score = Float64Array.from({ length: 500 }, (_, i) => (i % 50 === 0 ? Infinity : Math.round(rnd() * 40)));
     const rows = Array.from({ length: 120 }, (_, i) => i * 4);
     const full = rankOf(score);
@@ -43,7 +32,7 @@ describe("ranksOfRows", () => {
     { seed: 3, n: 5000, levels: 3, asked: 200 },
     { seed: 4, n: 300, levels: 0, asked: 300 },
   ])("gives rankOf's numbers (seed $seed, $levels tie levels, $asked rows asked)", ({ seed, n, levels, asked }) => {
-    const rnd = random(seed);
+    const rnd = createMulberry32(seed);
     const score = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const r = rnd();
