@@ -147,7 +147,7 @@ export function createScatterRenderer(container: HTMLElement, options: ScatterRe
   };
   let mainScene: ScatterScene | null = null;
   // The fallback's last linked columns, as the worker keeps them (handlers.ts): unchanged fields are not read again.
-  const mainColumns: LinkedCache = {};
+  const mainColumns: LinkedCache = new Map();
   // The fallback's idle cell sort, as the worker's handlers do it (handlers.ts): slices of ≈4 ms between frames.
   const mainIdle = createIdleWork((shouldYield) => mainScene?.idleWork(shouldYield) ?? false);
   let mainData: { xs: Float64Array; ys: Float64Array } | null = null;
@@ -215,7 +215,7 @@ export function createScatterRenderer(container: HTMLElement, options: ScatterRe
   const mainFrame = async (patch: ScatterPatch): Promise<RenderResult> => {
     if (!mainScene) {
       mainScene = new ScatterScene({}, { sortWhenIdle: true });
-      for (const role of ["x", "y", "color"] as const) delete mainColumns[role];
+      mainColumns.clear();
       patch = mergePatch(state, patch);
     }
     mainIdle.cancel();

@@ -29,11 +29,7 @@ export interface LinkedSource {
  * The columns a scatter last read over its link, by role, with the field and version each was read at (the same
  * arrays the scene draws, so keeping them costs nothing).
  */
-export interface LinkedCache {
-  x?: { field: string; version: number; values: Float64Array | null };
-  y?: { field: string; version: number; values: Float64Array | null };
-  color?: { field: string; version: number; values: Float64Array | null };
-}
+export type LinkedCache = Map<"x" | "y" | "color", { field: string; version: number; values: Float64Array | null }>;
 
 /**
  * The patch with its `linked` / `linkedMask` parts read from `source` and turned into plain data, colour and mask
@@ -54,14 +50,14 @@ export async function resolveLinked(
     const want = { x: linked.x, y: linked.y, color: linked.color } as const;
     const roles = (["x", "y", "color"] as const).filter((role) => want[role] !== null);
     const fresh = roles.filter((role) => {
-      const had = cache?.[role];
+      const had = cache?.get(role);
       return !had || had.field !== want[role] || had.version !== versions[role];
     });
     const fields = [...new Set(fresh.map((role) => want[role]!))];
     const read = fields.length > 0 ? await source.columns(fields) : [];
     const value = (role: "x" | "y" | "color"): Float64Array | null => {
       if (want[role] === null) return null;
-      if (!fresh.includes(role)) return cache![role]!.values;
+      if (!fresh.includes(role)) return cache!.get(role)!.values;
       return read[fields.indexOf(want[role]!)] ?? null;
     };
     let xs = value("x");
@@ -71,12 +67,12 @@ export async function resolveLinked(
     // A cached axis of another length (another file under the same versions) cannot be reused: read everything.
     const lengths = [xs, ys, color].filter((v): v is Float64Array => v !== null).map((v) => v.length);
     if (cache && fresh.length < roles.length && lengths.some((n) => n !== lengths[0])) {
-      for (const role of ["x", "y", "color"] as const) delete cache[role];
+      cache.clear();
       return resolveLinked(patch, source, cache);
     }
     if (cache) {
-      for (const role of roles) cache[role] = { field: want[role]!, version: versions[role], values: value(role) };
-      if (want.color === null) delete cache.color;
+      for (const role of roles) cache.set(role, { field: want[role]!, version: versions[role], values: value(role) });
+      if (want.color === null) cache.delete("color");
     }
     const nan = () => new Float64Array(rows).fill(NaN);
     const axesFresh = !cache || fresh.includes("x") || fresh.includes("y");
@@ -122,7 +118,7 @@ export function createScatterHandlers(
     columns: (fields) => link!.call("columns", { fields }),
     mask: () => link!.call("mask", {}),
   };
-  const columnCache: LinkedCache = {};
+  const columnCache: LinkedCache = new Map();
   const resolve = async (patch: ScatterPatch): Promise<ScatterPatch> => {
     if (patch.linked === undefined && patch.linkedMask === undefined) return patch;
     for (;;) {
@@ -145,7 +141,7 @@ export function createScatterHandlers(
       link?.close("the dataset worker was linked again");
       link = portClient<ScatterLinkApi>(port);
       // A new link may be a restarted dataset worker: read every column again.
-      for (const role of ["x", "y", "color"] as const) delete columnCache[role];
+      columnCache.clear();
       if (nextLink) {
         nextLink = null;
         linked();

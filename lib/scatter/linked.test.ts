@@ -119,7 +119,7 @@ describe("linked scatter", () => {
       columns: async (fields) => (reads.push(fields), fields.map((f) => column(f, at[f]))),
       mask: async () => new Uint8Array(n),
     };
-    const cache: LinkedCache = {};
+    const cache: LinkedCache = new Map();
     const ask = (y: string, versions: { x: number; y: number; color: number }) =>
       resolveLinked(
         { linked: { x: "explicit", y, color: "mAp", version: 0, fieldVersions: versions }, linkedMask: 1 },
@@ -167,7 +167,7 @@ describe("linked scatter", () => {
       columns: async (fields) => (reads.push(fields), fields.map(() => new Float64Array(2))),
       mask: async () => new Uint8Array(2),
     };
-    const cache: LinkedCache = {};
+    const cache: LinkedCache = new Map();
     for (const version of [1, 1, 2]) {
       await resolveLinked({ linked: { x: "explicit", y: "implicit", color: "mAp", version } }, source, cache);
     }
