@@ -112,13 +112,16 @@ describe("planScoringPool", () => {
     ["1 core", { cores: 1 }, 1, 1, "1 worker × 1 thread (1 core)"],
     ["WebGPU: one worker", { backend: "webgpu" as const, cores: 8 }, 1, 4, "WebGPU: one device, one worker"],
   ])("%s", (_, over, workers, threadsPerWorker, reason) => {
-    expect(planScoringPool({ ...base, ...over })).toEqual({ workers, threadsPerWorker, reason });
+    // The limit alone is the notice's parenthesis; WebGPU's notice is its limit.
+    const bound = reason.endsWith(")") ? reason.slice(reason.indexOf("(") + 1, -1) : reason;
+    expect(planScoringPool({ ...base, ...over })).toEqual({ workers, threadsPerWorker, reason, bound });
   });
   it("8 cores and a 400 MB model: memory allows 3 copies (2 GiB / 628 MiB)", () => {
     expect(planScoringPool({ ...base, cores: 8 })).toEqual({
       workers: 3,
       threadsPerWorker: 2,
       reason: "3 workers × 2 threads (memory for the model copies)",
+      bound: "memory for the model copies",
     });
   });
   it("a bigger memory budget allows more copies", () => {
@@ -129,7 +132,12 @@ describe("planScoringPool", () => {
     [2, 2, 1, "2 workers × 1 thread (set by the page)"],
     [4, 4, 1, "4 workers × 1 thread (set by the page)"],
   ])("forced to %i worker(s) on 2 cores", (forcedWorkers, workers, threadsPerWorker, reason) => {
-    expect(planScoringPool({ ...base, forcedWorkers })).toEqual({ workers, threadsPerWorker, reason });
+    expect(planScoringPool({ ...base, forcedWorkers })).toEqual({
+      workers,
+      threadsPerWorker,
+      reason,
+      bound: "set by the page",
+    });
   });
   it.each([0, 5, 1.5])("refuses a forced count of %s", (forcedWorkers) => {
     expect(() => planScoringPool({ ...base, forcedWorkers })).toThrow(RangeError);

@@ -71,8 +71,15 @@ export interface PoolPlanInput {
 export interface PoolPlan {
   workers: number;
   threadsPerWorker: number;
-  /** Which limit decided the worker count, for the run's notice. */
+  /** Workers × threads and the limit that decided them, for the run's notice ({@link describePool}). */
   reason: string;
+  /** The limit alone ("2 cores", "memory for the model copies", "set by the page", …). */
+  bound: string;
+}
+
+/** "2 workers × 1 thread (2 cores)": a plan's notice. */
+export function describePool(workers: number, threadsPerWorker: number, bound: string): string {
+  return `${workers} worker${workers > 1 ? "s" : ""} × ${threadsPerWorker} thread${threadsPerWorker > 1 ? "s" : ""} (${bound})`;
 }
 
 /** Default memory for the pool's model copies: 2 GiB (half of one 32-bit WASM heap). */
@@ -95,7 +102,12 @@ export function planScoringPool(input: PoolPlanInput): PoolPlan {
   const cores = Math.max(1, Math.floor(input.cores) || 1);
   const threadCap = crossOriginIsolated ? Math.min(4, cores) : 1;
   if (backend === "webgpu")
-    return { workers: 1, threadsPerWorker: threadCap, reason: "WebGPU: one device, one worker" };
+    return {
+      workers: 1,
+      threadsPerWorker: threadCap,
+      reason: "WebGPU: one device, one worker",
+      bound: "WebGPU: one device, one worker",
+    };
   const budget = input.memoryBudgetBytes ?? DEFAULT_POOL_MEMORY_BYTES;
   const byMemory = Math.max(1, Math.floor(budget / (1.25 * Math.max(0, modelBytes) + WORKER_OVERHEAD_BYTES)));
   const byRows = Math.max(1, Math.ceil(Math.max(0, rows) / Math.max(1, batchSize)));
@@ -115,11 +127,7 @@ export function planScoringPool(input: PoolPlanInput): PoolPlan {
   }
   const [workers, bound] = limits.reduce((a, b) => (b[0] < a[0] ? b : a));
   const threadsPerWorker = crossOriginIsolated ? Math.max(1, Math.min(4, Math.floor(cores / workers))) : 1;
-  return {
-    workers,
-    threadsPerWorker,
-    reason: `${workers} worker${workers > 1 ? "s" : ""} × ${threadsPerWorker} thread${threadsPerWorker > 1 ? "s" : ""} (${bound})`,
-  };
+  return { workers, threadsPerWorker, reason: describePool(workers, threadsPerWorker, bound), bound };
 }
 
 /**

@@ -69,7 +69,7 @@ function inProcess(calls: { n: number }, dieAt = Infinity): ForwardClient {
   };
 }
 
-const PLAN2 = { workers: 2, threadsPerWorker: 1, reason: "2 workers × 1 thread (2 cores)" };
+const PLAN2 = { workers: 2, threadsPerWorker: 1, reason: "2 workers × 1 thread (2 cores)", bound: "2 cores" };
 
 /** Bit-level equality of two runs' scores (sums, counts and every token's log-prob). */
 function expectIdentical(a: PairScore[], b: PairScore[]) {

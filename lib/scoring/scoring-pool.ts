@@ -50,8 +50,6 @@ export interface ScoringPoolOptions {
   /** Starts one forward worker (a fresh one per call). */
   createClient(): ForwardClient;
   sessionOptions: Record<string, unknown>;
-  /** Called as workers finish loading (loaded, of `plan.workers × models`). */
-  onProgress?(loaded: number, total: number): void;
 }
 
 /** Started forward workers with the run's models loaded. */
@@ -85,8 +83,6 @@ function jobTokens(job: PairJob, pairs: readonly TokenizedPair[]): number {
 export async function startScoringPool(options: ScoringPoolOptions): Promise<ScoringPool> {
   const { plan, models, sessionOptions } = options;
   const clients = Array.from({ length: plan.workers }, () => options.createClient());
-  const total = plan.workers * models.length;
-  let loaded = 0;
   let broken = false;
   const dispose = () => {
     for (const c of clients) c.dispose();
@@ -111,7 +107,6 @@ export async function startScoringPool(options: ScoringPoolOptions): Promise<Sco
               POOL_WORKER_FAILED,
             );
           }
-          options.onProgress?.(++loaded, total);
         }
       }),
     );

@@ -52,7 +52,7 @@ import { checkGenerationSettings, GenerationCancelledError } from "@/lib/generat
 import { generationRunKey, runStoredGeneration } from "@/lib/generation/stored-run";
 import { openSource } from "@/lib/dataset/source";
 import { DEFAULT_SEQUENCE_OPTIONS } from "./sequence";
-import { planScoringPool, type PoolPlan } from "./pool-plan";
+import { describePool, planScoringPool, type PoolPlan } from "./pool-plan";
 import { startScoringPool, type ForwardClient, type PoolModel, type ScoringPool } from "./scoring-pool";
 import type { ForwardRole } from "./forward-protocol";
 
@@ -202,10 +202,11 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
     const policy = models.get("policy");
     const isolated = env.crossOriginIsolated?.() ?? false;
     const cores = env.cores?.() ?? 1;
-    const inWorker = (reason: string): PoolPlan => ({
+    const inWorker = (bound: string): PoolPlan => ({
       workers: 1,
       threadsPerWorker: env.threads(),
-      reason: `1 worker × ${env.threads()} thread${env.threads() > 1 ? "s" : ""} (${reason})`,
+      reason: describePool(1, env.threads(), bound),
+      bound,
     });
     if (!policy) return inWorker("reward model only");
     if (policy.info.backend.backend === "webgpu") return inWorker("WebGPU: one device, one worker");
@@ -220,7 +221,7 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
       forcedWorkers: args.workers,
     });
     // One worker is this worker's own session, with the threads it was loaded with.
-    return plan.workers > 1 ? plan : inWorker(plan.reason.replace(/^.*\(/, "").replace(/\)$/, ""));
+    return plan.workers > 1 ? plan : inWorker(plan.bound);
   };
 
   /** The run's language models with their batches on the pool (started, or the last one when it still fits). */
@@ -432,11 +433,8 @@ export function createScoringHandlers(env: ScoringEnvironment): Handlers<Scoring
               )
             : { policy, reference };
         const plan = { ...batchPlan, note: `${batchPlan.note} · ${poolPlan.reason}` };
-        const poolInfo = {
-          workers: poolPlan.workers,
-          threadsPerWorker: poolPlan.threadsPerWorker,
-          reason: poolPlan.reason,
-        };
+        const { workers, threadsPerWorker, reason } = poolPlan;
+        const poolInfo = { workers, threadsPerWorker, reason };
         const { run: runId } = await l.call("beginRun", { datasetKey: info.datasetKey });
         const delivery = deliverer(l, runId, () => current.controller.abort());
         const stats = await scoreDataset(
