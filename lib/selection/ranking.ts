@@ -64,7 +64,8 @@ export interface RankingNotes {
 }
 
 /**
- * Scores of `ranking` (higher = better; NaN = not scored). Throws a RangeError when the metric is unavailable
+ * Scores of `ranking` (higher = better; NaN = not scored), with `nonNaN`, the count of non-NaN scores, where it was
+ * counted on the way (it saves the ranking that pass). Throws a RangeError when the metric is unavailable
  * (see {@link metricUnavailable}). A {@link ScoreCache} of the same columns makes a w change one pass over the rows.
  */
 export function rankingScores(
@@ -72,7 +73,7 @@ export function rankingScores(
   cols: MarginColumns,
   logps: LogprobColumns | null,
   cache?: ScoreCache,
-): { scores: Scores; notes: RankingNotes } {
+): { scores: Scores; notes: RankingNotes; nonNaN?: number } {
   const { metric } = ranking;
   if (metric === "map" || metric === "explicit" || metric === "implicit" || metric === "random") {
     const scores = computeScores(cols, { metric, weight: ranking.weight, seed: ranking.seed }, cache);
@@ -85,7 +86,8 @@ export function rankingScores(
       if (t.stdExplicit === 0) zeroVariance.push("explicit");
       if (t.stdAbsImplicit === 0) zeroVariance.push("implicit");
     } else zeroVariance = zeroVarianceMargins(cols, metric);
-    return { scores, notes: zeroVariance.length ? { zeroVariance } : {} };
+    // computeScores' `valid` is the count of non-NaN scores (the rival rules' below counts every row).
+    return { scores, notes: zeroVariance.length ? { zeroVariance } : {}, nonNaN: scores.valid };
   }
   const why = metricUnavailable(metric, logps !== null);
   if (why || !logps) throw new RangeError(`${metricLabel(metric)}: ${why}`);

@@ -639,11 +639,8 @@ export class DatasetSession {
     const key = scoreKey(spec.ranking);
     const hit = this.rankedCache.find((e) => e.key === key);
     if (hit) return hit;
-    const { scores, notes } = rankingScores(spec.ranking, this.columns, this.logps, this.scoreCache);
-    // computeScores' `valid` counts the non-NaN scores (the rival rules' counts every row: recounted here).
-    const counted = ["map", "explicit", "implicit", "random"].includes(spec.ranking.metric);
-    const ranked = rankScores(scores.score, counted ? scores.valid : undefined);
-    const entry: RankedEntry = { key, scores, ranked, notes };
+    const { scores, notes, nonNaN } = rankingScores(spec.ranking, this.columns, this.logps, this.scoreCache);
+    const entry: RankedEntry = { key, scores, ranked: rankScores(scores.score, nonNaN), notes };
     // The comparison ranks every metric: keep them all (a few MB each at 10^6 rows) until the margins change.
     this.rankedCache.push(entry);
     if (this.rankedCache.length > METRIC_OPTIONS.length + 2) this.rankedCache.shift();
