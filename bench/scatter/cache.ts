@@ -6,7 +6,10 @@
  * alike: the plain frame; a selection change and a whole-pixel pan from cells; a 1.1× zoom about the centre (in and
  * out in turn) plain and keyed; the selection change right after it, with a cache that sorts on that frame (the
  * renderer before idle sorting) and with the scene's (`sortWhenIdle`: keyed again); then the idle sort itself
- * (`prepareCache`, not part of any frame). Every accelerated frame is checked equal to the plain one, pixel for pixel.
+ * (`prepareCache`, not part of any frame). Then a threshold step: the colour threshold moved so that 0.5 % of the rows
+ * change sides (a dragged ratio or handle), from cells with the last frame's per-cell values kept (only the cells of
+ * flipped rows recomputed) and, as its baseline, with them dropped (every cell, the renderer before that). Every
+ * accelerated frame is checked equal to the plain one, pixel for pixel.
  */
 import { cpus, loadavg } from "node:os";
 import { createPaletteSet } from "@/lib/scatter/palette";
@@ -15,13 +18,14 @@ import {
   colorDomain,
   colorIndices,
   createPointCache,
+  forgetCellFrame,
   prepareCache,
   rasterize,
   type PointCache,
   type RasterInput,
 } from "@/lib/scatter/raster";
 import { createTransform, fitExtent, pan, zoomAt } from "@/lib/scatter/viewport";
-import { makeData } from "./data";
+import { makeData, thresholdMasks } from "./data";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -35,6 +39,7 @@ const reps = Number(arg("reps", "15"));
 const data = makeData(n);
 const colorIndex = colorIndices(data.color, colorDomain(data.color));
 const fit = fitExtent(data.xs, data.ys);
+const stepMasks = thresholdMasks(data.color);
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
 const load0 = loadavg();
 const rows: string[] = [];
@@ -72,6 +77,8 @@ for (const density of ["off", "auto"] as DensityMode[]) {
     afterZoomEager: [],
     afterZoom: [],
     idleSort: [],
+    stepFull: [],
+    stepKept: [],
   };
   let view = fit;
   for (let r = -2; r < reps; r++) {
@@ -96,6 +103,22 @@ for (const density of ["off", "auto"] as DensityMode[]) {
     const s = performance.now();
     while (prepareCache(scene, width, height, input(other, view), () => false));
     t.idleSort = performance.now() - s;
+    // Threshold steps at the view's scale, from the cells sorted just above: forward with the per-cell frame kept,
+    // back with it dropped before each frame, the two interleaved.
+    timed(stepMasks[0], view, scene);
+    const kept: number[] = [];
+    const full: number[] = [];
+    for (let k = 1; k < stepMasks.length; k++) {
+      kept.push(timed(stepMasks[k], view, scene));
+      timed(stepMasks[k], view);
+    }
+    for (let k = stepMasks.length - 2; k >= 0; k--) {
+      forgetCellFrame(scene);
+      full.push(timed(stepMasks[k], view, scene));
+      timed(stepMasks[k], view);
+    }
+    t.stepKept = median(kept);
+    t.stepFull = median(full);
     if (r >= 0) for (const k of Object.keys(times)) times[k].push(t[k]);
   }
   const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
@@ -103,7 +126,8 @@ for (const density of ["off", "auto"] as DensityMode[]) {
   rows.push(
     `| ${density} | ${m.plain.toFixed(1)} | ${x(m.plain, m.selection)} | ${x(m.plain, m.pan)} | ` +
       `${m.zoomPlain.toFixed(1)} | ${x(m.zoomPlain, m.zoom)} | ${m.afterZoomEager.toFixed(1)} | ` +
-      `${x(m.afterZoomEager, m.afterZoom)} | ${m.idleSort.toFixed(1)} | ${diff} |`,
+      `${x(m.afterZoomEager, m.afterZoom)} | ${m.idleSort.toFixed(1)} | ${m.stepFull.toFixed(1)} | ` +
+      `${x(m.stepFull, m.stepKept)} | ${diff} |`,
   );
 }
 const la = (l: number[]) => l.map((v) => v.toFixed(2)).join(" / ");
@@ -114,7 +138,8 @@ console.log(
 console.log(
   "| density | plain ms | selection from cells ms (× plain) | pan from cells ms (× plain) | plain zoom ms | " +
     "keyed zoom ms (× plain) | selection after a zoom, sorting on the frame ms | " +
-    "selection after a zoom, keyed ms (× sorting) | idle sort ms (off the frames) | pixels differing |",
+    "selection after a zoom, keyed ms (× sorting) | idle sort ms (off the frames) | " +
+    "threshold step, every cell ms | threshold step, flipped cells only ms (× every cell) | pixels differing |",
 );
-console.log("|---|---|---|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) console.log(r);

@@ -24,3 +24,15 @@ export function makeData(n: number) {
   }
   return { xs, ys, color, maskA, maskB };
 }
+
+/**
+ * Masks of a threshold on `color` dragged in `count` steps, each moving `step` of the rows (0.5 % by default) across
+ * it, from the median up; NaN rows are never selected. What a dragged ratio or handle does to the selection.
+ */
+export function thresholdMasks(color: Float64Array, count = 8, step = 0.005): Uint8Array[] {
+  const sorted = Float64Array.from(color.filter((v) => !Number.isNaN(v))).sort();
+  return Array.from({ length: count }, (_, k) => {
+    const threshold = sorted[Math.floor(sorted.length * (0.5 + step * k))];
+    return Uint8Array.from(color, (v) => (v >= threshold ? 1 : 0));
+  });
+}

@@ -8,7 +8,7 @@ import { createPaletteSet } from "@/lib/scatter/palette";
 import { colorDomain, colorIndices } from "@/lib/scatter/raster";
 import type { DensityMode, SceneView, Viewport } from "@/lib/scatter/protocol";
 import { fitExtent, pan, zoomAt } from "@/lib/scatter/viewport";
-import { makeData } from "./data";
+import { makeData, thresholdMasks } from "./data";
 
 /** Which renderer a run measures. */
 export type BenchMode = "worker" | "main" | "webgl";
@@ -38,6 +38,11 @@ export interface BenchResult {
   afterZoomMs: number[];
   /** The first selection change after the pause that follows, then `selectionMs` is the one after that. */
   afterPauseMs: number[];
+  /**
+   * Threshold steps right after `selectionMs`: the colour threshold moved so that 0.5 % of the rows change sides
+   * (data.ts `thresholdMasks`), what a dragged ratio or handle sends; `selectionMs` flips half the rows.
+   */
+  stepMs: number[];
   /** Rasterize + putImageData inside the renderer (worker/main), median over the timed redraws. */
   innerMs: number | null;
   drawn: number | null;
@@ -54,6 +59,13 @@ const HEIGHT = 600;
  * before they brush a selection. The raster renderer sorts its rows into cells for the new scale meanwhile.
  */
 const PAUSE_MS = 250;
+
+/**
+ * Resolves in a new task. Each redraw of the loop below starts in its own task, as each user input does: without
+ * this, the main-thread renderer's frames (which resolve in microtasks) ran back to back in one task per iteration,
+ * which the long-task count reported as 130–150 ms tasks that no user input makes.
+ */
+const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 const median = (v: number[]) => {
   const s = [...v].sort((a, b) => a - b);
@@ -231,23 +243,36 @@ async function run(config: BenchConfig): Promise<BenchResult> {
   const zoomMs: number[] = [];
   const afterZoomMs: number[] = [];
   const afterPauseMs: number[] = [];
+  const stepMs: number[] = [];
+  const steps = thresholdMasks(data.color, 5);
   const inner: number[] = [];
   let drawn = first.drawn ?? null;
   for (let i = 0; i < config.warmup + config.reps; i++) {
     const timed = i >= config.warmup;
     // The first selection change after a pause runs on cold caches (other processes ran meanwhile): timed apart
     // from the one right after it, as when a user brushes a selection.
+    await nextTask();
     let t = performance.now();
     await drawer.select(masks[(i + 1) % 2]);
     if (timed) afterPauseMs.push(performance.now() - t);
+    await nextTask();
     t = performance.now();
     const s = await drawer.select(masks[i % 2]);
     if (timed) {
       selectionMs.push(performance.now() - t);
       if (s.inner !== undefined) inner.push(s.inner);
     }
+    await nextTask();
+    await drawer.select(steps[0]);
+    for (const step of steps.slice(1)) {
+      await nextTask();
+      t = performance.now();
+      await drawer.select(step);
+      if (timed) stepMs.push(performance.now() - t);
+    }
     // Pans and zooms start from the view in force, as the user's do (a pan keeps the scale, a zoom changes it).
     const vp = pan(current, WIDTH, HEIGHT, i % 2 ? -8 : 8, i % 2 ? 5 : -5);
+    await nextTask();
     t = performance.now();
     const p = await drawer.view(vp);
     if (timed) {
@@ -255,6 +280,7 @@ async function run(config: BenchConfig): Promise<BenchResult> {
       if (p.inner !== undefined) inner.push(p.inner);
       drawn = p.drawn ?? drawn;
     }
+    await nextTask();
     t = performance.now();
     current = zoomAt(vp, WIDTH, HEIGHT, WIDTH / 2, HEIGHT / 2, i % 2 ? 1 / 1.1 : 1.1);
     const z = await drawer.view(current);
@@ -264,6 +290,7 @@ async function run(config: BenchConfig): Promise<BenchResult> {
     }
     // A selection change at once, before the renderer had a quiet moment to sort rows into cells for the new
     // scale (raster.ts); the pause then lets it sort, so that the next selection change and pan draw from cells.
+    await nextTask();
     t = performance.now();
     await drawer.select(masks[(i + 1) % 2]);
     if (timed) afterZoomMs.push(performance.now() - t);
@@ -280,6 +307,7 @@ async function run(config: BenchConfig): Promise<BenchResult> {
     zoomMs,
     afterZoomMs,
     afterPauseMs,
+    stepMs,
     innerMs: inner.length ? median(inner) : null,
     drawn,
     longTasksFirst: tasks.filter((e) => e.startTime < tFirstEnd).length,

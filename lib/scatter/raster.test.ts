@@ -17,6 +17,7 @@ import {
   colorDomain,
   colorIndices,
   createPointCache,
+  forgetCellFrame,
   KEYED_MAX_ROWS,
   prepareCache,
   quantile,
@@ -587,6 +588,87 @@ describe("point cache", () => {
       });
     },
   );
+
+  it.each([
+    ["off", 2],
+    ["on", 1],
+    ["on", 2],
+    ["auto", 3],
+  ] as [DensityMode, number][])(
+    "recomputes only the cells whose rows flipped and still gives the uncached frame (%s, %d px)",
+    (density, size) => {
+      const { xs, ys, colorIndex, masks } = rows();
+      const palette = withDensity(density);
+      const cache = createPointCache();
+      let seed = 11;
+      const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+      const check = (mask: Uint8Array | null, vp = home, label = "") => {
+        const input = { xs, ys, colorIndex, mask, transform: createTransform(vp, BW, BH), pointSizePx: size, palette };
+        const plain = new Uint32Array(BW * BH);
+        const viaCache = new Uint32Array(BW * BH);
+        const expected = rasterize(plain, BW, BH, input);
+        expect(rasterize(viaCache, BW, BH, { ...input, cache }), label).toEqual(expected);
+        expect(Array.from(viaCache), label).toEqual(Array.from(plain));
+      };
+      // Two frames at the scale sort the rows; from then on the frames come from the cells.
+      check(masks[0]);
+      check(masks[0]);
+      const frame = cache.frame;
+      expect(frame).not.toBeNull();
+      // One array changed in place, a few bits at a time (what a dragged threshold does to a reused mask): fewer
+      // flips than the limit update the kept frame, with bytes other than 1 meaning "selected" too.
+      const mask = masks[0].slice();
+      for (let step = 0; step < 12; step++) {
+        for (let j = 0; j < 3; j++) {
+          const i = Math.floor(rand() * mask.length);
+          mask[i] = mask[i] ? 0 : step % 2 ? 255 : 1;
+        }
+        check(mask, home, `step ${step}`);
+        expect(cache.frame).toBe(frame);
+      }
+      // A byte changing between two non-zero values flips nothing.
+      const i = mask.findIndex((v) => v !== 0);
+      mask[i] = mask[i] === 1 ? 7 : 1;
+      check(mask, home, "same bit");
+      // Many flips at once (a new rule): every cell again; then no mask, and a mask again.
+      check(masks[1], home, "half flipped");
+      check(null, home, "no mask");
+      check(masks[0], home, "mask again");
+      // A pan by whole pixels reads the cells at another shift: every cell again, then updates at that shift.
+      const panned = pan(home, BW, BH, 2, -1);
+      check(masks[1], panned, "panned");
+      mask.set(masks[1]);
+      mask[3] = mask[3] ? 0 : 1;
+      check(mask, panned, "panned, one flip");
+      check(masks[1], home, "back home");
+    },
+  );
+
+  it("draws new palette indices written in place once the cell frame is forgotten, as the scene does", () => {
+    const { xs, ys, colorIndex, masks } = rows();
+    const palette = withDensity("off");
+    const cache = createPointCache();
+    const input = {
+      xs,
+      ys,
+      colorIndex,
+      mask: masks[0],
+      transform: createTransform(home, BW, BH),
+      pointSizePx: 2,
+      palette,
+    };
+    const draw = (c?: PointCache) => {
+      const pixels = new Uint32Array(BW * BH);
+      rasterize(pixels, BW, BH, c ? { ...input, cache: c } : input);
+      return Array.from(pixels);
+    };
+    draw(cache);
+    draw(cache);
+    for (let i = 0; i < colorIndex.length; i++) colorIndex[i] = (colorIndex[i] + 97) % 256;
+    const expected = draw();
+    forgetCellFrame(cache);
+    expect(draw(cache)).toEqual(expected);
+  });
 
   it("sorts rows into cells on the second frame at a scale, reuses them for selection changes and whole-pixel pans", () => {
     const { xs, ys, colorIndex, masks } = rows();

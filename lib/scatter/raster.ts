@@ -117,7 +117,9 @@ export interface RasterInput {
   palette: PaletteSet;
   /**
    * Rows sorted into pixel cells by earlier frames ({@link createPointCache}): a frame at the same scale (a
-   * selection or colour change, a pan by whole pixels) reads them instead of transforming every row again.
+   * selection or colour change, a pan by whole pixels) reads them instead of transforming every row again, and a
+   * selection change with few flipped rows recomputes only their cells. A caller that rewrites `colorIndex` in place
+   * calls {@link forgetCellFrame} first.
    */
   cache?: PointCache;
 }
@@ -166,6 +168,41 @@ export interface PointCache {
   finite: { xs: Float64Array; ys: Float64Array; n: number; nonFinite: number } | null;
   /** Frames never sort (see {@link PointCacheOptions}). */
   sortWhenIdle: boolean;
+  /** Counts the sorts that finished: a {@link CellFrame} is valid only for the cells of its generation. */
+  generation: number;
+  /** The last frame drawn from these cells, per cell before the box passes ({@link CellFrame}). */
+  frame: CellFrame | null;
+}
+
+/**
+ * What the last frame drawn from a {@link PointCache}'s cells computed per cell of its count grid, before the box
+ * passes: each cell's key (its last selected row, else its last row) and its dimmed and selected counts, with a copy
+ * of the mask bytes they came from. A selection change at the same cells and shift (a dragged threshold, a brush)
+ * then finds the rows whose bit flipped by comparing the new mask with the copy, and recomputes only the cells
+ * holding one ({@link rasterizeCellsKeyed}); a frame with many flips, another shift, colours or cells computes every
+ * cell again. The copy is the frame's own, so a caller may reuse or change its mask array in place.
+ */
+interface CellFrame {
+  generation: number;
+  dx: number;
+  dy: number;
+  countArea: number;
+  colorIndex: Uint16Array;
+  /** Whether the frame had a mask (the keys and counts differ without one: every row in layer 0). */
+  masked: boolean;
+  mask: Uint8Array;
+  keys: Int32Array;
+  /** Dimmed counts (every row's without a mask) from 0, selected counts from `countArea`. */
+  counts: Uint16Array;
+  drawn: number;
+}
+
+/**
+ * Drops the cells' per-cell frame, so that the next frame computes every cell: call after changing `colorIndex` in
+ * place (the frame keeps each cell's palette index and would not see it). New columns, cells or masks need no call.
+ */
+export function forgetCellFrame(cache: PointCache): void {
+  cache.frame = null;
 }
 
 /** How a {@link PointCache} gets its cells. */
@@ -202,6 +239,8 @@ export function createPointCache(options: PointCacheOptions = {}): PointCache {
     cellOf: new Int32Array(0),
     finite: null,
     sortWhenIdle: options.sortWhenIdle ?? false,
+    generation: 0,
+    frame: null,
   };
 }
 
@@ -435,6 +474,8 @@ function stepBuild(cache: PointCache, shouldYield: () => boolean = () => false, 
           order,
           pending: null,
           build: null,
+          generation: cache.generation + 1,
+          frame: null,
         });
         return false;
       }
@@ -743,18 +784,43 @@ const COUNT_MAX = 0xffff;
  * columns. Returns the largest coverage.
  */
 function boxSum(buf: Uint16Array, base: number, stride: number, width: number, height: number, size: number): number {
+  return boxSumFrom(buf, base, buf, base, stride, width, height, size);
+}
+
+/**
+ * {@link boxSum} reading the top-left counts from `src` at `srcBase` and writing the coverage to `buf` at `base`
+ * (the same array and base: in place). Sizes 1–3 read the source directly (each of their loops reads only cells at
+ * or past the one it writes); larger sizes copy the grid first.
+ */
+function boxSumFrom(
+  src: Uint16Array,
+  srcBase: number,
+  buf: Uint16Array,
+  base: number,
+  stride: number,
+  width: number,
+  height: number,
+  size: number,
+): number {
   let max = 0;
   if (size === 1) {
+    if (src !== buf || srcBase !== base) buf.set(src.subarray(srcBase, srcBase + stride * height), base);
     for (let p = base, end = base + stride * height; p < end; p++) if (buf[p] > max) max = buf[p];
     return max;
+  }
+  // Offset of a cell's source from its target (0 in place).
+  const d = srcBase - base;
+  if (size > 3 && (src !== buf || d !== 0)) {
+    buf.set(src.subarray(srcBase, srcBase + stride * (height + size - 1)), base);
+    return boxSumFrom(buf, base, buf, base, stride, width, height, size);
   }
   // Sizes 2 and 3 slide along each row keeping the last column sums of the window (read before overwritten).
   if (size === 2) {
     for (let row = base, end = base + height * stride; row < end; row += stride) {
-      let right = buf[row] + buf[row + stride];
+      let right = src[row + d] + src[row + d + stride];
       for (let p = row, stop = row + width; p < stop; p++) {
         const left = right;
-        right = buf[p + 1] + buf[p + 1 + stride];
+        right = src[p + d + 1] + src[p + d + 1 + stride];
         const sum = left + right;
         const c = sum > COUNT_MAX ? COUNT_MAX : sum;
         buf[p] = c;
@@ -766,10 +832,12 @@ function boxSum(buf: Uint16Array, base: number, stride: number, width: number, h
   if (size === 3) {
     const s2 = 2 * stride;
     for (let row = base, end = base + height * stride; row < end; row += stride) {
-      let c0 = buf[row] + buf[row + stride] + buf[row + s2];
-      let c1 = buf[row + 1] + buf[row + 1 + stride] + buf[row + 1 + s2];
+      const r = row + d;
+      let c0 = src[r] + src[r + stride] + src[r + s2];
+      let c1 = src[r + 1] + src[r + 1 + stride] + src[r + 1 + s2];
       for (let p = row, stop = row + width; p < stop; p++) {
-        const c2 = buf[p + 2] + buf[p + 2 + stride] + buf[p + 2 + s2];
+        const q = p + d;
+        const c2 = src[q + 2] + src[q + 2 + stride] + src[q + 2 + s2];
         const sum = c0 + c1 + c2;
         c0 = c1;
         c1 = c2;
@@ -1017,9 +1085,11 @@ function rasterizeKeyed(
 }
 
 /**
- * {@link rasterize} from a {@link PointCache}'s cells, keyed: one pass over the rows in cell order reading their mask
- * bytes gives each non-empty cell its key (its last selected row, else its last row) and its two counts, then the
- * box max and compose of {@link rasterizeKeyed}. Rows of a cell ascend, so "last" is the largest.
+ * {@link rasterize} from a {@link PointCache}'s cells, keyed: each non-empty cell's key (its last selected row, else
+ * its last row) and its two counts, from one pass over the rows in cell order reading their mask bytes, then the box
+ * max and compose of {@link rasterizeKeyed}. Rows of a cell ascend, so "last" is the largest. The per-cell values
+ * are kept ({@link CellFrame}): the next frame at the same cells and shift with few flipped mask bits recomputes only
+ * the cells holding those rows.
  */
 function rasterizeCellsKeyed(
   pixels: Uint32Array,
@@ -1028,16 +1098,86 @@ function rasterizeCellsKeyed(
   cached: CachedPass,
   counting: boolean,
 ): RasterStats {
+  const { mask, size, width, height } = pass;
+  const cache = cached.cache;
+  const countArea = (width + size - 1) * (height + size - 1);
+  const frame = cellFrame(cache, pass, cached, countArea);
+  const { keys, buf, countBase } = keyedScratch(countArea, mask ? 2 : 1, counting, false);
+  return composeKeys(pixels, palette, pass, keys, buf, countBase, counting, frame.drawn, cache.nonFinite, frame);
+}
+
+/** Flipped rows past which a frame computes every cell again rather than the cells holding them (a fraction of n). */
+const FLIPS_FOR_FULL_FRAME = 1 / 32;
+
+/** Rows whose mask bit flipped ({@link changedRows}; grown when needed). */
+let flippedScratch = new Int32Array(0);
+/** Cells marked for recomputing in one frame, and the list of them (grown when needed; marks cleared after use). */
+let dirtyMarks = new Uint8Array(0);
+let dirtyScratch = new Int32Array(0);
+
+/**
+ * The cache's {@link CellFrame} for this frame: the last one updated in place when only mask bits flipped (few
+ * enough of them), else every cell computed again into it (its arrays reused when their sizes fit).
+ */
+function cellFrame(cache: PointCache, pass: PointPass, cached: CachedPass, countArea: number): CellFrame {
+  const { colorIndex, mask, n } = pass;
+  const last = cache.frame;
+  const same =
+    last !== null &&
+    last.generation === cache.generation &&
+    last.dx === cached.dx &&
+    last.dy === cached.dy &&
+    last.countArea === countArea &&
+    last.colorIndex === colorIndex &&
+    last.masked === (mask !== null) &&
+    (mask === null || (mask.length >= n && last.mask.length === n));
+  if (same) {
+    if (mask === null) return last;
+    const flips = manyFlips(mask, last.mask, n)
+      ? -1
+      : changedRows(mask, last.mask, n, Math.floor(n * FLIPS_FOR_FULL_FRAME));
+    if (flips >= 0) {
+      recomputeFlipped(last, cache, pass, cached, flips);
+      return last;
+    }
+  }
+  const frame: CellFrame =
+    last && last.countArea === countArea && (mask === null || last.mask.length === n)
+      ? last
+      : {
+          generation: 0,
+          dx: 0,
+          dy: 0,
+          countArea,
+          colorIndex,
+          masked: false,
+          mask: mask ? new Uint8Array(n) : new Uint8Array(0),
+          keys: new Int32Array(countArea),
+          counts: new Uint16Array(2 * countArea),
+          drawn: 0,
+        };
+  Object.assign(frame, { generation: cache.generation, dx: cached.dx, dy: cached.dy, colorIndex, masked: !!mask });
+  if (mask) frame.mask.set(mask.length === n ? mask : mask.subarray(0, n));
+  computeCells(frame, cache, pass, cached);
+  cache.frame = frame;
+  return frame;
+}
+
+/**
+ * Every cell of the count grid into `frame`: each non-empty cell's key and counts (empty cells: KEY_EMPTY, 0), and
+ * the number of rows drawn.
+ */
+function computeCells(frame: CellFrame, cache: PointCache, pass: PointPass, cached: CachedPass): void {
   const { colorIndex, mask, size, width, height } = pass;
-  const { order, start, gridWidth, margin, nonFinite } = cached.cache;
-  const pad = size - 1;
-  const countWidth = width + pad;
-  const countHeight = height + pad;
-  const countArea = countWidth * countHeight;
-  const { keys, buf, countBase } = keyedScratch(countArea, mask ? 2 : 1, counting);
+  const { order, start, gridWidth, margin } = cache;
+  const { keys, counts, countArea } = frame;
+  const countWidth = width + size - 1;
+  const countHeight = height + size - 1;
   // Count-grid cell (cx, cy) is grid cell (cx + margin − dx, cy + margin − dy).
   const gridLeft = margin - cached.dx;
   const gridTop = margin - cached.dy;
+  keys.fill(KEY_EMPTY);
+  counts.fill(0);
   let drawn = 0;
   for (let cy = 0; cy < countHeight; cy++) {
     const gridRow = (cy + gridTop) * gridWidth + gridLeft;
@@ -1050,55 +1190,156 @@ function rasterizeCellsKeyed(
       if (mask === null) {
         const row = order[end - 1];
         keys[cell] = ((row + 1) << SELECTED_TABLE_SHIFT) | colorIndex[row] | KEY_EMPTY;
-        if (counting) buf[countBase + cell] = end - first > COUNT_MAX ? COUNT_MAX : end - first;
+        counts[cell] = end - first > COUNT_MAX ? COUNT_MAX : end - first;
         continue;
       }
-      let selected = 0;
-      let lastDim = -1;
-      let lastSelected = -1;
-      // Branch-free (a random selection mispredicts every other row): m is 1 for a selected row, else 0, and
-      // `-m` / `m - 1` are all-ones masks that pick the row into one of the two "last" slots.
-      for (let k = first; k < end; k++) {
-        const row = order[k];
-        const m = (-mask[row] >> 31) & 1;
-        selected += m;
-        lastSelected = (row & -m) | (lastSelected & (m - 1));
-        lastDim = (row & (m - 1)) | (lastDim & -m);
-      }
-      // All ones when the cell holds a selected row: its key then, else the last dimmed row's.
-      const any = -selected >> 31;
-      const row = (lastSelected & any) | (lastDim & ~any);
-      keys[cell] = ((row + 1) << SELECTED_TABLE_SHIFT) | colorIndex[row] | (~any & KEY_EMPTY);
-      if (counting) {
-        const dimmed = end - first - selected;
-        buf[countBase + cell] = dimmed > COUNT_MAX ? COUNT_MAX : dimmed;
-        buf[countBase + countArea + cell] = selected > COUNT_MAX ? COUNT_MAX : selected;
-      }
+      maskedCell(keys, counts, countArea, cell, order, first, end, mask, colorIndex);
     }
   }
-  return composeKeys(pixels, palette, pass, keys, buf, countBase, counting, drawn, nonFinite);
+  frame.drawn = drawn;
+}
+
+/**
+ * Key and counts of one cell holding rows `order[first] … order[end − 1]` (ascending) under `mask`: its last
+ * selected row's key, else its last dimmed row's. Branch-free (a random selection mispredicts every other row): m is
+ * 1 for a selected row, else 0, and `-m` / `m - 1` are all-ones masks that pick the row into one of two slots.
+ */
+function maskedCell(
+  keys: Int32Array,
+  counts: Uint16Array,
+  countArea: number,
+  cell: number,
+  order: Uint32Array,
+  first: number,
+  end: number,
+  mask: Uint8Array,
+  colorIndex: Uint16Array,
+): void {
+  let selected = 0;
+  let lastDim = -1;
+  let lastSelected = -1;
+  for (let k = first; k < end; k++) {
+    const row = order[k];
+    const m = (-mask[row] >> 31) & 1;
+    selected += m;
+    lastSelected = (row & -m) | (lastSelected & (m - 1));
+    lastDim = (row & (m - 1)) | (lastDim & -m);
+  }
+  // All ones when the cell holds a selected row: its key then, else the last dimmed row's.
+  const any = -selected >> 31;
+  const row = (lastSelected & any) | (lastDim & ~any);
+  keys[cell] = ((row + 1) << SELECTED_TABLE_SHIFT) | colorIndex[row] | (~any & KEY_EMPTY);
+  const dimmed = end - first - selected;
+  counts[cell] = dimmed > COUNT_MAX ? COUNT_MAX : dimmed;
+  counts[countArea + cell] = selected > COUNT_MAX ? COUNT_MAX : selected;
+}
+
+/** Rows {@link manyFlips} reads. */
+const FLIP_SAMPLE = 1024;
+
+/**
+ * Whether a sample of the rows says that far more than {@link FLIPS_FOR_FULL_FRAME} of them flipped (a new rule, a
+ * switch of selections), so that {@link changedRows} would only scan until it gave up: ≈1 ms at 10⁶ rows when half
+ * flip. Rows spread by a large odd step modulo n, so a periodic mask does not alias with the sample.
+ */
+function manyFlips(mask: Uint8Array, copy: Uint8Array, n: number): boolean {
+  if (n < 8 * FLIP_SAMPLE) return false;
+  const step = Math.floor(n * 0.6180339887) | 1;
+  let flips = 0;
+  for (let k = 0, i = 0; k < FLIP_SAMPLE; k++, i = (i + step) % n) if ((mask[i] !== 0) !== (copy[i] !== 0)) flips++;
+  return flips > 2 * FLIPS_FOR_FULL_FRAME * FLIP_SAMPLE;
+}
+
+/**
+ * The rows `i < n` whose mask bit (any non-zero byte) differs between `mask` and `copy`, into `flippedScratch`, with
+ * `copy` brought up to `mask`; their number, or −1 once it passes `limit` (then `copy` is left part updated: the
+ * caller computes every cell and copies the whole mask). Compares four bytes at a time where both are aligned.
+ */
+function changedRows(mask: Uint8Array, copy: Uint8Array, n: number, limit: number): number {
+  if (flippedScratch.length < limit + 4) flippedScratch = new Int32Array(limit + 4);
+  const out = flippedScratch;
+  let count = 0;
+  let i = 0;
+  if (mask.byteOffset % 4 === 0 && copy.byteOffset % 4 === 0) {
+    const a = new Uint32Array(mask.buffer, mask.byteOffset, n >> 2);
+    const b = new Uint32Array(copy.buffer, copy.byteOffset, n >> 2);
+    for (let w = 0; w < a.length; w++) {
+      if (a[w] === b[w]) continue;
+      for (let j = w << 2, end = j + 4; j < end; j++) {
+        if ((mask[j] !== 0) !== (copy[j] !== 0)) out[count++] = j;
+        copy[j] = mask[j];
+      }
+      if (count > limit) return -1;
+    }
+    i = a.length << 2;
+  }
+  for (; i < n; i++) {
+    if (mask[i] === copy[i]) continue;
+    if ((mask[i] !== 0) !== (copy[i] !== 0)) out[count++] = i;
+    copy[i] = mask[i];
+    if (count > limit) return -1;
+  }
+  return count;
+}
+
+/** Recomputes the cells of `frame` that hold one of the `flips` rows of `flippedScratch` (each cell once). */
+function recomputeFlipped(frame: CellFrame, cache: PointCache, pass: PointPass, cached: CachedPass, flips: number) {
+  const { colorIndex, mask, size, width, height } = pass;
+  const { order, start, gridWidth, margin, cellOf } = cache;
+  const { keys, counts, countArea } = frame;
+  const countWidth = width + size - 1;
+  const countHeight = height + size - 1;
+  const gridLeft = margin - cached.dx;
+  const gridTop = margin - cached.dy;
+  if (dirtyMarks.length < countArea) dirtyMarks = new Uint8Array(countArea);
+  if (dirtyScratch.length < flips) dirtyScratch = new Int32Array(flips);
+  const marks = dirtyMarks;
+  const dirty = dirtyScratch;
+  let cells = 0;
+  for (let f = 0; f < flips; f++) {
+    const c = cellOf[flippedScratch[f]];
+    if (c < 0) continue;
+    const gy = Math.floor(c / gridWidth);
+    const cx = c - gy * gridWidth - gridLeft;
+    const cy = gy - gridTop;
+    if (cx < 0 || cx >= countWidth || cy < 0 || cy >= countHeight) continue;
+    const cell = cy * countWidth + cx;
+    if (marks[cell] !== 0) continue;
+    marks[cell] = 1;
+    dirty[cells++] = cell;
+  }
+  for (let d = 0; d < cells; d++) {
+    const cell = dirty[d];
+    marks[cell] = 0;
+    const cy = Math.floor(cell / countWidth);
+    const c = (cy + gridTop) * gridWidth + gridLeft + (cell - cy * countWidth);
+    maskedCell(keys, counts, countArea, cell, order, start[c], start[c + 1], mask!, colorIndex);
+  }
 }
 
 /**
  * The scratch of a keyed frame: `countArea` keys (Int32, all {@link KEY_EMPTY}) from the start of the scratch
- * buffer, then, when counting, `layers` count grids (Uint16, zeroed) from `countBase`.
+ * buffer, then, when counting, `layers` count grids (Uint16, zeroed) from `countBase`; not cleared when `clear` is
+ * false (the caller writes every cell).
  */
 function keyedScratch(
   countArea: number,
   layers: number,
   counting: boolean,
+  clear = true,
 ): { keys: Int32Array; buf: Uint16Array; countBase: number } {
   const countBase = 2 * countArea;
   scratch(4 * countArea + (counting ? 2 * layers * countArea : 0));
-  intScratch.fill(KEY_EMPTY, 0, countArea);
-  if (counting) shortScratch.fill(0, countBase, countBase + layers * countArea);
+  if (clear) intScratch.fill(KEY_EMPTY, 0, countArea);
+  if (clear && counting) shortScratch.fill(0, countBase, countBase + layers * countArea);
   return { keys: intScratch, buf: shortScratch, countBase };
 }
 
 /**
  * The end of a keyed frame: coverage box sums of the count grids (when counting), the box max of the keys, then
  * each pixel's colour from its key (background where none), shaded by its winner's layer's coverage when the frame
- * is shaded. The stats are the plain loops'.
+ * is shaded. The stats are the plain loops'. With a `source`, the box passes read its keys and counts (which stay as
+ * they are, for the next frame) and write `keys` and `buf`; without one they work on `keys` and `buf` in place.
  */
 function composeKeys(
   pixels: Uint32Array,
@@ -1110,6 +1351,7 @@ function composeKeys(
   counting: boolean,
   drawn: number,
   skipped: number,
+  source?: CellFrame,
 ): RasterStats {
   const { bright, dim, background, density } = palette;
   const { mask, n, size, width, height, area } = pass;
@@ -1119,11 +1361,14 @@ function composeKeys(
   let maxCount = 0;
   if (counting) {
     for (let l = 0; l < layers; l++) {
-      const m = boxSum(buf, countBase + l * countArea, countWidth, width, height, size);
+      const target = countBase + l * countArea;
+      const m = source
+        ? boxSumFrom(source.counts, l * countArea, buf, target, countWidth, width, height, size)
+        : boxSum(buf, target, countWidth, width, height, size);
       if (m > maxCount) maxCount = m;
     }
   }
-  boxMax(keys, countWidth, width, height, size);
+  boxMaxFrom(source ? source.keys : keys, keys, countWidth, width, height, size);
   const table = tableScratch;
   table.set(mask ? dim : bright, 0);
   table.set(bright, 1 << SELECTED_TABLE_SHIFT);
@@ -1272,15 +1517,17 @@ function maxKey(a: number, b: number): number {
 /**
  * Replaces each key of the grid (`stride` per row) by the largest in the size × size window right of and below
  * it, for the `width × height` cells the frame reads: along rows in place first, then down columns (each cell is
- * overwritten only after the windows that read it). Size 2 does both in one pass.
+ * overwritten only after the windows that read it). Size 2 does both in one pass. The keys are read from `src` (the
+ * same array: in place); sizes other than 2 copy them into `keys` first.
  */
-function boxMax(keys: Int32Array, stride: number, width: number, height: number, size: number): void {
+function boxMaxFrom(src: Int32Array, keys: Int32Array, stride: number, width: number, height: number, size: number) {
+  if (src !== keys && size !== 2) keys.set(src.subarray(0, stride * (height + size - 1)));
   if (size === 1) return;
   if (size === 2) {
     for (let row = 0, end = height * stride; row < end; row += stride) {
-      let left = maxKey(keys[row], keys[row + stride]);
+      let left = maxKey(src[row], src[row + stride]);
       for (let p = row, stop = row + width; p < stop; p++) {
-        const right = maxKey(keys[p + 1], keys[p + 1 + stride]);
+        const right = maxKey(src[p + 1], src[p + 1 + stride]);
         keys[p] = maxKey(left, right);
         left = right;
       }

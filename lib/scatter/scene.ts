@@ -6,7 +6,15 @@
 import { createGrid, nearest, type SpatialGrid } from "./grid";
 import { createPaletteSet, type PaletteSet } from "./palette";
 import type { PaletteOptions, PickResult, RasterStats, RenderResult, SceneView } from "./protocol";
-import { colorDomain, colorIndices, createPointCache, prepareCache, rasterize, type RasterInput } from "./raster";
+import {
+  colorDomain,
+  colorIndices,
+  createPointCache,
+  forgetCellFrame,
+  prepareCache,
+  rasterize,
+  type RasterInput,
+} from "./raster";
 import { createTransform } from "./viewport";
 
 // Kept for components/MarginScatter.tsx, which still imports them from here; new code imports ./protocol.
@@ -61,6 +69,8 @@ export class ScatterScene {
     this.colors = values;
     this.domain = colorDomain(values);
     this.colorIndex = colorIndices(values, this.domain, this.colorIndex);
+    // The indices were rewritten in place: the cells' last frame holds the old ones.
+    forgetCellFrame(this.positions);
   }
 
   /** Replaces the selection mask (1 = selected); null or a wrong-length mask means "no selection". */
