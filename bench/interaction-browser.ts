@@ -8,7 +8,7 @@
  *   frame times, long tasks, pointermove → "Selected N of M" text latency, and how many moves the count followed;
  * - changes w and switches the metric: time until the count or the visible table rows show the new ranking;
  * - sorts the table by a numeric column: time until the first row changes.
- * `--profile` adds the main thread's CPU profile of each drag: busy time per move, script vs GC vs "(program)"
+ * `--profile` (or `--profile-out DIR`, which also saves them) adds the main thread's CPU profile of each drag: busy time per move, script vs GC vs "(program)"
  * (the browser's own work: input, style, layout, paint), top self times; it slows the page, so measure apart.
  * Each line prints its target from issue 10 and whether it is met. No baseline: the targets are absolute (a frame
  * is 16.7 ms whatever the machine), and the load average is printed at the start and the end.
@@ -30,7 +30,11 @@ const frames = Number(arg("frames", "60"));
 const port = Number(arg("port", "3203"));
 const dist = arg("dist", ".next-bench");
 // A CPU profile of the main thread during the drags (it slows the page: its drag numbers are not the clean ones).
-const profiling = process.argv.includes("--profile");
+const profiling = process.argv.includes("--profile") || process.argv.includes("--profile-out");
+// With `--profile-out DIR`, each drag's raw CPU profile is also written as <dir>/<drag>.cpuprofile (DevTools loads it;
+// a build with `next build --no-mangling` keeps the component names).
+const profileDir = process.argv.includes("--profile-out") ? arg("profile-out", "") : null;
+if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
 // A Chromium trace (every thread: page, dataset and scatter workers) of each drag and each timed action, written
 // as <dir>/<phase>.json for chrome://tracing or Perfetto (it slows the page too).
 const traceDir = process.argv.includes("--trace") ? arg("trace", "") : null;
@@ -352,7 +356,10 @@ async function drag(name: string, from: number, x0: number, x1: number, y: numbe
   await page.waitForTimeout(500);
   const r = (await page.evaluate("window.__stopRecording()")) as Recording;
   await stopTrace(name);
-  const busy = profiling ? busyTime(((await cdp.send("Profiler.stop")) as { profile: CpuProfile }).profile) : null;
+  const profile = profiling ? ((await cdp.send("Profiler.stop")) as { profile: CpuProfile }).profile : null;
+  if (profile && profileDir)
+    fs.writeFileSync(path.join(profileDir, `${name.replace(/[^a-z0-9]+/gi, "-")}.cpuprofile`), JSON.stringify(profile));
+  const busy = profile ? busyTime(profile) : null;
   await mouse("mouseReleased", x1);
   await page.waitForTimeout(500);
   const long = (await page.evaluate(`window.__longSince(${r.t0})`)) as number[];

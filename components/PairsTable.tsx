@@ -1,6 +1,6 @@
 "use client";
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
-import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
+import { createColumnHelper, flexRender, getCoreRowModel, useReactTable, type Row } from "@tanstack/react-table";
 import { useWorkbench } from "@/components/workbench-store";
 import SearchBox from "@/components/SearchBox";
 import { useRowNumbers, useRowViews } from "@/components/use-row-views";
@@ -36,6 +36,35 @@ function fmt(v: number | undefined): string {
 function preview(text: string | undefined): string {
   if (text === undefined) return "…";
   return text.length > 160 ? `${text.slice(0, 160)}…` : text;
+}
+
+/** Each row view's three previews, made once per view (not three full-text joins per cell per render). */
+const previews = new WeakMap<RowView, { prompt: string; chosen: string; rejected: string }>();
+function previewOf(view: RowView | undefined, part: "prompt" | "chosen" | "rejected"): string {
+  if (!view) return preview(undefined);
+  let p = previews.get(view);
+  if (!p) {
+    const text = pairToText(view.pair);
+    p = { prompt: preview(text.prompt), chosen: preview(text.chosen), rejected: preview(text.rejected) };
+    previews.set(view, p);
+  }
+  return p[part];
+}
+
+/** Whether two replies gave a row the same numbers (each reply brings fresh objects). */
+function sameNumbers(a: RowNumbers | undefined, b: RowNumbers | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  return (
+    a.row === b.row &&
+    Object.is(a.explicit, b.explicit) &&
+    Object.is(a.implicit, b.implicit) &&
+    Object.is(a.score, b.score) &&
+    Object.is(a.mAp, b.mAp) &&
+    Object.is(a.mApRank, b.mApRank) &&
+    a.selected === b.selected &&
+    a.decision === b.decision
+  );
 }
 
 const helper = createColumnHelper<VisibleRow>();
@@ -145,6 +174,13 @@ export default function PairsTable() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [idsKey, numbers.key, numbers.request, views.request]);
 
+  const onOpen = useCallback(
+    (row: number) => {
+      setCursor(row);
+      openRow(row);
+    },
+    [setCursor, openRow],
+  );
   const data: VisibleRow[] = visibleIds.map((row) => ({ row, numbers: numbers.get(row), view: views.get(row) }));
   void orderVersion;
 
@@ -183,17 +219,17 @@ export default function PairsTable() {
       helper.display({
         id: "prompt",
         header: "Prompt",
-        cell: (c) => preview(c.row.original.view && pairToText(c.row.original.view.pair).prompt),
+        cell: (c) => previewOf(c.row.original.view, "prompt"),
       }),
       helper.display({
         id: "chosen",
         header: "Chosen",
-        cell: (c) => preview(c.row.original.view && pairToText(c.row.original.view.pair).chosen),
+        cell: (c) => previewOf(c.row.original.view, "chosen"),
       }),
       helper.display({
         id: "rejected",
         header: "Rejected",
-        cell: (c) => preview(c.row.original.view && pairToText(c.row.original.view.pair).rejected),
+        cell: (c) => previewOf(c.row.original.view, "rejected"),
       }),
     ],
     [],
@@ -268,24 +304,14 @@ export default function PairsTable() {
               </tr>
             )}
             {table.getRowModel().rows.map((r, i) => (
-              <tr
+              <PairRow
                 key={r.original.row}
-                aria-rowindex={first + i + 2}
-                aria-selected={selectedRow === r.original.row}
-                aria-current={cursor === r.original.row ? "true" : undefined}
-                className={`${r.original.numbers?.selected ? "is-selected" : "is-dimmed"}${selectedRow === r.original.row ? " is-open" : ""}${cursor === r.original.row ? " is-cursor" : ""}`}
-                style={{ height: ROW_HEIGHT }}
-                onClick={() => {
-                  setCursor(r.original.row);
-                  openRow(r.original.row);
-                }}
-              >
-                {r.getVisibleCells().map((c) => (
-                  <td key={c.id} className={`col-${c.column.id}`}>
-                    {flexRender(c.column.columnDef.cell, c.getContext())}
-                  </td>
-                ))}
-              </tr>
+                r={r}
+                rowIndex={first + i + 2}
+                open={selectedRow === r.original.row}
+                cursor={cursor === r.original.row}
+                onOpen={onOpen}
+              />
             ))}
             {padBottom > 0 && (
               <tr aria-hidden="true" style={{ height: padBottom }}>
@@ -298,3 +324,46 @@ export default function PairsTable() {
     </div>
   );
 }
+
+/** Props of {@link PairRow}. */
+interface PairRowProps {
+  r: Row<VisibleRow>;
+  rowIndex: number;
+  open: boolean;
+  cursor: boolean;
+  onOpen(row: number): void;
+}
+
+/**
+ * One table row. Memoised on what its cells show: during a drag every selection reply brings the visible rows'
+ * numbers again, and most of them are the same, so only the rows whose numbers changed render again.
+ */
+const PairRow = memo(
+  function PairRow({ r, rowIndex, open, cursor, onOpen }: PairRowProps) {
+    const { row, numbers } = r.original;
+    return (
+      <tr
+        aria-rowindex={rowIndex}
+        aria-selected={open}
+        aria-current={cursor ? "true" : undefined}
+        className={`${numbers?.selected ? "is-selected" : "is-dimmed"}${open ? " is-open" : ""}${cursor ? " is-cursor" : ""}`}
+        style={{ height: ROW_HEIGHT }}
+        onClick={() => onOpen(row)}
+      >
+        {r.getVisibleCells().map((c) => (
+          <td key={c.id} className={`col-${c.column.id}`}>
+            {flexRender(c.column.columnDef.cell, c.getContext())}
+          </td>
+        ))}
+      </tr>
+    );
+  },
+  (a, b) =>
+    a.rowIndex === b.rowIndex &&
+    a.open === b.open &&
+    a.cursor === b.cursor &&
+    a.onOpen === b.onOpen &&
+    a.r.original.row === b.r.original.row &&
+    a.r.original.view === b.r.original.view &&
+    sameNumbers(a.r.original.numbers, b.r.original.numbers),
+);

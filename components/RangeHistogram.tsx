@@ -46,9 +46,34 @@ interface HistogramBarsProps {
   maxCount: number;
 }
 
+/** Rounds a pixel coordinate to 1/100 px: keeps the path strings short without moving any bar visibly. */
+const px = (v: number) => Math.round(v * 100) / 100;
+
+/** One SVG path of a bar per bin with a non-zero count (a bar of height 0 draws nothing either way). */
+function barsPath(
+  edges: Float64Array,
+  counts: Uint32Array,
+  sx: (v: number) => number,
+  sy: (c: number) => number,
+  plotH: number,
+): string {
+  let d = "";
+  for (let i = 0; i < counts.length; i++) {
+    const h = sy(counts[i]);
+    if (!(h > 0)) continue;
+    const left = sx(edges[i]);
+    const w = Math.max(1, sx(edges[i + 1]) - left - 1);
+    d += `M${px(left)} ${px(PAD.top + plotH - h)}h${px(w)}v${px(h)}h${px(-w)}z`;
+  }
+  return d;
+}
+
 /**
- * The 2 × bins bar rects. Kept apart so that a handle move, which re-renders its histogram on every pointer move,
- * does not rebuild the bars when the counts are the same numbers in a fresh reply (the dragged histogram's own).
+ * The bars: all rows grey, the selected amber, each series one `<path>`. A selection step during a drag then
+ * changes one attribute of one element per histogram; as 2 × bins rects it changed up to 80 attributes, each an SVG
+ * layout invalidation (≈ 2,300 per 60-move drag in a trace of bench/interaction-browser.ts). Kept apart so that a
+ * handle move, which re-renders its histogram on every pointer move, does not rebuild the bars when the counts are
+ * the same numbers in a fresh reply (the dragged histogram's own).
  */
 const HistogramBars = memo(
   function HistogramBars({ edges, all, selected, x0, x1, plotW, plotH, maxCount }: HistogramBarsProps) {
@@ -56,16 +81,8 @@ const HistogramBars = memo(
     const sy = (c: number) => (c / maxCount) * plotH;
     return (
       <>
-        {Array.from(all, (count, i) => {
-          const left = sx(edges[i]);
-          const w = Math.max(1, sx(edges[i + 1]) - left - 1);
-          return (
-            <g key={i}>
-              <rect x={left} y={PAD.top + plotH - sy(count)} width={w} height={sy(count)} fill="#475569" />
-              <rect x={left} y={PAD.top + plotH - sy(selected[i])} width={w} height={sy(selected[i])} fill="#f59e0b" />
-            </g>
-          );
-        })}
+        <path d={barsPath(edges, all, sx, sy, plotH)} fill="#475569" data-series="all" />
+        <path d={barsPath(edges, selected, sx, sy, plotH)} fill="#f59e0b" data-series="selected" />
       </>
     );
   },
@@ -100,7 +117,14 @@ export default memo(RangeHistogram, (a, b) => {
 function RangeHistogram({ label, histogram, lo, hi, onChange, onGestureEnd }: RangeHistogramProps) {
   const ref = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(320);
-  const drag = useRef<{ kind: "lo" | "hi" | "brush"; x0: number; moved: boolean; gesture: string } | null>(null);
+  const drag = useRef<{
+    kind: "lo" | "hi" | "brush";
+    x0: number;
+    moved: boolean;
+    gesture: string;
+    /** The plot's left edge in client pixels, read when the drag started (null: read it again, after a scroll). */
+    left: number | null;
+  } | null>(null);
 
   useEffect(() => {
     const el = ref.current;
@@ -127,21 +151,44 @@ function RangeHistogram({ label, histogram, lo, hi, onChange, onGestureEnd }: Ra
   const hiPos = hi ?? dataHi;
 
   const clampValue = (v: number) => Math.min(Math.max(v, x0), x1);
+  // Where the plot is, read once per drag (and again after a scroll, which a wheel can do mid-drag): reading it on
+  // every move forced a layout of the page in the middle of the frame whenever a reply had just changed the DOM.
+  const plotLeft = () => ref.current!.getBoundingClientRect().left;
   const pointerValue = (e: { clientX: number }) => {
-    const rect = ref.current!.getBoundingClientRect();
-    return clampValue(inv(e.clientX - rect.left));
+    const d = drag.current;
+    const left = d ? (d.left ??= plotLeft()) : plotLeft();
+    return clampValue(inv(e.clientX - left));
   };
+  useEffect(() => {
+    const forget = () => {
+      if (drag.current) drag.current.left = null;
+    };
+    window.addEventListener("scroll", forget, { capture: true, passive: true });
+    return () => window.removeEventListener("scroll", forget, { capture: true });
+  }, []);
 
   const startHandle = (which: "lo" | "hi") => (e: ReactPointerEvent) => {
     e.stopPropagation();
     e.preventDefault();
     (e.currentTarget as Element).setPointerCapture(e.pointerId);
-    drag.current = { kind: which, x0: e.clientX, moved: false, gesture: `handle:${label}:${++gestureCounter}` };
+    drag.current = {
+      kind: which,
+      x0: e.clientX,
+      moved: false,
+      gesture: `handle:${label}:${++gestureCounter}`,
+      left: plotLeft(),
+    };
   };
   const onPlotDown = (e: ReactPointerEvent<SVGSVGElement>) => {
     if (e.button !== 0) return;
     e.currentTarget.setPointerCapture(e.pointerId);
-    drag.current = { kind: "brush", x0: e.clientX, moved: false, gesture: `brush:${label}:${++gestureCounter}` };
+    drag.current = {
+      kind: "brush",
+      x0: e.clientX,
+      moved: false,
+      gesture: `brush:${label}:${++gestureCounter}`,
+      left: plotLeft(),
+    };
   };
   const onMove = (e: ReactPointerEvent) => {
     const d = drag.current;

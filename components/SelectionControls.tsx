@@ -1,4 +1,5 @@
 "use client";
+import { useEffect, useRef } from "react";
 import { useWorkbench, currentSpec } from "@/components/workbench-store";
 import { histogramSource, intervalOf, type FieldKey } from "@/lib/selection/spec";
 import { METRIC_OPTIONS, metricUnavailable } from "@/lib/selection/ranking";
@@ -16,16 +17,22 @@ function BoundInput({ field, which, label }: { field: FieldKey; which: "lo" | "h
   const setInterval = useWorkbench((s) => s.setInterval);
   const gate = intervalOf(spec, histogramSource(field), field);
   const value = which === "lo" ? gate?.lo : gate?.hi;
+  const input = useRef<HTMLInputElement>(null);
+  // An outside change (a handle drag, undo) shows here unless the box is being edited; typing edits locally. (Keying
+  // the input by the value did the same by mounting a new number input, shadow tree included, on every drag step.)
+  useEffect(() => {
+    const el = input.current;
+    if (el && document.activeElement !== el) el.value = String(value ?? "");
+  }, [value]);
   return (
     <label className="bound">
       {label}
       <input
+        ref={input}
         type="number"
         step="any"
         aria-label={`${label} value`}
         placeholder="off"
-        // Keyed by the value so an outside change (a handle drag, undo) shows here; typing edits locally.
-        key={String(value ?? "")}
         defaultValue={value ?? ""}
         onBlur={(e) => {
           const v = parseNumber(e.target.value);
