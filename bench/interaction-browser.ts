@@ -5,7 +5,7 @@
  * rows of the drag benchmarks (bench/curation-rows.ts), then, recording every main-thread long task
  * (PerformanceObserver "longtask") and every animation frame (requestAnimationFrame deltas) in the page:
  * - drags the "Explicit margin floor" handle and the ratio slider, one mouse move (CDP) every 1/60 s:
- *   frame times, long tasks, pointermove → "Selected N of M" text latency, and how many moves the count followed;
+ *   frame times, long tasks, pointermove → "Selected N of M" text latency, and how many of the values the control took the count followed;
  * - changes w and switches the metric: time until the count or the visible table rows show the new ranking;
  * - sorts the table by a numeric column: time until the first row changes.
  * `--profile` (or `--profile-out DIR`, which also saves them) adds the main thread's CPU profile of each drag: busy time per move, script vs GC vs "(program)"
@@ -154,9 +154,27 @@ await page.evaluate(`(() => {
       rec.pending = [];
     }
   }).observe(document.body, { subtree: true, childList: true, characterData: true });
-  w.__startRecording = () => {
-    rec = { t0: performance.now(), frames: [], pending: [], latency: [], changes: [], countChanges: 0, lastCount: countText() };
+  // The dragged control's value (a range input's value, a histogram handle's aria-valuenow): how many distinct values
+  // it took bounds how many counts there are to show (a 0.01-step slider dragged over 0.51 takes 51).
+  const controlValue = (el) => (el instanceof HTMLInputElement ? el.value : el.getAttribute("aria-valuenow"));
+  let stopValues = () => {};
+  w.__startRecording = (control) => {
+    rec = { t0: performance.now(), frames: [], pending: [], latency: [], changes: [], countChanges: 0, lastCount: countText(), values: 0 };
     const r = rec;
+    const el = control ? document.querySelector(control) : null;
+    let lastValue = el ? controlValue(el) : null;
+    const onValue = () => {
+      const v = controlValue(el);
+      if (v !== lastValue) ((lastValue = v), r.values++);
+    };
+    if (el instanceof HTMLInputElement) {
+      el.addEventListener("input", onValue);
+      stopValues = () => el.removeEventListener("input", onValue);
+    } else if (el) {
+      const mo = new MutationObserver(onValue);
+      mo.observe(el, { attributes: true, attributeFilter: ["aria-valuenow"] });
+      stopValues = () => mo.disconnect();
+    }
     let last = null;
     const tick = (t) => {
       if (rec !== r) return;
@@ -169,7 +187,8 @@ await page.evaluate(`(() => {
   w.__stopRecording = () => {
     const r = rec;
     rec = null;
-    return { t0: r.t0, t1: performance.now(), frames: r.frames, latency: r.latency, changes: r.changes, countChanges: r.countChanges, finalCount: r.lastCount };
+    stopValues();
+    return { t0: r.t0, t1: performance.now(), frames: r.frames, latency: r.latency, changes: r.changes, countChanges: r.countChanges, finalCount: r.lastCount, values: r.values };
   };
   w.__nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => resolve(null)));
 
@@ -222,6 +241,8 @@ interface Recording {
   latency: number[];
   countChanges: number;
   finalCount: string;
+  /** Distinct values the dragged control took while recording. */
+  values: number;
 }
 interface Measured {
   t0: number;
@@ -319,7 +340,7 @@ function busyTime(profile: CpuProfile): { totalMs: number; scriptMs: number; gcM
  * CDP without waiting for the page (as a real pointer moves whatever the page does; Playwright's `page.mouse`
  * waits for each event's round trip, which here takes several frames).
  */
-async function drag(name: string, from: number, x0: number, x1: number, y: number): Promise<void> {
+async function drag(name: string, control: string, from: number, x0: number, x1: number, y: number): Promise<void> {
   const mouse = (type: "mousePressed" | "mouseMoved" | "mouseReleased", x: number) =>
     cdp.send("Input.dispatchMouseEvent", {
       type,
@@ -338,7 +359,7 @@ async function drag(name: string, from: number, x0: number, x1: number, y: numbe
   }
   const count0 = await page.getByTestId("selected-count").textContent();
   await startTrace();
-  await page.evaluate("window.__startRecording()");
+  await page.evaluate(`window.__startRecording(${JSON.stringify(control)})`);
   if (profiling) {
     await cdp.send("Profiler.setSamplingInterval", { interval: 500 });
     await cdp.send("Profiler.start");
@@ -391,8 +412,9 @@ async function drag(name: string, from: number, x0: number, x1: number, y: numbe
   lines.push(
     `| ${name}: pointermove → count text | ≤ ${FRAME_MS.toFixed(1)} ms, count follows every move | ` +
       `median ${f(quantile(r.latency, 0.5))}, p90 ${f(quantile(r.latency, 0.9))}, max ${f(Math.max(...r.latency))}; ` +
-      `${r.countChanges} count changes over ${frames} moves in ${(sendMs / 1000).toFixed(2)} s ("${count0}" → "${r.finalCount}") | ` +
-      `${met(r.latency.length > 0 && quantile(r.latency, 0.9) <= FRAME_MS)} |`,
+      `${r.countChanges} count changes for ${r.values} values the control took over ${frames} moves in ` +
+      `${(sendMs / 1000).toFixed(2)} s ("${count0}" → "${r.finalCount}") | ` +
+      `${met(r.latency.length > 0 && quantile(r.latency, 0.9) <= FRAME_MS && r.countChanges >= r.values)} |`,
   );
 }
 
@@ -417,6 +439,7 @@ const handle = (await page.getByRole("slider", { name: "Explicit margin floor" }
 const plot = (await page.getByTestId("histogram-plot-explicit").boundingBox())!;
 await drag(
   "histogram floor drag",
+  '[role="slider"][aria-label="Explicit margin floor"]',
   handle.x + handle.width / 2,
   plot.x + plot.width * 0.6,
   plot.x + plot.width * 0.95,
@@ -433,7 +456,14 @@ const rb = (await ratio.boundingBox())!;
 const ratio0 = Number(await ratio.inputValue());
 // The thumb sits at the current value; drag it from there to 90 %.
 const grab = rb.x + rb.width * ratio0;
-await drag("ratio slider drag", grab, grab, rb.x + rb.width * 0.9, rb.y + rb.height / 2);
+await drag(
+  "ratio slider drag",
+  'input[aria-label="Selection ratio slider"]',
+  grab,
+  grab,
+  rb.x + rb.width * 0.9,
+  rb.y + rb.height / 2,
+);
 await page.evaluate(`window.__setRatio(${ratio0})`);
 await page.waitForTimeout(1000);
 
