@@ -9,7 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect, test, type Locator, type Page } from "@playwright/test";
-import { exportSelection, jsonlLines, openApp, ROOT, upload } from "./helpers";
+import { exportAllRows, jsonlLines, openApp, ROOT, upload } from "./helpers";
 import { downloadRecipe, expectExportMatchesClauses, openDemo } from "./curation-helpers";
 
 const DEMO = path.join(ROOT, "public/demo/demo-preferences.jsonl");
@@ -346,15 +346,7 @@ test.describe("view state across a scoring run", () => {
     await page.getByRole("button", { name: "Reset view" }).click();
     await expect.poll(async () => JSON.stringify(await readTicks(figure))).not.toBe(JSON.stringify(zoomed));
     const refit = viewportOf(await readTicks(figure));
-    await page.getByLabel("Selection ratio", { exact: true }).fill("1");
-    await expect(page.getByText(`Selected ${total} of ${total}`)).toBeVisible();
-    const { bytes } = await exportSelection(page, "JSONL", true);
-    const rows = bytes
-      .toString("utf8")
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { explicit_margin: number; implicit_margin: number });
-    expect(rows).toHaveLength(total);
+    const rows = await exportAllRows(page, total);
     expectViewportClose(
       refit,
       expectedFit(

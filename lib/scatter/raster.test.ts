@@ -544,6 +544,14 @@ describe("point cache", () => {
   const BW = 32;
   const BH = 24;
   const home = { xMin: 0, xMax: 10, yMin: 0, yMax: 10 };
+  /** Draws `input` plainly and through `cache`: the two frames' stats and pixels must be the same. */
+  const expectCachedFrame = (input: RasterInput, cache: PointCache, label = "") => {
+    const plain = new Uint32Array(BW * BH);
+    const viaCache = new Uint32Array(BW * BH);
+    const expected = rasterize(plain, BW, BH, input);
+    expect(rasterize(viaCache, BW, BH, { ...input, cache }), label).toEqual(expected);
+    expect(Array.from(viaCache), label).toEqual(Array.from(plain));
+  };
 
   it.each([
     ["off", 1],
@@ -580,11 +588,7 @@ describe("point cache", () => {
           pointSizePx: size,
           palette: set,
         };
-        const plain = new Uint32Array(BW * BH);
-        const viaCache = new Uint32Array(BW * BH);
-        const expected = rasterize(plain, BW, BH, base);
-        expect(rasterize(viaCache, BW, BH, { ...base, cache })).toEqual(expected);
-        expect(Array.from(viaCache)).toEqual(Array.from(plain));
+        expectCachedFrame(base, cache);
       });
     },
   );
@@ -602,14 +606,12 @@ describe("point cache", () => {
       const cache = createPointCache();
       let seed = 11;
       const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
-      const check = (mask: Uint8Array | null, vp = home, label = "") => {
-        const input = { xs, ys, colorIndex, mask, transform: createTransform(vp, BW, BH), pointSizePx: size, palette };
-        const plain = new Uint32Array(BW * BH);
-        const viaCache = new Uint32Array(BW * BH);
-        const expected = rasterize(plain, BW, BH, input);
-        expect(rasterize(viaCache, BW, BH, { ...input, cache }), label).toEqual(expected);
-        expect(Array.from(viaCache), label).toEqual(Array.from(plain));
-      };
+      const check = (mask: Uint8Array | null, vp = home, label = "") =>
+        expectCachedFrame(
+          { xs, ys, colorIndex, mask, transform: createTransform(vp, BW, BH), pointSizePx: size, palette },
+          cache,
+          label,
+        );
       // Two frames at the scale sort the rows; from then on the frames come from the cells.
       check(masks[0]);
       check(masks[0]);
