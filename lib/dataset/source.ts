@@ -5,11 +5,13 @@
  */
 import type { FileMetaData } from "hyparquet";
 import { openCsv } from "@/lib/dataset/readers/csv";
-import { decompressedStorage, gunzipBlob, isGzip } from "@/lib/dataset/readers/gzip";
+import { decompressedStorage, isGzip, openGunzip } from "@/lib/dataset/readers/gzip";
+import type { InflatedPiece } from "@/lib/dataset/readers/inflate";
 import { openJsonArray } from "@/lib/dataset/readers/json-array";
-import { openJsonl } from "@/lib/dataset/readers/jsonl";
+import { openJsonl, openStreamedJsonl } from "@/lib/dataset/readers/jsonl";
 import { openParquet } from "@/lib/dataset/readers/parquet";
 import { readBytes } from "@/lib/dataset/readers/bytes";
+import { SourceError } from "@/lib/dataset/source-error";
 import type { DatasetFormat, FileInfo, ParseProblem, ParseResult, RawRecord, RecordVisitor } from "@/lib/dataset/types";
 
 /** A dataset file opened for reading: row count and field names up front, records parsed on demand. */
@@ -90,12 +92,15 @@ function firstSignificantByte(bytes: Uint8Array): number {
   return i < bytes.length ? bytes[i] : -1;
 }
 
+/** Bytes of the file's start that format detection looks at. */
+const DETECT_BYTES = 64 * 1024;
+
 /**
- * Detects the format from content and name: Parquet magic `PAR1` wins over the name; a `.json` file whose
+ * Detects the format from content and name (`size`: the whole file's, when `blob` is only its start): Parquet magic `PAR1` wins over the name; a `.json` file whose
  * first value starts with `{` is read as JSON Lines (common on the Hub); unnamed files go by `[` / `{`.
  */
-async function detectFormat(blob: Blob, name: string): Promise<ParseResult<DatasetFormat>> {
-  const head = await readBytes(blob, 0, Math.min(blob.size, 64 * 1024));
+async function detectFormat(blob: Blob, name: string, size = blob.size): Promise<ParseResult<DatasetFormat>> {
+  const head = await readBytes(blob, 0, Math.min(blob.size, DETECT_BYTES));
   if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x41 && head[2] === 0x52 && head[3] === 0x31) {
     return { ok: true, data: "parquet" };
   }
@@ -105,7 +110,7 @@ async function detectFormat(blob: Blob, name: string): Promise<ParseResult<Datas
     return { ok: false, reason: { file: name, message: "not a Parquet file: it does not start with PAR1" } };
   }
   const first = firstSignificantByte(head);
-  if (first === -1 && head.length === blob.size) {
+  if (first === -1 && head.length === size) {
     return { ok: false, reason: { file: name, message: "the file contains only whitespace" } };
   }
   if (byName === "json" && first === 0x7b) return { ok: true, data: "jsonl" };
@@ -130,23 +135,25 @@ export async function openSource(
      * the bytes it parses (one read of the file instead of two); `rowCount` counts the rows indexed so far until then.
      */
     partialRows?: number;
+    /** A .gz file's decompressed pieces are at least this large (tests use small ones to cut lines across pieces). */
+    pieceBytes?: number;
   } = {},
 ): Promise<ParseResult<RowSource>> {
   if (file.size === 0) return { ok: false, reason: { file: name, message: "the file is empty" } };
-  let bytes = file;
   const gzip = isGzip(await readBytes(file, 0, 2));
-  if (gzip) {
-    // Decompression is the first half of the work for .gz files.
-    const inflated = await gunzipBlob(file, name, onProgress && ((f) => onProgress(f / 2)));
-    if (!inflated.ok) return inflated;
-    bytes = inflated.data;
-    if (bytes.size === 0) return { ok: false, reason: { file: name, message: "the file is empty (after gunzip)" } };
-  }
-  const detected = await detectFormat(bytes, name);
+  if (gzip) return openGzipSource(file, name, onProgress, options);
+  const detected = await detectFormat(file, name);
   if (!detected.ok) return detected;
-  const info: FileInfo = { name, format: detected.data, gzip, byteLength: file.size };
-  if (gzip && decompressedStorage(bytes) === "opfs") info.gunzippedTo = "opfs";
-  const progress = onProgress && gzip ? (f: number) => onProgress(0.5 + f / 2) : onProgress;
+  return openDetected(file, { name, format: detected.data, gzip, byteLength: file.size }, onProgress, options);
+}
+
+/** Opens bytes of a known format (a .gz file's once decompressed). */
+function openDetected(
+  bytes: Blob,
+  info: FileInfo,
+  progress: ((fraction: number) => void) | undefined,
+  options: { partialRows?: number },
+): Promise<ParseResult<RowSource>> {
   switch (info.format) {
     case "jsonl":
       return openJsonl(bytes, info, progress, options.partialRows);
@@ -158,4 +165,66 @@ export async function openSource(
     case "parquet":
       return openParquet(bytes, info, progress);
   }
+}
+
+/**
+ * A .gz file: JSON Lines are parsed as they are decompressed (on the helper worker, lib/dataset/readers/bytes.ts
+ * `inflateBlob`), so both run at once; the other formats are decompressed whole first (the first half of their
+ * progress), then opened like any file.
+ */
+async function openGzipSource(
+  file: Blob,
+  name: string,
+  onProgress: ((fraction: number) => void) | undefined,
+  options: { partialRows?: number; pieceBytes?: number },
+): Promise<ParseResult<RowSource>> {
+  const stream = await openGunzip(file, name, { pieceBytes: options.pieceBytes });
+  const taken: InflatedPiece[] = [];
+  let size = 0;
+  let ended = false;
+  try {
+    while (size < DETECT_BYTES) {
+      const piece = await stream.next();
+      if (!piece) {
+        ended = true;
+        break;
+      }
+      taken.push(piece);
+      size += piece.bytes.byteLength;
+    }
+  } catch (err) {
+    if (err instanceof SourceError) return { ok: false, reason: err.detail };
+    throw err;
+  }
+  if (size === 0) {
+    await stream.abort();
+    return { ok: false, reason: { file: name, message: "the file is empty (after gunzip)" } };
+  }
+  const start = new Blob(taken.map((p) => p.bytes) as BlobPart[]);
+  const detected = await detectFormat(start, name, ended ? size : Infinity);
+  if (!detected.ok) {
+    await stream.abort();
+    return detected;
+  }
+  const info: FileInfo = { name, format: detected.data, gzip: true, byteLength: file.size };
+  if (stream.storage === "opfs") info.gunzippedTo = "opfs";
+  if (info.format === "jsonl") {
+    try {
+      return await openStreamedJsonl(stream, taken, info, onProgress, options.partialRows);
+    } catch (err) {
+      if (err instanceof SourceError) return { ok: false, reason: err.detail };
+      throw err;
+    }
+  }
+  let bytes: Blob;
+  try {
+    while (await stream.next()) onProgress?.(stream.fraction / 2);
+    bytes = await stream.finish();
+  } catch (err) {
+    if (err instanceof SourceError) return { ok: false, reason: err.detail };
+    throw err;
+  }
+  if (decompressedStorage(bytes) === "opfs") info.gunzippedTo = "opfs";
+  else delete info.gunzippedTo;
+  return openDetected(bytes, info, onProgress && ((f) => onProgress(0.5 + f / 2)), options);
 }

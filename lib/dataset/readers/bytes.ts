@@ -3,6 +3,7 @@
  * character columns. Only Blob / TextDecoder APIs common to browsers and Node 20.
  */
 import { readDirect, type LinedBytes, type WorkerBlobReader } from "@/lib/dataset/readers/blob-reader";
+import { inflatePieces, PIECE_BYTES, type PieceSource } from "@/lib/dataset/readers/inflate";
 
 /** Bytes read per step when indexing or scanning (big enough to amortise Blob reads, small enough for a worker). */
 export const CHUNK_BYTES = 8 * 1024 * 1024;
@@ -128,6 +129,25 @@ export async function readBytes(blob: Blob, start: number, end: number): Promise
   const read = byteReaders.get(blob);
   if (read) return read(from, to);
   return blobReader ? blobReader.read(blob, from, to) : readDirect(blob, from, to);
+}
+
+/**
+ * Decompresses a gzip Blob piece by piece: on the set reader's helper worker where there is one (so the caller can
+ * parse one piece while the next is made), else (or with `here`) on this thread, through the Blob's registered reader if it has one.
+ */
+export function inflateBlob(blob: Blob, pieceBytes = PIECE_BYTES, options: { here?: boolean } = {}): PieceSource {
+  const read = byteReaders.get(blob);
+  if (!read && !options.here && blobReader?.inflate) return blobReader.inflate(blob, pieceBytes);
+  if (!read) return inflatePieces(blob, { pieceBytes });
+  const chunks = readChunks(blob);
+  const input = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await chunks.next();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value.bytes);
+    },
+  });
+  return inflatePieces(blob, { pieceBytes, input });
 }
 
 /** True when the first bytes are the UTF-8 byte order mark. */

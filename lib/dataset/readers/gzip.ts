@@ -1,10 +1,14 @@
 /**
- * Transparent gzip: decompress once into a Blob so rows can still be sliced by byte offset later. In a browser with
+ * Transparent gzip: decompress once into a Blob so rows can still be sliced by byte offset later, piece by piece so a
+ * reader can parse each piece as it comes (lib/dataset/readers/jsonl.ts `openStreamedJsonl`). In a browser with
  * the origin private file system the output goes to a file on disk (lib/dataset/readers/opfs-sink.ts), elsewhere
  * (Node, old browsers, a full disk) into Blobs folded every 32 MB.
  */
-import type { ParseResult } from "@/lib/dataset/types";
+import { inflateBlob } from "@/lib/dataset/readers/bytes";
+import { PIECE_BYTES, type InflatedPiece } from "@/lib/dataset/readers/inflate";
 import { cleanStaleOpfsFiles, createOpfsSink, defaultOpfsPlace, type OpfsPlace } from "@/lib/dataset/readers/opfs-sink";
+import { SourceError } from "@/lib/dataset/source-error";
+import type { ParseResult } from "@/lib/dataset/types";
 
 /** True when the bytes start with the gzip magic number 1f 8b. */
 export function isGzip(head: Uint8Array): boolean {
@@ -19,9 +23,6 @@ export interface GunzipOptions {
   /** Where OPFS files go; default this scope's `navigator.storage` and `navigator.locks` (null: memory only). */
   opfs?: OpfsPlace | null;
 }
-
-/** A write to the output failed (disk or quota full, OPFS gone), as opposed to the gzip data being bad. */
-class SinkWriteError extends Error {}
 
 /** Decompressed output: chunks in, one Blob out. */
 interface Sink {
@@ -100,48 +101,191 @@ async function openSink(opfs: OpfsPlace | null): Promise<Sink> {
   }
 }
 
-async function inflateInto(
-  file: Blob,
-  sink: Sink,
-  onProgress?: (fraction: number) => void,
-): Promise<{ ok: true; data: Blob } | { ok: false; error: unknown }> {
-  let consumed = 0;
-  const counter = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      consumed += chunk.byteLength;
-      onProgress?.(consumed / file.size);
-      controller.enqueue(chunk);
-    },
-  });
-  try {
-    const reader = (file.stream() as ReadableStream<Uint8Array>)
-      .pipeThrough(counter)
-      .pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>)
-      .getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      try {
-        await sink.write(value);
-      } catch (err) {
-        await reader.cancel().catch(() => {});
-        throw new SinkWriteError(err instanceof Error ? err.message : String(err));
-      }
-    }
-    try {
-      return { ok: true, data: await sink.finish() };
-    } catch (err) {
-      throw new SinkWriteError(err instanceof Error ? err.message : String(err));
-    }
-  } catch (error) {
-    await sink.abort();
-    return { ok: false, error };
-  }
+/** The message of damaged or truncated gzip data (kept word for word: tests and users search for it). */
+function damaged(name: string, err: unknown): SourceError {
+  const detail = err instanceof Error ? err.message : String(err);
+  return new SourceError({ file: name, message: `the gzip data is damaged or cut short (${detail})` });
+}
+
+/** A gzip file being decompressed piece by piece into its output (an OPFS file, or memory). */
+export interface GunzipStream {
+  /**
+   * The next piece of decompressed bytes, already written to the output; null at the end. Throws a `SourceError`
+   * for damaged data (and again on every later call), after removing the output.
+   */
+  next(): Promise<InflatedPiece | null>;
+  /** Decompressed bytes delivered so far. */
+  readonly offset: number;
+  /** The fraction of the compressed file consumed so far. */
+  readonly fraction: number;
+  /** Where the output is kept now. */
+  readonly storage: DecompressedStorage;
+  /** Decompresses and writes what is left, then resolves the whole output as one Blob (same Blob on every call). */
+  finish(): Promise<Blob>;
+  /** Stops and removes the output. */
+  abort(): Promise<void>;
 }
 
 /**
- * Decompresses a gzip Blob with `DecompressionStream`; progress is the fraction of compressed bytes consumed. The
- * output goes to an OPFS file where the scope has one (falling back to memory, from the start, if writing it fails);
+ * Starts decompressing a gzip Blob (on the helper worker where the scope has one: lib/dataset/readers/bytes.ts
+ * `inflateBlob`), each piece written to an OPFS file where the scope has one, else to memory. When the disk or the
+ * quota fills up, the output moves to memory: what the file held is decompressed again into it, so nothing is lost.
+ * `releaseDecompressed` removes the output, unfinished or not, once its dataset is closed.
+ */
+export async function openGunzip(
+  file: Blob,
+  name: string,
+  options: GunzipOptions & { pieceBytes?: number } = {},
+): Promise<GunzipStream> {
+  const opfs = options.opfs === undefined ? defaultOpfsPlace() : options.opfs;
+  const pieceBytes = options.pieceBytes ?? PIECE_BYTES;
+  const source = inflateBlob(file, pieceBytes);
+  let sink = await openSink(opfs);
+  let closed = false;
+  // Registered from the start: a dataset closed while it loads frees its file too.
+  const registration: Sink = {
+    get storage() {
+      return sink.storage;
+    },
+    write: (chunk) => sink.write(chunk),
+    finish: () => sink.finish(),
+    abort: () => sink.abort(),
+    release: async () => {
+      closed = true;
+      source.cancel();
+      await sink.release();
+    },
+  };
+  held.set(file, [...(held.get(file) ?? []), registration]);
+  let offset = 0;
+  let consumed = 0;
+  let failure: SourceError | null = null;
+  let ended = false;
+  let output: Promise<Blob> | null = null;
+
+  const fail = async (err: SourceError): Promise<never> => {
+    failure = err;
+    source.cancel();
+    await sink.abort();
+    throw err;
+  };
+  const closedError = () => new SourceError({ file: name, message: "the file was closed while it was being read" });
+
+  /** Writes the first `bytes` bytes of the decompressed file, decompressed again on this thread, to `out`. */
+  const refill = async (out: Sink, bytes: number): Promise<void> => {
+    const again = inflateBlob(file, pieceBytes, { here: true });
+    try {
+      for (let written = 0; written < bytes;) {
+        const piece = await again.next();
+        if (!piece) break;
+        const part = piece.bytes.subarray(0, Math.min(piece.bytes.byteLength, bytes - written));
+        await out.write(part);
+        written += part.byteLength;
+      }
+    } finally {
+      again.cancel();
+    }
+  };
+
+  /** A memory output that holds the first `bytes` bytes already delivered. */
+  const inMemory = async (bytes: number): Promise<Sink> => {
+    const memory = memorySink();
+    await refill(memory, bytes);
+    return memory;
+  };
+
+  const write = async (bytes: Uint8Array) => {
+    try {
+      await sink.write(bytes);
+    } catch (err) {
+      if (closed) throw closedError();
+      if (sink.storage !== "opfs") throw err;
+      // The disk or the quota is full: the output goes on in memory, starting with what the file held.
+      await sink.abort();
+      sink = await inMemory(offset);
+      await sink.write(bytes);
+    }
+  };
+
+  const next = async (): Promise<InflatedPiece | null> => {
+    if (failure) throw failure;
+    if (closed) return fail(closedError());
+    if (ended) return null;
+    let piece: InflatedPiece | null;
+    try {
+      piece = await source.next();
+    } catch (err) {
+      return fail(closed ? closedError() : damaged(name, err));
+    }
+    if (!piece) {
+      ended = true;
+      return null;
+    }
+    try {
+      await write(piece.bytes);
+    } catch (err) {
+      return fail(
+        err instanceof SourceError
+          ? err
+          : new SourceError({
+              file: name,
+              message: `could not keep the decompressed data (${err instanceof Error ? err.message : String(err)})`,
+            }),
+      );
+    }
+    offset += piece.bytes.byteLength;
+    consumed = piece.consumed;
+    return piece;
+  };
+
+  const finish = async (): Promise<Blob> => {
+    while (await next());
+    let blob: Blob;
+    try {
+      blob = await sink.finish();
+    } catch (err) {
+      if (sink.storage !== "opfs" || closed) throw err;
+      // Closing the file failed (the disk filled up at the end): keep the bytes in memory instead.
+      await sink.abort();
+      sink = await inMemory(offset);
+      blob = await sink.finish();
+    }
+    storageOf.set(blob, sink.storage);
+    if (sink.storage !== "opfs")
+      held.set(
+        file,
+        (held.get(file) ?? []).filter((s) => s !== registration),
+      );
+    return blob;
+  };
+
+  return {
+    next,
+    get offset() {
+      return offset;
+    },
+    get fraction() {
+      return file.size > 0 ? Math.min(1, consumed / file.size) : 1;
+    },
+    get storage() {
+      return sink.storage;
+    },
+    finish: () => (output ??= finish()),
+    abort: async () => {
+      closed = true;
+      source.cancel();
+      await sink.abort();
+      held.set(
+        file,
+        (held.get(file) ?? []).filter((s) => s !== registration),
+      );
+    },
+  };
+}
+
+/**
+ * Decompresses a gzip Blob whole (piece by piece, {@link openGunzip}); progress is the fraction of compressed bytes
+ * consumed. The output goes to an OPFS file where the scope has one (moving to memory if writing it fails);
  * `decompressedStorage(output)` says which, and `releaseDecompressed` removes the file once its dataset is closed.
  */
 export async function gunzipBlob(
@@ -150,24 +294,12 @@ export async function gunzipBlob(
   onProgress?: (fraction: number) => void,
   options: GunzipOptions = {},
 ): Promise<ParseResult<Blob>> {
-  const opfs = options.opfs === undefined ? defaultOpfsPlace() : options.opfs;
-  let sink = await openSink(opfs);
-  let result = await inflateInto(file, sink, onProgress);
-  if (!result.ok && result.error instanceof SinkWriteError && sink.storage === "opfs") {
-    sink = memorySink();
-    result = await inflateInto(file, sink, onProgress);
+  const stream = await openGunzip(file, name, options);
+  try {
+    while (await stream.next()) onProgress?.(stream.fraction);
+    return { ok: true, data: await stream.finish() };
+  } catch (err) {
+    if (err instanceof SourceError) return { ok: false, reason: err.detail };
+    throw err;
   }
-  if (!result.ok) {
-    const err = result.error;
-    return {
-      ok: false,
-      reason: {
-        file: name,
-        message: `the gzip data is damaged or cut short (${err instanceof Error ? err.message : String(err)})`,
-      },
-    };
-  }
-  storageOf.set(result.data, sink.storage);
-  if (sink.storage === "opfs") held.set(file, [...(held.get(file) ?? []), sink]);
-  return { ok: true, data: result.data };
 }

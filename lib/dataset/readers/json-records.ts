@@ -21,17 +21,27 @@ export interface JsonRowIndex {
 
 /**
  * Rows not indexed yet: the rest of a JSON Lines file that `openJsonl` left to the first scan, which indexes it from
- * the bytes it parses (lib/dataset/readers/jsonl.ts).
+ * the bytes it parses (lib/dataset/readers/jsonl.ts); or the rest of a gzip stream (`openStreamedJsonl`), whose
+ * file is complete only at its end.
  */
 export interface PendingRows {
   /** Rows indexed so far. */
   readonly rowCount: number;
   /** The rows indexed so far (re-read after each `next`). */
   readonly index: JsonRowIndex;
-  /** Reads and indexes the next whole rows: their bytes start at file offset `base`; null at the end of the file. */
-  next(): Promise<{ bytes: Uint8Array; base: number; first: number; count: number } | null>;
+  /**
+   * Reads and indexes the next whole rows: their bytes start at file offset `base`; null at the end of the file.
+   * A stream also says how far it has got (`fraction`), and may throw a `SourceError` (damaged data).
+   */
+  next(): Promise<{ bytes: Uint8Array; base: number; first: number; count: number; fraction?: number } | null>;
   /** The complete index, once `next` has resolved null. */
   finish(): JsonRowIndex;
+  /**
+   * A stream only: the Blob of the whole file once `next` has resolved null (the source reads from it from then on),
+   * null before; until then the source's Blob holds the first `availableBytes` bytes.
+   */
+  readonly completeBytes?: Blob | null;
+  readonly availableBytes?: number;
 }
 
 /** True for a plain JSON object (not an array or null). */
@@ -54,14 +64,27 @@ export class JsonRowsSource implements RowSource {
   /** True once every record has been parsed, so `fields` is the union over the whole file. */
   private complete = false;
 
+  /**
+   * A stream whose scan stopped early (a bad record, a visitor's problem): the rest is read to its end before the
+   * next scan or fetch, since the source's Blob holds only the stream's first bytes until then.
+   */
+  private interrupted = false;
+  /** The stream's own failure (damaged gzip data), reported by every later scan and fetch. */
+  private broken: ParseProblem | null = null;
+
   constructor(
     readonly info: FileInfo,
-    /** The (decompressed) file bytes the offsets point into. */
-    readonly bytes: Blob,
+    /** The (decompressed) file bytes the offsets point into (a stream's first bytes until it ends). */
+    private data: Blob,
     private known: JsonRowIndex,
     /** The rows past `known` that the first scan indexes as it parses them; null once the index is complete. */
     private pending: PendingRows | null = null,
   ) {}
+
+  /** The (decompressed) file bytes the offsets point into. */
+  get bytes(): Blob {
+    return this.data;
+  }
 
   /** Byte ranges of the rows (those indexed so far while the first scan has not run). */
   get index(): JsonRowIndex {
@@ -85,7 +108,10 @@ export class JsonRowsSource implements RowSource {
 
   /** Parses every record in file order and calls `visit`; resolves null or the first problem. */
   async scan(visit: RecordVisitor, onProgress?: (fraction: number) => void): Promise<ParseProblem | null> {
+    const settled = await this.settle();
+    if (settled) return settled;
     const pending = this.pending;
+    const streamed = pending?.completeBytes !== undefined;
     const index = this.index;
     const { starts, ends, lines } = index;
     const n = starts.length;
@@ -95,34 +121,78 @@ export class JsonRowsSource implements RowSource {
       const chunk = await readBytes(this.bytes, run.start, run.end);
       for (const row of run.members) {
         const parsed = this.parseRow(row, chunk.subarray(starts[row] - run.start, ends[row] - run.start), index);
-        if (!parsed.ok) return parsed.reason;
+        if (!parsed.ok) return this.stopped(parsed.reason);
         const problem = visit(parsed.data, { row, line: lines[row] });
-        if (problem) return problem;
+        if (problem) return this.stopped(problem);
       }
-      onProgress?.(total > 0 ? run.end / total : 1);
+      // A stream's progress is that of its compressed bytes, reported per piece below.
+      if (!streamed) onProgress?.(total > 0 ? run.end / total : 1);
     }
     if (pending) {
       // The rest of the file: each read is indexed, then its rows parsed from the same bytes.
-      for (let read = await pending.next(); read; read = await pending.next()) {
+      for (let read = await this.nextPending(pending); read; read = await this.nextPending(pending)) {
+        if ("problem" in read) return read.problem;
         const now = pending.index;
         for (let row = read.first; row < read.first + read.count; row++) {
           const bytes = read.bytes.subarray(now.starts[row] - read.base, now.ends[row] - read.base);
           const parsed = this.parseRow(row, bytes, now);
-          if (!parsed.ok) return parsed.reason;
+          if (!parsed.ok) return this.stopped(parsed.reason);
           const problem = visit(parsed.data, { row, line: now.lines[row] });
-          if (problem) return problem;
+          if (problem) return this.stopped(problem);
         }
-        onProgress?.((read.base + read.bytes.length) / total);
+        onProgress?.(read.fraction ?? (read.base + read.bytes.length) / total);
       }
-      this.known = pending.finish();
-      this.pending = null;
+      this.settled(pending);
     }
     this.complete = true;
     return null;
   }
 
+  /** The next read of the pending rows, or the stream's failure (kept: every later scan and fetch reports it). */
+  private async nextPending(pending: PendingRows) {
+    try {
+      return await pending.next();
+    } catch (err) {
+      if (!(err instanceof SourceError)) throw err;
+      this.broken = err.detail;
+      return { problem: err.detail };
+    }
+  }
+
+  /** The pending rows are all indexed: the index is complete, and a stream's file is the source's Blob from now on. */
+  private settled(pending: PendingRows): void {
+    this.known = pending.finish();
+    if (pending.completeBytes) this.data = pending.completeBytes;
+    this.pending = null;
+    this.interrupted = false;
+  }
+
+  /** Returns a scan's problem; a stream's scan that stops there leaves the rest of the stream to {@link settle}. */
+  private stopped(problem: ParseProblem): ParseProblem {
+    if (this.pending?.completeBytes !== undefined) this.interrupted = true;
+    return problem;
+  }
+
+  /**
+   * Before a scan or fetch: a stream whose last scan stopped early is read to its end (its rows indexed, not parsed),
+   * so that every indexed row is in the source's Blob. Resolves the stream's failure, if it has one.
+   */
+  private async settle(): Promise<ParseProblem | null> {
+    if (this.broken) return this.broken;
+    const pending = this.pending;
+    if (!pending || !this.interrupted) return null;
+    for (;;) {
+      const read = await this.nextPending(pending);
+      if (!read) break;
+      if ("problem" in read) return read.problem;
+    }
+    this.settled(pending);
+    return null;
+  }
+
   /** Records by 0-based row index, in the order given; throws `SourceError` on a bad record. */
   async getRecords(rows: ArrayLike<number>): Promise<RawRecord[]> {
+    await this.reachable(rows);
     const index = this.index;
     const { starts, ends } = index;
     const unique = distinctRows(rows, this.rowCount);
@@ -137,6 +207,28 @@ export class JsonRowsSource implements RowSource {
       }
     }
     return Array.from(rows, (row) => byRow.get(row) as RawRecord);
+  }
+
+  /**
+   * Makes sure the rows' bytes can be read: a stream not yet at its end is read on to its end (indexed, not parsed)
+   * when a row lies past the bytes delivered so far. Throws the stream's failure.
+   */
+  private async reachable(rows: ArrayLike<number>): Promise<void> {
+    const pending = this.pending;
+    let problem = this.broken;
+    if (!problem && pending?.completeBytes !== undefined) {
+      const { ends } = pending.index;
+      let last = 0;
+      for (let k = 0; k < rows.length; k++) {
+        const row = rows[k];
+        if (row >= 0 && row < ends.length && ends[row] > last) last = ends[row];
+      }
+      if (this.interrupted || last > this.bytes.size) {
+        this.interrupted = true;
+        problem = await this.settle();
+      }
+    }
+    if (problem) throw new SourceError(problem);
   }
 
   /** Makes `fields` the union over every record (scans once if needed); resolves the first problem, if any. */

@@ -9,19 +9,88 @@
 import type { LinedBytes } from "@/lib/dataset/readers/blob-reader";
 import { CHUNK_BYTES, GrowableF64, hasBom, readBytes, readLineFeeds, searchable } from "@/lib/dataset/readers/bytes";
 import { JsonRowsSource, type JsonRowIndex, type PendingRows } from "@/lib/dataset/readers/json-records";
+import { decompressedStorage, type GunzipStream } from "@/lib/dataset/readers/gzip";
+import type { InflatedPiece } from "@/lib/dataset/readers/inflate";
 import type { FileInfo, ParseResult } from "@/lib/dataset/types";
+
+abstract class LineIndexer {
+  protected readonly starts = new GrowableF64();
+  protected readonly ends = new GrowableF64();
+  protected readonly lines = new GrowableF64();
+  protected lineNo = 1;
+
+  /** Rows indexed so far. */
+  get rowCount(): number {
+    return this.starts.length;
+  }
+
+  /** The rows indexed so far (views valid until the next read). */
+  get index(): JsonRowIndex {
+    return { starts: this.starts.view(), ends: this.ends.view(), lines: this.lines.view(), columns: null };
+  }
+
+  /** The complete index, right-sized; call once done. */
+  finish(): JsonRowIndex {
+    return { starts: this.starts.toArray(), ends: this.ends.toArray(), lines: this.lines.toArray(), columns: null };
+  }
+
+  /**
+   * {@link indexLines} with the line feeds already found (by the reader's helper worker): `lineFeeds[k] + shift` is a
+   * line feed of `bytes`, and `bytes` has none before `lineFeeds[0] + shift`.
+   */
+  protected indexFound(bytes: Uint8Array, lineFeeds: Int32Array, base: number, atEnd: boolean, shift = 0): number {
+    let p = 0;
+    for (const found of lineFeeds) {
+      const nl = found + shift;
+      this.addLine(bytes, base, p, nl);
+      this.lineNo++;
+      p = nl + 1;
+    }
+    // The last line has no line feed only at the end of the file; elsewhere the next read starts with it.
+    if (atEnd && p < bytes.length) {
+      this.addLine(bytes, base, p, bytes.length);
+      return bytes.length;
+    }
+    return p;
+  }
+
+  /** Records the line [p, lineEnd) of `bytes` unless it is blank (spaces, tabs, a CR). */
+  private addLine(bytes: Uint8Array, base: number, p: number, lineEnd: number): void {
+    // Only the start of a line is inspected byte by byte.
+    let q = p;
+    let c = bytes[q];
+    while (q < lineEnd && (c === 0x20 || c === 0x09 || c === 0x0d)) c = bytes[++q];
+    if (q < lineEnd) {
+      this.starts.push(base + p);
+      this.ends.push(base + (bytes[lineEnd - 1] === 0x0d ? lineEnd - 1 : lineEnd));
+      this.lines.push(this.lineNo);
+    }
+  }
+
+  /** Indexes the whole lines of `bytes` (the last one too at the end of the file); returns the bytes consumed. */
+  protected indexLines(bytes: Uint8Array, base: number, atEnd: boolean): number {
+    const len = bytes.length;
+    let p = 0;
+    while (p < len) {
+      const nl = bytes.indexOf(0x0a, p);
+      if (nl < 0 && !atEnd) return p;
+      // Finding line ends uses native indexOf.
+      this.addLine(bytes, base, p, nl < 0 ? len : nl);
+      if (nl < 0) return len;
+      this.lineNo++;
+      p = nl + 1;
+    }
+    return len;
+  }
+}
 
 /**
  * Indexes a JSON Lines file a read at a time. Each read starts at the beginning of a line and covers whole lines
  * (it grows past `chunkBytes` for a line longer than that), so the rows it adds lie inside the bytes it returns.
  */
-export class JsonLinesIndexer implements PendingRows {
-  private readonly starts = new GrowableF64();
-  private readonly ends = new GrowableF64();
-  private readonly lines = new GrowableF64();
+export class JsonLinesIndexer extends LineIndexer implements PendingRows {
   /** File offset where the next read starts (always the start of a line). */
   private offset = -1;
-  private lineNo = 1;
   /**
    * The read of the next piece, started as soon as the current one is indexed, so the disk (a Blob read is a round
    * trip to the browser process) works while the caller parses: without it a 1 GB load in Chromium sat idle 3.2 s of
@@ -32,26 +101,13 @@ export class JsonLinesIndexer implements PendingRows {
   constructor(
     private readonly blob: Blob,
     private readonly chunkBytes = CHUNK_BYTES,
-  ) {}
-
-  /** Rows indexed so far. */
-  get rowCount(): number {
-    return this.starts.length;
+  ) {
+    super();
   }
 
   /** True once every byte of the file has been indexed. */
   get done(): boolean {
     return this.offset >= this.blob.size;
-  }
-
-  /** The rows indexed so far (views valid until the next read). */
-  get index(): JsonRowIndex {
-    return { starts: this.starts.view(), ends: this.ends.view(), lines: this.lines.view(), columns: null };
-  }
-
-  /** The complete index, right-sized; call once `done`. */
-  finish(): JsonRowIndex {
-    return { starts: this.starts.toArray(), ends: this.ends.toArray(), lines: this.lines.toArray(), columns: null };
   }
 
   /**
@@ -97,51 +153,6 @@ export class JsonLinesIndexer implements PendingRows {
     if (ahead && ahead.start === start && ahead.end === end) return ahead.read;
     return readLineFeeds(this.blob, start, end);
   }
-
-  /** {@link indexLines} with the line feeds already found (by the reader's helper worker). */
-  private indexFound(bytes: Uint8Array, lineFeeds: Int32Array, base: number, atEnd: boolean): number {
-    let p = 0;
-    for (const nl of lineFeeds) {
-      this.addLine(bytes, base, p, nl);
-      this.lineNo++;
-      p = nl + 1;
-    }
-    // The last line has no line feed only at the end of the file; elsewhere the next read starts with it.
-    if (atEnd && p < bytes.length) {
-      this.addLine(bytes, base, p, bytes.length);
-      return bytes.length;
-    }
-    return p;
-  }
-
-  /** Records the line [p, lineEnd) of `bytes` unless it is blank (spaces, tabs, a CR). */
-  private addLine(bytes: Uint8Array, base: number, p: number, lineEnd: number): void {
-    // Only the start of a line is inspected byte by byte.
-    let q = p;
-    let c = bytes[q];
-    while (q < lineEnd && (c === 0x20 || c === 0x09 || c === 0x0d)) c = bytes[++q];
-    if (q < lineEnd) {
-      this.starts.push(base + p);
-      this.ends.push(base + (bytes[lineEnd - 1] === 0x0d ? lineEnd - 1 : lineEnd));
-      this.lines.push(this.lineNo);
-    }
-  }
-
-  /** Indexes the whole lines of `bytes` (the last one too at the end of the file); returns the bytes consumed. */
-  private indexLines(bytes: Uint8Array, base: number, atEnd: boolean): number {
-    const len = bytes.length;
-    let p = 0;
-    while (p < len) {
-      const nl = bytes.indexOf(0x0a, p);
-      if (nl < 0 && !atEnd) return p;
-      // Finding line ends uses native indexOf.
-      this.addLine(bytes, base, p, nl < 0 ? len : nl);
-      if (nl < 0) return len;
-      this.lineNo++;
-      p = nl + 1;
-    }
-    return len;
-  }
 }
 
 /** Byte ranges (line feed and a trailing CR excluded) and 1-based line numbers of the non-blank lines. */
@@ -180,5 +191,138 @@ export async function openJsonl(
   const source = indexer.done
     ? new JsonRowsSource(info, blob, indexer.finish())
     : new JsonRowsSource(info, blob, indexer.index, indexer);
+  return { ok: true, data: source };
+}
+
+/** The bytes of `a` then `b` in one array (`b` itself when `a` is empty). */
+function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.byteLength === 0) return b;
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a);
+  out.set(b, a.byteLength);
+  return out;
+}
+
+/**
+ * Indexes JSON Lines as they come out of a gzip stream (lib/dataset/readers/gzip.ts `openGunzip`): the bytes after
+ * a piece's last line feed are carried into the next piece, so each `next` returns whole lines, as
+ * {@link JsonLinesIndexer} does for a file. Offsets are those of the decompressed file, which the stream writes as
+ * it goes; once the stream ends, `completeBytes` is that file.
+ */
+export class StreamedLinesIndexer extends LineIndexer implements PendingRows {
+  /** Bytes after the last line feed delivered so far, and the decompressed offset of their first byte. */
+  private carry: Uint8Array = new Uint8Array(0);
+  private carryBase = 0;
+  private bomChecked = false;
+  private ended = false;
+  private complete: Blob | null = null;
+  /** Pieces kept while the source is being opened: the first rows are read from them before the file is complete. */
+  private head: Uint8Array[] | null = [];
+
+  constructor(
+    private readonly stream: GunzipStream,
+    /** Pieces already taken from the stream (those format detection looked at), in order. */
+    private readonly pushedBack: InflatedPiece[],
+    private readonly info: FileInfo,
+  ) {
+    super();
+  }
+
+  /** True once the stream has ended and every line is indexed. */
+  get done(): boolean {
+    return this.ended;
+  }
+
+  /** The fraction of the compressed file read so far. */
+  get fraction(): number {
+    return this.stream.fraction;
+  }
+
+  /** The whole decompressed file, once `next` has resolved null; null before. */
+  get completeBytes(): Blob | null {
+    return this.complete;
+  }
+
+  /** Decompressed bytes delivered so far: every row indexed lies below this offset. */
+  get availableBytes(): number {
+    return this.stream.offset;
+  }
+
+  /** Stops keeping pieces and resolves a Blob of the bytes delivered so far (they hold every row indexed yet). */
+  takeHead(): Blob {
+    const head = new Blob((this.head ?? []) as BlobPart[]);
+    this.head = null;
+    return head;
+  }
+
+  async next(): Promise<{ bytes: Uint8Array; base: number; first: number; count: number; fraction: number } | null> {
+    if (this.ended) return null;
+    const first = this.starts.length;
+    for (;;) {
+      const piece = this.pushedBack.shift() ?? (await this.stream.next());
+      if (piece) this.head?.push(piece.bytes);
+      const atEnd = piece === null;
+      let bytes = piece ? joined(this.carry, piece.bytes) : this.carry;
+      let shift = piece ? this.carry.byteLength : 0;
+      let base = this.carryBase;
+      if (!this.bomChecked && (bytes.byteLength >= 3 || atEnd)) {
+        this.bomChecked = true;
+        if (hasBom(bytes)) {
+          bytes = bytes.subarray(3);
+          base += 3;
+          shift -= 3;
+        }
+      }
+      if (!this.bomChecked) {
+        this.carry = bytes;
+        continue;
+      }
+      const search = searchable(bytes);
+      const used =
+        piece?.lineFeeds && shift >= 0
+          ? this.indexFound(search, piece.lineFeeds, base, atEnd, shift)
+          : this.indexLines(search, base, atEnd);
+      this.carry = bytes.subarray(used);
+      this.carryBase = base + used;
+      if (atEnd) {
+        this.ended = true;
+        this.complete = await this.stream.finish();
+        if (this.info.gzip) {
+          if (decompressedStorage(this.complete) === "opfs") this.info.gunzippedTo = "opfs";
+          else delete this.info.gunzippedTo;
+        }
+      }
+      if (used > 0 || atEnd) {
+        if (this.starts.length === first && atEnd) return null;
+        return { bytes: search, base, first, count: this.starts.length - first, fraction: this.stream.fraction };
+      }
+    }
+  }
+}
+
+/**
+ * Opens a JSON Lines file that is being decompressed ({@link StreamedLinesIndexer}): indexes the first `partialRows`
+ * rows (every row without it), and leaves the rest to the first `scan`, which parses each piece as the stream
+ * delivers it, while the helper worker decompresses the next.
+ */
+export async function openStreamedJsonl(
+  stream: GunzipStream,
+  taken: InflatedPiece[],
+  info: FileInfo,
+  onProgress?: (fraction: number) => void,
+  partialRows?: number,
+): Promise<ParseResult<JsonRowsSource>> {
+  const indexer = new StreamedLinesIndexer(stream, [...taken], info);
+  for (let read = await indexer.next(); read; read = await indexer.next()) {
+    onProgress?.(read.fraction);
+    if (partialRows !== undefined && indexer.rowCount >= partialRows) break;
+  }
+  if (indexer.rowCount === 0) {
+    return { ok: false, reason: { file: info.name, message: "the file contains only blank lines: no records" } };
+  }
+  const head = indexer.takeHead();
+  const source = indexer.done
+    ? new JsonRowsSource(info, indexer.completeBytes!, indexer.finish())
+    : new JsonRowsSource(info, head, indexer.index, indexer);
   return { ok: true, data: source };
 }
