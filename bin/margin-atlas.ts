@@ -37,7 +37,9 @@ import { GENERATE_USAGE, generateCommand } from "./generate-command";
 import { MERGE_USAGE, mergeCommand } from "./merge-command";
 import { writeExportFile } from "./export-file";
 import { openFileBlob } from "./file-blob";
+import { createTempFile } from "./temp-files";
 import { concatBlobs } from "@/lib/dataset/readers/bytes";
+import { setDecompressedFiles } from "@/lib/dataset/readers/gzip";
 
 const USAGE = `usage: npm run --silent cli -- select FILE [options]
        (FILE may be several files, or a folder, read as one dataset: rows in shard order)
@@ -287,6 +289,8 @@ async function select(argv: string[]): Promise<void> {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // A .gz input is decompressed to a temporary file, not into memory.
+  setDecompressedFiles(createTempFile);
   try {
     if (command === "select") await select(rest);
     else if (command === "score") await scoreCommand(rest, (line) => process.stderr.write(`${line}\n`));

@@ -16,7 +16,29 @@ export function isGzip(head: Uint8Array): boolean {
 }
 
 /** Where decompressed bytes are kept: a file in the origin private file system, or Blobs the browser holds. */
-export type DecompressedStorage = "opfs" | "memory";
+export type DecompressedStorage = "opfs" | "file" | "memory";
+
+/** A file on disk for one decompressed output, where the scope has no OPFS (the CLI's temporary files). */
+export interface DecompressedFile {
+  write(chunk: Uint8Array): Promise<void> | void;
+  /** Closes the file and resolves it as a Blob to read; the file stays until `release`. */
+  finish(): Promise<Blob>;
+  /** Drops a file that will not be finished. */
+  abort(): Promise<void>;
+  /** Removes the finished file; reads of its Blob fail afterwards. */
+  release(): Promise<void>;
+}
+
+/** How this scope makes disk files for decompressed output when it has no OPFS; null: memory. */
+let decompressedFiles: (() => Promise<DecompressedFile>) | null = null;
+
+/**
+ * Makes scopes without OPFS keep decompressed output in files made by `create` (the CLI: temporary files, so a 1 GB
+ * .jsonl.gz does not become 1 GB of memory); null keeps it in memory again.
+ */
+export function setDecompressedFiles(create: (() => Promise<DecompressedFile>) | null): void {
+  decompressedFiles = create;
+}
 
 /** Options of {@link gunzipBlob}. */
 export interface GunzipOptions {
@@ -91,7 +113,16 @@ export async function cleanStaleDecompressed(opfs: OpfsPlace | null = defaultOpf
 }
 
 async function openSink(opfs: OpfsPlace | null): Promise<Sink> {
-  if (!opfs) return memorySink();
+  if (!opfs) {
+    if (!decompressedFiles) return memorySink();
+    try {
+      const file = await decompressedFiles();
+      return { storage: "file", write: file.write, finish: file.finish, abort: file.abort, release: file.release };
+    } catch {
+      // No room for a temporary file: memory still works.
+      return memorySink();
+    }
+  }
   try {
     const file = await createOpfsSink(opfs);
     return { storage: "opfs", write: file.write, finish: file.finish, abort: file.abort, release: file.release };
@@ -199,7 +230,7 @@ export async function openGunzip(
       await sink.write(bytes);
     } catch (err) {
       if (closed) throw closedError();
-      if (sink.storage !== "opfs") throw err;
+      if (sink.storage === "memory") throw err;
       // The disk or the quota is full: the output goes on in memory, starting with what the file held.
       await sink.abort();
       sink = await inMemory(offset);
@@ -244,14 +275,14 @@ export async function openGunzip(
     try {
       blob = await sink.finish();
     } catch (err) {
-      if (sink.storage !== "opfs" || closed) throw err;
+      if (sink.storage === "memory" || closed) throw err;
       // Closing the file failed (the disk filled up at the end): keep the bytes in memory instead.
       await sink.abort();
       sink = await inMemory(offset);
       blob = await sink.finish();
     }
     storageOf.set(blob, sink.storage);
-    if (sink.storage !== "opfs")
+    if (sink.storage === "memory")
       held.set(
         file,
         (held.get(file) ?? []).filter((s) => s !== registration),
