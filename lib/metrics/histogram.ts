@@ -32,9 +32,8 @@ export function histogram(values: Float64Array, bins: number, range?: [number, n
  */
 export function histogramWithBins(values: Float64Array, bins: number): { all: Histogram; bin: Uint16Array } {
   const { edges, missing, min, max } = histogramEdges(values, bins);
-  const bin = binIndices(values, edges);
   const counts = new Uint32Array(bins + 1);
-  for (let i = 0; i < bin.length; i++) counts[bin[i]]++;
+  const bin = binIndices(values, edges, counts);
   // Over its own [min, max] no finite value is outside: the last slot holds the missing values only.
   return { all: { edges, counts: counts.slice(0, bins), missing, outside: 0, min, max }, bin };
 }
@@ -52,7 +51,8 @@ function histogramEdges(
   let missing = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (!Number.isFinite(v)) {
+    // v − v is 0 for a finite v, NaN for NaN and ±Infinity: cheaper than a Number.isFinite call per row.
+    if (v - v !== 0) {
       missing++;
       continue;
     }
@@ -100,23 +100,23 @@ export function countInBins(
   const bins = edges.length - 1;
   const first = edges[0];
   const last = edges[bins];
-  const delta = last - first;
+  const norm = bins / (last - first);
   const counts = new Uint32Array(bins);
   let outside = 0;
   for (let i = 0; i < values.length; i++) {
     if (mask && mask[i] === 0) continue;
     const v = values[i];
-    if (!Number.isFinite(v)) continue;
+    if (v - v !== 0) continue;
     if (v < first || v > last) {
       outside++;
       continue;
     }
-    // numpy computes a provisional bin from the scaled offset, then corrects it against the actual edges, which
-    // rounding in either step could otherwise disagree with.
-    let b = Math.trunc(((v - first) / delta) * bins);
+    // numpy computes a provisional bin from the scaled offset (times bins / (last − first)), then corrects it
+    // against the actual edges, which rounding in either step could otherwise disagree with.
+    let b = ((v - first) * norm) | 0;
     if (b === bins) b--;
     if (v < edges[b]) b--;
-    if (v >= edges[b + 1] && b !== bins - 1) b++;
+    else if (b !== bins - 1 && v >= edges[b + 1]) b++;
     counts[b]++;
   }
   return { counts, outside };
@@ -125,26 +125,34 @@ export function countInBins(
 /**
  * The bin of each value under `edges` ({@link countInBins}' rule), or `bins` (one past the last) for a value in no
  * bin (missing, non-finite or beyond the edges): computed once per column so that counting a masked subset is one
- * branch-free add per row (a drag recounts 4 histograms per pointer move).
+ * branch-free add per row (a drag recounts 4 histograms per pointer move). With `counts` (bins + 1 slots, zeroed),
+ * also counts the rows per bin, the last slot those in none.
  */
-export function binIndices(values: Float64Array, edges: Float64Array): Uint16Array {
+export function binIndices(values: Float64Array, edges: Float64Array, counts?: Uint32Array): Uint16Array {
   const bins = edges.length - 1;
   if (bins >= 0xffff) throw new RangeError(`binIndices: at most ${0xffff - 1} bins, got ${bins}`);
+  if (counts && counts.length !== bins + 1) throw new RangeError(`binIndices: counts must hold ${bins + 1} slots`);
   const first = edges[0];
   const last = edges[bins];
-  const delta = last - first;
+  // numpy's own scale: (v − first) · (bins / (last − first)), truncated, then corrected against the edges.
+  const norm = bins / (last - first);
   const out = new Uint16Array(values.length);
+  // Counted in the same pass (into a throw-away array when not asked for: one loop body either way).
+  const tally = counts ?? new Uint32Array(bins + 1);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (!Number.isFinite(v) || v < first || v > last) {
-      out[i] = bins;
-      continue;
+    let b = bins;
+    // NaN fails both comparisons, ±Infinity one of them: all three land in no bin.
+    if (v >= first && v <= last) {
+      // 0 ≤ (v − first)·norm ≤ bins here, so `| 0` truncates like Math.trunc (and is about twice as fast).
+      b = ((v - first) * norm) | 0;
+      if (b === bins) b--;
+      // After a decrement v lies below the old edge b, i.e. the new edge b + 1: at most one correction applies.
+      if (v < edges[b]) b--;
+      else if (b !== bins - 1 && v >= edges[b + 1]) b++;
     }
-    let b = Math.trunc(((v - first) / delta) * bins);
-    if (b === bins) b--;
-    if (v < edges[b]) b--;
-    if (v >= edges[b + 1] && b !== bins - 1) b++;
     out[i] = b;
+    tally[b]++;
   }
   return out;
 }
