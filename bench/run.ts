@@ -35,6 +35,7 @@ const BENCHES: Bench[] = [
   { name: "ingest", script: "ingest.bench.ts", quickArgs: ["--mb", "50", "--reps", "1"], browser: false },
   { name: "scoring", script: "scoring.bench.ts", quickArgs: ["8", "50"], browser: false },
   { name: "generation", script: "generation.bench.ts", quickArgs: ["2", "16", "2"], browser: false },
+  { name: "rerank-worker", script: "rerank-worker.bench.ts", quickArgs: ["--rows", "100000"], browser: false },
   {
     name: "curation-drag",
     script: "curation-drag.bench.ts",
