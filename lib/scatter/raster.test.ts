@@ -826,6 +826,60 @@ describe("frames at a new scale (keyed) and the idle sort", () => {
     expect(stats).toEqual({ drawn: 3, skippedNaN: 0, outside: 0, density: false, maxCount: 0 });
   });
 
+  it.each(
+    (["on", "auto"] as DensityMode[]).flatMap((density) =>
+      [1, 2, 3].flatMap((size) => [true, false].map((withMask) => [density, size, withMask] as const)),
+    ),
+  )(
+    "shades piles past the intensity table and the 16-bit counts as the plain loops do (%s, %d px, mask %s)",
+    (density, size, withMask) => {
+      // Selected and dimmed piles of 5,000 (past the 4,096-entry intensity table) and 70,000 rows (past 65,535, where
+      // counts saturate) overlapping as their squares grow, ties in between, a few lone points; 40×30 px, pixel units.
+      const piles: [number, number, number, number][] = [
+        [5.5, 5.5, 5000, 1],
+        [6.5, 5.5, 5000, 0],
+        [20.5, 12.5, 70000, 0],
+        [21.5, 13.5, 70000, 1],
+        [30.5, 20.5, 40, 1],
+      ];
+      const n = piles.reduce((sum, p) => sum + p[2], 0) + 3;
+      const xs = new Float64Array(n);
+      const ys = new Float64Array(n);
+      const colorIndex = new Uint16Array(n);
+      const selected = new Uint8Array(n);
+      let i = 0;
+      for (const [x, y, count, sel] of piles) {
+        for (let k = 0; k < count; k++, i++) [xs[i], ys[i], colorIndex[i], selected[i]] = [x, y, (i * 7) % 257, sel];
+      }
+      for (const [x, y] of [
+        [1.5, 1.5],
+        [38.5, 2.5],
+        [2.5, 28.5],
+      ])
+        [xs[i], ys[i], colorIndex[i], selected[i++]] = [x, y, 3, 1];
+      const input: RasterInput = {
+        xs,
+        ys,
+        colorIndex,
+        mask: withMask ? selected : null,
+        transform: { sx: 1, ox: 0, sy: 1, oy: 0 },
+        pointSizePx: size,
+        palette: withDensity(density),
+      };
+      const expected = draw(input);
+      expect(expected.stats).toMatchObject({ density: true, maxCount: 65535 });
+      const cache = createPointCache({ sortWhenIdle: true });
+      // Keyed (a new scale), then from the cells sorted when idle: every cell, then the kept cells after a flip.
+      expect(draw(input, cache)).toEqual(expected);
+      while (prepareCache(cache, BW, BH, input, () => false));
+      expect(draw(input, cache)).toEqual(expected);
+      if (withMask) {
+        const flipped = { ...input, mask: selected.map((m, k) => (k === n - 1 ? 0 : m)) };
+        expect(draw(flipped, cache)).toEqual(draw(flipped));
+      }
+    },
+  );
+
   it("holds rows up to 2^22 − 1 in a key", () => {
     expect(KEYED_MAX_ROWS).toBe(4194303);
   });
