@@ -646,6 +646,35 @@ describe("point cache", () => {
     },
   );
 
+  it.each([0, 1, 2, 3, 4])(
+    "reads every byte of a mask at byte offset %d, longer than the rows, as selected when non-zero (from cells)",
+    (offset) => {
+      const { xs, ys, colorIndex } = rows();
+      const cache = createPointCache();
+      // 400 rows: 12 words of 32 bits and a 16-row tail; bytes 0, 1, 2, 128 and 255 in runs of every length up to 9.
+      const values = [0, 1, 2, 128, 255, 0, 0, 7];
+      const backing = new Uint8Array(offset + xs.length + 5).fill(9);
+      const mask = backing.subarray(offset, offset + xs.length + 5);
+      for (let i = 0, run = 0; i < xs.length; run++) {
+        for (let k = 0; k <= run % 9 && i < xs.length; k++) mask[i++] = values[run % values.length];
+      }
+      const input: RasterInput = {
+        xs,
+        ys,
+        colorIndex,
+        mask,
+        transform: createTransform(home, BW, BH),
+        pointSizePx: 2,
+        palette: withDensity("on"),
+      };
+      expectCachedFrame(input, cache);
+      expectCachedFrame(input, cache);
+      expect(cache.frame).not.toBeNull();
+      // A mask of the rows' length exactly, selecting the rows the first left out, every cell again (a half flip).
+      expectCachedFrame({ ...input, mask: Uint8Array.from(xs, (_, i) => (mask[i] === 0 ? 1 : 0)) }, cache);
+    },
+  );
+
   it("draws new palette indices written in place once the cell frame is forgotten, as the scene does", () => {
     const { xs, ys, colorIndex, masks } = rows();
     const palette = withDensity("off");

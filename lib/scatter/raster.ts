@@ -1178,6 +1178,7 @@ function computeCells(frame: CellFrame, cache: PointCache, pass: PointPass, cach
   const gridTop = margin - cached.dy;
   keys.fill(KEY_EMPTY);
   counts.fill(0);
+  const bits = mask ? packMask(mask, pass.n) : null;
   let drawn = 0;
   for (let cy = 0; cy < countHeight; cy++) {
     const gridRow = (cy + gridTop) * gridWidth + gridLeft;
@@ -1193,10 +1194,77 @@ function computeCells(frame: CellFrame, cache: PointCache, pass: PointPass, cach
         counts[cell] = end - first > COUNT_MAX ? COUNT_MAX : end - first;
         continue;
       }
-      maskedCell(keys, counts, countArea, cell, order, first, end, mask, colorIndex);
+      packedCell(keys, counts, countArea, cell, order, first, end, bits!, colorIndex);
     }
   }
   frame.drawn = drawn;
+}
+
+/** Selection bits of {@link packMask} (grown when needed). */
+let bitScratch = new Int32Array(0);
+
+/**
+ * The mask's first `n` bytes as bits (row i at bit i & 31 of word i >> 5; any non-zero byte is 1), for a pass that
+ * reads them in cell order, i.e. at random: 125 KB at 10⁶ rows stay in the L1 and L2 caches, where the bytes (1 MB)
+ * compete with the row order and the grids. Four bytes at a time where the mask is aligned (0.35 ms at 10⁶ rows in
+ * Node); the cell pass that reads them took 7.1 ms on the bytes and 5.4 on the bits, packing included.
+ */
+function packMask(mask: Uint8Array, n: number): Int32Array {
+  const wordCount = (n + 31) >> 5;
+  if (bitScratch.length < wordCount) bitScratch = new Int32Array(wordCount);
+  const bits = bitScratch;
+  const full = n >> 5;
+  let w = 0;
+  if (mask.byteOffset % 4 === 0) {
+    const quads = new Uint32Array(mask.buffer, mask.byteOffset, full << 3);
+    for (let q = 0; w < full; w++) {
+      let word = 0;
+      for (let j = 0; j < 32; j += 4, q++) {
+        const v = quads[q];
+        // Bit 7 of each byte set when the byte is non-zero; moved to bits 0, 8, 16, 24, then gathered into bits 24–27
+        // by one multiply (no two partial products share a bit, so nothing carries).
+        const nonZero = ((((v & 0x7f7f7f7f) + 0x7f7f7f7f) | v) >>> 7) & 0x01010101;
+        word |= (Math.imul(nonZero, 0x01020408) >>> 24) << j;
+      }
+      bits[w] = word;
+    }
+  }
+  for (; w < wordCount; w++) {
+    let word = 0;
+    for (let i = w << 5, end = Math.min(n, i + 32); i < end; i++) word |= ((-mask[i] >> 31) & 1) << (i & 31);
+    bits[w] = word;
+  }
+  return bits;
+}
+
+/** {@link maskedCell} reading the selection from {@link packMask}'s bits. */
+function packedCell(
+  keys: Int32Array,
+  counts: Uint16Array,
+  countArea: number,
+  cell: number,
+  order: Uint32Array,
+  first: number,
+  end: number,
+  bits: Int32Array,
+  colorIndex: Uint16Array,
+): void {
+  let selected = 0;
+  let lastDim = -1;
+  let lastSelected = -1;
+  for (let k = first; k < end; k++) {
+    const row = order[k];
+    const m = (bits[row >>> 5] >>> (row & 31)) & 1;
+    selected += m;
+    lastSelected = (row & -m) | (lastSelected & (m - 1));
+    lastDim = (row & (m - 1)) | (lastDim & -m);
+  }
+  const any = -selected >> 31;
+  const row = (lastSelected & any) | (lastDim & ~any);
+  keys[cell] = ((row + 1) << SELECTED_TABLE_SHIFT) | colorIndex[row] | (~any & KEY_EMPTY);
+  const dimmed = end - first - selected;
+  counts[cell] = dimmed > COUNT_MAX ? COUNT_MAX : dimmed;
+  counts[countArea + cell] = selected > COUNT_MAX ? COUNT_MAX : selected;
 }
 
 /**
