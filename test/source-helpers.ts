@@ -9,6 +9,28 @@ export function blobOf(content: string | Uint8Array): Blob {
   return new Blob([content as BlobPart]);
 }
 
+/**
+ * JSON Lines of pairs with scores until `more(lines so far)` is false: non-ASCII padding of varied length, a pair
+ * with identical responses every 997 rows, and a blank line every 1000 rows.
+ */
+export function pairLines(more: (lines: string[]) => boolean): string {
+  const lines: string[] = [];
+  for (let i = 0; more(lines); i++) {
+    const pad = "é".repeat(i % 50) + "z".repeat(200);
+    lines.push(
+      JSON.stringify({
+        prompt: `q${i} ${pad}`,
+        chosen: `c${i}`,
+        rejected: i % 997 === 0 ? `c${i}` : `r${i}`,
+        score_chosen: (i * 7) % 13,
+        score_rejected: (i * 5) % 11,
+      }),
+    );
+    if (i % 1000 === 0) lines.push("");
+  }
+  return lines.join("\n") + "\n";
+}
+
 /** Opens and expects success. */
 export async function openOk(content: string | Uint8Array | Blob, name: string): Promise<RowSource> {
   const blob = content instanceof Blob ? content : blobOf(content);

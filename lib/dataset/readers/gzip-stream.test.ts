@@ -19,7 +19,7 @@ import type { RawRecord } from "@/lib/dataset/types";
 import { DatasetSession } from "@/lib/workbench/session";
 import { FakeDir, FakeLocks, place } from "@/test/fake-opfs";
 import { gzip } from "@/test/node-codecs";
-import { blobOf } from "@/test/source-helpers";
+import { blobOf, pairLines } from "@/test/source-helpers";
 
 // Buffer comparison: vitest's element-wise diff of megabyte arrays takes seconds.
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
@@ -309,21 +309,8 @@ describe("the decompressed copy on disk while it is parsed", () => {
       configurable: true,
     });
     try {
-      const rows: string[] = [];
-      for (let i = 0; i < 4000; i++) {
-        const pad = "é".repeat(i % 50) + "z".repeat(200);
-        rows.push(
-          JSON.stringify({
-            prompt: `q${i} ${pad}`,
-            chosen: `c${i}`,
-            rejected: i % 997 === 0 ? `c${i}` : `r${i}`,
-            score_chosen: (i * 7) % 13,
-            score_rejected: (i * 5) % 11,
-          }),
-        );
-        if (i % 1000 === 0) rows.push("");
-      }
-      const text = rows.join("\n") + "\n";
+      // 4,000 pairs (and 4 blank lines).
+      const text = pairLines((lines) => lines.length < 4004);
       const a = await DatasetSession.open(blobOf(gzip(text)), "big.jsonl.gz");
       const b = await DatasetSession.open(blobOf(text), "big.jsonl");
       if (!a.ok || !b.ok) throw new Error("open failed");

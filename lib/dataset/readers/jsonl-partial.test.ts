@@ -6,7 +6,7 @@ import type { JsonRowsSource } from "@/lib/dataset/readers/json-records";
 import type { FileInfo, RawRecord } from "@/lib/dataset/types";
 import { openSource } from "@/lib/dataset/source";
 import { DatasetSession } from "@/lib/workbench/session";
-import { blobOf } from "@/test/source-helpers";
+import { blobOf, pairLines } from "@/test/source-helpers";
 
 const info = (name = "p.jsonl"): FileInfo => ({ name, format: "jsonl", gzip: false, byteLength: 0 });
 
@@ -86,21 +86,9 @@ describe("JSON Lines indexed by the first scan", () => {
 describe("a session over a JSON Lines file larger than one read", () => {
   it("equals the session over the fully indexed file", async () => {
     // 9+ MB: more than the 8 MB first read, so the extraction scan indexes the rest.
-    const lines: string[] = [];
-    for (let i = 0; lines.length * 300 < 9.5e6; i++) {
-      const pad = "é".repeat(i % 50) + "z".repeat(200);
-      lines.push(
-        JSON.stringify({
-          prompt: `q${i} ${pad}`,
-          chosen: `c${i}`,
-          rejected: i % 997 === 0 ? `c${i}` : `r${i}`,
-          score_chosen: (i * 7) % 13,
-          score_rejected: (i * 5) % 11,
-        }),
-      );
-      if (i % 1000 === 0) lines.push("");
-    }
-    const blob = blobOf(lines.join("\n") + "\n");
+    const text = pairLines((lines) => lines.length * 300 < 9.5e6);
+    const lines = text.split("\n").slice(0, -1);
+    const blob = blobOf(text);
     expect(blob.size).toBeGreaterThan(9e6);
     const inspected0 = await DatasetSession.inspect(blob, "big.jsonl");
     if (!inspected0.ok) throw new Error("inspect failed");
