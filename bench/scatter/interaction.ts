@@ -135,6 +135,28 @@ async function main(): Promise<void> {
         `${r.longTasksRedraw === 0 ? "met" : "**not met**"} | ${Math.min(...ratios) >= TARGET_RATIO ? "met" : "**not met**"} |`,
     );
   }
+  console.log(
+    "\nWhere the raster redraws' time goes, medians (ms): end to end / inside the renderer (rasterize + " +
+      "putImageData) / putImageData alone; the end-to-end rest is messages, scheduling and the copy of the mask.\n",
+  );
+  const cases = [
+    ["selection", "selectionMs", "selection (half flip)"],
+    ["step", "stepMs", "threshold step"],
+    ["pan", "panMs", "pan"],
+    ["zoom", "zoomMs", "zoom"],
+    ["afterZoom", "afterZoomMs", "selection right after a zoom"],
+  ] as const;
+  console.log(`| renderer | ${cases.map((c) => c[2]).join(" | ")} |`);
+  console.log(`|---|${cases.map(() => "---").join("|")}|`);
+  for (const r of raster) {
+    const cell = ([key, total]: (typeof cases)[number]) => {
+      const inside = r.inside?.[key];
+      if (!inside) return fmt(median(r[total]));
+      const upload = median(inside.uploadMs);
+      return `${fmt(median(r[total]))} / ${fmt(median(inside.renderMs))} / ${Number.isNaN(upload) ? "—" : fmt(upload)}`;
+    };
+    console.log(`| ${r.renderer} | ${cases.map(cell).join(" | ")} |`);
+  }
 }
 
 main().catch((err) => {

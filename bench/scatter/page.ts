@@ -45,6 +45,12 @@ export interface BenchResult {
   stepMs: number[];
   /** Rasterize + putImageData inside the renderer (worker/main), median over the timed redraws. */
   innerMs: number | null;
+  /**
+   * Per timed case (selection, step, pan, zoom, afterZoom): the renderer's own time (rasterize + putImageData) and
+   * its putImageData part, per redraw, so that the end-to-end time splits into raster, upload and the rest (messages,
+   * scheduling). Empty for the WebGL drawer.
+   */
+  inside: Record<string, { renderMs: number[]; uploadMs: number[] }>;
   drawn: number | null;
   longTasksFirst: number;
   longTasksRedraw: number;
@@ -72,11 +78,18 @@ const median = (v: number[]) => {
   return s.length ? s[s.length >> 1] : NaN;
 };
 
+/** What one redraw reports: the renderer's own time and its upload part (raster drawers), the points drawn. */
+interface DrawOutcome {
+  inner?: number;
+  upload?: number;
+  drawn?: number;
+}
+
 interface Drawer {
   name: string;
-  first(view: Viewport): Promise<{ inner?: number; drawn?: number }>;
-  select(mask: Uint8Array): Promise<{ inner?: number; drawn?: number }>;
-  view(view: Viewport): Promise<{ inner?: number; drawn?: number }>;
+  first(view: Viewport): Promise<DrawOutcome>;
+  select(mask: Uint8Array): Promise<DrawOutcome>;
+  view(view: Viewport): Promise<DrawOutcome>;
 }
 
 function sceneView(viewport: Viewport): SceneView {
@@ -98,7 +111,11 @@ function rasterDrawer(
         name: "scatter",
       }),
   });
-  const out = (r: { renderMs: number; drawn: number }) => ({ inner: r.renderMs, drawn: r.drawn });
+  const out = (r: { renderMs: number; uploadMs?: number; drawn: number }) => ({
+    inner: r.renderMs,
+    upload: r.uploadMs,
+    drawn: r.drawn,
+  });
   return {
     name:
       (mainThread ? "raster, main thread" : `raster, ${renderer.mode === "worker" ? "worker" : "fallback"}`) +
@@ -246,6 +263,14 @@ async function run(config: BenchConfig): Promise<BenchResult> {
   const stepMs: number[] = [];
   const steps = thresholdMasks(data.color, 5);
   const inner: number[] = [];
+  const inside: BenchResult["inside"] = {};
+  const keep = (label: string, r: DrawOutcome) => {
+    if (r.inner === undefined) return;
+    const entry = (inside[label] ??= { renderMs: [], uploadMs: [] });
+    entry.renderMs.push(r.inner);
+    // A renderer from before uploadMs was reported (interaction.ts --before) gives NaN here.
+    entry.uploadMs.push(r.upload ?? NaN);
+  };
   let drawn = first.drawn ?? null;
   for (let i = 0; i < config.warmup + config.reps; i++) {
     const timed = i >= config.warmup;
@@ -261,14 +286,18 @@ async function run(config: BenchConfig): Promise<BenchResult> {
     if (timed) {
       selectionMs.push(performance.now() - t);
       if (s.inner !== undefined) inner.push(s.inner);
+      keep("selection", s);
     }
     await nextTask();
     await drawer.select(steps[0]);
     for (const step of steps.slice(1)) {
       await nextTask();
       t = performance.now();
-      await drawer.select(step);
-      if (timed) stepMs.push(performance.now() - t);
+      const r = await drawer.select(step);
+      if (timed) {
+        stepMs.push(performance.now() - t);
+        keep("step", r);
+      }
     }
     // Pans and zooms start from the view in force, as the user's do (a pan keeps the scale, a zoom changes it).
     const vp = pan(current, WIDTH, HEIGHT, i % 2 ? -8 : 8, i % 2 ? 5 : -5);
@@ -278,6 +307,7 @@ async function run(config: BenchConfig): Promise<BenchResult> {
     if (timed) {
       panMs.push(performance.now() - t);
       if (p.inner !== undefined) inner.push(p.inner);
+      keep("pan", p);
       drawn = p.drawn ?? drawn;
     }
     await nextTask();
@@ -287,13 +317,17 @@ async function run(config: BenchConfig): Promise<BenchResult> {
     if (timed) {
       zoomMs.push(performance.now() - t);
       if (z.inner !== undefined) inner.push(z.inner);
+      keep("zoom", z);
     }
     // A selection change at once, before the renderer had a quiet moment to sort rows into cells for the new
     // scale (raster.ts); the pause then lets it sort, so that the next selection change and pan draw from cells.
     await nextTask();
     t = performance.now();
-    await drawer.select(masks[(i + 1) % 2]);
-    if (timed) afterZoomMs.push(performance.now() - t);
+    const a = await drawer.select(masks[(i + 1) % 2]);
+    if (timed) {
+      afterZoomMs.push(performance.now() - t);
+      keep("afterZoom", a);
+    }
     await new Promise((r) => setTimeout(r, PAUSE_MS));
   }
   // Long-task entries are delivered asynchronously; give the observer a moment.
@@ -309,6 +343,7 @@ async function run(config: BenchConfig): Promise<BenchResult> {
     afterPauseMs,
     stepMs,
     innerMs: inner.length ? median(inner) : null,
+    inside,
     drawn,
     longTasksFirst: tasks.filter((e) => e.startTime < tFirstEnd).length,
     longTasksRedraw: tasks.filter((e) => e.startTime >= tFirstEnd).length,

@@ -61,6 +61,8 @@ export interface RasterStats {
 export interface RenderResult extends RasterStats {
   /** Time spent rasterizing and uploading the pixels. */
   renderMs: number;
+  /** The part of `renderMs` spent uploading them (`putImageData`). */
+  uploadMs: number;
   /** Robust (1st–99th percentile) colour domain, null when no colour value is finite. */
   colorDomain: [number, number] | null;
   rowCount: number;

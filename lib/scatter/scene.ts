@@ -128,7 +128,7 @@ export class ScatterScene {
     const t0 = performance.now();
     const view = this.view;
     const empty: RasterStats = { drawn: 0, skippedNaN: 0, outside: 0, density: false, maxCount: 0 };
-    if (!view) return { ...empty, renderMs: 0, colorDomain: this.domain, rowCount: this.xs.length };
+    if (!view) return { ...empty, renderMs: 0, uploadMs: 0, colorDomain: this.domain, rowCount: this.xs.length };
     const { width, height } = devicePixels(view);
     if (target.canvas.width !== width || target.canvas.height !== height) {
       target.canvas.width = width;
@@ -139,8 +139,10 @@ export class ScatterScene {
       this.pixels = new Uint32Array(this.image.data.buffer);
     }
     const stats = rasterize(this.pixels, width, height, this.rasterInput(view, width, height));
+    const t1 = performance.now();
     target.putImageData(this.image, 0, 0);
-    return { ...stats, renderMs: performance.now() - t0, colorDomain: this.domain, rowCount: this.xs.length };
+    const t2 = performance.now();
+    return { ...stats, renderMs: t2 - t0, uploadMs: t2 - t1, colorDomain: this.domain, rowCount: this.xs.length };
   }
 
   /** The row nearest to CSS pixel (`xCss`, `yCss`) of `view` (default: the current one) within `radiusCss`. */
