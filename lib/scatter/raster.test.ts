@@ -909,6 +909,35 @@ describe("frames at a new scale (keyed) and the idle sort", () => {
     },
   );
 
+  it.each<[DensityMode, number]>([
+    ["off", 2],
+    ["auto", 2],
+    ["on", 3],
+  ])("draws from cells again after a frame at a new scale wrote over the kept cell frame (%s, %d px)", (d, size) => {
+    const { xs, ys, colorIndex, masks } = rows();
+    const mask = masks[0]!;
+    const cache = createPointCache({ sortWhenIdle: true });
+    const input = (vp: typeof home): RasterInput => ({
+      xs,
+      ys,
+      colorIndex,
+      mask,
+      transform: createTransform(vp, BW, BH),
+      pointSizePx: size,
+      palette: withDensity(d),
+    });
+    while (prepareCache(cache, BW, BH, input(home), () => false));
+    expect(draw(input(home), cache)).toEqual(draw(input(home)));
+    const frame = cache.frame;
+    expect(frame).not.toBeNull();
+    // A zoom (keyed, over the kept frame's grids), then back to the cells' scale and shift with the same mask: the
+    // kept frame no longer holds those cells, so every cell is computed again.
+    const zoomed = zoom(home, 1.1);
+    expect(draw(input(zoomed), cache)).toEqual(draw(input(zoomed)));
+    expect(draw(input(home), cache)).toEqual(draw(input(home)));
+    expect(cache.frame).toBe(frame);
+  });
+
   it("holds rows up to 2^22 − 1 in a key", () => {
     expect(KEYED_MAX_ROWS).toBe(4194303);
   });
