@@ -1660,11 +1660,11 @@ function keyCounted(
     const m = (-mask[i] >> 31) & 1;
     // (1 − m) << 31 is the flipped selection bit; (i + 1) << 9 stays below 2^31.
     const key = ((i + 1) << SELECTED_TABLE_SHIFT) | colorIndex[i] | ((1 - m) << 31);
-    // Rows ascend, so the new key is the larger unless it is dimmed and the cell's is selected (stored ≥ 0). Picked
-    // without a branch: with a random selection `if (key > old)` mispredicted often enough to cost ≈50 %.
+    // The larger key (rows ascend: the new one unless it is dimmed and the cell's is selected), without a branch:
+    // with a random selection `if (key > old)` mispredicted often enough to cost ≈50 %. maxKey's set-on-compare form
+    // took 0.6–0.7 ms less of this pass at 10⁶ rows in Chromium than masks built from the sign bits (10.6 vs 11.2 ms).
     const old = keys[c];
-    const keep = (~old >> 31) & (m - 1);
-    keys[c] = (old & keep) | (key & ~keep);
+    keys[c] = key ^ ((old ^ key) & -(old > key));
     const k = countBase + m * countArea + c;
     const w = buf[k] + 1;
     buf[k] = w - (w >>> 16);
@@ -1690,8 +1690,7 @@ function keyUncounted(keys: Int32Array, countWidth: number, pass: PointPass, mas
     const m = (-mask[i] >> 31) & 1;
     const key = ((i + 1) << SELECTED_TABLE_SHIFT) | colorIndex[i] | ((1 - m) << 31);
     const old = keys[c];
-    const keep = (~old >> 31) & (m - 1);
-    keys[c] = (old & keep) | (key & ~keep);
+    keys[c] = key ^ ((old ^ key) & -(old > key));
     drawn++;
   }
   return drawn;
