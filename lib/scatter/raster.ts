@@ -1062,8 +1062,9 @@ const KEY_EMPTY = -0x80000000;
  * counts itself in its layer's count grid when the frame counts. A box max over the point size then gives each
  * pixel the largest key covering it — a selected row before any dimmed one, then the highest row, which is exactly
  * the row that the plain loop leaves on top — and the density path's box sum its coverage. A selection bit and a
- * row per pixel replace the two colour layers: 4 bytes of keys and 2 per count layer per cell, where the density
- * loop writes 2 bytes per layer per pixel of every square (4 writes per 2 px point) and the count beside them.
+ * row per pixel replace the two colour layers: 4 bytes of keys and 1 (plus a rarely used carry byte) per count layer
+ * per cell, where the density loop writes 2 bytes per layer per pixel of every square (4 writes per 2 px point) and
+ * the count beside them. At 2 px the box passes and the colouring are one read-only pass ({@link composeKeys2Bytes}).
  */
 function rasterizeKeyed(
   pixels: Uint32Array,
@@ -1454,7 +1455,8 @@ function keyedGrids(
  * The end of a keyed frame: coverage box sums of the count grids (when counting), the box max of the keys, then
  * each pixel's colour from its key (background where none), shaded by its winner's layer's coverage when the frame
  * is shaded. The stats are the plain loops'. With a `source`, the box passes read its keys and counts (which stay as
- * they are, for the next frame) and write `keys` and `buf`; without one they work on `keys` and `buf` in place.
+ * they are, for the next frame) and write `keys` and `buf`; without one they work on `keys` and `buf` in place. At
+ * 2 px, {@link composeKeys2} does it all without writing either.
  */
 function composeKeys(
   pixels: Uint32Array,
