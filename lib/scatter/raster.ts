@@ -1264,6 +1264,31 @@ function packMask(mask: Uint8Array, n: number): Int32Array {
   return bits;
 }
 
+/**
+ * Writes one cell's key and counts from its rows' tally (`total` rows, `selected` of them selected, the last selected
+ * and last dimmed row, −1 for none): the last selected row's key, else the last dimmed row's. Shared by
+ * {@link maskedCell} and {@link packedCell}, whose row loops differ only in how they read the selection.
+ */
+function storeCell(
+  keys: Int32Array,
+  counts: Uint16Array,
+  countArea: number,
+  cell: number,
+  total: number,
+  selected: number,
+  lastSelected: number,
+  lastDim: number,
+  colorIndex: Uint16Array,
+): void {
+  // All ones when the cell holds a selected row: its key then, else the last dimmed row's.
+  const any = -selected >> 31;
+  const row = (lastSelected & any) | (lastDim & ~any);
+  keys[cell] = ((row + 1) << SELECTED_TABLE_SHIFT) | colorIndex[row] | (~any & KEY_EMPTY);
+  const dimmed = total - selected;
+  counts[cell] = dimmed > COUNT_MAX ? COUNT_MAX : dimmed;
+  counts[countArea + cell] = selected > COUNT_MAX ? COUNT_MAX : selected;
+}
+
 /** {@link maskedCell} reading the selection from {@link packMask}'s bits. */
 function packedCell(
   keys: Int32Array,
@@ -1286,12 +1311,7 @@ function packedCell(
     lastSelected = (row & -m) | (lastSelected & (m - 1));
     lastDim = (row & (m - 1)) | (lastDim & -m);
   }
-  const any = -selected >> 31;
-  const row = (lastSelected & any) | (lastDim & ~any);
-  keys[cell] = ((row + 1) << SELECTED_TABLE_SHIFT) | colorIndex[row] | (~any & KEY_EMPTY);
-  const dimmed = end - first - selected;
-  counts[cell] = dimmed > COUNT_MAX ? COUNT_MAX : dimmed;
-  counts[countArea + cell] = selected > COUNT_MAX ? COUNT_MAX : selected;
+  storeCell(keys, counts, countArea, cell, end - first, selected, lastSelected, lastDim, colorIndex);
 }
 
 /**
@@ -1320,13 +1340,7 @@ function maskedCell(
     lastSelected = (row & -m) | (lastSelected & (m - 1));
     lastDim = (row & (m - 1)) | (lastDim & -m);
   }
-  // All ones when the cell holds a selected row: its key then, else the last dimmed row's.
-  const any = -selected >> 31;
-  const row = (lastSelected & any) | (lastDim & ~any);
-  keys[cell] = ((row + 1) << SELECTED_TABLE_SHIFT) | colorIndex[row] | (~any & KEY_EMPTY);
-  const dimmed = end - first - selected;
-  counts[cell] = dimmed > COUNT_MAX ? COUNT_MAX : dimmed;
-  counts[countArea + cell] = selected > COUNT_MAX ? COUNT_MAX : selected;
+  storeCell(keys, counts, countArea, cell, end - first, selected, lastSelected, lastDim, colorIndex);
 }
 
 /** Rows {@link manyFlips} reads. */
