@@ -81,6 +81,11 @@ export class JsonRowsSource implements RowSource {
     private pending: PendingRows | null = null,
   ) {}
 
+  /** True while the pending rows come from a stream (a .jsonl.gz being decompressed): the Blob holds only its start. */
+  private get streaming(): boolean {
+    return this.pending?.completeBytes !== undefined;
+  }
+
   /** The (decompressed) file bytes the offsets point into. */
   get bytes(): Blob {
     return this.data;
@@ -111,7 +116,7 @@ export class JsonRowsSource implements RowSource {
     const settled = await this.settle();
     if (settled) return settled;
     const pending = this.pending;
-    const streamed = pending?.completeBytes !== undefined;
+    const streamed = this.streaming;
     const index = this.index;
     const { starts, ends, lines } = index;
     const n = starts.length;
@@ -169,7 +174,7 @@ export class JsonRowsSource implements RowSource {
 
   /** Returns a scan's problem; a stream's scan that stops there leaves the rest of the stream to {@link settle}. */
   private stopped(problem: ParseProblem): ParseProblem {
-    if (this.pending?.completeBytes !== undefined) this.interrupted = true;
+    if (this.streaming) this.interrupted = true;
     return problem;
   }
 
@@ -216,7 +221,7 @@ export class JsonRowsSource implements RowSource {
   private async reachable(rows: ArrayLike<number>): Promise<void> {
     const pending = this.pending;
     let problem = this.broken;
-    if (!problem && pending?.completeBytes !== undefined) {
+    if (!problem && pending && this.streaming) {
       const { ends } = pending.index;
       let last = 0;
       for (let k = 0; k < rows.length; k++) {
