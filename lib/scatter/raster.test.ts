@@ -14,6 +14,7 @@ import type { DensityMode } from "./protocol";
 import {
   AUTO_DENSITY_COVERAGE,
   AUTO_DENSITY_MAX_COUNT,
+  bracketedQuantiles,
   colorDomain,
   colorIndices,
   createPointCache,
@@ -110,6 +111,73 @@ describe("colour domain and indices", () => {
     }
     expect(quantile(sorted.slice(), 0.01)).toBe(50);
     expect(quantile(shuffled, 0.99)).toBe(4950);
+  });
+
+  describe("on long columns (one pass, sample brackets)", () => {
+    const len = 200_003;
+    let seed = 12345;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const normal = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+    const columns: [string, () => Float64Array][] = [
+      ["normal", () => Float64Array.from({ length: len }, normal)],
+      ["sorted", () => Float64Array.from({ length: len }, (_, i) => i * 0.25 - 7)],
+      ["reversed", () => Float64Array.from({ length: len }, (_, i) => -i)],
+      ["few distinct values", () => Float64Array.from({ length: len }, () => Math.floor(rand() * 5) - 2)],
+      [
+        "±0 ties and ±Infinity",
+        () => Float64Array.from({ length: len }, (_, i) => [0, -0, Infinity, -Infinity, 1][i % 5]),
+      ],
+      [
+        "60 % NaN, heavy tails",
+        () => Float64Array.from({ length: len }, () => (rand() < 0.6 ? NaN : normal() ** 5 * (rand() < 0.5 ? -1 : 1))),
+      ],
+      ["constant", () => new Float64Array(len).fill(3.5)],
+    ];
+    /** The short path's answer: quickselect over a copy of every finite value. */
+    const reference = (values: Float64Array, lowQ: number, highQ: number) => {
+      const finite = values.filter((v) => Number.isFinite(v));
+      return [quantile(finite.slice(), lowQ), quantile(finite, highQ)];
+    };
+
+    it.each(columns)("%s: the same quantiles as the quickselect over every finite value", (_name, make) => {
+      const values = make();
+      const before = values.slice();
+      for (const [lowQ, highQ] of [
+        [0.01, 0.99],
+        [0, 1],
+        [0.25, 0.75],
+        [0.5, 0.5],
+      ]) {
+        const want = reference(values, lowQ, highQ);
+        const got = colorDomain(values, lowQ, highQ)!;
+        // −0 and +0 are the same order statistic; which one a quickselect lands on is not fixed.
+        expect(got[0] === want[0] && got[1] === want[1], `${got} vs ${want} at ${lowQ}/${highQ}`).toBe(true);
+      }
+      // The column itself is never reordered (the scene keeps drawing from it).
+      expect(values).toEqual(before);
+    });
+
+    it("takes the one-pass path on ordinary columns", () => {
+      const values = columns[0][1]();
+      const got = bracketedQuantiles(values, 0.01, 0.99);
+      expect(got).not.toBeNull();
+      expect(got).toEqual(reference(values, 0.01, 0.99));
+    });
+
+    it("falls back when the sample misses a quantile, with the right answer still", () => {
+      // Every sampled row is 0 and every other row 1: the 99th-percentile bracket would hold every value.
+      const values = new Float64Array(4096 * 16).fill(1);
+      for (let j = 0; j < 4096; j++) values[Math.floor(((j + 0.5) * values.length) / 4096)] = 0;
+      expect(bracketedQuantiles(values, 0.01, 0.99)).toBeNull();
+      expect(colorDomain(values)).toEqual([0, 1]);
+    });
+
+    it("is null for a column of nearly no finite values", () => {
+      const values = new Float64Array(len).fill(NaN);
+      values[17] = 2;
+      expect(bracketedQuantiles(values, 0.01, 0.99)).toBeNull();
+      expect(colorDomain(values)).toEqual([2, 2]);
+    });
   });
 
   it("maps values to palette indices, clamps, and sends NaN to neutral", () => {

@@ -11,8 +11,16 @@ import { DENSITY_DIM_FLOOR, DENSITY_FLOOR, NEUTRAL_INDEX, PALETTE_SIZE, type Pal
 import type { RasterStats } from "./protocol";
 import type { Transform } from "./viewport";
 
-/** A robust colour domain: the `lowQ` and `highQ` quantiles of the finite values (NaN ignored). */
+/**
+ * A robust colour domain: the `lowQ` and `highQ` quantiles of the finite values (NaN ignored). On a long column the
+ * two quantiles come from {@link bracketedQuantiles} (one pass, no copy of the column); the same order statistics as
+ * the quickselect over a copy of every finite value, which stays the path for short columns and the fallback.
+ */
 export function colorDomain(values: ArrayLike<number>, lowQ = 0.01, highQ = 0.99): [number, number] | null {
+  if (values instanceof Float64Array && values.length >= 16 * DOMAIN_SAMPLES) {
+    const fast = bracketedQuantiles(values, lowQ, highQ);
+    if (fast) return fast;
+  }
   let n = 0;
   for (let i = 0; i < values.length; i++) if (values[i] - values[i] === 0) n++;
   if (n === 0) return null;
@@ -23,6 +31,86 @@ export function colorDomain(values: ArrayLike<number>, lowQ = 0.01, highQ = 0.99
     if (v - v === 0) finite[j++] = v;
   }
   return [quantile(finite, lowQ), quantile(finite, highQ)];
+}
+
+/** Evenly spaced values {@link bracketedQuantiles} sorts to bracket each quantile. */
+const DOMAIN_SAMPLES = 4096;
+
+/**
+ * The `lowQ` and `highQ` quantiles (type 7, as {@link quantile}) of the finite values of a long column without
+ * copying it: a sample of the column brackets each quantile's two order statistics, one pass counts the finite
+ * values below each bracket and lists the values inside it, and the quickselect runs on those short lists. Null when
+ * a bracket misses (a skewed or periodic column, too few finite values): the caller takes the full path then.
+ */
+export function bracketedQuantiles(values: Float64Array, lowQ: number, highQ: number): [number, number] | null {
+  const len = values.length;
+  const sample = new Float64Array(DOMAIN_SAMPLES);
+  let s = 0;
+  for (let j = 0; j < DOMAIN_SAMPLES; j++) {
+    const v = values[Math.floor(((j + 0.5) * len) / DOMAIN_SAMPLES)];
+    if (v - v === 0) sample[s++] = v;
+  }
+  if (s < DOMAIN_SAMPLES / 8) return null;
+  const sorted = sample.subarray(0, s).sort();
+  const qs = [lowQ, highQ].map((q) => Math.min(Math.max(q, 0), 1));
+  // Each bracket spans 4σ of a sample quantile (binomial) on either side, plus a few positions.
+  const bounds = qs.map((q) => {
+    const at = q * (s - 1);
+    const spread = 4 * Math.sqrt(s * q * (1 - q)) + 8;
+    const loPos = Math.floor(at - spread);
+    const hiPos = Math.ceil(at + spread);
+    return [loPos <= 0 ? -Infinity : sorted[loPos], hiPos >= s - 1 ? Infinity : sorted[hiPos], hiPos - loPos] as const;
+  });
+  const [lo1, hi1, width1] = bounds[0];
+  const [lo2, hi2, width2] = bounds[1];
+  // A bracket holds about width/s of the finite values; twice that (and a floor) before the lists overflow.
+  const capacity1 = Math.ceil((2 * width1 * len) / s) + 1024;
+  const capacity2 = Math.ceil((2 * width2 * len) / s) + 1024;
+  const list1 = new Float64Array(capacity1);
+  const list2 = new Float64Array(capacity2);
+  let n = 0;
+  let below1 = 0;
+  let below2 = 0;
+  let m1 = 0;
+  let m2 = 0;
+  for (let i = 0; i < len; i++) {
+    const v = values[i];
+    if (v - v !== 0) continue;
+    n++;
+    below1 += +(v < lo1);
+    below2 += +(v < lo2);
+    if (v >= lo1 && v <= hi1) {
+      if (m1 < capacity1) list1[m1] = v;
+      m1++;
+    }
+    if (v >= lo2 && v <= hi2) {
+      if (m2 < capacity2) list2[m2] = v;
+      m2++;
+    }
+  }
+  if (m1 > capacity1 || m2 > capacity2) return null;
+  const low = quantileInBracket(list1.subarray(0, m1), below1, n, qs[0]);
+  if (low === null) return null;
+  const high = quantileInBracket(list2.subarray(0, m2), below2, n, qs[1]);
+  if (high === null) return null;
+  return [low, high];
+}
+
+/**
+ * The `q` quantile of `n` values from the `list` of those inside a bracket, `below` of them lying under it; null
+ * when an order statistic it needs is outside the bracket. Reorders `list`.
+ */
+function quantileInBracket(list: Float64Array, below: number, n: number, q: number): number | null {
+  const h = (n - 1) * q;
+  const k = Math.floor(h);
+  const interpolate = !(k + 1 >= n || h === k);
+  const at = k - below;
+  if (at < 0 || at >= list.length || (interpolate && at + 1 >= list.length)) return null;
+  select(list, at);
+  if (!interpolate) return list[at];
+  let next = Infinity;
+  for (let i = at + 1; i < list.length; i++) if (list[i] < next) next = list[i];
+  return list[at] + (h - k) * (next - list[at]);
 }
 
 /**
