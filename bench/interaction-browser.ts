@@ -429,8 +429,8 @@ async function measure(name: string, expr: string, targetMs: number): Promise<vo
   const shownAt = m.shown === null ? [] : [m.t0 + m.shown];
   const traffic = describeTraffic(await exchanges("dataset", m.t0, m.t0 + (m.shown ?? 0)), shownAt);
   // The scatter's last frame the action caused: its renderer replies once a frame is on the canvas.
-  const frames = (await exchanges("scatter", m.t0, m.t0 + 600)).filter((x) => x.repliedMs !== null);
-  const scatterMs = frames.length ? Math.max(...frames.map((x) => x.repliedMs!)) - m.t0 : null;
+  const replies = (await exchanges("scatter", m.t0, m.t0 + 600)).filter((x) => x.repliedMs !== null);
+  const scatterMs = replies.length ? Math.max(...replies.map((x) => x.repliedMs!)) - m.t0 : null;
   lines.push(
     `| ${name} | ≤ ${targetMs} ms | ${f(m.shown)}; scatter redrawn ${scatterMs === null ? "— (no frame)" : f(scatterMs)}; ` +
       `long tasks ${longText}${m.timedOut ? "; timed out" : ""}; ` +

@@ -53,19 +53,19 @@ export function bracketedQuantiles(values: Float64Array, lowQ: number, highQ: nu
   if (s < DOMAIN_SAMPLES / 8) return null;
   const sorted = sample.subarray(0, s).sort();
   const qs = [lowQ, highQ].map((q) => Math.min(Math.max(q, 0), 1));
-  // Each bracket spans 4σ of a sample quantile (binomial) on either side, plus a few positions.
+  // Each bracket spans 4σ of a sample quantile (binomial) on either side, plus a few positions. It holds about
+  // (hiPos − loPos) / s of the finite values; its list takes twice that (and a floor) before it overflows.
   const bounds = qs.map((q) => {
     const at = q * (s - 1);
     const spread = 4 * Math.sqrt(s * q * (1 - q)) + 8;
     const loPos = Math.floor(at - spread);
     const hiPos = Math.ceil(at + spread);
-    return [loPos <= 0 ? -Infinity : sorted[loPos], hiPos >= s - 1 ? Infinity : sorted[hiPos], hiPos - loPos] as const;
+    const lo = loPos <= 0 ? -Infinity : sorted[loPos];
+    const hi = hiPos >= s - 1 ? Infinity : sorted[hiPos];
+    return [lo, hi, Math.ceil((2 * (hiPos - loPos) * len) / s) + 1024] as const;
   });
-  const [lo1, hi1, width1] = bounds[0];
-  const [lo2, hi2, width2] = bounds[1];
-  // A bracket holds about width/s of the finite values; twice that (and a floor) before the lists overflow.
-  const capacity1 = Math.ceil((2 * width1 * len) / s) + 1024;
-  const capacity2 = Math.ceil((2 * width2 * len) / s) + 1024;
+  const [lo1, hi1, capacity1] = bounds[0];
+  const [lo2, hi2, capacity2] = bounds[1];
   const list1 = new Float64Array(capacity1);
   const list2 = new Float64Array(capacity2);
   let n = 0;
@@ -89,28 +89,11 @@ export function bracketedQuantiles(values: Float64Array, lowQ: number, highQ: nu
     }
   }
   if (m1 > capacity1 || m2 > capacity2) return null;
-  const low = quantileInBracket(list1.subarray(0, m1), below1, n, qs[0]);
+  const low = rankValue(list1.subarray(0, m1), (n - 1) * qs[0], below1, n);
   if (low === null) return null;
-  const high = quantileInBracket(list2.subarray(0, m2), below2, n, qs[1]);
+  const high = rankValue(list2.subarray(0, m2), (n - 1) * qs[1], below2, n);
   if (high === null) return null;
   return [low, high];
-}
-
-/**
- * The `q` quantile of `n` values from the `list` of those inside a bracket, `below` of them lying under it; null
- * when an order statistic it needs is outside the bracket. Reorders `list`.
- */
-function quantileInBracket(list: Float64Array, below: number, n: number, q: number): number | null {
-  const h = (n - 1) * q;
-  const k = Math.floor(h);
-  const interpolate = !(k + 1 >= n || h === k);
-  const at = k - below;
-  if (at < 0 || at >= list.length || (interpolate && at + 1 >= list.length)) return null;
-  select(list, at);
-  if (!interpolate) return list[at];
-  let next = Infinity;
-  for (let i = at + 1; i < list.length; i++) if (list[i] < next) next = list[i];
-  return list[at] + (h - k) * (next - list[at]);
 }
 
 /**
@@ -120,13 +103,25 @@ function quantileInBracket(list: Float64Array, below: number, n: number, q: numb
 export function quantile(values: Float64Array, q: number): number {
   const n = values.length;
   if (n === 0) return NaN;
-  const h = (n - 1) * Math.min(Math.max(q, 0), 1);
+  // Every rank is in `values`, so there is always an answer.
+  return rankValue(values, (n - 1) * Math.min(Math.max(q, 0), 1), 0, n)!;
+}
+
+/**
+ * The value at fractional rank `h` (0-based, ascending) of `n` values, interpolated between order statistics ⌊h⌋ and
+ * ⌊h⌋ + 1 as {@link quantile}, from a `list` that holds ranks `below` … `below + list.length − 1` of them (all of
+ * them when `below` is 0 and the list has all `n`); null when a rank it needs is not in the list. Reorders `list`.
+ */
+function rankValue(list: Float64Array, h: number, below: number, n: number): number | null {
   const k = Math.floor(h);
-  select(values, k);
-  if (k + 1 >= n || h === k) return values[k];
+  const interpolate = !(k + 1 >= n || h === k);
+  const at = k - below;
+  if (at < 0 || at >= list.length || (interpolate && at + 1 >= list.length)) return null;
+  select(list, at);
+  if (!interpolate) return list[at];
   let next = Infinity;
-  for (let i = k + 1; i < n; i++) if (values[i] < next) next = values[i];
-  return values[k] + (h - k) * (next - values[k]);
+  for (let i = at + 1; i < list.length; i++) if (list[i] < next) next = list[i];
+  return list[at] + (h - k) * (next - list[at]);
 }
 
 /** Hoare quickselect (median-of-three pivot): afterwards a[k] is the k-th smallest, smaller ones left of it. */
