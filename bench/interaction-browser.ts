@@ -107,7 +107,8 @@ await page.addInitScript(`(() => {
         log.push([performance.now(), name, "out", message && message.type, message && message.id]);
         return post(message, transfer);
       };
-      this.addEventListener("message", (e) => log.push([performance.now(), name, "in", e.data && e.data.type, e.data && e.data.id]));
+      // A scatter reply's frame number: an update that changed nothing answers the last frame again.
+      this.addEventListener("message", (e) => log.push([performance.now(), name, "in", e.data && e.data.type, e.data && e.data.id, e.data && e.data.data && e.data.data.frame]));
     }
   };
 })()`);
@@ -264,18 +265,23 @@ interface Exchange {
   type: string;
   sentMs: number;
   repliedMs: number | null;
+  /** A scatter reply's frame number (the same as the one before it: nothing was drawn). */
+  frame: number | null;
 }
 
 /** The page's requests to the `worker` named so (components name theirs) posted in [t0, t1], with their replies. */
 async function exchanges(worker: string, t0: number, t1: number): Promise<Exchange[]> {
-  const log = (await page.evaluate(`window.__messages`)) as [number, string, string, string, number][];
+  const log = (await page.evaluate(`window.__messages`)) as [number, string, string, string, number, unknown][];
   const out = new Map<number, Exchange>();
-  for (const [t, name, dir, type, id] of log) {
+  for (const [t, name, dir, type, id, frame] of log) {
     if (name !== worker) continue;
-    if (dir === "out" && t >= t0 - 1 && t <= t1) out.set(id, { type, sentMs: t, repliedMs: null });
+    if (dir === "out" && t >= t0 - 1 && t <= t1) out.set(id, { type, sentMs: t, repliedMs: null, frame: null });
     else if (dir === "in" && (type === "result" || type === "error")) {
       const e = out.get(id);
-      if (e && e.repliedMs === null) e.repliedMs = t;
+      if (e && e.repliedMs === null) {
+        e.repliedMs = t;
+        e.frame = typeof frame === "number" ? frame : null;
+      }
     }
   }
   return [...out.values()];
@@ -428,9 +434,14 @@ async function measure(name: string, expr: string, targetMs: number): Promise<vo
   const longText = long.length ? `${long.length} (longest ${f(Math.max(...long))})` : "0";
   const shownAt = m.shown === null ? [] : [m.t0 + m.shown];
   const traffic = describeTraffic(await exchanges("dataset", m.t0, m.t0 + (m.shown ?? 0)), shownAt);
-  // The scatter's last frame the action caused: its renderer replies once a frame is on the canvas.
+  // The scatter's last frame the action caused: its renderer replies once a frame is on the canvas. A reply with the
+  // frame number of the one before it drew nothing (its columns had been read early), so it does not count.
   const replies = (await exchanges("scatter", m.t0, m.t0 + 600)).filter((x) => x.repliedMs !== null);
-  const scatterMs = replies.length ? Math.max(...replies.map((x) => x.repliedMs!)) - m.t0 : null;
+  const earlier = (await exchanges("scatter", 0, m.t0 - 1)).filter((x) => x.repliedMs !== null && x.repliedMs < m.t0);
+  const frameBefore = earlier.length ? earlier.reduce((a, b) => (b.repliedMs! > a.repliedMs! ? b : a)).frame : null;
+  replies.sort((a, b) => a.repliedMs! - b.repliedMs!);
+  const drew = replies.filter((x, i) => x.frame === null || x.frame !== (i === 0 ? frameBefore : replies[i - 1].frame));
+  const scatterMs = drew.length ? Math.max(...drew.map((x) => x.repliedMs!)) - m.t0 : null;
   lines.push(
     `| ${name} | ≤ ${targetMs} ms | ${f(m.shown)}; scatter redrawn ${scatterMs === null ? "— (no frame)" : f(scatterMs)}; ` +
       `long tasks ${longText}${m.timedOut ? "; timed out" : ""}; ` +

@@ -34,6 +34,12 @@ export interface MarginScatterProps {
     color: FieldKey | null;
     /** The version of one field's values (a field whose version holds is not read again); `dataVersion` if absent. */
     fieldVersion?: (field: FieldKey) => number;
+    /**
+     * Tells of each `select` the page sends, with its sequence number (returns the unsubscribe): the renderer reads
+     * the new colour and mask as soon as the dataset worker has computed that selection, without waiting for the
+     * page to receive the reply and bump the versions.
+     */
+    onSelectSent?: (listener: (seq: number) => void) => () => void;
   };
   x?: Float64Array;
   y?: Float64Array;
@@ -190,6 +196,7 @@ export default function MarginScatter({
       el.dataset.renderMs = r.renderMs.toFixed(2);
       el.dataset.points = String(r.drawn);
       el.dataset.rows = String(r.rowCount);
+      el.dataset.frame = String(r.frame);
     }
     setDomain((d) =>
       d && r.colorDomain && d[0] === r.colorDomain[0] && d[1] === r.colorDomain[1] ? d : r.colorDomain,
@@ -263,28 +270,40 @@ export default function MarginScatter({
 
   // Linked columns: the renderer reads them from the dataset worker when the fields or the data version change.
   const linkedColor = linked?.color ?? null;
+  // The linked read of the props in force (kept current for the select listener below).
+  const linkedPatch = () => ({
+    linked: {
+      x: xField,
+      y: yField,
+      color: linkedColor,
+      version: dataVersion,
+      fieldVersions: linked?.fieldVersion && {
+        x: linked.fieldVersion(xField),
+        y: linked.fieldVersion(yField),
+        color: linkedColor ? linked.fieldVersion(linkedColor) : dataVersion,
+      },
+    },
+    linkedMask: maskVersion,
+  });
+  const linkedNow = useRef(linkedPatch);
+  useEffect(() => {
+    linkedNow.current = linkedPatch;
+  });
   useEffect(() => {
     if (!renderer || !linked) return;
-    renderer
-      .update({
-        linked: {
-          x: xField,
-          y: yField,
-          color: linkedColor,
-          version: dataVersion,
-          fieldVersions: linked.fieldVersion && {
-            x: linked.fieldVersion(xField),
-            y: linked.fieldVersion(yField),
-            color: linkedColor ? linked.fieldVersion(linkedColor) : dataVersion,
-          },
-        },
-        linkedMask: maskVersion,
-      })
-      .then(onDataFrame, onError);
+    renderer.update(linkedPatch()).then(onDataFrame, onError);
     if (wrapperRef.current) wrapperRef.current.dataset.renderMode = renderer.mode;
     // The mask has its own effect; the versions are the change signal.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [renderer, dataVersion, xField, yField, linkedColor]);
+  // A select on its way: read what it changes once the dataset worker computed it (the versions follow its reply).
+  const onSelectSent = linked?.onSelectSent;
+  useEffect(() => {
+    if (!renderer || !onSelectSent) return;
+    return onSelectSent((seq) =>
+      renderer.update({ ...linkedNow.current(), linkedAfter: seq }).then(onDataFrame, onError),
+    );
+  }, [renderer, onSelectSent, onDataFrame, onError]);
 
   useEffect(() => {
     if (!renderer || linked || !x || !y || !color) return;

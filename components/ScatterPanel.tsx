@@ -1,6 +1,6 @@
 "use client";
 import { useState } from "react";
-import { useWorkbench, currentSpec } from "@/components/workbench-store";
+import { useWorkbench, currentSpec, onSelectSent } from "@/components/workbench-store";
 import MarginScatter from "@/components/MarginScatter";
 import { fieldLabel, type FieldKey, type LassoGate, type RectGate } from "@/lib/selection/spec";
 import { metricLabel } from "@/lib/selection/ranking";
@@ -76,7 +76,12 @@ function ScatterView({
   return (
     <MarginScatter
       // The renderer reads the axes, the M_AP colour and the mask from the dataset worker, not from this page.
-      linked={{ rows, color: "mAp", fieldVersion: (f) => scatterFieldVersion(f, marginsVersion, scoresVersion) }}
+      linked={{
+        rows,
+        color: "mAp",
+        fieldVersion: (f) => scatterFieldVersion(f, marginsVersion, scoresVersion),
+        onSelectSent,
+      }}
       dataVersion={marginsVersion * 1000 + scoresVersion}
       maskVersion={maskVersion}
       xLabel={fieldLabel(xField)}

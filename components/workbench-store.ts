@@ -283,6 +283,27 @@ export function currentSpec(s: Pick<WorkbenchState, "history">): SelectionSpec {
   return s.history.present;
 }
 
+// Each select the page sends is numbered; the linked scatters hear of it as it goes (see `onSelectSent`).
+let selectSeq = 0;
+const selectListeners = new Set<(seq: number) => void>();
+
+/**
+ * Calls `listener` with the sequence number of each `select` sent to the dataset worker from now on; returns the
+ * unsubscribe. A linked scatter reads the colour and mask that select computes before its reply reaches the page.
+ */
+export function onSelectSent(listener: (seq: number) => void): () => void {
+  selectListeners.add(listener);
+  return () => selectListeners.delete(listener);
+}
+
+/** Sends a numbered `select`, then tells the listeners (their reads wait in the dataset worker until it is done). */
+function sendSelect(args: Omit<DatasetApi["select"]["args"], "seq">): Promise<SelectReply> {
+  const seq = ++selectSeq;
+  const reply = datasetClient().call("select", { ...args, seq });
+  for (const listener of [...selectListeners]) listener(seq);
+  return reply;
+}
+
 /** The workbench store. */
 export const useWorkbench = create<WorkbenchState>()((set, get) => {
   const histogramRequests = () =>
@@ -338,7 +359,7 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
     send: async () => {
       const changes = unsent;
       unsent = {};
-      const reply = await datasetClient().call("select", {
+      const reply = await sendSelect({
         spec: currentSpec(get()),
         histograms: histogramRequests(),
         rows: tableRows.visible(),
@@ -365,7 +386,7 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
   const afterOpen = async (reply: OpenReply, rowsChanged: boolean) => {
     set({ summary: reply.summary, progress: null, ...(rowsChanged ? { selectedRow: null, cursorRow: null } : {}) });
     const spec = currentSpec(get());
-    const selected = await datasetClient().call("select", { spec, histograms: histogramRequests() });
+    const selected = await sendSelect({ spec, histograms: histogramRequests() });
     await applySelection(selected, rowsChanged ? { rows: true } : { margins: true });
     set({ status: "ready" });
     // A change made while this reply was on its way (its own select may have been applied first): show the latest.
@@ -458,7 +479,7 @@ export const useWorkbench = create<WorkbenchState>()((set, get) => {
     set({ summary: back.reply.summary });
     for (const listener of [...restoredListeners]) await listener();
     const spec = currentSpec(get());
-    const selected = await datasetClient().call("select", { spec, histograms: histogramRequests() });
+    const selected = await sendSelect({ spec, histograms: histogramRequests() });
     // Same rows: a zoom, the open row and the cursor stay; the margins and the mask are new arrays.
     await applySelection(selected, { margins: true });
     if (currentSpec(get()) !== spec) await runSelect();

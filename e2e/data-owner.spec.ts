@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { openApp, ROOT, upload } from "./helpers";
+import { openDemo } from "./curation-helpers";
 import { kill, workerNamed } from "./worker-helpers";
 
 const DEMO = path.join(ROOT, "public/demo/demo-preferences.jsonl");
@@ -122,4 +123,91 @@ test("scores go from the scoring worker to the dataset worker directly, the scat
   await expect(page.getByTestId("selected-count")).toHaveText(`Selected ${Math.floor(0.4 * PAIRS)} of ${PAIRS}`);
   await expect(page.getByTestId("scoring-stats")).toHaveText(stats!);
   await expect(page.getByRole("alert").filter({ hasText: "scores could not be brought back" })).toHaveCount(0);
+});
+
+test("a w change recolours the scatter once, from a read made while the select is computed; the page's update after the reply draws nothing", async ({
+  page,
+}) => {
+  // Every message between the page and its workers: [worker, direction, type, id, select seq, linkedAfter, frame].
+  await page.addInitScript(() => {
+    type Entry = [string, string, string, number, unknown, unknown, unknown];
+    const w = window as unknown as { __log: Entry[] };
+    w.__log = [];
+    const Native = window.Worker;
+    class Logged extends Native {
+      constructor(url: string | URL, options?: WorkerOptions) {
+        super(url, options);
+        const name = options?.name ?? "unnamed";
+        this.addEventListener("message", (e) => {
+          const d = (e as MessageEvent).data as { type?: string; id?: number; data?: { frame?: unknown } } | null;
+          w.__log.push([name, "in", d?.type ?? "", d?.id ?? -1, null, null, d?.data?.frame ?? null]);
+        });
+        const post = this.postMessage.bind(this);
+        this.postMessage = ((message: unknown, transfer?: Transferable[] | StructuredSerializeOptions) => {
+          const m = message as { type?: string; id?: number; args?: { seq?: unknown; linkedAfter?: unknown } } | null;
+          w.__log.push([
+            name,
+            "out",
+            m?.type ?? "",
+            m?.id ?? -1,
+            m?.args?.seq ?? null,
+            m?.args?.linkedAfter ?? null,
+            null,
+          ]);
+          return post(message, transfer as Transferable[]);
+        }) as Worker["postMessage"];
+      }
+    }
+    window.Worker = Logged as typeof Worker;
+  });
+  await openDemo(page);
+  const figure = page.locator("figure.margin-scatter").first();
+  await expect(figure).toHaveAttribute("data-frame", /^[1-9]/);
+  // Settled: no frame for a while.
+  let frame0 = "";
+  await expect
+    .poll(async () => {
+      const now = (await figure.getAttribute("data-frame")) ?? "";
+      const settled = now === frame0;
+      frame0 = now;
+      return settled;
+    })
+    .toBe(true);
+  const canvas = figure.locator("canvas");
+  const before = await canvas.screenshot();
+  const mark = await page.evaluate(() => (window as unknown as { __log: unknown[] }).__log.length);
+
+  await page.getByLabel("Implicit weight (w)").fill("5");
+  await expect(page.getByLabel("Implicit weight (w)")).toHaveValue("5");
+  await expect(figure).toHaveAttribute("data-frame", String(Number(frame0) + 1));
+  // The page's own updates after the select's reply (new versions) come and go without drawing again.
+  await page.waitForTimeout(1000);
+  await expect(figure).toHaveAttribute("data-frame", String(Number(frame0) + 1));
+  expect((await canvas.screenshot()).equals(before)).toBe(false);
+
+  const log = (await page.evaluate(() => (window as unknown as { __log: unknown[][] }).__log)).slice(mark) as [
+    string,
+    string,
+    string,
+    number,
+    number | null,
+    number | null,
+    number | null,
+  ][];
+  const selects = log.filter(([name, dir, type]) => name === "dataset" && dir === "out" && type === "select");
+  expect(selects).toHaveLength(1);
+  const seq = selects[0][4];
+  expect(typeof seq).toBe("number");
+  const updates = log.filter(([name, dir, type]) => name === "scatter" && dir === "out" && type === "update");
+  // The first update names the select; it was sent before the select's reply reached the page.
+  expect(updates[0][5]).toBe(seq);
+  const replyAt = log.findIndex(([name, dir, , id]) => name === "dataset" && dir === "in" && id === selects[0][3]);
+  expect(log.indexOf(updates[0])).toBeLessThan(replyAt);
+  // Its reply is the new frame; every later update answers that same frame.
+  const frames = updates.map(
+    ([, , , id]) => log.find(([name, dir, , rid]) => name === "scatter" && dir === "in" && rid === id)![6],
+  );
+  expect(frames[0]).toBe(Number(frame0) + 1);
+  expect(updates.length).toBeGreaterThan(1);
+  expect(new Set(frames)).toEqual(new Set([Number(frame0) + 1]));
 });

@@ -3,7 +3,14 @@
  * on an OffscreenCanvas where the browser can; otherwise (no OffscreenCanvas, or the worker fails) on the
  * main thread with the same lib/scatter code behind the same API.
  */
-import { applyPatch, pointOf, resolveLinked, type LinkedCache, type LinkedSource } from "@/lib/scatter/handlers";
+import {
+  applyPatch,
+  changesFrame,
+  createLinkedCache,
+  pointOf,
+  resolveLinked,
+  type LinkedSource,
+} from "@/lib/scatter/handlers";
 import { createIdleWork } from "@/lib/scatter/idle";
 import { fitExtent } from "@/lib/scatter/viewport";
 import type { PickArgs, PickResult, RenderResult, ScatterApi, ScatterPatch } from "@/lib/scatter/protocol";
@@ -80,8 +87,17 @@ function mergePatch(base: ScatterPatch, next: ScatterPatch): ScatterPatch {
   if (next.mask !== undefined) out.mask = next.mask;
   if (next.linked) out.linked = next.linked;
   if (next.linkedMask !== undefined) out.linkedMask = next.linkedMask;
+  if (next.linkedAfter !== undefined) out.linkedAfter = Math.max(next.linkedAfter, base.linkedAfter ?? -Infinity);
   if (next.palette) out.palette = next.palette;
   if (next.view) out.view = next.view;
+  return out;
+}
+
+/** The patch as the renderer's state keeps it: a restarted worker reads the columns as they are, waiting on nothing. */
+function withoutWait(patch: ScatterPatch): ScatterPatch {
+  if (patch.linkedAfter === undefined) return patch;
+  const out = { ...patch };
+  delete out.linkedAfter;
   return out;
 }
 
@@ -147,7 +163,8 @@ export function createScatterRenderer(container: HTMLElement, options: ScatterRe
   };
   let mainScene: ScatterScene | null = null;
   // The fallback's last linked columns, as the worker keeps them (handlers.ts): unchanged fields are not read again.
-  const mainColumns: LinkedCache = new Map();
+  let mainColumns = createLinkedCache();
+  let mainLast: RenderResult | null = null;
   // The fallback's idle cell sort, as the worker's handlers do it (handlers.ts): slices of ≈4 ms between frames.
   const mainIdle = createIdleWork((shouldYield) => mainScene?.idleWork(shouldYield) ?? false);
   let mainData: { xs: Float64Array; ys: Float64Array } | null = null;
@@ -215,7 +232,8 @@ export function createScatterRenderer(container: HTMLElement, options: ScatterRe
   const mainFrame = async (patch: ScatterPatch): Promise<RenderResult> => {
     if (!mainScene) {
       mainScene = new ScatterScene({}, { sortWhenIdle: true });
-      mainColumns.clear();
+      mainColumns = createLinkedCache();
+      mainLast = null;
       patch = mergePatch(state, patch);
     }
     mainIdle.cancel();
@@ -223,11 +241,16 @@ export function createScatterRenderer(container: HTMLElement, options: ScatterRe
       if (!options.source) throw new WorkerCallError("no column source for a linked scatter", "no-source");
       patch = await resolveLinked(patch, options.source, mainColumns);
     }
+    if (mainLast && !changesFrame(patch)) {
+      mainIdle.poke();
+      return mainLast;
+    }
     applyPatch(mainScene, patch);
     if (patch.data) mainData = patch.data;
     const ctx = canvas.getContext("2d");
     if (!ctx) throw new WorkerCallError("no 2D canvas context", "no-context");
     const result = mainScene.render(ctx, (w, h) => ctx.createImageData(w, h));
+    mainLast = result;
     mainIdle.poke();
     return patch.data ? { ...result, extent: fitExtent(patch.data.xs, patch.data.ys) } : result;
   };
@@ -257,7 +280,7 @@ export function createScatterRenderer(container: HTMLElement, options: ScatterRe
           result = await mainFrame(patch);
         }
       } else result = await mainFrame(patch);
-      state = mergePatch(state, patch);
+      state = mergePatch(state, withoutWait(patch));
       if (recovering) {
         recoveryLog.update("scatter", {
           state: "restored",
@@ -270,7 +293,7 @@ export function createScatterRenderer(container: HTMLElement, options: ScatterRe
       }
       for (const w of batch) w.resolve(result);
     } catch (err) {
-      state = mergePatch(state, patch);
+      state = mergePatch(state, withoutWait(patch));
       for (const w of batch) w.reject(err);
     } finally {
       inFlight = false;

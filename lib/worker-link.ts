@@ -10,7 +10,6 @@ import type { CallFn } from "@/lib/worker/rpc";
 import type { DatasetApi } from "@/lib/workbench/protocol";
 import type { ScoringApi } from "@/lib/scoring/protocol";
 import type { LinkedSource } from "@/lib/scatter/handlers";
-import type { FieldKey } from "@/lib/selection/spec";
 
 let linked: Promise<void> | null = null;
 
@@ -54,9 +53,8 @@ export async function linkScatterPort(): Promise<MessagePort> {
 
 /**
  * Where a scatter drawn on the main thread (no OffscreenCanvas) reads its linked columns: the dataset worker's
- * `column` and `mask` calls (only then do columns come to the page: it draws them).
+ * `scatterRead`, the read a scatter worker makes over its link (only then do columns come to the page: it draws them).
  */
 export const mainThreadScatterSource: LinkedSource = {
-  columns: (fields) => Promise.all(fields.map((field) => datasetClient().call("column", { field: field as FieldKey }))),
-  mask: () => datasetClient().call("mask", {}),
+  read: (request) => datasetClient().call("scatterRead", request),
 };

@@ -5,7 +5,15 @@
 import type { Handlers } from "@/lib/worker/rpc";
 import { HandlerError, WorkerCallError } from "@/lib/worker/rpc";
 import { LINK_CLOSED, portClient, type PortClient } from "@/lib/worker/port-rpc";
-import type { LinkedColumns, RenderResult, ScatterApi, ScatterLinkApi, ScatterPatch } from "./protocol";
+import type {
+  LinkedColumns,
+  LinkedRead,
+  LinkedReadResult,
+  RenderResult,
+  ScatterApi,
+  ScatterLinkApi,
+  ScatterPatch,
+} from "./protocol";
 import { createIdleWork, type IdleScheduler } from "./idle";
 import { ScatterScene, type PixelTarget } from "./scene";
 import { fitExtent } from "./viewport";
@@ -21,69 +29,110 @@ export function applyPatch(scene: ScatterScene, patch: ScatterPatch): void {
 
 /** Where `linked` patches read their columns and mask: the dataset worker's link, or the page's own fallback. */
 export interface LinkedSource {
-  columns(fields: string[]): Promise<(Float64Array | null)[]>;
-  mask(): Promise<Uint8Array>;
+  read(request: LinkedRead): Promise<LinkedReadResult>;
+}
+
+type Role = "x" | "y" | "color";
+const ROLES: readonly Role[] = ["x", "y", "color"];
+
+/**
+ * The columns a scatter last read over its link, by role, with the field (null: no colour), the page's version and
+ * the dataset worker's generation each was read at, and the mask with its generation: the same arrays the scene
+ * draws, so keeping them costs nothing.
+ */
+export interface LinkedCache {
+  columns: Map<Role, { field: string | null; version: number; gen: number; values: Float64Array | null }>;
+  mask: { gen: number; values: Uint8Array } | null;
+}
+
+/** An empty {@link LinkedCache}. */
+export function createLinkedCache(): LinkedCache {
+  return { columns: new Map(), mask: null };
 }
 
 /**
- * The columns a scatter last read over its link, by role, with the field and version each was read at (the same
- * arrays the scene draws, so keeping them costs nothing).
- */
-export type LinkedCache = Map<"x" | "y" | "color", { field: string; version: number; values: Float64Array | null }>;
-
-/**
  * The patch with its `linked` / `linkedMask` parts read from `source` and turned into plain data, colour and mask
- * (a missing field reads as NaN everywhere: nothing drawn; a mask of another length clears the selection). With a
- * `cache`, only the fields whose version moved are read: a colour-only change (a w change re-colours M_AP) reads one
- * column instead of three and leaves the axes, and the scene's cell sort for them, as they are.
+ * (a missing field reads as NaN everywhere: nothing drawn; a mask of another length clears the selection). Only
+ * what changed is in the result: a field whose page version did not move is not asked for, and the dataset worker
+ * copies only the fields and the mask whose generation moved since `cache` got them. A colour-only change (a w
+ * change re-colours M_AP) so reads one column and leaves the axes, and the scene's cell sort for them, as they are.
+ * With `linkedAfter` every field is asked (with its generation) once that select is computed.
  */
 export async function resolveLinked(
   patch: ScatterPatch,
   source: LinkedSource,
-  cache?: LinkedCache,
+  cache: LinkedCache = createLinkedCache(),
 ): Promise<ScatterPatch> {
-  const { linked, linkedMask, ...rest } = patch;
+  const { linked, linkedMask, linkedAfter, ...rest } = patch;
   const out: ScatterPatch = { ...rest };
+  if (!linked && linkedMask === undefined) return out;
+  const versions = linked
+    ? (linked.fieldVersions ?? { x: linked.version, y: linked.version, color: linked.version })
+    : null;
+  const want: Record<Role, string | null> | null = linked ? { x: linked.x, y: linked.y, color: linked.color } : null;
+  const held = cache.columns;
+  const toRead =
+    want && versions
+      ? ROLES.filter((role) => {
+          const had = held.get(role);
+          if (want[role] === null) return false;
+          return linkedAfter !== undefined || !had || had.field !== want[role] || had.version !== versions[role];
+        })
+      : [];
+  const fields = [...new Set(toRead.map((role) => want![role]!))];
+  const haveOf = (field: string) => [...held.values()].find((h) => h.field === field)?.gen ?? -1;
+  const request: LinkedRead = {
+    fields: fields.map((field) => ({ field, have: haveOf(field) })),
+    mask: { have: cache.mask?.gen ?? -1 },
+    ...(linkedAfter !== undefined ? { after: linkedAfter } : {}),
+  };
+  const answer = await source.read(request);
+  const read = new Map<string, { gen: number; values: Float64Array | null }>();
+  fields.forEach((field, j) => {
+    const a = answer.columns[j];
+    const values = a.same ? ([...held.values()].find((h) => h.field === field)?.values ?? null) : a.values;
+    read.set(field, { gen: a.gen, values });
+  });
+  const mask = answer.mask?.same
+    ? (cache.mask?.values ?? new Uint8Array(0))
+    : (answer.mask?.values ?? new Uint8Array(0));
+  const maskChanged = !answer.mask?.same;
+  if (answer.mask) cache.mask = { gen: answer.mask.gen, values: mask };
+
   let rows = -1;
-  if (linked) {
-    const versions = linked.fieldVersions ?? { x: linked.version, y: linked.version, color: linked.version };
-    const want = { x: linked.x, y: linked.y, color: linked.color } as const;
-    const roles = (["x", "y", "color"] as const).filter((role) => want[role] !== null);
-    const fresh = roles.filter((role) => {
-      const had = cache?.get(role);
-      return !had || had.field !== want[role] || had.version !== versions[role];
-    });
-    const fields = [...new Set(fresh.map((role) => want[role]!))];
-    const read = fields.length > 0 ? await source.columns(fields) : [];
-    const value = (role: "x" | "y" | "color"): Float64Array | null => {
-      if (want[role] === null) return null;
-      if (!fresh.includes(role)) return cache!.get(role)!.values;
-      return read[fields.indexOf(want[role]!)] ?? null;
-    };
-    let xs = value("x");
-    let ys = value("y");
-    const color = value("color");
-    rows = xs?.length ?? ys?.length ?? 0;
+  if (want && versions) {
+    const next = new Map<Role, { field: string | null; version: number; gen: number; values: Float64Array | null }>();
+    const changed = new Set<Role>();
+    for (const role of ROLES) {
+      const field = want[role];
+      const had = held.get(role);
+      const got = field === null ? { gen: 0, values: null } : (read.get(field) ?? had!);
+      next.set(role, { field, version: versions[role], gen: got.gen, values: got.values });
+      if (!had || had.field !== field || had.gen !== got.gen || had.values !== got.values) changed.add(role);
+    }
     // A cached axis of another length (another file under the same versions) cannot be reused: read everything.
-    const lengths = [xs, ys, color].filter((v): v is Float64Array => v !== null).map((v) => v.length);
-    if (cache && fresh.length < roles.length && lengths.some((n) => n !== lengths[0])) {
-      cache.clear();
+    const lengths = [...next.values()].flatMap((e) => (e.values ? [e.values.length] : []));
+    if (lengths.some((n) => n !== lengths[0]) && (held.size > 0 || cache.mask)) {
+      cache.columns.clear();
+      cache.mask = null;
       return resolveLinked(patch, source, cache);
     }
-    if (cache) {
-      for (const role of roles) cache.set(role, { field: want[role]!, version: versions[role], values: value(role) });
-      if (want.color === null) cache.delete("color");
-    }
+    cache.columns = next;
+    const xs = next.get("x")!.values;
+    const ys = next.get("y")!.values;
+    rows = xs?.length ?? ys?.length ?? 0;
     const nan = () => new Float64Array(rows).fill(NaN);
-    const axesFresh = !cache || fresh.includes("x") || fresh.includes("y");
-    if (axesFresh) out.data = { xs: (xs ??= nan()), ys: (ys ??= nan()) };
-    if (axesFresh || fresh.includes("color") || want.color === null) out.color = color ?? nan();
-  }
-  if (linkedMask !== undefined || linked) {
-    const mask = await source.mask();
-    out.mask = mask.length > 0 && (rows < 0 || mask.length === rows) ? mask : null;
-  }
+    const axesChanged = changed.has("x") || changed.has("y");
+    if (axesChanged) out.data = { xs: xs ?? nan(), ys: ys ?? nan() };
+    if (axesChanged || changed.has("color")) out.color = next.get("color")!.values ?? nan();
+    if (axesChanged || maskChanged) out.mask = mask.length > 0 && mask.length === rows ? mask : null;
+  } else if (maskChanged) out.mask = mask.length > 0 ? mask : null;
   return out;
+}
+
+/** Whether a resolved patch changes anything on the canvas (otherwise the last frame stands). */
+export function changesFrame(patch: ScatterPatch): boolean {
+  return !!(patch.data || patch.color || patch.mask !== undefined || patch.palette || patch.view);
 }
 
 /** Whether two linked-column requests name the same columns of the same version. */
@@ -114,11 +163,10 @@ export function createScatterHandlers(
   let nextLink: Promise<void> | null = null;
   let linked!: () => void;
   const awaitLink = () => (nextLink ??= new Promise<void>((resolve) => (linked = resolve)));
-  const source: LinkedSource = {
-    columns: (fields) => link!.call("columns", { fields }),
-    mask: () => link!.call("mask", {}),
-  };
-  const columnCache: LinkedCache = new Map();
+  const source: LinkedSource = { read: (request) => link!.call("read", request) };
+  let columnCache = createLinkedCache();
+  // The last frame drawn: an update that changes nothing (its columns were read early, see `linkedAfter`) answers it.
+  let last: RenderResult | null = null;
   const resolve = async (patch: ScatterPatch): Promise<ScatterPatch> => {
     if (patch.linked === undefined && patch.linkedMask === undefined) return patch;
     for (;;) {
@@ -134,6 +182,7 @@ export function createScatterHandlers(
   return {
     init({ canvas }) {
       target = getContext(canvas);
+      last = null;
       if (!target) throw new HandlerError("no 2D context on the OffscreenCanvas", "no-context");
       return null;
     },
@@ -141,7 +190,7 @@ export function createScatterHandlers(
       link?.close("the dataset worker was linked again");
       link = portClient<ScatterLinkApi>(port);
       // A new link may be a restarted dataset worker: read every column again.
-      columnCache.clear();
+      columnCache = createLinkedCache();
       if (nextLink) {
         nextLink = null;
         linked();
@@ -152,9 +201,15 @@ export function createScatterHandlers(
       if (!target) throw new HandlerError("scatter worker not initialised", "not-ready");
       idle.cancel();
       const plain = await resolve(patch);
+      if (last && !changesFrame(plain)) {
+        idle.poke();
+        return last;
+      }
       applyPatch(scene, plain);
       if (plain.data) data = plain.data;
       const result: RenderResult = scene.render(target, createImage);
+      // Kept before `extent` is set: a frame answered again refits nothing.
+      last = { ...result };
       idle.poke();
       if (plain.data) {
         result.extent = fitExtent(plain.data.xs, plain.data.ys);

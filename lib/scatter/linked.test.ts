@@ -2,11 +2,12 @@
  * A scatter worker reading its columns from the dataset worker over a link (issue 10): the page names fields and
  * versions only. Both workers' handlers run here, joined by a MessageChannel as the page joins them.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createDatasetHandlers } from "@/lib/workbench/handlers";
 import { defaultSpec } from "@/lib/selection/spec";
-import { createScatterHandlers, resolveLinked, type LinkedCache, type LinkedSource } from "./handlers";
-import type { SceneView } from "./protocol";
+import { createLinkedCache, createScatterHandlers, resolveLinked, type LinkedSource } from "./handlers";
+import type { LinkedRead, SceneView, ScatterLinkApi } from "./protocol";
+import { portClient } from "@/lib/worker/port-rpc";
 import type { PixelTarget } from "./scene";
 import { fitExtent } from "./viewport";
 
@@ -100,7 +101,16 @@ describe("linked scatter", () => {
   it("resolveLinked drops a mask of another length and fills missing columns with NaN", async () => {
     const patch = await resolveLinked(
       { linked: { x: "a", y: "b", color: "c", version: 1 } },
-      { columns: async () => [new Float64Array([1, 2]), null, null], mask: async () => new Uint8Array(3) },
+      {
+        read: async () => ({
+          columns: [
+            { gen: 1, same: false, values: new Float64Array([1, 2]) },
+            { gen: 0, same: false, values: null },
+            { gen: 0, same: false, values: null },
+          ],
+          mask: { gen: 2, same: false, values: new Uint8Array(3) },
+        }),
+      },
     );
     expect(Array.from(patch.data!.xs)).toEqual([1, 2]);
     expect(Array.from(patch.data!.ys)).toEqual([NaN, NaN]);
@@ -109,17 +119,38 @@ describe("linked scatter", () => {
     expect(patch.linked).toBeUndefined();
   });
 
-  it("with a cache, reads only the fields whose version moved (a w change re-reads the colour, not the axes)", async () => {
-    const reads: string[][] = [];
-    let n = 4;
+  /** A dataset stand-in: each field's values at a version, their generation the version; reads are logged. */
+  function fakeSource(at: Record<string, number>, size: () => number) {
+    const reads: LinkedRead[] = [];
+    let maskGen = 1;
     const column = (field: string, version: number) =>
-      Float64Array.from({ length: n }, (_, i) => field.length * 100 + version * 10 + i);
-    const at: Record<string, number> = { explicit: 1, implicit: 1, mAp: 1, absImplicit: 1 };
+      Float64Array.from({ length: size() }, (_, i) => field.length * 100 + version * 10 + i);
     const source: LinkedSource = {
-      columns: async (fields) => (reads.push(fields), fields.map((f) => column(f, at[f]))),
-      mask: async () => new Uint8Array(n),
+      read: async (request) => {
+        reads.push(request);
+        return {
+          columns: request.fields.map(({ field, have }) =>
+            have === at[field]
+              ? { gen: at[field], same: true, values: null }
+              : { gen: at[field], same: false, values: column(field, at[field]) },
+          ),
+          mask: request.mask && {
+            gen: maskGen,
+            same: request.mask.have === maskGen,
+            values: request.mask.have === maskGen ? null : new Uint8Array(size()),
+          },
+        };
+      },
     };
-    const cache: LinkedCache = new Map();
+    return { reads, column, source, moveMask: () => maskGen++ };
+  }
+
+  it("with a cache, reads only the fields whose version moved (a w change re-reads the colour, not the axes)", async () => {
+    let n = 4;
+    const at: Record<string, number> = { explicit: 1, implicit: 1, mAp: 1, absImplicit: 1 };
+    const { reads, column, source, moveMask } = fakeSource(at, () => n);
+    const asked = (i: number) => reads[i].fields.map((f) => f.field);
+    const cache = createLinkedCache();
     const ask = (y: string, versions: { x: number; y: number; color: number }) =>
       resolveLinked(
         { linked: { x: "explicit", y, color: "mAp", version: 0, fieldVersions: versions }, linkedMask: 1 },
@@ -127,54 +158,198 @@ describe("linked scatter", () => {
         cache,
       );
     const first = await ask("implicit", { x: 1, y: 1, color: 1 });
-    expect(reads).toEqual([["explicit", "implicit", "mAp"]]);
+    expect(asked(0)).toEqual(["explicit", "implicit", "mAp"]);
     expect(Array.from(first.color!)).toEqual(Array.from(column("mAp", 1)));
+    expect(first.mask).toHaveLength(4);
     // A w change: only M_AP's version moves. One column read; no axes in the patch (the scene keeps its cell sort).
     at.mAp = 2;
+    moveMask();
     const rerank = await ask("implicit", { x: 1, y: 1, color: 2 });
-    expect(reads[1]).toEqual(["mAp"]);
+    expect(asked(1)).toEqual(["mAp"]);
+    expect(reads[1].mask).toEqual({ have: 1 });
     expect(rerank.data).toBeUndefined();
     expect(Array.from(rerank.color!)).toEqual(Array.from(column("mAp", 2)));
     expect(rerank.mask).toHaveLength(4);
-    // Nothing moved: nothing read but the mask.
+    // Nothing moved: no field asked, the mask asked with its generation and not copied: an empty patch.
     const same = await ask("implicit", { x: 1, y: 1, color: 2 });
-    expect(reads).toHaveLength(2);
-    expect(same.data).toBeUndefined();
-    expect(same.color).toBeUndefined();
+    expect(asked(2)).toEqual([]);
+    expect(same).toEqual({});
     // Another y field: it alone is read; the patch carries both axes (x from the cache, the same array) and the colour.
     const swapped = await ask("absImplicit", { x: 1, y: 1, color: 2 });
-    expect(reads[2]).toEqual(["absImplicit"]);
+    expect(asked(3)).toEqual(["absImplicit"]);
     expect(swapped.data!.xs).toBe(first.data!.xs);
     expect(Array.from(swapped.data!.ys)).toEqual(Array.from(column("absImplicit", 1)));
     expect(swapped.color).toBe(rerank.color);
+    expect(swapped.mask).toBe(rerank.mask);
     // Scores attached: the margins' version moves, both axes are read again.
     at.explicit = at.absImplicit = 3;
     const scored = await ask("absImplicit", { x: 3, y: 3, color: 2 });
-    expect(reads[3]).toEqual(["explicit", "absImplicit"]);
+    expect(asked(4)).toEqual(["explicit", "absImplicit"]);
     expect(Array.from(scored.data!.xs)).toEqual(Array.from(column("explicit", 3)));
     // Another file under the same versions (another row count): the stale axes are not mixed in, all is read again.
     n = 6;
     at.mAp = 4;
+    moveMask();
     const other = await ask("absImplicit", { x: 3, y: 3, color: 4 });
-    expect(reads.slice(4)).toEqual([["mAp"], ["explicit", "absImplicit", "mAp"]]);
+    expect(reads.slice(5).map((r) => r.fields.map((f) => f.field))).toEqual([
+      ["mAp"],
+      ["explicit", "absImplicit", "mAp"],
+    ]);
+    expect(reads[6].fields.every((f) => f.have === -1)).toBe(true);
     expect(other.data!.xs).toHaveLength(6);
     expect(other.color).toHaveLength(6);
+    expect(other.mask).toHaveLength(6);
+  });
+
+  it("a read after a select asks every field with the generation it holds: what the select left is not copied", async () => {
+    const at: Record<string, number> = { explicit: 1, implicit: 1, mAp: 1 };
+    const { reads, source, moveMask } = fakeSource(at, () => 3);
+    const cache = createLinkedCache();
+    const linked = { x: "explicit", y: "implicit", color: "mAp", version: 7 };
+    await resolveLinked({ linked, linkedMask: 1 }, source, cache);
+    at.mAp = 2;
+    moveMask();
+    // The page's versions have not moved yet (its reply is still on the way): the dataset says what moved.
+    const early = await resolveLinked({ linked, linkedMask: 1, linkedAfter: 4 }, source, cache);
+    expect(reads[1]).toEqual({
+      fields: [
+        { field: "explicit", have: 1 },
+        { field: "implicit", have: 1 },
+        { field: "mAp", have: 1 },
+      ],
+      mask: { have: 1 },
+      after: 4,
+    });
+    expect(early.data).toBeUndefined();
+    expect(early.color).toHaveLength(3);
+    expect(early.mask).toHaveLength(3);
+    // The versions follow with the reply: asked again, nothing is copied and nothing changes.
+    const late = await resolveLinked(
+      { linked: { ...linked, version: 8, fieldVersions: { x: 7, y: 7, color: 8 } }, linkedMask: 2 },
+      source,
+      cache,
+    );
+    expect(reads[2].fields).toEqual([{ field: "mAp", have: 2 }]);
+    expect(late).toEqual({});
   });
 
   it("without field versions every field takes the patch's version, as before", async () => {
-    const reads: string[][] = [];
-    const source: LinkedSource = {
-      columns: async (fields) => (reads.push(fields), fields.map(() => new Float64Array(2))),
-      mask: async () => new Uint8Array(2),
-    };
-    const cache: LinkedCache = new Map();
+    const { reads, source } = fakeSource({ explicit: 1, implicit: 1, mAp: 1 }, () => 2);
+    const cache = createLinkedCache();
     for (const version of [1, 1, 2]) {
       await resolveLinked({ linked: { x: "explicit", y: "implicit", color: "mAp", version } }, source, cache);
     }
-    expect(reads).toEqual([
+    expect(reads.map((r) => r.fields.map((f) => f.field))).toEqual([
       ["explicit", "implicit", "mAp"],
+      [],
       ["explicit", "implicit", "mAp"],
     ]);
+    expect(reads[2].fields.map((f) => f.have)).toEqual([1, 1, 1]);
+  });
+
+  /** The dataset worker's answer to a read sent over the scatter's link (as the scatter worker sends it). */
+  async function readOver(port: MessagePort, request: LinkedRead) {
+    const client = portClient<ScatterLinkApi>(port);
+    return client.call("read", request);
+  }
+
+  it("the dataset worker copies only the arrays whose generation moved: a w change sends M_AP, not the margins", async () => {
+    const { dataset, ports } = await linkedScatter();
+    const fields = ["explicit", "implicit", "mAp"];
+    const first = await readOver(ports[1], {
+      fields: fields.map((field) => ({ field, have: -1 })),
+      mask: { have: -1 },
+    });
+    expect(first.columns.map((c) => c.same)).toEqual([false, false, false]);
+    expect(Array.from(first.columns[0].values!)).toEqual(ROWS.map((r) => r.rm_margin));
+    const gens = first.columns.map((c) => c.gen);
+    expect(new Set(gens).size).toBe(3);
+    const spec = defaultSpec();
+    await dataset.select({ spec: { ...spec, ranking: { ...spec.ranking, weight: 2.5 } }, histograms: [] }, ctx());
+    const held = fields.map((field, j) => ({ field, have: gens[j] }));
+    const next = await readOver(ports[1], { fields: held, mask: { have: first.mask!.gen } });
+    expect(next.columns.map((c) => c.same)).toEqual([true, true, false]);
+    expect(next.columns[0].values).toBeNull();
+    expect(Array.from(next.columns[2].values!)).toEqual(Array.from((await dataset.column({ field: "mAp" }, ctx()))!));
+    expect(Array.from(next.columns[2].values!)).not.toEqual(Array.from(first.columns[2].values!));
+    // The same selection again: the mask is the same array, not sent again.
+    await dataset.select({ spec: { ...spec, ranking: { ...spec.ranking, weight: 2.5 } }, histograms: [] }, ctx());
+    const again = await readOver(ports[1], { fields: [], mask: { have: next.mask!.gen } });
+    expect(again.mask).toEqual({ gen: next.mask!.gen, same: true, values: null });
+    for (const p of ports) p.close();
+  });
+
+  it("a read after select N waits for it, and is answered before that select's reply is built", async () => {
+    const { dataset, ports } = await linkedScatter();
+    const order: string[] = [];
+    const spec = defaultSpec();
+    const w3 = { ...spec, ranking: { ...spec.ranking, weight: 3 } };
+    // Sent before the select reaches the dataset worker (the page tells the scatter first, say).
+    const read = readOver(ports[1], { fields: [{ field: "mAp", have: -1 }], mask: { have: -1 }, after: 1 }).then(
+      (r) => (order.push("read"), r),
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    expect(order).toEqual([]);
+    const reply = Promise.resolve(
+      dataset.select({ spec: w3, histograms: [{ field: "mAp", source: "h", bins: 8 }], seq: 1 }, ctx()),
+    ).then((r) => (order.push("reply"), r));
+    const [answer] = await Promise.all([read, reply]);
+    expect(order).toEqual(["read", "reply"]);
+    expect(Array.from(answer.columns[0].values!)).toEqual(Array.from((await dataset.column({ field: "mAp" }, ctx()))!));
+    expect(Array.from(answer.mask!.values!)).toEqual(Array.from(await dataset.mask({}, ctx())));
+    // A read after a select already computed is answered at once.
+    const late = await readOver(ports[1], { fields: [], mask: { have: -1 }, after: 1 });
+    expect(late.mask!.gen).toBe(answer.mask!.gen);
+    for (const p of ports) p.close();
+  });
+
+  it("a read waiting on a select that never comes is answered with the columns as they are after 2 s", async () => {
+    const { ports } = await linkedScatter();
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      let answered = false;
+      const read = readOver(ports[1], { fields: [{ field: "explicit", have: -1 }], after: 99 }).then((r) => {
+        answered = true;
+        return r;
+      });
+      // Let the read reach the dataset worker's end (a real port) and start its wait.
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+      await vi.advanceTimersByTimeAsync(1900);
+      expect(answered).toBe(false);
+      await vi.advanceTimersByTimeAsync(200);
+      vi.useRealTimers();
+      expect(Array.from((await read).columns[0].values!)).toEqual(ROWS.map((r) => r.rm_margin));
+    } finally {
+      vi.useRealTimers();
+      for (const p of ports) p.close();
+    }
+  });
+
+  it("an update that changes nothing answers the last frame again (same frame number, nothing drawn)", async () => {
+    const { scatter, dataset, ports } = await linkedScatter();
+    let uploads = 0;
+    const counting: PixelTarget = { canvas: { width: 0, height: 0 }, putImageData: () => void uploads++ };
+    const drawing = createScatterHandlers(createImage, () => counting);
+    drawing.init({ canvas: {} as OffscreenCanvas }, ctx());
+    const channel = new MessageChannel();
+    await dataset.linkScatter({ port: channel.port1 }, ctx());
+    await drawing.link({ port: channel.port2 }, ctx());
+    const linked = { x: "explicit", y: "implicit", color: "mAp", version: 1 };
+    const a = await drawing.update({ linked, linkedMask: 1, view }, ctx());
+    expect(a.frame).toBe(1);
+    // The early read after a select that changed nothing this scatter shows, then the page's own update.
+    await dataset.select({ spec: defaultSpec(), histograms: [], seq: 1 }, ctx());
+    const b = await drawing.update({ linked, linkedMask: 1, linkedAfter: 1 }, ctx());
+    const c = await drawing.update({ linked: { ...linked, version: 2 }, linkedMask: 2 }, ctx());
+    expect([b.frame, c.frame, uploads]).toEqual([1, 1, 1]);
+    expect(c.extent).toBeUndefined();
+    // A w change moves M_AP: one new frame.
+    const spec = defaultSpec();
+    await dataset.select({ spec: { ...spec, ranking: { ...spec.ranking, weight: 2 } }, histograms: [], seq: 2 }, ctx());
+    const d = await drawing.update({ linked, linkedMask: 2, linkedAfter: 2 }, ctx());
+    expect([d.frame, uploads]).toEqual([2, 2]);
+    void scatter;
+    for (const p of [...ports, channel.port1, channel.port2]) p.close();
   });
 
   it("after a relink (a restarted dataset worker) the scatter reads every column again", async () => {
@@ -188,8 +363,8 @@ describe("linked scatter", () => {
     await fresh.linkScatter({ port: next.port1 }, ctx());
     // Count what the fresh dataset worker is asked through its end of the link.
     next.port1.addEventListener("message", (e: MessageEvent) => {
-      const msg = e.data as { type?: string; args?: { fields?: string[] } };
-      if (msg.type === "columns" && msg.args?.fields) asked.push(msg.args.fields);
+      const msg = e.data as { type?: string; args?: LinkedRead };
+      if (msg.type === "read" && msg.args) asked.push(msg.args.fields.map((f) => f.field));
     });
     await scatter.link({ port: next.port2 }, ctx());
     expect(await scatter.update({ linked, view }, ctx())).toMatchObject({ rowCount: 20, drawn: 19 });

@@ -68,6 +68,11 @@ export interface RenderResult extends RasterStats {
   rowCount: number;
   /** On a frame with new x / y: the fit of their finite values (viewport.ts `fitExtent`), null before any data. */
   extent?: Viewport | null;
+  /**
+   * How many frames this renderer has drawn: an update that changed nothing (its columns and mask were the ones on
+   * the canvas) answers the last frame's result again, with the same number.
+   */
+  frame: number;
 }
 
 /** A hovered or clicked row with its values. */
@@ -95,6 +100,14 @@ export interface ScatterPatch {
   linked?: LinkedColumns;
   /** Read the selection mask from the dataset worker; the number is the page's mask version (a new one refetches). */
   linkedMask?: number;
+  /**
+   * The sequence number of a `select` the page has just sent to the dataset worker: the linked columns and the mask
+   * are read once that select's selection is computed, before the dataset worker replies to the page (its
+   * histograms and table rows come after), and a field or mask the select left as it was is not copied again. The
+   * frame draws while the page is still waiting for its reply. Not kept in the renderer's state (a restarted worker
+   * reads the columns as they are).
+   */
+  linkedAfter?: number;
   palette?: PaletteOptions;
   view?: SceneView;
 }
@@ -122,13 +135,34 @@ export interface LinkedColumns {
 }
 
 /**
+ * A read of linked columns and the mask. `have` is the generation of the values the reader holds (from an earlier
+ * answer; -1 for none): the dataset worker copies only what moved since. Generations name arrays, which the dataset
+ * worker replaces and never writes in place.
+ */
+export interface LinkedRead {
+  fields: { field: string; have: number }[];
+  /** Absent: the mask is not read. */
+  mask?: { have: number };
+  /** Answer once the page's `select` of this sequence number is computed (or a newer one, or 2 s passed). */
+  after?: number;
+}
+
+/**
+ * The answer to a {@link LinkedRead}, one entry per field in its order. `same`: the reader's values are current
+ * (`values` null). Otherwise `values` is a copy, or null for a field the dataset does not have (generation 0). The
+ * mask is empty before the first selection.
+ */
+export interface LinkedReadResult {
+  columns: { gen: number; same: boolean; values: Float64Array | null }[];
+  mask?: { gen: number; same: boolean; values: Uint8Array | null };
+}
+
+/**
  * What the scatter worker asks of the dataset worker, the owner of the columns, over a MessagePort the page made:
- * copies of field columns (null for a field the dataset does not have) and of the selection mask in force.
+ * copies of field columns and of the selection mask in force, those it holds already left out.
  */
 export type ScatterLinkApi = {
-  columns: { args: { fields: string[] }; result: (Float64Array | null)[] };
-  /** Empty before the first selection. */
-  mask: { args: Record<string, never>; result: Uint8Array };
+  read: { args: LinkedRead; result: LinkedReadResult };
 };
 
 /** Request name → arguments and result of the scatter worker. */

@@ -48,6 +48,7 @@ export class ScatterScene {
   private image: ImageData | null = null;
   private pixels = new Uint32Array(0);
   private view: SceneView | null = null;
+  private frames = 0;
   // Rows sorted into pixel cells at the current scale: a selection change or a whole-pixel pan skips the transform.
   private readonly positions: ReturnType<typeof createPointCache>;
 
@@ -128,7 +129,15 @@ export class ScatterScene {
     const t0 = performance.now();
     const view = this.view;
     const empty: RasterStats = { drawn: 0, skippedNaN: 0, outside: 0, density: false, maxCount: 0 };
-    if (!view) return { ...empty, renderMs: 0, uploadMs: 0, colorDomain: this.domain, rowCount: this.xs.length };
+    if (!view)
+      return {
+        ...empty,
+        renderMs: 0,
+        uploadMs: 0,
+        colorDomain: this.domain,
+        rowCount: this.xs.length,
+        frame: this.frames,
+      };
     const { width, height } = devicePixels(view);
     if (target.canvas.width !== width || target.canvas.height !== height) {
       target.canvas.width = width;
@@ -142,7 +151,14 @@ export class ScatterScene {
     const t1 = performance.now();
     target.putImageData(this.image, 0, 0);
     const t2 = performance.now();
-    return { ...stats, renderMs: t2 - t0, uploadMs: t2 - t1, colorDomain: this.domain, rowCount: this.xs.length };
+    return {
+      ...stats,
+      renderMs: t2 - t0,
+      uploadMs: t2 - t1,
+      colorDomain: this.domain,
+      rowCount: this.xs.length,
+      frame: ++this.frames,
+    };
   }
 
   /** The row nearest to CSS pixel (`xCss`, `yCss`) of `view` (default: the current one) within `radiusCss`. */

@@ -7,7 +7,7 @@ import { servePort, type PortLike } from "@/lib/worker/port-rpc";
 import { ScoreColumns } from "@/lib/scoring/columns";
 import { pairMappingKey, scoringDatasetKey } from "@/lib/scoring/dataset-key";
 import type { DatasetLinkApi } from "@/lib/scoring/protocol";
-import type { ScatterLinkApi } from "@/lib/scatter/protocol";
+import type { LinkedRead, LinkedReadResult, ScatterLinkApi } from "@/lib/scatter/protocol";
 import type { FieldKey } from "@/lib/selection/spec";
 import { DatasetSession, type OpenedFile } from "@/lib/workbench/session";
 import { parseRecipe } from "@/lib/workbench/recipe";
@@ -24,6 +24,7 @@ import type {
   HistogramRequest,
   NeedsMappingDetail,
   OpenReply,
+  SelectReply,
 } from "@/lib/workbench/protocol";
 
 /**
@@ -31,6 +32,23 @@ import type {
  * typed w or a metric pick, short enough that a drag or a table sort started a moment later finds it done.
  */
 const RANKING_WARM_DELAY_MS = 300;
+
+/**
+ * How long a scatter's read may wait for the select it names (`LinkedRead.after`) before it is answered with the
+ * columns as they are: a select the page numbered but never sent (a restarted worker) does not hold a frame back.
+ */
+const READ_WAIT_MS = 2000;
+
+/** Lets the messages that arrived meanwhile (a scatter's read waiting on this select) run first. */
+const yieldToMessages = (): Promise<void> =>
+  new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
 
 /** A scoring run's rows or results refused: the dataset it started on is no longer the open one. */
 const staleRun = () =>
@@ -107,16 +125,72 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
     return copy;
   };
 
+  // Generations of the arrays a scatter read (a column, the mask), by identity: the session replaces its columns
+  // and masks, never writes them in place, so a reader holding a generation holds those values. 0 names "none".
+  const generations = new WeakMap<object, number>();
+  let nextGeneration = 1;
+  const generationOf = (values: object | null): number => {
+    if (!values) return 0;
+    let gen = generations.get(values);
+    if (gen === undefined) generations.set(values, (gen = nextGeneration++));
+    return gen;
+  };
+
+  // The page's selects computed so far (their `seq`), and the scatter reads waiting for a later one.
+  let selectedSeq = 0;
+  let waitingReads: { after: number; done(): void }[] = [];
+  const selectComputed = (seq: number) => {
+    selectedSeq = Math.max(selectedSeq, seq);
+    const ready = waitingReads.filter((w) => w.after <= selectedSeq);
+    waitingReads = waitingReads.filter((w) => w.after > selectedSeq);
+    for (const w of ready) w.done();
+  };
+  /** Resolves once the select `after` is computed; after {@link READ_WAIT_MS} at most (that select never came). */
+  const untilSelected = (after: number): Promise<void> | null => {
+    if (after <= selectedSeq) return null;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        waitingReads = waitingReads.filter((w) => w !== entry);
+        resolve();
+      }, READ_WAIT_MS);
+      const entry = {
+        after,
+        done() {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      waitingReads.push(entry);
+    });
+  };
+
+  /** A scatter's read: copies of the fields and the mask whose generation is not the one it holds. */
+  const linkedRead = async (request: LinkedRead, transfer: Transferable[]): Promise<LinkedReadResult> => {
+    if (request.after !== undefined) await untilSelected(request.after);
+    const s = need();
+    const problem = await s.prepare(
+      s.currentSpec(),
+      request.fields.map((f) => f.field as FieldKey),
+    );
+    if (problem) throw badInput(problem);
+    const columns = request.fields.map(({ field, have }) => {
+      const values = s.field(field as FieldKey);
+      const gen = generationOf(values);
+      if (gen === have) return { gen, same: true, values: null };
+      const copy = values ? values.slice() : null;
+      if (copy) transfer.push(copy.buffer);
+      return { gen, same: false, values: copy };
+    });
+    if (!request.mask) return { columns };
+    const gen = generationOf(lastMask);
+    const same = gen === request.mask.have;
+    return { columns, mask: { gen, same, values: same ? null : maskCopy(transfer) } };
+  };
+
   /** What a scatter worker may ask over its link: copies of columns and of the mask, never through the page. */
   const scatterHandlers: Handlers<ScatterLinkApi> = {
-    async columns({ fields }, ctx) {
-      const s = need();
-      const out: (Float64Array | null)[] = [];
-      for (const field of fields) out.push(await fieldCopy(s, field as FieldKey, ctx.transfer));
-      return out;
-    },
-    mask(_args, ctx) {
-      return maskCopy(ctx.transfer);
+    read(request, ctx) {
+      return linkedRead(request, ctx.transfer);
     },
   };
 
@@ -224,6 +298,57 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
     };
   };
 
+  // The selects in order (see `select`).
+  let selectChain: Promise<unknown> = Promise.resolve();
+  const selectNow = async ({ spec, histograms, rows, seq }: DatasetApi["select"]["args"]): Promise<SelectReply> => {
+    let s: DatasetSession;
+    let selection;
+    try {
+      s = need();
+      const problem = await s.prepare(
+        spec,
+        histograms.map((h) => h.field),
+      );
+      if (problem) throw badInput(problem);
+      try {
+        selection = s.select(
+          spec,
+          histograms.map((h) => h.source),
+        );
+      } catch (err) {
+        if (err instanceof RangeError) throw new HandlerError(err.message, "bad-input");
+        throw err;
+      }
+      lastMask = selection.evaluation.mask;
+      scheduleWarm(s);
+    } finally {
+      // Computed (or refused): the reads waiting on it are answered now, before the histograms and rows below.
+      if (seq !== undefined) selectComputed(seq);
+    }
+    if (seq !== undefined) await yieldToMessages();
+    const { evaluation: ev, rescored, notes } = selection;
+    return {
+      selectedCount: ev.selectedCount,
+      k: ev.k,
+      scored: ev.scored,
+      candidates: ev.candidates,
+      ranked: ev.ranked,
+      keptByHand: ev.keptByHand,
+      keepCount: ev.keepCount,
+      droppedByHand: ev.droppedByHand,
+      rescored,
+      histograms: histograms
+        .map((h) => histogramOf(s, h, ev.mask, ev.contexts))
+        .filter((h): h is ColumnHistogram => h !== null),
+      notes,
+      ...(rows
+        ? {
+            rowNumbers: s.rowNumbers(rows.filter((r) => Number.isInteger(r) && r >= 0 && r < s.source.rowCount)),
+          }
+        : {}),
+    };
+  };
+
   return {
     linkScoring({ port }) {
       // The page links again after either worker restarted: the old port is closed, the new one served.
@@ -293,47 +418,12 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
       if (problem) throw badInput(problem);
       return openReply(s);
     },
-    async select({ spec, histograms, rows }) {
-      const s = need();
-      const problem = await s.prepare(
-        spec,
-        histograms.map((h) => h.field),
-      );
-      if (problem) throw badInput(problem);
-      let result;
-      try {
-        result = s.select(
-          spec,
-          histograms.map((h) => h.source),
-        );
-      } catch (err) {
-        if (err instanceof RangeError) throw new HandlerError(err.message, "bad-input");
-        throw err;
-      }
-      const { evaluation: ev, rescored, notes } = result;
-      lastMask = ev.mask;
-      scheduleWarm(s);
-      const reply = {
-        selectedCount: ev.selectedCount,
-        k: ev.k,
-        scored: ev.scored,
-        candidates: ev.candidates,
-        ranked: ev.ranked,
-        keptByHand: ev.keptByHand,
-        keepCount: ev.keepCount,
-        droppedByHand: ev.droppedByHand,
-        rescored,
-        histograms: histograms
-          .map((h) => histogramOf(s, h, ev.mask, ev.contexts))
-          .filter((h): h is ColumnHistogram => h !== null),
-        notes,
-        ...(rows
-          ? {
-              rowNumbers: s.rowNumbers(rows.filter((r) => Number.isInteger(r) && r >= 0 && r < s.source.rowCount)),
-            }
-          : {}),
-      };
-      return reply;
+    select(args) {
+      // One select at a time: one that yields to the scatters' reads must not let another change the selection
+      // before its own reply (its histograms and table rows) is built.
+      const run = selectChain.then(() => selectNow(args));
+      selectChain = run.catch(() => {});
+      return run;
     },
     rows({ rows }) {
       return need().rows(rows);
@@ -353,6 +443,9 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
     },
     column({ field }, ctx) {
       return fieldCopy(need(), field, ctx.transfer);
+    },
+    scatterRead(request, ctx) {
+      return linkedRead(request, ctx.transfer);
     },
     async fieldValues({ row, fields }) {
       const s = need();

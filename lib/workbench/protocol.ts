@@ -14,6 +14,7 @@ import type {
 } from "@/lib/workbench/types";
 import type { Metric } from "@/lib/metrics/select";
 import type { ImplicitKind } from "@/lib/scoring/columns";
+import type { LinkedRead, LinkedReadResult } from "@/lib/scatter/protocol";
 
 /** A histogram view: which field, its bins, and the source id its own clauses carry (left out of its counts). */
 export interface HistogramRequest {
@@ -127,7 +128,14 @@ export type DatasetApi = {
    * Evaluates `spec`: counts and histograms, and with `rows` (the pairs table's visible rows) their numbers, so
    * the table follows a re-rank or a drag in the same reply (row ids outside the dataset are left out).
    */
-  select: { args: { spec: SelectionSpec; histograms: HistogramRequest[]; rows?: number[] }; result: SelectReply };
+  /**
+   * Evaluates `spec`. `seq` (the page's count of selects sent) lets linked scatters read the new colour and mask
+   * as soon as the selection is computed, before the histograms and the table rows of the reply (`LinkedRead.after`).
+   */
+  select: {
+    args: { spec: SelectionSpec; histograms: HistogramRequest[]; rows?: number[]; seq?: number };
+    result: SelectReply;
+  };
   rows: { args: { rows: number[] }; result: RowView[] };
   /**
    * The numbers of `rows` (margins, score, M_AP and rank, selected, decision; the z-scores with `withZ`) under the
@@ -136,8 +144,10 @@ export type DatasetApi = {
    */
   rowNumbers: { args: { rows: number[]; withZ?: boolean }; result: RowNumbers[] };
   order: { args: { key: OrderKey; descending: boolean; filter: OrderFilter }; result: Uint32Array };
-  /** A copy of one field column (a scatter drawn on the main thread); null when the dataset has no such field. */
+  /** A copy of one field column; null when the dataset has no such field. */
   column: { args: { field: FieldKey }; result: Float64Array | null };
+  /** What a scatter drawn on the main thread reads, as a scatter worker does over its link (`ScatterLinkApi`). */
+  scatterRead: { args: LinkedRead; result: LinkedReadResult };
   /** The values of `fields` at one row (NaN for a field the dataset does not have): a row's token counts... */
   fieldValues: { args: { row: number; fields: FieldKey[] }; result: number[] };
   /** A copy of the selection mask in force (1 = selected; empty before the first `select`). */
