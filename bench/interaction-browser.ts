@@ -108,7 +108,7 @@ await page.addInitScript(`(() => {
         return post(message, transfer);
       };
       // A scatter reply's frame number: an update that changed nothing answers the last frame again.
-      this.addEventListener("message", (e) => log.push([performance.now(), name, "in", e.data && e.data.type, e.data && e.data.id, e.data && e.data.data && e.data.data.frame]));
+      this.addEventListener("message", (e) => log.push([performance.now(), name, "in", e.data && e.data.type, e.data && e.data.id, e.data && e.data.data && e.data.data.frame, e.data && e.data.data && e.data.data.timings && { ...e.data.data.timings, renderMs: e.data.data.renderMs }]));
     }
   };
 })()`);
@@ -267,13 +267,23 @@ interface Exchange {
   repliedMs: number | null;
   /** A scatter reply's frame number (the same as the one before it: nothing was drawn). */
   frame: number | null;
+  /** The worker's own split of its time, where the reply has one (select: selectMs, readsMs, replyMs; frame: readMs, applyMs, renderMs). */
+  timings?: Record<string, number>;
 }
 
 /** The page's requests to the `worker` named so (components name theirs) posted in [t0, t1], with their replies. */
 async function exchanges(worker: string, t0: number, t1: number): Promise<Exchange[]> {
-  const log = (await page.evaluate(`window.__messages`)) as [number, string, string, string, number, unknown][];
+  const log = (await page.evaluate(`window.__messages`)) as [
+    number,
+    string,
+    string,
+    string,
+    number,
+    unknown,
+    Record<string, number> | undefined,
+  ][];
   const out = new Map<number, Exchange>();
-  for (const [t, name, dir, type, id, frame] of log) {
+  for (const [t, name, dir, type, id, frame, timings] of log) {
     if (name !== worker) continue;
     if (dir === "out" && t >= t0 - 1 && t <= t1) out.set(id, { type, sentMs: t, repliedMs: null, frame: null });
     else if (dir === "in" && (type === "result" || type === "error")) {
@@ -281,6 +291,7 @@ async function exchanges(worker: string, t0: number, t1: number): Promise<Exchan
       if (e && e.repliedMs === null) {
         e.repliedMs = t;
         e.frame = typeof frame === "number" ? frame : null;
+        e.timings = timings ?? undefined;
       }
     }
   }
@@ -442,9 +453,20 @@ async function measure(name: string, expr: string, targetMs: number): Promise<vo
   replies.sort((a, b) => a.repliedMs! - b.repliedMs!);
   const drew = replies.filter((x, i) => x.frame === null || x.frame !== (i === 0 ? frameBefore : replies[i - 1].frame));
   const scatterMs = drew.length ? Math.max(...drew.map((x) => x.repliedMs!)) - m.t0 : null;
+  // The workers' own split: the select's phases, and the last frame's read, apply (colour domain, indices) and draw.
+  const split = (t: Record<string, number> | undefined) =>
+    t
+      ? Object.entries(t)
+          .map(([k, v]) => `${k.replace(/Ms$/, "")} ${f(v)}`)
+          .join(" / ")
+      : "—";
+  const selectSplit = (await exchanges("dataset", m.t0, m.t0 + 600)).find((x) => x.type === "select")?.timings;
+  const lastFrame = drew.length ? drew[drew.length - 1] : null;
+  const frameSplit = lastFrame ? `frame sent ${f(lastFrame.sentMs - m.t0)}: ${split(lastFrame.timings)}` : "no frame";
   lines.push(
     `| ${name} | ≤ ${targetMs} ms | ${f(m.shown)}; scatter redrawn ${scatterMs === null ? "— (no frame)" : f(scatterMs)}; ` +
       `long tasks ${longText}${m.timedOut ? "; timed out" : ""}; ` +
+      `worker split: select ${split(selectSplit)}; scatter ${frameSplit}; ` +
       `${traffic} | ${met(!m.timedOut && m.shown !== null && m.shown <= targetMs && (scatterMs ?? 0) <= targetMs)} |`,
   );
 }

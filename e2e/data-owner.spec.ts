@@ -161,6 +161,8 @@ test("a w change recolours the scatter once, from a read made while the select i
     window.Worker = Logged as typeof Worker;
   });
   await openDemo(page);
+  // Isolated (COOP / COEP): M_AP is computed into shared memory, which the scatter reads without a copy.
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
   const figure = page.locator("figure.margin-scatter").first();
   await expect(figure).toHaveAttribute("data-frame", /^[1-9]/);
   // Settled: no frame for a while.

@@ -5,11 +5,13 @@ import {
   countMasked,
   histogram,
   histogramWithBins,
+  noteExtent,
   recordMaskChange,
   recordMaskToggles,
 } from "@/lib/metrics/histogram";
 import { numpyUnavailableReason, runNumpy } from "@/test/numpy-oracle";
 import { createRng } from "@/lib/metrics/random";
+import { alignmentPotential } from "@/lib/metrics/select";
 
 describe("histogram (expected counts and edges printed by np.histogram, numpy 2.4.6)", () => {
   it.each<[string, number[], number, [number, number] | undefined, number[], number[]]>([
@@ -198,5 +200,40 @@ describe("histogramWithBins", () => {
     const { all, bin } = histogramWithBins(values, 40);
     expect(all).toEqual(histogram(values, 40));
     expect(bin).toEqual(binIndices(values, all.edges));
+  });
+});
+
+describe("noteExtent (a column whose producer found its min / max)", () => {
+  it("M_AP's scoring pass notes the extent its histogram would find: the same histogram, bins and edges", () => {
+    const rng = createRng(11);
+    const n = 5000;
+    const explicit = Float64Array.from({ length: n }, () => (rng() < 0.03 ? NaN : rng() * 8));
+    const implicit = Float64Array.from({ length: n }, () => (rng() < 0.03 ? NaN : (rng() - 0.5) * 4));
+    for (const w of [0, 1, 2.5]) {
+      const mAp = alignmentPotential({ explicit, implicit }, w);
+      // The same values in a column nobody noted: the histogram's own pass.
+      const plain = mAp.slice();
+      for (const bins of [1, 40]) {
+        expect(histogramWithBins(mAp, bins)).toEqual(histogramWithBins(plain, bins));
+        expect(histogram(mAp, bins)).toEqual(histogram(plain, bins));
+      }
+    }
+  });
+
+  it("is used as given: a noted extent sets the edges (so it must be the column's own)", () => {
+    const values = Float64Array.from([1, 2, NaN, 3]);
+    noteExtent(values, { min: 0, max: 10, missing: 1 });
+    const h = histogram(values, 2);
+    expect(Array.from(h.edges)).toEqual([0, 5, 10]);
+    expect([h.min, h.max, h.missing]).toEqual([0, 10, 1]);
+    // A fixed range is unaffected; another column is unaffected.
+    expect(Array.from(histogram(values, 2, [1, 3]).edges)).toEqual([1, 2, 3]);
+    expect(Array.from(histogram(values.slice(), 2).edges)).toEqual([1, 2, 3]);
+  });
+
+  it("an all-missing M_AP column notes no finite value: edges [0, 1] as without it", () => {
+    const mAp = alignmentPotential({ explicit: Float64Array.from([NaN, 1]), implicit: Float64Array.from([1, NaN]) }, 1);
+    expect(histogram(mAp, 2)).toEqual(histogram(mAp.slice(), 2));
+    expect(histogram(mAp, 2).missing).toBe(2);
   });
 });

@@ -38,7 +38,26 @@ export function histogramWithBins(values: Float64Array, bins: number): { all: Hi
   return { all: { edges, counts: counts.slice(0, bins), missing, outside: 0, min, max }, bin };
 }
 
-/** The edges of {@link histogram} and its min / max / missing (one pass over the values). */
+/** What {@link histogramEdges}' pass finds in a column: min / max of the finite values, count of the others. */
+export interface ColumnExtent {
+  min: number;
+  max: number;
+  missing: number;
+}
+
+// Extents that a column's producer found on its way (M_AP, in the pass that computes it): its histogram over the
+// default range skips the min / max pass. Columns are replaced, never written in place, so an extent stays true.
+const knownExtents = new WeakMap<Float64Array, ColumnExtent>();
+
+/**
+ * Records the extent of `values` (min / max of its finite values, Infinity / −Infinity when there is none, and the
+ * number of non-finite values), found by whoever computed the column; it must not be written afterwards.
+ */
+export function noteExtent(values: Float64Array, extent: ColumnExtent): void {
+  knownExtents.set(values, extent);
+}
+
+/** The edges of {@link histogram} and its min / max / missing (one pass over the values, unless noted). */
 function histogramEdges(
   values: Float64Array,
   bins: number,
@@ -46,10 +65,11 @@ function histogramEdges(
 ): Pick<Histogram, "edges" | "missing" | "min" | "max"> {
   if (!Number.isInteger(bins) || bins < 1)
     throw new RangeError(`histogram: bins must be a positive integer, got ${bins}`);
-  let min = Infinity;
-  let max = -Infinity;
-  let missing = 0;
-  for (let i = 0; i < values.length; i++) {
+  const known = knownExtents.get(values);
+  let min = known ? known.min : Infinity;
+  let max = known ? known.max : -Infinity;
+  let missing = known ? known.missing : 0;
+  for (let i = 0; !known && i < values.length; i++) {
     const v = values[i];
     // v − v is 0 for a finite v, NaN for NaN and ±Infinity: cheaper than a Number.isFinite call per row.
     if (v - v !== 0) {

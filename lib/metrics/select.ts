@@ -7,6 +7,8 @@ import type { MarginColumns } from "@/lib/dataset/types";
 import { quickselect, stableArgsort } from "@/lib/metrics/order";
 import { randomScores } from "@/lib/metrics/random";
 import { moments, zScores } from "@/lib/metrics/stats";
+import { newColumn } from "@/lib/metrics/shared-column";
+import { noteExtent } from "@/lib/metrics/histogram";
 
 /**
  * Ranking metric: alignment potential, the two single-margin baselines, a seeded random baseline, or a rival
@@ -162,14 +164,25 @@ function mapScoresCounted(
   const t = cache ? cache.mapTerms(cols) : mapTerms(cols);
   const { zExplicit, zAbsImplicit } = t;
   const n = zExplicit.length;
-  const out = new Float64Array(n);
+  // Shared where the page allows it: the scatters read M_AP without a copy (shared-column.ts).
+  const out = newColumn(n);
   let valid = 0;
-  // Rows without both margins are NaN in both terms, so NaN here too.
+  let finite = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  // Rows without both margins are NaN in both terms, so NaN here too. The extent found on the way spares the
+  // M_AP histogram its own pass (histogram.ts `noteExtent`).
   for (let i = 0; i < n; i++) {
     const v = zExplicit[i] - weight * zAbsImplicit[i];
     out[i] = v;
     if (v === v) valid++;
+    if (v - v === 0) {
+      finite++;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
   }
+  noteExtent(out, { min, max, missing: n - finite });
   return { score: out, valid };
 }
 

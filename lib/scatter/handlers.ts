@@ -200,14 +200,18 @@ export function createScatterHandlers(
     async update(patch) {
       if (!target) throw new HandlerError("scatter worker not initialised", "not-ready");
       idle.cancel();
+      const t0 = performance.now();
       const plain = await resolve(patch);
+      const t1 = performance.now();
       if (last && !changesFrame(plain)) {
         idle.poke();
         return last;
       }
       applyPatch(scene, plain);
       if (plain.data) data = plain.data;
+      const t2 = performance.now();
       const result: RenderResult = scene.render(target, createImage);
+      result.timings = { readMs: t1 - t0, applyMs: t2 - t1 };
       // Kept before `extent` is set: a frame answered again refits nothing.
       last = { ...result };
       idle.poke();

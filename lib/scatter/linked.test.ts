@@ -279,6 +279,28 @@ describe("linked scatter", () => {
     for (const p of ports) p.close();
   });
 
+  it("in an isolated page M_AP is shared with the scatter, not copied: the read sends the dataset's own memory", async () => {
+    Object.defineProperty(globalThis, "crossOriginIsolated", { value: true, configurable: true });
+    try {
+      const { dataset, ports } = await linkedScatter();
+      const spec = defaultSpec();
+      await dataset.select({ spec: { ...spec, ranking: { ...spec.ranking, weight: 1.5 } }, histograms: [] }, ctx());
+      const read = await readOver(ports[1], {
+        fields: [
+          { field: "mAp", have: -1 },
+          { field: "explicit", have: -1 },
+        ],
+      });
+      // Shared (posting it in the transfer list would have thrown), and the margins, not shared, copied.
+      expect(read.columns[0].values!.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(read.columns[1].values!.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+      expect(Array.from(read.columns[0].values!)).toEqual(Array.from((await dataset.column({ field: "mAp" }, ctx()))!));
+      for (const p of ports) p.close();
+    } finally {
+      delete (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+    }
+  });
+
   it("a read after select N waits for it, and is answered before that select's reply is built", async () => {
     const { dataset, ports } = await linkedScatter();
     const order: string[] = [];

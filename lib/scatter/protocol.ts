@@ -73,6 +73,8 @@ export interface RenderResult extends RasterStats {
    * the canvas) answers the last frame's result again, with the same number.
    */
   frame: number;
+  /** Where a worker frame's time went, in ms (for benchmarks): reading linked columns, applying the patch. */
+  timings?: { readMs: number; applyMs: number };
 }
 
 /** A hovered or clicked row with its values. */

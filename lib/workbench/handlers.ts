@@ -5,6 +5,7 @@ import { countMasked, histogramWithBins, type Histogram } from "@/lib/metrics/hi
 import { HandlerError, type Handlers } from "@/lib/worker/rpc";
 import { servePort, type PortLike } from "@/lib/worker/port-rpc";
 import { ScoreColumns } from "@/lib/scoring/columns";
+import { isShared } from "@/lib/metrics/shared-column";
 import { pairMappingKey, scoringDatasetKey } from "@/lib/scoring/dataset-key";
 import type { DatasetLinkApi } from "@/lib/scoring/protocol";
 import type { LinkedRead, LinkedReadResult, ScatterLinkApi } from "@/lib/scatter/protocol";
@@ -177,6 +178,8 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
       const values = s.field(field as FieldKey);
       const gen = generationOf(values);
       if (gen === have) return { gen, same: true, values: null };
+      // A shared column (M_AP in the app) goes as it is; any other is copied and the copy transferred.
+      if (values && isShared(values)) return { gen, same: false, values };
       const copy = values ? values.slice() : null;
       if (copy) transfer.push(copy.buffer);
       return { gen, same: false, values: copy };
@@ -301,6 +304,7 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
   // The selects in order (see `select`).
   let selectChain: Promise<unknown> = Promise.resolve();
   const selectNow = async ({ spec, histograms, rows, seq }: DatasetApi["select"]["args"]): Promise<SelectReply> => {
+    const t0 = performance.now();
     let s: DatasetSession;
     let selection;
     try {
@@ -325,9 +329,11 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
       // Computed (or refused): the reads waiting on it are answered now, before the histograms and rows below.
       if (seq !== undefined) selectComputed(seq);
     }
+    const t1 = performance.now();
     if (seq !== undefined) await yieldToMessages();
+    const t2 = performance.now();
     const { evaluation: ev, rescored, notes } = selection;
-    return {
+    const reply: SelectReply = {
       selectedCount: ev.selectedCount,
       k: ev.k,
       scored: ev.scored,
@@ -346,7 +352,10 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
             rowNumbers: s.rowNumbers(rows.filter((r) => Number.isInteger(r) && r >= 0 && r < s.source.rowCount)),
           }
         : {}),
+      timings: { selectMs: t1 - t0, readsMs: t2 - t1, replyMs: 0 },
     };
+    reply.timings.replyMs = performance.now() - t2;
+    return reply;
   };
 
   return {

@@ -60,6 +60,11 @@ export interface SelectReply {
   notes: RankingNotes;
   /** The numbers of the rows the request named (`rows`, the table's visible rows) under this selection. */
   rowNumbers?: RowNumbers[];
+  /**
+   * Where the worker's time went, in ms (for benchmarks): the selection itself, the scatters' reads answered
+   * before the reply, and the histograms and rows of the reply.
+   */
+  timings: { selectMs: number; readsMs: number; replyMs: number };
 }
 
 /** Reply to `open`, `remap` and `attach`: the dataset's summary (its columns stay in this worker). */
