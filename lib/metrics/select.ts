@@ -6,7 +6,7 @@
 import type { MarginColumns } from "@/lib/dataset/types";
 import { quickselect, stableArgsort } from "@/lib/metrics/order";
 import { randomScores } from "@/lib/metrics/random";
-import { moments, zScores } from "@/lib/metrics/stats";
+import { moments, zScoresCounted } from "@/lib/metrics/stats";
 import { newColumn } from "@/lib/metrics/shared-column";
 import { noteExtent } from "@/lib/metrics/histogram";
 
@@ -38,6 +38,11 @@ export interface Scores {
   /** Rows missing m_ex / m_im (counted separately; a row can miss both). */
   missingExplicit: number;
   missingImplicit: number;
+  /**
+   * The explicit and implicit metrics only: the population std of the margin they z-score (m_ex, |m_im|) over the
+   * rows scored, NaN when none; 0 means every score is 0 (the ranking notes it, lib/selection/ranking.ts).
+   */
+  std?: number;
 }
 
 /** Defaults of the paper's code: w = 1, seed 42. */
@@ -200,6 +205,7 @@ export function computeScores(cols: MarginColumns, opts: ScoreOptions, cache?: S
   const missingImplicit = missing.implicit;
   let score: Float64Array;
   let counted = -1;
+  let std: number | undefined;
   switch (opts.metric) {
     case "map": {
       const m = mapScoresCounted(cols, opts.weight, cache);
@@ -207,11 +213,14 @@ export function computeScores(cols: MarginColumns, opts: ScoreOptions, cache?: S
       counted = m.valid;
       break;
     }
-    case "explicit":
-      score = zScores(cols.explicit, null);
+    case "explicit": {
+      const z = zScoresCounted(cols.explicit, null);
+      ({ z: score, count: counted, std } = z);
       break;
+    }
     case "implicit": {
-      score = zScores(absolute(cols.implicit), null);
+      const z = zScoresCounted(absolute(cols.implicit), null);
+      ({ z: score, count: counted, std } = z);
       for (let i = 0; i < n; i++) score[i] = -score[i];
       break;
     }
@@ -228,7 +237,7 @@ export function computeScores(cols: MarginColumns, opts: ScoreOptions, cache?: S
     valid = 0;
     for (let i = 0; i < n; i++) if (!Number.isNaN(score[i])) valid++;
   }
-  return { score, valid, missingExplicit, missingImplicit };
+  return { score, valid, missingExplicit, missingImplicit, ...(std !== undefined ? { std } : {}) };
 }
 
 /** M_AP column (always the map metric with weight w) for colouring, same NaN rules as {@link computeScores}. */

@@ -94,6 +94,17 @@ let packScratch = new Float64Array(0);
  * std is 0 (or only one row is included) every included row gets z = 0 rather than numpy's NaN/±inf.
  */
 export function zScores(values: Float64Array, include: Uint8Array | null): Float64Array {
+  return zScoresCounted(values, include).z;
+}
+
+/**
+ * {@link zScores} with what it found on the way: how many rows it scored (the non-NaN z-scores) and their mean and
+ * population std (NaN when none): a caller that needs the count or asks whether the std is 0 needs no pass of its own.
+ */
+export function zScoresCounted(
+  values: Float64Array,
+  include: Uint8Array | null,
+): { z: Float64Array; count: number; mean: number; std: number } {
   const n = values.length;
   if (include !== null && include.length !== n) {
     throw new RangeError(`zScores: include has ${include.length} rows, values has ${n}`);
@@ -101,7 +112,7 @@ export function zScores(values: Float64Array, include: Uint8Array | null): Float
   const out = new Float64Array(n);
   let count = 0;
   for (let i = 0; i < n; i++) if ((include === null || include[i] !== 0) && Number.isFinite(values[i])) count++;
-  if (count === 0) return out.fill(NaN);
+  if (count === 0) return { z: out.fill(NaN), count: 0, mean: NaN, std: NaN };
   // numpy reduces the compacted column, so the summation tree must be built over included rows only. The packing
   // buffer is reused across calls (a metric switch at 10^6 rows would otherwise fault in a fresh 8 MB each time).
   if (count < n && packScratch.length < count) packScratch = new Float64Array(count);
@@ -119,5 +130,5 @@ export function zScores(values: Float64Array, include: Uint8Array | null): Float
       out[i] = sd === 0 ? 0 : (values[i] - m) / sd;
     }
   }
-  return out;
+  return { z: out, count, mean: m, std: sd };
 }

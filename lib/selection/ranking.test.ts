@@ -38,6 +38,40 @@ describe("zeroVarianceMargins", () => {
   });
 });
 
+describe("rankingScores' zero-variance note for the explicit and implicit metrics (from the z-scores' own std)", () => {
+  it.each<[string, number[], number[]]>([
+    ["constant", [2, 2, 2, NaN], [0.5, -0.5, 0.5, 1]],
+    ["varied", [1, 2, 3, NaN], [0.1, -0.2, 0.4, NaN]],
+    ["underflowing spread", [1e-200, 2e-200, 3e-200], [1e-200, -2e-200, 3e-200]],
+    ["last-bit spread", [0.1 + 0.2, 0.3, 0.3], [-(0.1 + 0.2), 0.3, -0.3]],
+    ["one row", [4, NaN], [NaN, -1]],
+    ["no finite value", [NaN, Infinity], [-Infinity, NaN]],
+  ])("%s: the note zeroVarianceMargins gives, and the count of scored rows", (_name, ex, im) => {
+    const cols = { explicit: col(ex), implicit: col(im) };
+    for (const metric of ["explicit", "implicit"] as const) {
+      const { scores, notes, nonNaN } = rankingScores({ ...DEFAULT_RANKING, metric }, cols, null);
+      const want = zeroVarianceMargins(cols, metric);
+      expect(notes.zeroVariance ?? []).toEqual(want);
+      const scored = Array.from(scores.score).filter((v) => !Number.isNaN(v)).length;
+      expect([scores.valid, nonNaN]).toEqual([scored, scored]);
+    }
+  });
+
+  it("agrees on seeded columns of every spread", () => {
+    const rng = createRng(5);
+    for (const spread of [0, 1e-170, 1e-16, 1e-13, 1e-6, 1]) {
+      const cols = {
+        explicit: Float64Array.from({ length: 400 }, () => (rng() < 0.05 ? NaN : 5 + spread * rng())),
+        implicit: Float64Array.from({ length: 400 }, () => (rng() < 0.05 ? NaN : -2 - spread * rng())),
+      };
+      for (const metric of ["explicit", "implicit"] as const)
+        expect(rankingScores({ ...DEFAULT_RANKING, metric }, cols, null).notes.zeroVariance ?? []).toEqual(
+          zeroVarianceMargins(cols, metric),
+        );
+    }
+  });
+});
+
 describe("describeZeroVariance", () => {
   it.each<[Parameters<typeof describeZeroVariance>[0], ("explicit" | "implicit")[] | undefined, string | null]>([
     ["map", undefined, null],

@@ -85,6 +85,9 @@ export function rankingScores(
       zeroVariance = [];
       if (t.stdExplicit === 0) zeroVariance.push("explicit");
       if (t.stdAbsImplicit === 0) zeroVariance.push("implicit");
+    } else if (scores.std !== undefined) {
+      // The z-scores' own std over the same rows (zScoresCounted): what zeroVarianceMargins would compute again.
+      zeroVariance = scores.std === 0 ? [metric as "explicit" | "implicit"] : [];
     } else zeroVariance = zeroVarianceMargins(cols, metric);
     // computeScores' `valid` is the count of non-NaN scores (the rival rules' below counts every row).
     return { scores, notes: zeroVariance.length ? { zeroVariance } : {}, nonNaN: scores.valid };
