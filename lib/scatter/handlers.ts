@@ -5,15 +5,7 @@
 import type { Handlers } from "@/lib/worker/rpc";
 import { HandlerError, WorkerCallError } from "@/lib/worker/rpc";
 import { LINK_CLOSED, portClient, type PortClient } from "@/lib/worker/port-rpc";
-import type {
-  LinkedColumns,
-  LinkedRead,
-  LinkedReadResult,
-  RenderResult,
-  ScatterApi,
-  ScatterLinkApi,
-  ScatterPatch,
-} from "./protocol";
+import type { LinkedRead, LinkedReadResult, RenderResult, ScatterApi, ScatterLinkApi, ScatterPatch } from "./protocol";
 import { createIdleWork, type IdleScheduler } from "./idle";
 import { ScatterScene, type PixelTarget } from "./scene";
 import { fitExtent } from "./viewport";
@@ -133,11 +125,6 @@ export async function resolveLinked(
 /** Whether a resolved patch changes anything on the canvas (otherwise the last frame stands). */
 export function changesFrame(patch: ScatterPatch): boolean {
   return !!(patch.data || patch.color || patch.mask !== undefined || patch.palette || patch.view);
-}
-
-/** Whether two linked-column requests name the same columns of the same version. */
-export function sameLinked(a: LinkedColumns | undefined, b: LinkedColumns | undefined): boolean {
-  return !!a && !!b && a.x === b.x && a.y === b.y && a.color === b.color && a.version === b.version;
 }
 
 /**
