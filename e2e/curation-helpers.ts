@@ -1,7 +1,7 @@
 /** Shared steps of the curation e2e specs: read the recipe, and check an export against the independent oracle. */
 import fs from "node:fs";
 import path from "node:path";
-import { expect, type Page } from "@playwright/test";
+import { expect, type Locator, type Page } from "@playwright/test";
 import { exportSelection, jsonlLines, openApp, ROOT, selectedCount } from "./helpers";
 import { expectedRows } from "./curation-oracle";
 
@@ -41,4 +41,18 @@ export async function expectExportMatchesClauses(page: Page, lines: string[] = D
 export async function openDemo(page: Page): Promise<void> {
   await openApp(page, "?demo=1");
   await expect(page.getByText(/^Selected \d+ of \d+$/)).toBeVisible();
+}
+
+/** The scatter figure's frame number (`data-frame`) once a poll finds no new frame: nothing is left to draw. */
+export async function settledFrame(figure: Locator): Promise<number> {
+  let last = "";
+  await expect
+    .poll(async () => {
+      const now = (await figure.getAttribute("data-frame")) ?? "";
+      const settled = now !== "" && now === last;
+      last = now;
+      return settled;
+    })
+    .toBe(true);
+  return Number(last);
 }

@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { openApp, ROOT, upload } from "./helpers";
-import { openDemo } from "./curation-helpers";
+import { openDemo, settledFrame } from "./curation-helpers";
 import { kill, workerNamed } from "./worker-helpers";
 
 const DEMO = path.join(ROOT, "public/demo/demo-preferences.jsonl");
@@ -166,25 +166,17 @@ test("a w change recolours the scatter once, from a read made while the select i
   const figure = page.locator("figure.margin-scatter").first();
   await expect(figure).toHaveAttribute("data-frame", /^[1-9]/);
   // Settled: no frame for a while.
-  let frame0 = "";
-  await expect
-    .poll(async () => {
-      const now = (await figure.getAttribute("data-frame")) ?? "";
-      const settled = now === frame0;
-      frame0 = now;
-      return settled;
-    })
-    .toBe(true);
+  const frame0 = await settledFrame(figure);
   const canvas = figure.locator("canvas");
   const before = await canvas.screenshot();
   const mark = await page.evaluate(() => (window as unknown as { __log: unknown[] }).__log.length);
 
   await page.getByLabel("Implicit weight (w)").fill("5");
   await expect(page.getByLabel("Implicit weight (w)")).toHaveValue("5");
-  await expect(figure).toHaveAttribute("data-frame", String(Number(frame0) + 1));
+  await expect(figure).toHaveAttribute("data-frame", String(frame0 + 1));
   // The page's own updates after the select's reply (new versions) come and go without drawing again.
   await page.waitForTimeout(1000);
-  await expect(figure).toHaveAttribute("data-frame", String(Number(frame0) + 1));
+  await expect(figure).toHaveAttribute("data-frame", String(frame0 + 1));
   expect((await canvas.screenshot()).equals(before)).toBe(false);
 
   const log = (await page.evaluate(() => (window as unknown as { __log: unknown[][] }).__log)).slice(mark) as [
@@ -209,7 +201,7 @@ test("a w change recolours the scatter once, from a read made while the select i
   const frames = updates.map(
     ([, , , id]) => log.find(([name, dir, , rid]) => name === "scatter" && dir === "in" && rid === id)![6],
   );
-  expect(frames[0]).toBe(Number(frame0) + 1);
+  expect(frames[0]).toBe(frame0 + 1);
   expect(updates.length).toBeGreaterThan(1);
-  expect(new Set(frames)).toEqual(new Set([Number(frame0) + 1]));
+  expect(new Set(frames)).toEqual(new Set([frame0 + 1]));
 });

@@ -3,7 +3,7 @@
  * dataset worker (`scatterRead`) as a scatter worker reads over its link, and following a re-rank.
  */
 import { expect, test } from "@playwright/test";
-import { openDemo } from "./curation-helpers";
+import { openDemo, settledFrame } from "./curation-helpers";
 
 test("without OffscreenCanvas the scatter is drawn on the main thread, says so, and recolours after a w change", async ({
   page,
@@ -19,21 +19,13 @@ test("without OffscreenCanvas the scatter is drawn on the main thread, says so, 
   expect(rows).toBeGreaterThan(0);
   await expect.poll(async () => Number(await figure.getAttribute("data-points"))).toBeGreaterThan(0);
   // Settled, then a w change: one new frame with new colours.
-  let frame0 = "";
-  await expect
-    .poll(async () => {
-      const now = (await figure.getAttribute("data-frame")) ?? "";
-      const settled = now === frame0;
-      frame0 = now;
-      return settled;
-    })
-    .toBe(true);
+  const frame0 = await settledFrame(figure);
   const canvas = figure.locator("canvas");
   const before = await canvas.screenshot();
   await page.getByLabel("Implicit weight (w)").fill("5");
-  await expect(figure).toHaveAttribute("data-frame", String(Number(frame0) + 1));
+  await expect(figure).toHaveAttribute("data-frame", String(frame0 + 1));
   await page.waitForTimeout(500);
-  await expect(figure).toHaveAttribute("data-frame", String(Number(frame0) + 1));
+  await expect(figure).toHaveAttribute("data-frame", String(frame0 + 1));
   expect((await canvas.screenshot()).equals(before)).toBe(false);
   await expect(figure).toHaveAttribute("data-rows", String(rows));
 });
