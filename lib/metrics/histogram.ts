@@ -69,16 +69,17 @@ function histogramEdges(
   let min = known ? known.min : Infinity;
   let max = known ? known.max : -Infinity;
   let missing = known ? known.missing : 0;
-  for (let i = 0; !known && i < values.length; i++) {
-    const v = values[i];
-    // v − v is 0 for a finite v, NaN for NaN and ±Infinity: cheaper than a Number.isFinite call per row.
-    if (v - v !== 0) {
-      missing++;
-      continue;
+  if (!known)
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      // v − v is 0 for a finite v, NaN for NaN and ±Infinity: cheaper than a Number.isFinite call per row.
+      if (v - v !== 0) {
+        missing++;
+        continue;
+      }
+      if (v < min) min = v;
+      if (v > max) max = v;
     }
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
   const any = missing < values.length;
   let first: number;
   let last: number;

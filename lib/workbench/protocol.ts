@@ -131,11 +131,9 @@ export type DatasetApi = {
   mapPending: { args: { mapping: ColumnMapping }; result: OpenReply };
   /**
    * Evaluates `spec`: counts and histograms, and with `rows` (the pairs table's visible rows) their numbers, so
-   * the table follows a re-rank or a drag in the same reply (row ids outside the dataset are left out).
-   */
-  /**
-   * Evaluates `spec`. `seq` (the page's count of selects sent) lets linked scatters read the new colour and mask
-   * as soon as the selection is computed, before the histograms and the table rows of the reply (`LinkedRead.after`).
+   * the table follows a re-rank or a drag in the same reply (row ids outside the dataset are left out). `seq` (the
+   * page's count of selects sent) lets linked scatters read the new colour and mask as soon as the selection is
+   * computed, before the histograms and the table rows of the reply (`LinkedRead.after`).
    */
   select: {
     args: { spec: SelectionSpec; histograms: HistogramRequest[]; rows?: number[]; seq?: number };
