@@ -7,7 +7,7 @@ import type { MarginColumns } from "@/lib/dataset/types";
 import { quickselect, stableArgsort } from "@/lib/metrics/order";
 import { randomScores } from "@/lib/metrics/random";
 import { moments, zScoresCounted } from "@/lib/metrics/stats";
-import { newColumn } from "@/lib/metrics/shared-column";
+import { takeColumn } from "@/lib/metrics/shared-column";
 import { noteExtent } from "@/lib/metrics/histogram";
 
 /**
@@ -169,8 +169,9 @@ function mapScoresCounted(
   const t = cache ? cache.mapTerms(cols) : mapTerms(cols);
   const { zExplicit, zAbsImplicit } = t;
   const n = zExplicit.length;
-  // Shared where the page allows it: the scatters read M_AP without a copy (shared-column.ts).
-  const out = newColumn(n);
+  // Shared where the page allows it: the scatters read M_AP without a copy; the column reserved when the worker was
+  // idle where there is one (shared-column.ts).
+  const out = takeColumn(n);
   let valid = 0;
   let finite = 0;
   let min = Infinity;
@@ -214,12 +215,12 @@ export function computeScores(cols: MarginColumns, opts: ScoreOptions, cache?: S
       break;
     }
     case "explicit": {
-      const z = zScoresCounted(cols.explicit, null);
+      const z = zScoresCounted(cols.explicit, null, takeColumn(n));
       ({ z: score, count: counted, std } = z);
       break;
     }
     case "implicit": {
-      const z = zScoresCounted(absolute(cols.implicit), null);
+      const z = zScoresCounted(absolute(cols.implicit), null, takeColumn(n));
       ({ z: score, count: counted, std } = z);
       for (let i = 0; i < n; i++) score[i] = -score[i];
       break;

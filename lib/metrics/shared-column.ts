@@ -23,3 +23,55 @@ export function newColumn(n: number): Float64Array {
 export function isShared(values: ArrayBufferView): boolean {
   return typeof SharedArrayBuffer === "function" && values.buffer instanceof SharedArrayBuffer;
 }
+
+// A column made ahead of need: a fresh 8 MB array costs far more than the pass that fills it, since its pages are
+// mapped (and zeroed) on first write. In Chromium at 10^6 rows a w change's M_AP pass takes ≈ 1 ms into mapped
+// memory and 20–30 ms into a new SharedArrayBuffer (bench/RESULTS.md, issue 10 session 13).
+let spare: Float64Array | null = null;
+
+/** Values between the writes that map a fresh column's pages (4 KiB pages, the smallest in use). */
+const PAGE_VALUES = 4096 / 8;
+
+/**
+ * Makes a zero-filled column of `n` rows (shared where {@link canShareColumns}) with its pages mapped, for the next
+ * {@link takeColumn}`(n)`; a spare of another length is let go. For a worker to call when idle (the dataset worker
+ * after a re-rank): it keeps one column of memory standing.
+ */
+export function reserveColumn(n: number): void {
+  if (hasReservedColumn(n)) return;
+  spare = null;
+  if (n === 0) return;
+  const column = newColumn(n);
+  // Writing a zero maps the page and keeps the column zero-filled.
+  for (let i = 0; i < n; i += PAGE_VALUES) column[i] = 0;
+  spare = column;
+}
+
+/**
+ * A zero-filled column of `n` rows, as {@link newColumn} makes, never handed out before: the reserved one when it
+ * fits ({@link reserveColumn}), else a new one. Each reserved column is taken once.
+ */
+export function takeColumn(n: number): Float64Array {
+  if (!hasReservedColumn(n)) return newColumn(n);
+  const column = spare!;
+  spare = null;
+  return column;
+}
+
+/** Whether a column of `n` rows is reserved now (the next {@link takeColumn}`(n)` takes it). */
+export function hasReservedColumn(n: number): boolean {
+  return spare !== null && spare.length === n && isShared(spare) === canShareColumns();
+}
+
+/**
+ * `values` as a column of exactly `n` rows (cut, or NaN past its end), shared where {@link canShareColumns}:
+ * `values` itself when it already is one, else a copy. For columns the scatters read (the margins), made once per
+ * load.
+ */
+export function asColumn(values: Float64Array, n: number = values.length): Float64Array {
+  if (values.length === n && isShared(values) === canShareColumns()) return values;
+  const out = newColumn(n);
+  out.set(values.length > n ? values.subarray(0, n) : values);
+  if (values.length < n) out.fill(NaN, values.length);
+  return out;
+}

@@ -100,16 +100,18 @@ export function zScores(values: Float64Array, include: Uint8Array | null): Float
 /**
  * {@link zScores} with what it found on the way: how many rows it scored (the non-NaN z-scores) and their mean and
  * population std (NaN when none): a caller that needs the count or asks whether the std is 0 needs no pass of its own.
+ * The z-scores go into `out` when given (a column of `values`' length, whatever it holds), else into a new column.
  */
 export function zScoresCounted(
   values: Float64Array,
   include: Uint8Array | null,
+  out: Float64Array = new Float64Array(values.length),
 ): { z: Float64Array; count: number; mean: number; std: number } {
   const n = values.length;
   if (include !== null && include.length !== n) {
     throw new RangeError(`zScores: include has ${include.length} rows, values has ${n}`);
   }
-  const out = new Float64Array(n);
+  if (out.length !== n) throw new RangeError(`zScores: out has ${out.length} rows, values has ${n}`);
   let count = 0;
   for (let i = 0; i < n; i++) if ((include === null || include[i] !== 0) && Number.isFinite(values[i])) count++;
   if (count === 0) return { z: out.fill(NaN), count: 0, mean: NaN, std: NaN };

@@ -279,7 +279,7 @@ describe("linked scatter", () => {
     for (const p of ports) p.close();
   });
 
-  it("in an isolated page M_AP is shared with the scatter, not copied: the read sends the dataset's own memory", async () => {
+  it("in an isolated page M_AP and the margins are shared with the scatter, not copied: the read sends the dataset's own memory", async () => {
     Object.defineProperty(globalThis, "crossOriginIsolated", { value: true, configurable: true });
     try {
       const { dataset, ports } = await linkedScatter();
@@ -291,10 +291,17 @@ describe("linked scatter", () => {
           { field: "explicit", have: -1 },
         ],
       });
-      // Shared (posting it in the transfer list would have thrown), and the margins, not shared, copied.
+      // Shared (posting them in the transfer list would have thrown): the margins are made shared as the file loads.
       expect(read.columns[0].values!.buffer).toBeInstanceOf(SharedArrayBuffer);
-      expect(read.columns[1].values!.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+      expect(read.columns[1].values!.buffer).toBeInstanceOf(SharedArrayBuffer);
       expect(Array.from(read.columns[0].values!)).toEqual(Array.from((await dataset.column({ field: "mAp" }, ctx()))!));
+      const explicit = (await dataset.column({ field: "explicit" }, ctx()))!;
+      expect(Array.from(read.columns[1].values!)).toEqual(Array.from(explicit));
+      // The page's own copy (a table, an export) is plain: it was transferred.
+      expect(explicit.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+      // Read again at the generation held: nothing is sent.
+      const again = await readOver(ports[1], { fields: [{ field: "explicit", have: read.columns[1].gen }] });
+      expect(again.columns[0]).toMatchObject({ same: true, values: null });
       for (const p of ports) p.close();
     } finally {
       delete (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;

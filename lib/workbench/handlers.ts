@@ -5,7 +5,7 @@ import { countMasked, histogramWithBins, type Histogram } from "@/lib/metrics/hi
 import { HandlerError, type Handlers } from "@/lib/worker/rpc";
 import { servePort, type PortLike } from "@/lib/worker/port-rpc";
 import { ScoreColumns } from "@/lib/scoring/columns";
-import { isShared } from "@/lib/metrics/shared-column";
+import { isShared, reserveColumn } from "@/lib/metrics/shared-column";
 import { pairMappingKey, scoringDatasetKey } from "@/lib/scoring/dataset-key";
 import type { DatasetLinkApi } from "@/lib/scoring/protocol";
 import type { LinkedRead, LinkedReadResult, ScatterLinkApi } from "@/lib/scatter/protocol";
@@ -250,13 +250,16 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
   };
 
   // A re-rank replies before the ranking is sorted (its top k and the table rows' ranks need no sort); the sort that
-  // a drag's first step or a table sort by score needs is made once the worker has been idle a moment.
+  // a drag's first step or a table sort by score needs is made once the worker has been idle a moment. So is the
+  // column the next re-rank writes its scores into (shared-column.ts `reserveColumn`).
   let warmTimer: ReturnType<typeof setTimeout> | null = null;
   const scheduleWarm = (s: DatasetSession) => {
     if (warmTimer !== null) clearTimeout(warmTimer);
     warmTimer = setTimeout(() => {
       warmTimer = null;
-      if (session === s) s.warmRanking();
+      if (session !== s) return;
+      reserveColumn(s.source.rowCount);
+      s.warmRanking();
     }, RANKING_WARM_DELAY_MS);
   };
 

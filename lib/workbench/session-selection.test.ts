@@ -230,6 +230,36 @@ describe("order", () => {
   });
 });
 
+describe("rankings kept", () => {
+  it("keeps the last two w of M_AP (and every other metric once), so memory does not grow with each w tried", async () => {
+    const s = await open();
+    const scoreAt = (weight: number, metric: Metric = "map") => s.select(specOf({ metric, weight })).columns.score;
+    const first = scoreAt(1);
+    const explicit = scoreAt(1, "explicit");
+    const second = scoreAt(2);
+    // Back to the previous w and to the other metric: the same columns, not a re-rank.
+    expect(scoreAt(1)).toBe(first);
+    expect(scoreAt(2)).toBe(second);
+    expect(scoreAt(1, "explicit")).toBe(explicit);
+    // A third w lets the least recently used one go (w = 1 was used before w = 2): it is ranked again.
+    const third = scoreAt(3);
+    expect(scoreAt(2)).toBe(second);
+    expect(scoreAt(3)).toBe(third);
+    const again = scoreAt(1);
+    expect(again).not.toBe(first);
+    expect(Array.from(again)).toEqual(Array.from(first));
+    // Many w values later the explicit ranking is still the one made first.
+    for (const w of [4, 5, 6, 7, 8, 9, 10]) scoreAt(w);
+    expect(scoreAt(1, "explicit")).toBe(explicit);
+    // The selection at a w ranked again is the selection it had.
+    expect(Array.from(s.select(specOf({ metric: "map", weight: 2.5 })).indices)).toEqual(
+      byMap(2.5)
+        .slice(0, Math.floor(0.4 * BOTH.length))
+        .sort((a, b) => a - b),
+    );
+  });
+});
+
 describe("compare", () => {
   const MARGIN_METRICS: Metric[] = ["map", "explicit", "implicit", "random"];
   const RIVALS: Metric[] = ["bees", "bees-add", "difficulty"];

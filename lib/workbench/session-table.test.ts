@@ -4,6 +4,7 @@ import { DatasetSession } from "./session";
 import { createDatasetHandlers } from "./handlers";
 import { defaultSpec } from "@/lib/selection/spec";
 import { zScores } from "@/lib/metrics/stats";
+import { hasReservedColumn, reserveColumn } from "@/lib/metrics/shared-column";
 import type { HandlerContext } from "@/lib/worker/rpc";
 
 const rows = [
@@ -85,5 +86,25 @@ describe("DatasetSession.rowNumbers", () => {
       message: "row 6 is not in the dataset (it has 6 rows)",
     });
     expect((await handlers.rowNumbers({ rows: [1] }, ctx))[0]).toMatchObject({ row: 1, explicit: 0.9 });
+  });
+
+  it("once idle after a select, the worker reserves the column the next w change writes M_AP into", async () => {
+    const handlers = createDatasetHandlers();
+    const ctx = { progress: () => {}, transfer: [] } as unknown as HandlerContext;
+    await handlers.open({ file: blob(), name: "rows.jsonl" }, ctx);
+    reserveColumn(0);
+    await handlers.select({ spec: defaultSpec(), histograms: [] }, ctx);
+    expect(hasReservedColumn(rows.length)).toBe(false);
+    // The worker's idle work runs 300 ms after the last select.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(hasReservedColumn(rows.length)).toBe(true);
+    const spec = defaultSpec();
+    const w2 = { ...spec, ranking: { ...spec.ranking, weight: 2 } };
+    await handlers.select({ spec: w2, histograms: [] }, ctx);
+    expect(hasReservedColumn(rows.length)).toBe(false);
+    // The reserved column holds M_AP at w = 2, as a new one would.
+    const s = await open();
+    s.select(w2);
+    expect(Array.from((await handlers.column({ field: "mAp" }, ctx))!)).toEqual(Array.from(s.field("mAp")!));
   });
 });

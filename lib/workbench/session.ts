@@ -43,6 +43,7 @@ import {
 } from "@/lib/workbench/row-accounting";
 import { createLogprobExtractor, logprobFields } from "@/lib/dataset/logprob-columns";
 import { alignmentPotential, rankOf, ScoreCache, type Metric, type Scores } from "@/lib/metrics/select";
+import { asColumn } from "@/lib/metrics/shared-column";
 import type { LogprobColumns } from "@/lib/metrics/rivals";
 import { zScores } from "@/lib/metrics/stats";
 import { exportFileName, exportMimeType, writeRows, type ExtraColumn } from "@/lib/export/export";
@@ -102,6 +103,9 @@ const LISTED_EXCLUSIONS = 200;
  * is made instead: the table's visible rows and the inspector stay well under it.
  */
 const ROW_RANKS_MAX = 2048;
+
+/** Rankings kept per metric (M_AP at the last two w, say): going back to the previous setting costs no re-rank. */
+const RANKED_PER_METRIC = 2;
 
 /** A file opened and indexed, with a sample read and its fields described: what a mapping is built from. */
 export interface OpenedFile {
@@ -209,6 +213,7 @@ function countMissing(cols: MarginColumns): { explicit: number; implicit: number
 /** The ranking's scores and their sorted order, for one score key. */
 interface RankedEntry {
   key: string;
+  metric: Metric;
   scores: Scores;
   ranked: RankedScores;
   notes: RankingNotes;
@@ -467,7 +472,10 @@ export class DatasetSession {
     if (problem) return problem;
     const plan = builder?.finish(file.rowCount) ?? null;
     const rows = plan ? plan.recordOf.length : file.rowCount;
-    if (columns.explicit.length !== rows) resizeRows((c) => c.slice(0, rows));
+    // Trimmed to the rows. The scatters draw the margins: shared (in the app), they read them without copies.
+    columns.explicit = asColumn(columns.explicit, rows);
+    columns.implicit = asColumn(columns.implicit, rows);
+    if (logps) for (const k of LOGPROB_KEYS) if (logps[k].length !== rows) logps[k] = logps[k].slice(0, rows);
     this.plan = plan;
     this.source = plan ? pairedSource(file, plan) : file;
     if (this.source.rowCount !== rowsBefore) {
@@ -637,13 +645,24 @@ export class DatasetSession {
 
   private rankedFor(spec: SelectionSpec): RankedEntry {
     const key = scoreKey(spec.ranking);
-    const hit = this.rankedCache.find((e) => e.key === key);
-    if (hit) return hit;
+    const at = this.rankedCache.findIndex((e) => e.key === key);
+    if (at >= 0) {
+      // Most recently used last.
+      const [hit] = this.rankedCache.splice(at, 1);
+      this.rankedCache.push(hit);
+      return hit;
+    }
     const { scores, notes, nonNaN } = rankingScores(spec.ranking, this.columns, this.logps, this.scoreCache);
-    const entry: RankedEntry = { key, scores, ranked: rankScores(scores.score, nonNaN), notes };
-    // The comparison ranks every metric: keep them all (a few MB each at 10^6 rows) until the margins change.
+    const metric = spec.ranking.metric;
+    const entry: RankedEntry = { key, metric, scores, ranked: rankScores(scores.score, nonNaN), notes };
     this.rankedCache.push(entry);
-    if (this.rankedCache.length > METRIC_OPTIONS.length + 2) this.rankedCache.shift();
+    // The comparison ranks every metric, so each keeps an entry until the margins change; of one metric's settings
+    // (M_AP's w, a seed, a β) only the last RANKED_PER_METRIC stay. Each entry holds a score column and, once sorted,
+    // its order and positions: ≈ 16 MB at 10^6 rows, which every new w would otherwise add.
+    const same = this.rankedCache.filter((e) => e.metric === metric);
+    const drop = new Set(same.slice(0, Math.max(0, same.length - RANKED_PER_METRIC)));
+    if (this.rankedCache.length - drop.size > METRIC_OPTIONS.length + 2) drop.add(this.rankedCache[0]);
+    if (drop.size) this.rankedCache = this.rankedCache.filter((e) => !drop.has(e));
     return entry;
   }
 
