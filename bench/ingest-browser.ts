@@ -231,8 +231,11 @@ async function codeAt(url: string, line: number, column: number): Promise<string
 interface WorkerProbe {
   /** Stops the CPU profiles (when started) and summarises each busy worker's top self time. */
   stopProfile(): Promise<string[]>;
-  /** Collects garbage in every worker and resolves the JS heap in use, summed over them. */
-  gcHeap(): Promise<number>;
+  /**
+   * Collects garbage in every worker and resolves the JS heap in use summed over them, and each worker's JS heap
+   * and ArrayBuffer backing stores (`Runtime.getHeapUsage`'s `backingStorageSize`).
+   */
+  gcHeap(): Promise<{ used: number; workers: { url: string; heap: number; buffers: number }[] }>;
 }
 
 /**
@@ -274,12 +277,17 @@ async function probeWorkers(cdp: CDPSession, profile: boolean): Promise<WorkerPr
   await cdp.send("Target.setAutoAttach", { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
   const gcHeap = async () => {
     let used = 0;
+    const workers: { url: string; heap: number; buffers: number }[] = [];
     for (const s of sessions) {
       await send(s.sessionId, "HeapProfiler.collectGarbage");
-      const heap = (await send(s.sessionId, "Runtime.getHeapUsage")) as { usedSize?: number };
+      const heap = (await send(s.sessionId, "Runtime.getHeapUsage")) as {
+        usedSize?: number;
+        backingStorageSize?: number;
+      };
       used += heap.usedSize ?? 0;
+      workers.push({ url: s.url, heap: heap.usedSize ?? 0, buffers: heap.backingStorageSize ?? 0 });
     }
-    return used;
+    return { used, workers };
   };
   const stopProfile = async () => {
     await Promise.race([attached, new Promise((r) => setTimeout(r, 2000))]);
@@ -345,6 +353,10 @@ interface CaseResult {
   storage: string;
   profile: string[];
   workerHeap: number;
+  /** Per context after GC: "name heap MB + buffers MB". */
+  breakdown: string;
+  /** Renderer RSS each second for 20 s after `after`, no forced GC. */
+  settle: number[];
   afterGc: Memory;
 }
 
@@ -419,9 +431,22 @@ async function runCase(
     await page.waitForTimeout(3000);
     const peak = memory.stop();
     const after = memory.now();
+    // Left alone (no forced GC): the renderer's RSS each second for 20 s more, as a user's idle tab would be.
+    const settle: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      await page.waitForTimeout(1000);
+      settle.push(memory.now().renderer);
+    }
     // Garbage or held? The workers' JS heap after a full GC, and the renderer's RSS 2 s later.
-    const workerHeap = await probe.gcHeap();
+    const { used: workerHeap, workers } = await probe.gcHeap();
     await cdp.send("HeapProfiler.collectGarbage");
+    const pageHeap = (await cdp.send("Runtime.getHeapUsage")) as { usedSize: number; backingStorageSize?: number };
+    const breakdown = [{ url: "page", heap: pageHeap.usedSize, buffers: pageHeap.backingStorageSize ?? 0 }, ...workers]
+      .map((w) => {
+        const m = (b: number) => (b / 2 ** 20).toFixed(0);
+        return `${w.url.replace(/^.*\//, "").replace(/\?.*$/, "")} ${m(w.heap)} + ${m(w.buffers)} buffers`;
+      })
+      .join("; ");
     await page.waitForTimeout(2000);
     const afterGc = memory.now();
     const stages = await page.evaluate(() =>
@@ -447,6 +472,8 @@ async function runCase(
       storage,
       profile,
       workerHeap,
+      breakdown,
+      settle,
       afterGc,
     };
   } finally {
@@ -498,6 +525,10 @@ async function main(): Promise<void> {
         const r = await runCase(c, url, context, browserPid, rep % 2 === 1);
         results.push(r);
         console.log(`  ${r.label} rep ${rep + 1}: app ${r.appS.toFixed(1)} s (${r.stages}); ${r.storage}`);
+        console.log(`    after GC, MB (JS heap + ArrayBuffers): ${r.breakdown}`);
+        console.log(
+          `    renderer MB each second after load, no forced GC: ${r.settle.map((b) => (b / MB).toFixed(0)).join(" ")}`,
+        );
         for (const line of r.profile) console.log(`    ${line}`);
       }
   } finally {
