@@ -48,12 +48,14 @@ export function createLinkedCache(): LinkedCache {
  * what changed is in the result: a field whose page version did not move is not asked for, and the dataset worker
  * copies only the fields and the mask whose generation moved since `cache` got them. A colour-only change (a w
  * change re-colours M_AP) so reads one column and leaves the axes, and the scene's cell sort for them, as they are.
- * With `linkedAfter` every field is asked (with its generation) once that select is computed.
+ * With `linkedAfter` every field is asked (with its generation) once that select is computed; with `recolour` as
+ * well, the colour is asked first, once that select's scores are (see the protocol's `scored`).
  */
 export async function resolveLinked(
   patch: ScatterPatch,
   source: LinkedSource,
   cache: LinkedCache = createLinkedCache(),
+  recolour?: (color: Float64Array) => (() => void) | null,
 ): Promise<ScatterPatch> {
   const { linked, linkedMask, linkedAfter, ...rest } = patch;
   const out: ScatterPatch = { ...rest };
@@ -63,6 +65,18 @@ export async function resolveLinked(
     : null;
   const want: Record<Role, string | null> | null = linked ? { x: linked.x, y: linked.y, color: linked.color } : null;
   const held = cache.columns;
+  // A re-rank's colour first, read once the select's scores are computed: `recolour` gives the work that applies it
+  // (null: not now), run while the read below waits for the selection, i.e. while the dataset worker chooses the
+  // top k. That read then finds the colour held.
+  let recolouring: (() => void) | null = null;
+  if (recolour && want && versions && linkedAfter !== undefined && want.color !== null) {
+    const field = want.color;
+    const had = [...held.values()].find((h) => h.field === field);
+    const early = await source.read({ fields: [{ field, have: had?.gen ?? -1 }], after: linkedAfter, scored: true });
+    const got = early.columns[0];
+    if (got && !got.same && got.values) recolouring = recolour(got.values);
+    if (recolouring) held.set("color", { field, version: versions.color, gen: got.gen, values: got.values });
+  }
   const toRead =
     want && versions
       ? ROLES.filter((role) => {
@@ -78,7 +92,9 @@ export async function resolveLinked(
     mask: { have: cache.mask?.gen ?? -1 },
     ...(linkedAfter !== undefined ? { after: linkedAfter } : {}),
   };
-  const answer = await source.read(request);
+  const reading = source.read(request);
+  recolouring?.();
+  const answer = await reading;
   const read = new Map<string, { gen: number; values: Float64Array | null }>();
   fields.forEach((field, j) => {
     const a = answer.columns[j];
@@ -154,12 +170,15 @@ export function createScatterHandlers(
   let columnCache = createLinkedCache();
   // The last frame drawn: an update that changes nothing (its columns were read early, see `linkedAfter`) answers it.
   let last: RenderResult | null = null;
-  const resolve = async (patch: ScatterPatch): Promise<ScatterPatch> => {
+  const resolve = async (
+    patch: ScatterPatch,
+    recolour?: (color: Float64Array) => (() => void) | null,
+  ): Promise<ScatterPatch> => {
     if (patch.linked === undefined && patch.linkedMask === undefined) return patch;
     for (;;) {
       if (!link || link.closed) await awaitLink();
       try {
-        return await resolveLinked(patch, source, columnCache);
+        return await resolveLinked(patch, source, columnCache, recolour);
       } catch (err) {
         if (!(err instanceof WorkerCallError && err.code === LINK_CLOSED)) throw err;
       }
@@ -188,9 +207,21 @@ export function createScatterHandlers(
       if (!target) throw new HandlerError("scatter worker not initialised", "not-ready");
       idle.cancel();
       const t0 = performance.now();
-      const plain = await resolve(patch);
+      // A re-rank's new colour is applied as soon as it is read (before the mask), when it fits the rows drawn.
+      let recoloured = false;
+      let recolourMs = 0;
+      const recolour = (color: Float64Array) =>
+        scene.rowCount > 0 && color.length === scene.rowCount
+          ? () => {
+              const start = performance.now();
+              scene.setColor(color);
+              recoloured = true;
+              recolourMs = performance.now() - start;
+            }
+          : null;
+      const plain = await resolve(patch, recolour);
       const t1 = performance.now();
-      if (last && !changesFrame(plain)) {
+      if (last && !changesFrame(plain) && !recoloured) {
         idle.poke();
         return last;
       }
@@ -198,7 +229,7 @@ export function createScatterHandlers(
       if (plain.data) data = plain.data;
       const t2 = performance.now();
       const result: RenderResult = scene.render(target, createImage);
-      result.timings = { readMs: t1 - t0, applyMs: t2 - t1 };
+      result.timings = { readMs: t1 - t0 - recolourMs, applyMs: t2 - t1 + recolourMs };
       // Kept before `extent` is set: a frame answered again refits nothing.
       last = { ...result };
       idle.poke();

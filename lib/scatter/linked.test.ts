@@ -233,6 +233,49 @@ describe("linked scatter", () => {
     expect(late).toEqual({});
   });
 
+  it("with a recolour, a re-rank's colour is read first, on the select's scores, and applied while the rest is read", async () => {
+    const at: Record<string, number> = { explicit: 1, implicit: 1, mAp: 1 };
+    const { reads, source, moveMask } = fakeSource(at, () => 3);
+    const cache = createLinkedCache();
+    const linked = { x: "explicit", y: "implicit", color: "mAp", version: 7 };
+    await resolveLinked({ linked, linkedMask: 1 }, source, cache);
+    at.mAp = 2;
+    moveMask();
+    const events: string[] = [];
+    const counted: LinkedSource = {
+      read: (request) => (events.push(request.scored ? "colour read" : "read"), source.read(request)),
+    };
+    let got: Float64Array | null = null;
+    const patch = await resolveLinked({ linked, linkedMask: 1, linkedAfter: 4 }, counted, cache, (color) => () => {
+      events.push("recolour");
+      got = color;
+    });
+    // The colour read names the select and asks for its scores only; the recolour runs once the rest is asked.
+    expect(reads[1]).toEqual({ fields: [{ field: "mAp", have: 1 }], after: 4, scored: true });
+    expect(events).toEqual(["colour read", "read", "recolour"]);
+    expect(got).toHaveLength(3);
+    expect(reads[2].fields).toContainEqual({ field: "mAp", have: 2 });
+    expect(reads[2].mask).toEqual({ have: 1 });
+    // Applied already, so not in the patch; the mask is.
+    expect(patch.color).toBeUndefined();
+    expect(patch.mask).toHaveLength(3);
+    expect(cache.columns.get("color")).toMatchObject({ field: "mAp", gen: 2 });
+    // A recolour that declines (rows of another length, say): the colour comes with the patch as before.
+    at.mAp = 3;
+    const declined = await resolveLinked({ linked, linkedMask: 1, linkedAfter: 5 }, source, cache, () => null);
+    expect(declined.color).toHaveLength(3);
+    expect(cache.columns.get("color")).toMatchObject({ gen: 3 });
+    // Nothing moved: the colour read finds it held, nothing is recoloured.
+    let called = 0;
+    const same = await resolveLinked(
+      { linked, linkedMask: 1, linkedAfter: 6 },
+      source,
+      cache,
+      () => () => void called++,
+    );
+    expect([called, same.color, same.mask]).toEqual([0, undefined, undefined]);
+  });
+
   it("without field versions every field takes the patch's version, as before", async () => {
     const { reads, source } = fakeSource({ explicit: 1, implicit: 1, mAp: 1 }, () => 2);
     const cache = createLinkedCache();
@@ -329,6 +372,54 @@ describe("linked scatter", () => {
     // A read after a select already computed is answered at once.
     const late = await readOver(ports[1], { fields: [], mask: { have: -1 }, after: 1 });
     expect(late.mask!.gen).toBe(answer.mask!.gen);
+    for (const p of ports) p.close();
+  });
+
+  it("a scored read is answered once a w change's scores are computed, before its selection and its reply", async () => {
+    const { dataset, ports } = await linkedScatter();
+    const order: string[] = [];
+    const spec = defaultSpec();
+    const w3 = { ...spec, ranking: { ...spec.ranking, weight: 3 } };
+    // One client for both reads (each client numbers its calls from 1). The mask read waits first, yet the colour
+    // read is answered before it: on the scores, before the selection.
+    const client = portClient<ScatterLinkApi>(ports[1]);
+    const full = client.call("read", { fields: [], mask: { have: -1 }, after: 1 }).then((r) => (order.push("mask"), r));
+    const colour = client
+      .call("read", { fields: [{ field: "mAp", have: -1 }], after: 1, scored: true })
+      .then((r) => (order.push("colour"), r));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(order).toEqual([]);
+    const reply = Promise.resolve(
+      dataset.select({ spec: w3, histograms: [{ field: "mAp", source: "h", bins: 8 }], seq: 1 }, ctx()),
+    ).then((r) => (order.push("reply"), r));
+    const [late, early] = await Promise.all([full, colour, reply]);
+    expect(order).toEqual(["colour", "mask", "reply"]);
+    // The colour is M_AP at the new w, the mask the new selection's.
+    expect(Array.from(early.columns[0].values!)).toEqual(Array.from((await dataset.column({ field: "mAp" }, ctx()))!));
+    expect(Array.from(late.mask!.values!)).toEqual(Array.from(await dataset.mask({}, ctx())));
+    // A ratio change leaves the scores: the scored read of that select is answered, with M_AP held.
+    const ratio = { ...w3, ranking: { ...w3.ranking, ratio: 0.25 } };
+    const held = early.columns[0].gen;
+    const again = readOver(ports[1], { fields: [{ field: "mAp", have: held }], after: 2, scored: true });
+    await dataset.select({ spec: ratio, histograms: [], seq: 2 }, ctx());
+    expect((await again).columns[0]).toMatchObject({ gen: held, same: true });
+    for (const p of ports) p.close();
+  });
+
+  it("a w change that moves only the colour (every row kept) draws one new frame", async () => {
+    const { dataset, scatter, ports } = await linkedScatter();
+    const spec = defaultSpec();
+    const all = (weight: number) => ({ ...spec, ranking: { ...spec.ranking, weight, ratio: 1 } });
+    await dataset.select({ spec: all(1), histograms: [] }, ctx());
+    const linked = { x: "explicit", y: "implicit", color: "mAp", version: 1 };
+    const a = await scatter.update({ linked, linkedMask: 1, view }, ctx());
+    await dataset.select({ spec: all(4), histograms: [], seq: 1 }, ctx());
+    const b = await scatter.update({ linked, linkedMask: 1, linkedAfter: 1 }, ctx());
+    expect(b.frame).toBe(a.frame + 1);
+    expect(b.colorDomain).not.toEqual(a.colorDomain);
+    // The page's update after the reply changes nothing more.
+    const c = await scatter.update({ linked: { ...linked, version: 2 }, linkedMask: 2 }, ctx());
+    expect(c.frame).toBe(b.frame);
     for (const p of ports) p.close();
   });
 

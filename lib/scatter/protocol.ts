@@ -147,6 +147,11 @@ export interface LinkedRead {
   mask?: { have: number };
   /** Answer once the page's `select` of this sequence number is computed (or a newer one, or 2 s passed). */
   after?: number;
+  /**
+   * With `after`: answer once that select's scores are computed, before its selection (a re-rank's new M_AP, for
+   * the colour). Only for reads without `mask`, which would be the last selection's.
+   */
+  scored?: boolean;
 }
 
 /**

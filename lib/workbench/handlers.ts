@@ -137,18 +137,32 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
     return gen;
   };
 
-  // The page's selects computed so far (their `seq`), and the scatter reads waiting for a later one.
+  // The page's selects computed so far (their `seq`), those whose scores are (a `scored` read needs no more), and
+  // the scatter reads waiting for a later one.
   let selectedSeq = 0;
-  let waitingReads: { after: number; done(): void }[] = [];
+  let scoredSeq = 0;
+  let waitingReads: { after: number; scored: boolean; done(): void }[] = [];
+  const answerReads = () => {
+    const ready = (w: { after: number; scored: boolean }) => w.after <= (w.scored ? scoredSeq : selectedSeq);
+    const now = waitingReads.filter(ready);
+    waitingReads = waitingReads.filter((w) => !ready(w));
+    for (const w of now) w.done();
+  };
+  const scoresComputed = (seq: number) => {
+    scoredSeq = Math.max(scoredSeq, seq);
+    answerReads();
+  };
   const selectComputed = (seq: number) => {
     selectedSeq = Math.max(selectedSeq, seq);
-    const ready = waitingReads.filter((w) => w.after <= selectedSeq);
-    waitingReads = waitingReads.filter((w) => w.after > selectedSeq);
-    for (const w of ready) w.done();
+    scoredSeq = Math.max(scoredSeq, seq);
+    answerReads();
   };
-  /** Resolves once the select `after` is computed; after {@link READ_WAIT_MS} at most (that select never came). */
-  const untilSelected = (after: number): Promise<void> | null => {
-    if (after <= selectedSeq) return null;
+  /**
+   * Resolves once the select `after` is computed (only its scores: `scored`); after {@link READ_WAIT_MS} at most
+   * (that select never came).
+   */
+  const untilSelected = (after: number, scored: boolean): Promise<void> | null => {
+    if (after <= (scored ? scoredSeq : selectedSeq)) return null;
     return new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         waitingReads = waitingReads.filter((w) => w !== entry);
@@ -156,6 +170,7 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
       }, READ_WAIT_MS);
       const entry = {
         after,
+        scored,
         done() {
           clearTimeout(timer);
           resolve();
@@ -167,7 +182,7 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
 
   /** A scatter's read: copies of the fields and the mask whose generation is not the one it holds. */
   const linkedRead = async (request: LinkedRead, transfer: Transferable[]): Promise<LinkedReadResult> => {
-    if (request.after !== undefined) await untilSelected(request.after);
+    if (request.after !== undefined) await untilSelected(request.after, request.scored === true);
     const s = need();
     const problem = await s.prepare(
       s.currentSpec(),
@@ -318,6 +333,13 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
       );
       if (problem) throw badInput(problem);
       try {
+        if (seq !== undefined) {
+          // Scores first. When they moved (a new w or metric), the scatters' colour reads waiting on them are
+          // answered before the selection is computed: they recolour while the top k is chosen.
+          const moved = s.scoreAhead(spec);
+          scoresComputed(seq);
+          if (moved) await yieldToMessages();
+        }
         selection = s.select(
           spec,
           histograms.map((h) => h.source),

@@ -258,6 +258,8 @@ export class DatasetSession {
   private scoreCache = new ScoreCache();
   private lastScoreKey = "";
   private mapCache: { weight: number; mAp: Float64Array; mApRank: Float64Array | null } | null = null;
+  /** Whether the scores moved since the last {@link select} returned (a {@link scoreAhead} may have moved them). */
+  private rescoredAhead = false;
   /** M_AP ranks counted for single rows (the table's), for the M_AP column they were counted in. */
   private mApRowRanks: { mAp: Float64Array; ranks: Map<number, number> } | null = null;
   private derived = new Map<FieldKey, Float64Array>();
@@ -812,18 +814,37 @@ export class DatasetSession {
   private fieldReader = (key: FieldKey): Float64Array | null => this.field(key);
 
   /**
-   * Evaluates `spec` (call {@link prepare} first when it has searches, lengths or file columns). `viewSources`
-   * names the views whose cross-filtered masks to compute as well.
+   * The first half of {@link select}: the ranking's scores and M_AP for `spec`, made the session's own (its fields
+   * read them), with the selection left to the `select` that follows. The dataset worker answers a scatter's
+   * colour read in between, so the scatter recolours while the top k is chosen. True when the scores moved since
+   * the last `select` (a new w or metric), false for a gate or ratio change.
    */
-  select(spec: SelectionSpec, viewSources: string[] = []): SessionSelection {
+  scoreAhead(spec: SelectionSpec): boolean {
+    this.scoresFor(spec);
+    // A read in between computes the selection of this spec, not the last one.
+    this.last = null;
+    return this.rescoredAhead;
+  }
+
+  private scoresFor(spec: SelectionSpec): { entry: RankedEntry; mAp: Float64Array } {
     const entry = this.rankedFor(spec);
     // M_AP (and its rank) follow w whatever the metric, so a new w also counts as new score columns.
-    const rescored = entry.key !== this.lastScoreKey || this.mapCache?.weight !== spec.ranking.weight;
+    if (entry.key !== this.lastScoreKey || this.mapCache?.weight !== spec.ranking.weight) this.rescoredAhead = true;
     // The "score" field is the ranking's score column: cached gates on it (a scatter axis) are stale now.
     if (entry.key !== this.lastScoreKey) this.evaluator.invalidate(["score"]);
     this.lastScoreKey = entry.key;
     this.spec = spec;
-    const mAp = this.mApFor(spec.ranking.weight, entry);
+    return { entry, mAp: this.mApFor(spec.ranking.weight, entry) };
+  }
+
+  /**
+   * Evaluates `spec` (call {@link prepare} first when it has searches, lengths or file columns). `viewSources`
+   * names the views whose cross-filtered masks to compute as well.
+   */
+  select(spec: SelectionSpec, viewSources: string[] = []): SessionSelection {
+    const { entry, mAp } = this.scoresFor(spec);
+    const rescored = this.rescoredAhead;
+    this.rescoredAhead = false;
     const evaluation = this.evaluator.evaluate(spec, entry.ranked, this.fieldReader, this.searchMask, viewSources);
     let indices: Uint32Array | null = null;
     const weight = spec.ranking.weight;
