@@ -6,7 +6,10 @@ import {
   isShared,
   newColumn,
   reserveColumn,
+  reserveIds,
+  reservedIds,
   takeColumn,
+  takeIds,
 } from "@/lib/metrics/shared-column";
 import { alignmentPotential, computeScores } from "@/lib/metrics/select";
 
@@ -118,5 +121,30 @@ describe("shared columns", () => {
     // The copy is the column's: writing the source afterwards does not reach it.
     values[0] = 99;
     expect(shared[0]).toBe(1);
+  });
+
+  it("reserved ids are zero-filled, plain (an order is transferred), taken once, and only for at least half as many", () => {
+    reserveIds(100);
+    expect(reservedIds()).toBe(100);
+    // Too few to be worth 100 ids of memory: a new array, and the reservation stays.
+    expect(takeIds(10)).toHaveLength(10);
+    expect(reservedIds()).toBe(100);
+    const some = takeIds(60);
+    expect(some).toHaveLength(60);
+    expect(some.buffer.byteLength).toBe(400);
+    expect(some.every((v) => v === 0)).toBe(true);
+    expect(some.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    expect(reservedIds()).toBe(0);
+    // Taken: the next is new.
+    expect(takeIds(60).buffer).not.toBe(some.buffer);
+    reserveIds(100);
+    const all = takeIds(100);
+    expect(all.buffer.byteLength).toBe(400);
+    // More than reserved: new.
+    reserveIds(100);
+    expect(takeIds(101)).toHaveLength(101);
+    expect(reservedIds()).toBe(100);
+    reserveIds(0);
+    expect(reservedIds()).toBe(0);
   });
 });

@@ -5,7 +5,7 @@ import { countMasked, histogramWithBins, type Histogram } from "@/lib/metrics/hi
 import { HandlerError, type Handlers } from "@/lib/worker/rpc";
 import { servePort, type PortLike } from "@/lib/worker/port-rpc";
 import { ScoreColumns } from "@/lib/scoring/columns";
-import { isShared, reserveColumn } from "@/lib/metrics/shared-column";
+import { isShared, reserveColumn, reserveIds } from "@/lib/metrics/shared-column";
 import { pairMappingKey, scoringDatasetKey } from "@/lib/scoring/dataset-key";
 import type { DatasetLinkApi } from "@/lib/scoring/protocol";
 import type { LinkedRead, LinkedReadResult, ScatterLinkApi } from "@/lib/scatter/protocol";
@@ -265,8 +265,8 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
   };
 
   // A re-rank replies before the ranking is sorted (its top k and the table rows' ranks need no sort); the sort that
-  // a drag's first step or a table sort by score needs is made once the worker has been idle a moment. So is the
-  // column the next re-rank writes its scores into (shared-column.ts `reserveColumn`).
+  // a drag's first step or a table sort by score needs is made once the worker has been idle a moment. So are the
+  // column the next re-rank writes its scores into and the ids of the next table order (shared-column.ts).
   let warmTimer: ReturnType<typeof setTimeout> | null = null;
   const scheduleWarm = (s: DatasetSession) => {
     if (warmTimer !== null) clearTimeout(warmTimer);
@@ -274,6 +274,7 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
       warmTimer = null;
       if (session !== s) return;
       reserveColumn(s.source.rowCount);
+      reserveIds(s.source.rowCount);
       s.warmRanking();
     }, RANKING_WARM_DELAY_MS);
   };
@@ -471,8 +472,11 @@ export function createDatasetHandlers(): Handlers<DatasetApi> {
       }
     },
     order({ key, descending, filter }, ctx) {
-      const ids = need().order(key, descending, filter);
+      const s = need();
+      const ids = s.order(key, descending, filter);
       ctx.transfer.push(ids.buffer);
+      // The next order's ids are reserved when idle again.
+      scheduleWarm(s);
       return ids;
     },
     column({ field }, ctx) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createRng } from "@/lib/metrics/random";
 import { decisionOrder, rowOrder, TableOrderCache } from "./table-order";
+import { reserveIds, reservedIds } from "@/lib/metrics/shared-column";
 
 /** The table's order as the comparator sort had it: by value (descending or not), ties by row, NaN last by row. */
 function comparatorOrder(values: Float64Array, descending: boolean, mask: Uint8Array | null): number[] {
@@ -100,5 +101,31 @@ describe("decisionOrder", () => {
       expect(Array.from(decisionOrder(n, { keep, drop }, descending, mask))).toEqual(
         comparatorOrder(values, descending, mask),
       );
+  });
+});
+
+describe("orders into reserved ids", () => {
+  it("give the same rows as new arrays, each order its own ids", () => {
+    const cache = new TableOrderCache();
+    const mask = maskOf(fine.length);
+    for (const [descending, m] of [
+      [false, null],
+      [true, null],
+      [true, mask],
+    ] as const) {
+      reserveIds(fine.length);
+      const reserved = m && 2 * mask.reduce((a, b) => a + b, 0) < fine.length ? 0 : fine.length;
+      const a = cache.order(fine, descending, m);
+      expect(reservedIds()).toBe(fine.length - reserved);
+      expect(Array.from(a)).toEqual(comparatorOrder(fine, descending, m));
+      reserveIds(fine.length);
+      const b = rowOrder(fine.length, descending, null);
+      expect(reservedIds()).toBe(0);
+      expect(b.buffer).not.toBe(a.buffer);
+      expect(Array.from(b)).toEqual(
+        Array.from({ length: fine.length }, (_, i) => (descending ? fine.length - 1 - i : i)),
+      );
+    }
+    reserveIds(0);
   });
 });

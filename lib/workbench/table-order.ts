@@ -5,6 +5,7 @@
  * every filter are then one O(n) pass over it.
  */
 import { radixArgsort } from "@/lib/metrics/order";
+import { takeIds } from "@/lib/metrics/shared-column";
 
 /** A column's rows sorted ascending (NaN left out) and its NaN rows, ascending. */
 interface SortedColumn {
@@ -40,7 +41,7 @@ export class TableOrderCache {
    */
   order(values: Float64Array, descending: boolean, mask: Uint8Array | null, ranked?: () => Uint32Array): Uint32Array {
     const { ascending, missing } = this.sortedOf(values, ranked);
-    const out = new Uint32Array(mask ? countKept(mask) : values.length);
+    const out = takeIds(mask ? countKept(mask) : values.length);
     let j = 0;
     if (!descending) {
       for (let p = 0; p < ascending.length; p++) {
@@ -77,7 +78,7 @@ function countKept(mask: Uint8Array): number {
 
 /** Rows 0..n−1 kept by `mask` (every row when null), ascending or descending. */
 export function rowOrder(n: number, descending: boolean, mask: Uint8Array | null): Uint32Array {
-  const out = new Uint32Array(mask ? countKept(mask) : n);
+  const out = takeIds(mask ? countKept(mask) : n);
   let j = 0;
   if (descending) {
     for (let i = n - 1; i >= 0; i--) if (!mask || mask[i]) out[j++] = i;
@@ -109,7 +110,7 @@ export function decisionOrder(
     starts[g] = at;
     at += size;
   }
-  const out = new Uint32Array(total);
+  const out = takeIds(total);
   for (let i = 0; i < n; i++) if (!mask || mask[i]) out[starts[group[i]]++] = i;
   return out;
 }
