@@ -69,6 +69,12 @@ const BENCHES: Bench[] = [
     browser: true,
   },
   { name: "scatter", script: "scatter/run.ts", quickArgs: ["--n", "1e4,1e5"], browser: true },
+  {
+    name: "column-alloc-browser",
+    script: "column-alloc-browser.ts",
+    quickArgs: ["--rows", "100000", "--reps", "4"],
+    browser: true,
+  },
   { name: "scatter-cache", script: "scatter/cache.ts", quickArgs: ["--n", "100000", "--reps", "5"], browser: false },
   {
     name: "scatter-interaction",
