@@ -1,6 +1,7 @@
 /**
  * The workbench's interactions end to end in the browser at 10^6 rows:
- * `npx tsx bench/interaction-browser.ts [--rows 1000000] [--frames 60] [--port 3203] [--dist .next-bench] [--profile]`.
+ * `npx tsx bench/interaction-browser.ts [--rows 1000000] [--frames 60] [--port 3203] [--dist .next-bench] [--profile]
+ * [--rerank-reps N] [--skip-drags]`.
  * Needs a production build in `--dist` (`NEXT_DIST_DIR=.next-bench npx next build`); serves it, uploads the seeded
  * rows of the drag benchmarks (bench/curation-rows.ts), then, recording every main-thread long task
  * (PerformanceObserver "longtask") and every animation frame (requestAnimationFrame deltas) in the page:
@@ -471,38 +472,42 @@ async function measure(name: string, expr: string, targetMs: number): Promise<vo
   );
 }
 
-// Handle drag across where the floor binds (the count stays at k while the floor leaves more than k candidates).
-const handle = (await page.getByRole("slider", { name: "Explicit margin floor" }).boundingBox())!;
-const plot = (await page.getByTestId("histogram-plot-explicit").boundingBox())!;
-await drag(
-  "histogram floor drag",
-  '[role="slider"][aria-label="Explicit margin floor"]',
-  handle.x + handle.width / 2,
-  plot.x + plot.width * 0.6,
-  plot.x + plot.width * 0.95,
-  handle.y + handle.height / 2,
-);
-// Back to no floor so the ratio drag changes the count.
-await page.getByRole("slider", { name: "Explicit margin floor" }).focus();
-await page.keyboard.press("Delete");
-await page.keyboard.press("Tab");
-await page.waitForTimeout(1000);
+// `--skip-drags`: the re-ranks run on a page that has not dragged (tells what the drags leave behind, e.g.
+// garbage, from code that has not run yet).
+if (!process.argv.includes("--skip-drags")) {
+  // Handle drag across where the floor binds (the count stays at k while the floor leaves more than k candidates).
+  const handle = (await page.getByRole("slider", { name: "Explicit margin floor" }).boundingBox())!;
+  const plot = (await page.getByTestId("histogram-plot-explicit").boundingBox())!;
+  await drag(
+    "histogram floor drag",
+    '[role="slider"][aria-label="Explicit margin floor"]',
+    handle.x + handle.width / 2,
+    plot.x + plot.width * 0.6,
+    plot.x + plot.width * 0.95,
+    handle.y + handle.height / 2,
+  );
+  // Back to no floor so the ratio drag changes the count.
+  await page.getByRole("slider", { name: "Explicit margin floor" }).focus();
+  await page.keyboard.press("Delete");
+  await page.keyboard.press("Tab");
+  await page.waitForTimeout(1000);
 
-const ratio = page.getByLabel("Selection ratio slider");
-const rb = (await ratio.boundingBox())!;
-const ratio0 = Number(await ratio.inputValue());
-// The thumb sits at the current value; drag it from there to 90 %.
-const grab = rb.x + rb.width * ratio0;
-await drag(
-  "ratio slider drag",
-  'input[aria-label="Selection ratio slider"]',
-  grab,
-  grab,
-  rb.x + rb.width * 0.9,
-  rb.y + rb.height / 2,
-);
-await page.evaluate(`window.__setRatio(${ratio0})`);
-await page.waitForTimeout(1000);
+  const ratio = page.getByLabel("Selection ratio slider");
+  const rb = (await ratio.boundingBox())!;
+  const ratio0 = Number(await ratio.inputValue());
+  // The thumb sits at the current value; drag it from there to 90 %.
+  const grab = rb.x + rb.width * ratio0;
+  await drag(
+    "ratio slider drag",
+    'input[aria-label="Selection ratio slider"]',
+    grab,
+    grab,
+    rb.x + rb.width * 0.9,
+    rb.y + rb.height / 2,
+  );
+  await page.evaluate(`window.__setRatio(${ratio0})`);
+  await page.waitForTimeout(1000);
+}
 
 // A re-rank keeps the count at k: it shows in the visible rows (their M_AP, rank, and selected / dimmed look).
 await measure("w change 1 → 2", "window.__setWeight(2)", RERANK_MS);
