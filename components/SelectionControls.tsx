@@ -61,7 +61,7 @@ export default function SelectionControls() {
   return (
     <fieldset className="controls">
       <legend>Selection</legend>
-      <label>
+      <label className="metric-choice">
         Metric
         <select aria-label="Metric" value={r.metric} onChange={(e) => update({ metric: e.target.value as Metric })}>
           {METRIC_OPTIONS.map((m) => {
