@@ -201,7 +201,8 @@ describe("linked scatter", () => {
     expect(other.mask).toHaveLength(6);
   });
 
-  it("a read after a select asks every field with the generation it holds: what the select left is not copied", async () => {
+  /** Three rows read once at generation 1, then a re-rank: M_AP at generation 2 and a new mask, not read yet. */
+  async function readThenReRank() {
     const at: Record<string, number> = { explicit: 1, implicit: 1, mAp: 1 };
     const { reads, source, moveMask } = fakeSource(at, () => 3);
     const cache = createLinkedCache();
@@ -209,6 +210,11 @@ describe("linked scatter", () => {
     await resolveLinked({ linked, linkedMask: 1 }, source, cache);
     at.mAp = 2;
     moveMask();
+    return { at, reads, source, cache, linked };
+  }
+
+  it("a read after a select asks every field with the generation it holds: what the select left is not copied", async () => {
+    const { reads, source, cache, linked } = await readThenReRank();
     // The page's versions have not moved yet (its reply is still on the way): the dataset says what moved.
     const early = await resolveLinked({ linked, linkedMask: 1, linkedAfter: 4 }, source, cache);
     expect(reads[1]).toEqual({
@@ -234,13 +240,7 @@ describe("linked scatter", () => {
   });
 
   it("with a recolour, a re-rank's colour is read first, on the select's scores, and applied while the rest is read", async () => {
-    const at: Record<string, number> = { explicit: 1, implicit: 1, mAp: 1 };
-    const { reads, source, moveMask } = fakeSource(at, () => 3);
-    const cache = createLinkedCache();
-    const linked = { x: "explicit", y: "implicit", color: "mAp", version: 7 };
-    await resolveLinked({ linked, linkedMask: 1 }, source, cache);
-    at.mAp = 2;
-    moveMask();
+    const { at, reads, source, cache, linked } = await readThenReRank();
     const events: string[] = [];
     const counted: LinkedSource = {
       read: (request) => (events.push(request.scored ? "colour read" : "read"), source.read(request)),
