@@ -194,15 +194,6 @@ export async function openJsonl(
   return { ok: true, data: source };
 }
 
-/** The bytes of `a` then `b` in one array (`b` itself when `a` is empty). */
-function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.byteLength === 0) return b;
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a);
-  out.set(b, a.byteLength);
-  return out;
-}
-
 /**
  * Indexes JSON Lines as they come out of a gzip stream (lib/dataset/readers/gzip.ts `openGunzip`): the bytes after
  * a piece's last line feed are carried into the next piece, so each `next` returns whole lines, as
@@ -213,6 +204,13 @@ export class StreamedLinesIndexer extends LineIndexer implements PendingRows {
   /** Bytes after the last line feed delivered so far, and the decompressed offset of their first byte. */
   private carry: Uint8Array = new Uint8Array(0);
   private carryBase = 0;
+  /**
+   * The two buffers a piece is joined to the carried bytes in, in turn: a read's bytes stay whole until the read
+   * after next, and the carry (a view of the last one) is never the buffer written. A new 8 MB array per piece cost
+   * more than the copy (bench/RESULTS.md, session 13).
+   */
+  private joins: [Uint8Array, Uint8Array] = [new Uint8Array(0), new Uint8Array(0)];
+  private joinTurn = 0;
   private bomChecked = false;
   private ended = false;
   private complete: Blob | null = null;
@@ -255,6 +253,20 @@ export class StreamedLinesIndexer extends LineIndexer implements PendingRows {
     return head;
   }
 
+  /** The bytes of `a` then `b` (`b` itself when `a` is empty), in the join buffer whose turn it is. */
+  private joined(a: Uint8Array, b: Uint8Array): Uint8Array {
+    if (a.byteLength === 0) return b;
+    const need = a.byteLength + b.byteLength;
+    const turn = this.joinTurn;
+    this.joinTurn ^= 1;
+    // A quarter more than asked: the next pieces (at least as large, plus a carried line) fit without a new one.
+    if (this.joins[turn].byteLength < need) this.joins[turn] = new Uint8Array(need + (need >>> 2));
+    const out = this.joins[turn].subarray(0, need);
+    out.set(a);
+    out.set(b, a.byteLength);
+    return out;
+  }
+
   async next(): Promise<{ bytes: Uint8Array; base: number; first: number; count: number; fraction: number } | null> {
     if (this.ended) return null;
     const first = this.starts.length;
@@ -262,7 +274,7 @@ export class StreamedLinesIndexer extends LineIndexer implements PendingRows {
       const piece = this.pushedBack.shift() ?? (await this.stream.next());
       if (piece) this.head?.push(piece.bytes);
       const atEnd = piece === null;
-      let bytes = piece ? joined(this.carry, piece.bytes) : this.carry;
+      let bytes = piece ? this.joined(this.carry, piece.bytes) : this.carry;
       let shift = piece ? this.carry.byteLength : 0;
       let base = this.carryBase;
       if (!this.bomChecked && (bytes.byteLength >= 3 || atEnd)) {
@@ -286,6 +298,7 @@ export class StreamedLinesIndexer extends LineIndexer implements PendingRows {
       this.carryBase = base + used;
       if (atEnd) {
         this.ended = true;
+        this.joins = [new Uint8Array(0), new Uint8Array(0)];
         this.complete = await this.stream.finish();
         if (this.info.gzip) {
           if (decompressedStorage(this.complete) === "opfs") this.info.gunzippedTo = "opfs";
