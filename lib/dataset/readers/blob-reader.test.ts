@@ -3,45 +3,12 @@ import {
   createWorkerBlobReader,
   findLineFeeds,
   readDirect,
-  serveBlobReads,
-  type BlobReadReply,
   type BlobReadRequest,
-  type BlobReadScope,
   type BlobSliceRequest,
   type BlobReadWorker,
 } from "./blob-reader";
 import { readBytes, registerByteReader, setBlobReader } from "./bytes";
-
-/** A helper worker in the same thread: requests go to a served scope, replies come back a task later (optionally reordered). */
-function fakeHelper(options: { reverse?: boolean } = {}) {
-  const requests: BlobReadRequest[] = [];
-  let terminated = false;
-  const worker: BlobReadWorker = {
-    onmessage: null,
-    onerror: null,
-    postMessage(message) {
-      requests.push(message);
-      scope.onmessage?.({ data: message });
-    },
-    terminate() {
-      terminated = true;
-    },
-  };
-  const queued: BlobReadReply[] = [];
-  const scope: BlobReadScope = {
-    onmessage: null,
-    postMessage(reply) {
-      queued.push(reply);
-      setTimeout(() => {
-        // Reversed delivery: replies of concurrent reads arrive last first.
-        const next = options.reverse ? queued.pop() : queued.shift();
-        if (next && !terminated) worker.onmessage?.({ data: next });
-      }, 0);
-    },
-  };
-  serveBlobReads(scope);
-  return { worker, requests, isTerminated: () => terminated };
-}
+import { fakeBlobHelper } from "@/test/fake-blob-helper";
 
 /** The slice reads among the requests. */
 const slices = (requests: BlobReadRequest[]) => requests.filter((r): r is BlobSliceRequest => r.type === "read");
@@ -53,7 +20,7 @@ afterEach(() => setBlobReader(null));
 
 describe("createWorkerBlobReader", () => {
   it("returns exactly the bytes of each range, large reads on the helper and small ones direct", async () => {
-    const helper = fakeHelper();
+    const helper = fakeBlobHelper();
     let spawned = 0;
     const read = createWorkerBlobReader(() => (spawned++, helper.worker), 1000).read;
     const ranges: [number, number][] = [
@@ -76,7 +43,7 @@ describe("createWorkerBlobReader", () => {
   });
 
   it("gives each of many concurrent reads its own bytes when replies arrive out of order", async () => {
-    const helper = fakeHelper({ reverse: true });
+    const helper = fakeBlobHelper({ reverse: true });
     const read = createWorkerBlobReader(() => helper.worker, 1).read;
     const starts = [0, 10_000, 50_000, 90_000, 200_000, 250_000];
     const got = await Promise.all(starts.map((s) => read(blob, s, s + 40_000)));
@@ -84,7 +51,7 @@ describe("createWorkerBlobReader", () => {
   });
 
   it("rejects with the read's own error name and message", async () => {
-    const helper = fakeHelper();
+    const helper = fakeBlobHelper();
     const read = createWorkerBlobReader(() => helper.worker, 1).read;
     const broken = new Blob([bytes]);
     broken.slice = () =>
@@ -135,7 +102,7 @@ describe("readLines", () => {
   it("returns the bytes with the line feeds the helper found; a small or direct read leaves them to the caller", async () => {
     const text = new TextEncoder().encode(Array.from({ length: 4000 }, (_, i) => `{"row":${i}}`).join("\n") + "\n");
     const lined = new Blob([text]);
-    const helper = fakeHelper();
+    const helper = fakeBlobHelper();
     const { readLines } = createWorkerBlobReader(() => helper.worker, 1000);
     const big = await readLines(lined, 100, text.length);
     expect(big.bytes).toEqual(text.subarray(100));

@@ -1,13 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  createWorkerBlobReader,
-  findLineFeeds,
-  serveBlobReads,
-  type BlobReadReply,
-  type BlobReadRequest,
-  type BlobReadScope,
-  type BlobReadWorker,
-} from "@/lib/dataset/readers/blob-reader";
+import { createWorkerBlobReader, findLineFeeds } from "@/lib/dataset/readers/blob-reader";
 import { setBlobReader } from "@/lib/dataset/readers/bytes";
 import { decompressedStorage, openGunzip, releaseDecompressed } from "@/lib/dataset/readers/gzip";
 import { inflatePieces, type PieceSource } from "@/lib/dataset/readers/inflate";
@@ -20,6 +12,7 @@ import { DatasetSession } from "@/lib/workbench/session";
 import { FakeDir, FakeLocks, place } from "@/test/fake-opfs";
 import { gzip } from "@/test/node-codecs";
 import { blobOf, pairLines } from "@/test/source-helpers";
+import { fakeBlobHelper } from "@/test/fake-blob-helper";
 
 // Buffer comparison: vitest's element-wise diff of megabyte arrays takes seconds.
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
@@ -33,31 +26,6 @@ async function drain(source: PieceSource): Promise<{ parts: Uint8Array[]; feeds:
     feeds.push(p.lineFeeds);
   }
   return { parts, feeds };
-}
-
-/** A helper worker in this thread: requests go to a served scope, replies come back a task later. */
-function fakeHelper() {
-  const requests: BlobReadRequest[] = [];
-  let dead = false;
-  const worker: BlobReadWorker = {
-    onmessage: null,
-    onerror: null,
-    postMessage(message) {
-      requests.push(message);
-      if (!dead) scope.onmessage?.({ data: message });
-    },
-    terminate() {
-      dead = true;
-    },
-  };
-  const scope: BlobReadScope = {
-    onmessage: null,
-    postMessage(reply: BlobReadReply) {
-      setTimeout(() => !dead && worker.onmessage?.({ data: reply }), 0);
-    },
-  };
-  serveBlobReads(scope);
-  return { worker, requests, kill: () => ((dead = true), worker.onerror?.(new Event("error"))) };
 }
 
 /** `n` JSON Lines of varied length and non-ASCII text. */
@@ -102,7 +70,7 @@ describe("inflatePieces", () => {
 
 describe("decompression on the helper worker", () => {
   it("gives the same bytes, with each piece's line feeds", async () => {
-    const helper = fakeHelper();
+    const helper = fakeBlobHelper();
     const reader = createWorkerBlobReader(() => helper.worker);
     const { parts, feeds } = await drain(reader.inflate!(gz, 30_000));
     expect(same(concat(parts), original)).toBe(true);
@@ -111,7 +79,7 @@ describe("decompression on the helper worker", () => {
   });
 
   it("goes on on this thread from the first byte not delivered when the helper dies mid-stream", async () => {
-    const helper = fakeHelper();
+    const helper = fakeBlobHelper();
     const reader = createWorkerBlobReader(() => helper.worker);
     const source = reader.inflate!(gz, 25_000);
     const parts: Uint8Array[] = [];
@@ -124,7 +92,7 @@ describe("decompression on the helper worker", () => {
   });
 
   it("reports damaged data with the decompressor's own error", async () => {
-    const helper = fakeHelper();
+    const helper = fakeBlobHelper();
     const reader = createWorkerBlobReader(() => helper.worker);
     const cut = blobOf(gzip(original).subarray(0, 500));
     const err = await drain(reader.inflate!(cut, 1000)).catch((e: unknown) => e);
@@ -153,7 +121,7 @@ describe("JSON Lines parsed as they are decompressed", () => {
   it.each(["this thread", "helper"] as const)(
     "gives the rows, lines, fields and index of the plain file, whatever the piece size (%s)",
     async (where) => {
-      if (where === "helper") setBlobReader(createWorkerBlobReader(() => fakeHelper().worker, 1));
+      if (where === "helper") setBlobReader(createWorkerBlobReader(() => fakeBlobHelper().worker, 1));
       const plain = await openSource(blobOf(TEXT), "p.jsonl");
       if (!plain.ok) throw new Error(plain.reason.message);
       const full = plain.data as JsonRowsSource;
