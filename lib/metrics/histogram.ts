@@ -57,6 +57,24 @@ export function noteExtent(values: Float64Array, extent: ColumnExtent): void {
   knownExtents.set(values, extent);
 }
 
+/** The extent of `values` in one pass. */
+function columnExtent(values: Float64Array): ColumnExtent {
+  let min = Infinity;
+  let max = -Infinity;
+  let missing = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    // v − v is 0 for a finite v, NaN for NaN and ±Infinity: cheaper than a Number.isFinite call per row.
+    if (v - v !== 0) {
+      missing++;
+      continue;
+    }
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { min, max, missing };
+}
+
 /** The edges of {@link histogram} and its min / max / missing (one pass over the values, unless noted). */
 function histogramEdges(
   values: Float64Array,
@@ -65,21 +83,7 @@ function histogramEdges(
 ): Pick<Histogram, "edges" | "missing" | "min" | "max"> {
   if (!Number.isInteger(bins) || bins < 1)
     throw new RangeError(`histogram: bins must be a positive integer, got ${bins}`);
-  const known = knownExtents.get(values);
-  let min = known ? known.min : Infinity;
-  let max = known ? known.max : -Infinity;
-  let missing = known ? known.missing : 0;
-  if (!known)
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      // v − v is 0 for a finite v, NaN for NaN and ±Infinity: cheaper than a Number.isFinite call per row.
-      if (v - v !== 0) {
-        missing++;
-        continue;
-      }
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
+  const { min, max, missing } = knownExtents.get(values) ?? columnExtent(values);
   const any = missing < values.length;
   let first: number;
   let last: number;

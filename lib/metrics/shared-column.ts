@@ -29,8 +29,10 @@ export function isShared(values: ArrayBufferView): boolean {
 // memory and 20–30 ms into a new SharedArrayBuffer (bench/RESULTS.md, issue 10 session 13).
 let spare: Float64Array | null = null;
 
-/** Values between the writes that map a fresh column's pages (4 KiB pages, the smallest in use). */
-const PAGE_VALUES = 4096 / 8;
+/** Writes a zero at every 4 KiB (the smallest page in use) of a new, zero-filled array: its pages are mapped now. */
+function mapPages(array: Float64Array | Uint32Array): void {
+  for (let i = 0; i < array.length; i += 4096 / array.BYTES_PER_ELEMENT) array[i] = 0;
+}
 
 /**
  * Makes a zero-filled column of `n` rows (shared where {@link canShareColumns}) with its pages mapped, for the next
@@ -42,8 +44,7 @@ export function reserveColumn(n: number): void {
   spare = null;
   if (n === 0) return;
   const column = newColumn(n);
-  // Writing a zero maps the page and keeps the column zero-filled.
-  for (let i = 0; i < n; i += PAGE_VALUES) column[i] = 0;
+  mapPages(column);
   spare = column;
 }
 
@@ -88,7 +89,7 @@ export function reserveIds(n: number): void {
   spareIds = null;
   if (n === 0) return;
   const ids = new Uint32Array(n);
-  for (let i = 0; i < n; i += 1024) ids[i] = 0;
+  mapPages(ids);
   spareIds = ids;
 }
 

@@ -65,14 +65,15 @@ export async function resolveLinked(
     : null;
   const want: Record<Role, string | null> | null = linked ? { x: linked.x, y: linked.y, color: linked.color } : null;
   const held = cache.columns;
+  // The generation held of a field, whatever role holds it (-1: none).
+  const haveOf = (field: string) => [...held.values()].find((h) => h.field === field)?.gen ?? -1;
   // A re-rank's colour first, read once the select's scores are computed: `recolour` gives the work that applies it
   // (null: not now), run while the read below waits for the selection, i.e. while the dataset worker chooses the
   // top k. That read then finds the colour held.
   let recolouring: (() => void) | null = null;
   if (recolour && want && versions && linkedAfter !== undefined && want.color !== null) {
     const field = want.color;
-    const had = [...held.values()].find((h) => h.field === field);
-    const early = await source.read({ fields: [{ field, have: had?.gen ?? -1 }], after: linkedAfter, scored: true });
+    const early = await source.read({ fields: [{ field, have: haveOf(field) }], after: linkedAfter, scored: true });
     const got = early.columns[0];
     if (got && !got.same && got.values) recolouring = recolour(got.values);
     if (recolouring) held.set("color", { field, version: versions.color, gen: got.gen, values: got.values });
@@ -86,7 +87,6 @@ export async function resolveLinked(
         })
       : [];
   const fields = [...new Set(toRead.map((role) => want![role]!))];
-  const haveOf = (field: string) => [...held.values()].find((h) => h.field === field)?.gen ?? -1;
   const request: LinkedRead = {
     fields: fields.map((field) => ({ field, have: haveOf(field) })),
     mask: { have: cache.mask?.gen ?? -1 },
