@@ -23,7 +23,8 @@ import { describePlan } from "@/lib/workbench/plan-text";
 
 /** Schema options and the text fields each one uses. */
 const SCHEMAS: { value: SchemaKind; label: string; roles: (keyof ColumnMapping)[] }[] = [
-  { value: "trl", label: "TRL strings (prompt/chosen/rejected)", roles: ["chosen", "rejected"] },
+  // Its fields are the selects below the schema (prompt, chosen, rejected): the name alone fits the sidebar.
+  { value: "trl", label: "TRL strings", roles: ["chosen", "rejected"] },
   { value: "chat", label: "Chat message lists", roles: ["chosen", "rejected"] },
   { value: "sharegpt", label: "ShareGPT conversations", roles: ["chosen", "rejected"] },
   { value: "hh", label: "Anthropic HH transcripts", roles: ["chosen", "rejected"] },
@@ -504,7 +505,7 @@ export function MappingEditor(props: {
 
   return (
     <div className="mapping-editor">
-      <label>
+      <label className="wide-choice">
         Schema
         <select
           aria-label="Schema"

@@ -61,7 +61,7 @@ export default function SelectionControls() {
   return (
     <fieldset className="controls">
       <legend>Selection</legend>
-      <label className="metric-choice">
+      <label className="wide-choice">
         Metric
         <select aria-label="Metric" value={r.metric} onChange={(e) => update({ metric: e.target.value as Metric })}>
           {METRIC_OPTIONS.map((m) => {

@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { openApp } from "./helpers";
+import { openDemo } from "./curation-helpers";
 
 /** Width in CSS pixels of the first element matching `selector`. */
 const widthOf = (page: Page, selector: string) =>
@@ -39,30 +40,28 @@ test("the pairs table gives its text columns the room an unopened inspector does
   expect(Math.abs(chosen - rejected)).toBeLessThan(2);
 });
 
-test("the Metric select shows every metric's whole name at a 1400 px window", async ({ page }) => {
-  await page.setViewportSize({ width: 1400, height: 900 });
-  await openApp(page);
-  await page.getByRole("button", { name: "Load demo dataset" }).click();
-  await expect(page.getByText(/^Selected \d+ of \d+$/)).toBeVisible();
-  const select = page.getByLabel("Metric", { exact: true });
-  // Each option's text, measured in the select's own font, against the room the closed select gives it (its
-  // content box less the drop-down arrow).
-  const fits = await select.evaluate((el) => {
-    const s = el as HTMLSelectElement;
-    const style = getComputedStyle(s);
-    const ctx = document.createElement("canvas").getContext("2d")!;
-    ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
-    const room = s.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 20;
-    return [...s.options]
-      .filter((o) => !o.disabled)
-      .map((o) => ({ text: o.text, fits: ctx.measureText(o.text).width <= room }));
+for (const name of ["Metric", "Schema"]) {
+  test(`the ${name} select shows every option's whole name at a 1400 px window`, async ({ page }) => {
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await openDemo(page);
+    const select = page.getByLabel(name, { exact: true });
+    // Each option's text, measured in the select's own font, against the room the closed select gives it (its
+    // content box less the drop-down arrow).
+    const fits = await select.evaluate((el) => {
+      const s = el as HTMLSelectElement;
+      const style = getComputedStyle(s);
+      const ctx = document.createElement("canvas").getContext("2d")!;
+      ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+      const room = s.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 20;
+      return [...s.options]
+        .filter((o) => !o.disabled)
+        .map((o) => ({ text: o.text, fits: ctx.measureText(o.text).width <= room }));
+    });
+    expect(fits.length).toBeGreaterThan(3);
+    expect(fits.filter((f) => !f.fits)).toEqual([]);
+    // The select stays inside its panel.
+    const panel = await page.locator("fieldset.controls, details.mapping").filter({ has: select }).boundingBox();
+    const box = await select.boundingBox();
+    expect(box!.x + box!.width).toBeLessThanOrEqual(panel!.x + panel!.width);
   });
-  expect(fits.length).toBeGreaterThan(3);
-  expect(fits.filter((f) => !f.fits)).toEqual([]);
-  // The select stays inside the sidebar.
-  const [sidebar, box] = await Promise.all([
-    page.getByRole("group", { name: "Selection" }).boundingBox(),
-    select.boundingBox(),
-  ]);
-  expect(box!.x + box!.width).toBeLessThanOrEqual(sidebar!.x + sidebar!.width);
-});
+}
