@@ -3,6 +3,7 @@ import { memo, useEffect, useRef, useState } from "react";
 import type { KeyboardEvent as ReactKeyboardEvent, PointerEvent as ReactPointerEvent } from "react";
 import type { ColumnHistogram } from "@/lib/workbench/protocol";
 import { sameHistogram, sameValues } from "@/lib/charts/histogram-equal";
+import { snapToResolution } from "@/lib/charts/snap";
 
 /** Props of {@link RangeHistogram}. */
 export interface RangeHistogramProps {
@@ -151,13 +152,15 @@ function RangeHistogram({ label, histogram, lo, hi, onChange, onGestureEnd }: Ra
   const hiPos = hi ?? dataHi;
 
   const clampValue = (v: number) => Math.min(Math.max(v, x0), x1);
+  // A dragged bound lands on a round value within a pixel of the pointer (the ends of the axis stay exact).
+  const perPixel = (x1 - x0 || 1) / plotW;
   // Where the plot is, read once per drag (and again after a scroll, which a wheel can do mid-drag): reading it on
   // every move forced a layout of the page in the middle of the frame whenever a reply had just changed the DOM.
   const plotLeft = () => ref.current!.getBoundingClientRect().left;
   const pointerValue = (e: { clientX: number }) => {
     const d = drag.current;
     const left = d ? (d.left ??= plotLeft()) : plotLeft();
-    return clampValue(inv(e.clientX - left));
+    return clampValue(snapToResolution(inv(e.clientX - left), perPixel));
   };
   useEffect(() => {
     const forget = () => {
@@ -212,10 +215,12 @@ function RangeHistogram({ label, histogram, lo, hi, onChange, onGestureEnd }: Ra
     const current = which === "lo" ? loPos : hiPos;
     const big = e.shiftKey ? 10 : 1;
     let next: number | null | undefined;
-    if (e.key === "ArrowLeft" || e.key === "ArrowDown") next = current - step * big;
-    else if (e.key === "ArrowRight" || e.key === "ArrowUp") next = current + step * big;
-    else if (e.key === "PageDown") next = current - step * 10;
-    else if (e.key === "PageUp") next = current + step * 10;
+    // Steps of 1 % of the data range, landing on values rounded to a tenth of that.
+    const by = (delta: number) => snapToResolution(current + delta, step / 10);
+    if (e.key === "ArrowLeft" || e.key === "ArrowDown") next = by(-step * big);
+    else if (e.key === "ArrowRight" || e.key === "ArrowUp") next = by(step * big);
+    else if (e.key === "PageDown") next = by(-step * 10);
+    else if (e.key === "PageUp") next = by(step * 10);
     else if (e.key === "Home") next = dataLo;
     else if (e.key === "End") next = dataHi;
     else if (e.key === "Delete" || e.key === "Backspace") next = null;
