@@ -6,7 +6,7 @@
  * rows of the drag benchmarks (bench/curation-rows.ts), then, recording every main-thread long task
  * (PerformanceObserver "longtask") and every animation frame (requestAnimationFrame deltas) in the page:
  * - drags the "Explicit margin floor" handle and the ratio slider, one mouse move (CDP) every 1/60 s:
- *   frame times, long tasks, pointermove → "Selected N of M" text latency, and how many of the values the control took the count followed;
+ *   frame times, long tasks, pointer move (its pointerrawupdate where fired) → "Selected N of M" text latency, and how many of the values the control took the count followed;
  * - changes w and switches the metric: time until the count or the visible table rows show the new ranking;
  * - sorts the table by a numeric column: time until the first row changes.
  * `--profile` (or `--profile-out DIR`, which also saves them) adds the main thread's CPU profile of each drag: busy time per move, script vs GC vs "(program)"
@@ -141,10 +141,17 @@ await page.evaluate(`(() => {
   const rowId = () => firstRow()?.querySelector("td.col-row")?.textContent ?? null;
   w.__longSince = (t0) => w.__long.filter(([start]) => start >= t0 - 1).map(([, d]) => d);
 
-  // A recording: rAF deltas, and per count change the time since the oldest pointermove it did not show yet.
+  // A recording: rAF deltas, and per count change the time since the oldest pointer move it did not show yet. Moves
+  // are timed by their pointerrawupdate where the browser fires it (one per device move, dispatched at once): the
+  // frame-aligned pointermove reaches the page up to a frame later, after a page that follows raw updates may have
+  // shown it already. Both carry the device event's time stamp.
   let rec = null;
+  const raw = "onpointerrawupdate" in window;
   const onMove = (e) => { if (rec) rec.pending.push(e.timeStamp); };
-  window.addEventListener("pointermove", onMove, { capture: true });
+  window.addEventListener(raw ? "pointerrawupdate" : "pointermove", onMove, { capture: true });
+  // How long after its device time each kind of event reached the page (the browser's frame alignment of pointermove).
+  window.addEventListener("pointermove", (e) => { if (rec) rec.moveDelay.push(performance.now() - e.timeStamp); }, { capture: true });
+  if (raw) window.addEventListener("pointerrawupdate", (e) => { if (rec) rec.rawDelay.push(performance.now() - e.timeStamp); }, { capture: true });
   new MutationObserver(() => {
     if (!rec) return;
     const now = countText();
@@ -161,7 +168,7 @@ await page.evaluate(`(() => {
   const controlValue = (el) => (el instanceof HTMLInputElement ? el.value : el.getAttribute("aria-valuenow"));
   let stopValues = () => {};
   w.__startRecording = (control) => {
-    rec = { t0: performance.now(), frames: [], pending: [], latency: [], changes: [], countChanges: 0, lastCount: countText(), values: 0 };
+    rec = { t0: performance.now(), frames: [], pending: [], latency: [], changes: [], countChanges: 0, lastCount: countText(), values: 0, moveDelay: [], rawDelay: [] };
     const r = rec;
     const el = control ? document.querySelector(control) : null;
     let lastValue = el ? controlValue(el) : null;
@@ -190,7 +197,7 @@ await page.evaluate(`(() => {
     const r = rec;
     rec = null;
     stopValues();
-    return { t0: r.t0, t1: performance.now(), frames: r.frames, latency: r.latency, changes: r.changes, countChanges: r.countChanges, finalCount: r.lastCount, values: r.values };
+    return { t0: r.t0, t1: performance.now(), frames: r.frames, latency: r.latency, changes: r.changes, countChanges: r.countChanges, finalCount: r.lastCount, values: r.values, moveDelay: r.moveDelay, rawDelay: r.rawDelay };
   };
   w.__nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => resolve(null)));
 
@@ -245,6 +252,9 @@ interface Recording {
   finalCount: string;
   /** Distinct values the dragged control took while recording. */
   values: number;
+  /** Per pointermove / pointerrawupdate: how long after its device time stamp it reached the page (ms). */
+  moveDelay: number[];
+  rawDelay: number[];
 }
 interface Measured {
   t0: number;
@@ -428,10 +438,11 @@ async function drag(name: string, control: string, from: number, x0: number, x1:
       r.changes.map((t) => (t - r.t0).toFixed(0)).join(" "),
     );
   lines.push(
-    `| ${name}: pointermove → count text | ≤ ${FRAME_MS.toFixed(1)} ms, count follows every move | ` +
+    `| ${name}: pointer move → count text | ≤ ${FRAME_MS.toFixed(1)} ms, count follows every move | ` +
       `median ${f(quantile(r.latency, 0.5))}, p90 ${f(quantile(r.latency, 0.9))}, max ${f(Math.max(...r.latency))}; ` +
       `${r.countChanges} count changes for ${r.values} values the control took over ${frames} moves in ` +
-      `${(sendMs / 1000).toFixed(2)} s ("${count0}" → "${r.finalCount}") | ` +
+      `${(sendMs / 1000).toFixed(2)} s ("${count0}" → "${r.finalCount}"); events reached the page after: pointermove ` +
+      `median ${f(quantile(r.moveDelay, 0.5))}, pointerrawupdate ${r.rawDelay.length ? f(quantile(r.rawDelay, 0.5)) : "— (not fired)"} | ` +
       `${met(r.latency.length > 0 && quantile(r.latency, 0.9) <= FRAME_MS && r.countChanges >= r.values)} |`,
   );
 }
