@@ -6,6 +6,7 @@ import { distinctRows, groupRanges, lineColumnIn, readBytes } from "@/lib/datase
 import { describeJsonType, parseJson } from "@/lib/dataset/readers/json-error";
 import { BARE_TOKENS, replaceBareTokens, type BareToken } from "@/lib/dataset/readers/json-nonfinite";
 import { checkRecordText } from "@/lib/dataset/readers/json-record-scan";
+import { RowTexts } from "@/lib/dataset/readers/row-texts";
 import { SourceError } from "@/lib/dataset/source-error";
 import type { JsonByteRows, RowSource } from "@/lib/dataset/source";
 import type { FileInfo, ParseProblem, ParseResult, RawRecord, RecordVisitor } from "@/lib/dataset/types";
@@ -61,6 +62,8 @@ export class JsonRowsSource implements RowSource {
   readonly fields: string[] = [];
   private readonly seen = new Set<string>();
   private readonly decoder = new TextDecoder("utf-8", { fatal: true });
+  /** A scan's row texts, decoded a run of ASCII rows at a time. */
+  private readonly texts = new RowTexts(this.decoder);
   /** True once every record has been parsed, so `fields` is the union over the whole file. */
   private complete = false;
 
@@ -113,6 +116,14 @@ export class JsonRowsSource implements RowSource {
 
   /** Parses every record in file order and calls `visit`; resolves null or the first problem. */
   async scan(visit: RecordVisitor, onProgress?: (fraction: number) => void): Promise<ParseProblem | null> {
+    try {
+      return await this.scanRows(visit, onProgress);
+    } finally {
+      this.texts.clear();
+    }
+  }
+
+  private async scanRows(visit: RecordVisitor, onProgress?: (fraction: number) => void): Promise<ParseProblem | null> {
     const settled = await this.settle();
     if (settled) return settled;
     const pending = this.pending;
@@ -122,10 +133,12 @@ export class JsonRowsSource implements RowSource {
     const n = starts.length;
     const order = identity(n);
     const total = pending ? this.bytes.size : n > 0 ? ends[n - 1] : 0;
+    const texts = this.texts;
     for (const run of groupRanges(order, starts, ends)) {
       const chunk = await readBytes(this.bytes, run.start, run.end);
+      texts.reset(chunk, run.start, starts, ends, run.members[run.members.length - 1]);
       for (const row of run.members) {
-        const parsed = this.parseRow(row, chunk.subarray(starts[row] - run.start, ends[row] - run.start), index);
+        const parsed = this.parseRowText(row, texts, index);
         if (!parsed.ok) return this.stopped(parsed.reason);
         const problem = visit(parsed.data, { row, line: lines[row] });
         if (problem) return this.stopped(problem);
@@ -138,9 +151,9 @@ export class JsonRowsSource implements RowSource {
       for (let read = await this.nextPending(pending); read; read = await this.nextPending(pending)) {
         if ("problem" in read) return read.problem;
         const now = pending.index;
+        texts.reset(read.bytes, read.base, now.starts, now.ends, read.first + read.count - 1);
         for (let row = read.first; row < read.first + read.count; row++) {
-          const bytes = read.bytes.subarray(now.starts[row] - read.base, now.ends[row] - read.base);
-          const parsed = this.parseRow(row, bytes, now);
+          const parsed = this.parseRowText(row, texts, now);
           if (!parsed.ok) return this.stopped(parsed.reason);
           const problem = visit(parsed.data, { row, line: now.lines[row] });
           if (problem) return this.stopped(problem);
@@ -242,12 +255,17 @@ export class JsonRowsSource implements RowSource {
   }
 
   private parseRow(row: number, bytes: Uint8Array, index: JsonRowIndex): ParseResult<RawRecord> {
+    return this.parseRowText(row, { text: () => this.decoder.decode(bytes) }, index);
+  }
+
+  /** Parses one row whose text `texts` decodes (throwing on invalid UTF-8). */
+  private parseRowText(row: number, texts: { text(row: number): string }, index: JsonRowIndex): ParseResult<RawRecord> {
     const file = this.info.name;
     const line = index.lines[row];
     const startColumn = index.columns ? index.columns[row] : 1;
     let text: string;
     try {
-      text = this.decoder.decode(bytes);
+      text = texts.text(row);
     } catch {
       return {
         ok: false,
