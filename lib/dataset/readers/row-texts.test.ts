@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ASCII_RUN_ROWS, isAscii, RowTexts, wordsOf } from "@/lib/dataset/readers/row-texts";
+import { ASCII_RUN_BYTES, ASCII_RUN_ROWS, isAscii, RowTexts, wordsOf } from "@/lib/dataset/readers/row-texts";
 
 const naive = (b: Uint8Array, from: number, to: number) => b.subarray(from, to).every((x) => x < 0x80);
 
@@ -83,6 +83,19 @@ describe("RowTexts", () => {
     texts.reset(bytes, 0, starts, ends, 100);
     for (let k = 0; k <= 100; k++) expect(texts.text(k)).toBe(ascii[k]);
     for (const k of [7, 3, 99, 0, 64, 65, 63]) expect(texts.text(k)).toBe(ascii[k]);
+  });
+
+  it("runs no further than ASCII_RUN_BYTES: long rows are decoded one by one", () => {
+    const long = Array.from({ length: 10 }, (_, k) => `{"k":${k},"t":"${"y".repeat(ASCII_RUN_BYTES / 3)}"}`);
+    const { bytes, starts, ends } = chunkOf(long);
+    const texts = new RowTexts(decoder, true);
+    texts.reset(bytes, 0, starts, ends, long.length - 1);
+    long.forEach((r, k) => expect(texts.text(k)).toBe(r));
+    // Two rows a run: each run string stays under the limit.
+    const runs = texts as unknown as { runText: string };
+    texts.text(0);
+    expect(runs.runText.length).toBeLessThanOrEqual(ASCII_RUN_BYTES);
+    expect(runs.runText.length).toBeGreaterThan(ASCII_RUN_BYTES / 2);
   });
 
   it("throws for a row that is not valid UTF-8 and still decodes the rows around it", () => {

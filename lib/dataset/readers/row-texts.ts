@@ -18,8 +18,14 @@ export function setDecodeByRuns(byRuns: boolean | null): void {
   byRunsDefault = byRuns ?? DECODE_BY_RUNS;
 }
 
-/** Most rows one decode call covers (a longer run string is kept alive by each row's substring a little longer). */
+/** Most rows one decode call covers. */
 export const ASCII_RUN_ROWS = 64;
+
+/**
+ * Most bytes one decode call covers: well under V8's regular object size (128 KB), past which a string is made in the
+ * large object space, freed only by a full collection (the 1 GB file's rows are ≈ 4 KB: 64 of them would be 256 KB).
+ */
+export const ASCII_RUN_BYTES = 32 * 1024;
 
 /** The whole 4-byte words of `bytes`' buffer, for {@link isAscii}. */
 export function wordsOf(bytes: Uint8Array): Uint32Array {
@@ -42,7 +48,7 @@ export function isAscii(bytes: Uint8Array, words: Uint32Array, from: number, to:
 
 /**
  * The texts of rows visited in ascending order within one chunk of bytes: `text(row)` decodes the run of ASCII rows
- * that starts there (up to {@link ASCII_RUN_ROWS}, not past `lastRow`) once and cuts later rows of it out of that
+ * that starts there (up to {@link ASCII_RUN_ROWS} rows and {@link ASCII_RUN_BYTES} bytes, not past `lastRow`) once and cuts later rows of it out of that
  * string. A row that is not ASCII is decoded alone (the decoder throws on invalid UTF-8, as it would for that row).
  */
 export class RowTexts {
@@ -93,7 +99,9 @@ export class RowTexts {
     // Rows after it while they (and the line ends between) are ASCII.
     let end = row + 1;
     const limit = Math.min(this.lastRow + 1, row + ASCII_RUN_ROWS);
-    while (end < limit && isAscii(chunk, words, ends[end - 1] - base, ends[end] - base)) end++;
+    const byteLimit = starts[row] + ASCII_RUN_BYTES;
+    while (end < limit && ends[end] <= byteLimit && isAscii(chunk, words, ends[end - 1] - base, ends[end] - base))
+      end++;
     const text = this.decoder.decode(chunk.subarray(from, ends[end - 1] - base));
     if (end === row + 1) return text;
     this.runFirst = row + 1;
