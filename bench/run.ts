@@ -111,6 +111,12 @@ const BENCHES: Bench[] = [
     note: "needs a production build in .next-ingest (NEXT_DIST_DIR=.next-ingest npx next build)",
   },
   {
+    name: "decode-paths-browser",
+    script: "decode-paths-browser.ts",
+    quickArgs: ["--rows", "20000", "--mb", "20", "--gz-mb", "50", "--reps", "2"],
+    browser: true,
+  },
+  {
     name: "table-browser",
     script: "table-browser.ts",
     quickArgs: ["--rows", "100000"],
