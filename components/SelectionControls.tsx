@@ -1,6 +1,7 @@
 "use client";
 import { useEffect, useRef } from "react";
 import { useWorkbench, currentSpec } from "@/components/workbench-store";
+import RatioSlider from "@/components/RatioSlider";
 import { histogramSource, intervalOf, type FieldKey } from "@/lib/selection/spec";
 import { METRIC_OPTIONS, metricUnavailable } from "@/lib/selection/ranking";
 import type { Metric } from "@/lib/metrics/select";
@@ -95,16 +96,14 @@ export default function SelectionControls() {
           onBlur={endGesture}
         />
       </label>
-      <input
-        aria-label="Selection ratio slider"
-        type="range"
+      <RatioSlider
+        label="Selection ratio slider"
         min={0}
         max={1}
         step={0.01}
         value={r.ratio}
-        onChange={(e) => update({ ratio: Number(e.target.value), topK: undefined }, "ratio-slider")}
-        onPointerUp={endGesture}
-        onKeyUp={endGesture}
+        onChange={(ratio) => update({ ratio, topK: undefined }, "ratio-slider")}
+        onGestureEnd={endGesture}
       />
       <label>
         Top k (overrides ratio)

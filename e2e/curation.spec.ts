@@ -210,3 +210,47 @@ test("quadrants on the scatter: counts at the medians, then at a split dragged b
   const moved = await check();
   expect(moved).not.toEqual(atMedians);
 });
+
+test("drag the ratio slider and step it with keys: ratio box and count follow, a drag is one undo step", async ({
+  page,
+}) => {
+  await openDemo(page);
+  const slider = page.getByRole("slider", { name: "Selection ratio slider" });
+  const ratioBox = page.getByLabel("Selection ratio", { exact: true });
+  const count = async () => (await selectedCount(page)).n;
+  const start = Number(await slider.getAttribute("aria-valuenow"));
+  const before = await count();
+  const box = (await slider.boundingBox())!;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + box.width * start, y);
+  await page.mouse.down();
+  for (let f = start; f > 0.15; f -= 0.05) await page.mouse.move(box.x + box.width * f, y);
+  await page.mouse.move(box.x + box.width * 0.15, y);
+  await page.mouse.up();
+  await expect(slider).toHaveAttribute("aria-valuenow", "0.15");
+  await expect(ratioBox).toHaveValue("0.15");
+  // k = ⌊ratio · candidates⌋: the count follows the ratio.
+  await expect.poll(count).toBeLessThan(before);
+  const dragged = await count();
+  expect(dragged / before).toBeCloseTo(0.15 / start, 1);
+  await expectExportMatchesClauses(page);
+
+  // Keys step it by 0.01, End goes to 1.
+  await slider.focus();
+  for (let i = 0; i < 5; i++) await page.keyboard.press("ArrowRight");
+  await expect(slider).toHaveAttribute("aria-valuenow", "0.2");
+  await expect.poll(count).toBeGreaterThan(dragged);
+  await page.keyboard.press("End");
+  await expect(ratioBox).toHaveValue("1");
+  await expect.poll(count).toBeGreaterThan(before);
+
+  // Undo: End, then the five key steps one by one, then the whole drag at once.
+  const undo = page.getByRole("button", { name: "Undo" });
+  for (let i = 0; i < 6; i++) await undo.click();
+  await expect(slider).toHaveAttribute("aria-valuenow", "0.15");
+  await expect.poll(count).toBe(dragged);
+  await undo.click();
+  await expect(slider).toHaveAttribute("aria-valuenow", String(start));
+  await expect.poll(count).toBe(before);
+  await expectExportMatchesClauses(page);
+});
