@@ -1,10 +1,10 @@
 "use client";
-import { memo, useEffect, useLayoutEffect, useRef, useState } from "react";
+import { memo, useEffect, useRef, useState } from "react";
 import type { KeyboardEvent as ReactKeyboardEvent, PointerEvent as ReactPointerEvent } from "react";
 import type { ColumnHistogram } from "@/lib/workbench/protocol";
 import { sameHistogram, sameValues } from "@/lib/charts/histogram-equal";
 import { snapToResolution } from "@/lib/charts/snap";
-import { createPointerFollower, hasRawPointerUpdates } from "@/lib/charts/pointer-follow";
+import { usePointerFollow } from "@/components/use-pointer-follow";
 
 /** Props of {@link RangeHistogram}. */
 export interface RangeHistogramProps {
@@ -129,21 +129,6 @@ function RangeHistogram({ label, histogram, lo, hi, onChange, onGestureEnd }: Ra
   } | null>(null);
 
   const svgRef = useRef<SVGSVGElement>(null);
-  // A drag follows `pointerrawupdate` where the browser has it (up to a frame sooner than `pointermove`), and
-  // `pointermove` for what the raw updates skipped (lib/charts/pointer-follow.ts).
-  const follower = useRef(createPointerFollower());
-  const moveRef = useRef<(e: { clientX: number }) => void>(() => {});
-
-  useEffect(() => {
-    const svg = svgRef.current;
-    if (!svg || !hasRawPointerUpdates()) return;
-    const raw = (e: Event) => {
-      const p = e as PointerEvent;
-      if (drag.current && follower.current.accept(p.clientX, p.clientY, true, performance.now())) moveRef.current(p);
-    };
-    svg.addEventListener("pointerrawupdate", raw);
-    return () => svg.removeEventListener("pointerrawupdate", raw);
-  }, []);
 
   useEffect(() => {
     const el = ref.current;
@@ -192,7 +177,7 @@ function RangeHistogram({ label, histogram, lo, hi, onChange, onGestureEnd }: Ra
     e.stopPropagation();
     e.preventDefault();
     (e.currentTarget as Element).setPointerCapture(e.pointerId);
-    follower.current.reset();
+    pointer.reset();
     drag.current = {
       kind: which,
       x0: e.clientX,
@@ -204,7 +189,7 @@ function RangeHistogram({ label, histogram, lo, hi, onChange, onGestureEnd }: Ra
   const onPlotDown = (e: ReactPointerEvent<SVGSVGElement>) => {
     if (e.button !== 0) return;
     e.currentTarget.setPointerCapture(e.pointerId);
-    follower.current.reset();
+    pointer.reset();
     drag.current = {
       kind: "brush",
       x0: e.clientX,
@@ -226,12 +211,10 @@ function RangeHistogram({ label, histogram, lo, hi, onChange, onGestureEnd }: Ra
       onChange(Math.min(start, v), Math.max(start, v), d.gesture);
     }
   };
-  useLayoutEffect(() => {
-    moveRef.current = follow;
-  });
-  const onMove = (e: ReactPointerEvent) => {
-    if (drag.current && follower.current.accept(e.clientX, e.clientY, false, performance.now())) follow(e);
-  };
+  // A drag follows `pointerrawupdate` where the browser has it (up to a frame sooner than `pointermove`), and
+  // `pointermove` for what the raw updates skipped.
+  const pointer = usePointerFollow(svgRef, () => drag.current !== null, follow);
+  const onMove = pointer.onPointerMove;
   const onUp = () => {
     if (drag.current?.moved) onGestureEnd();
     drag.current = null;

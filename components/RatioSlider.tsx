@@ -1,7 +1,7 @@
 "use client";
-import { useEffect, useRef } from "react";
+import { useRef } from "react";
 import type { KeyboardEvent as ReactKeyboardEvent, PointerEvent as ReactPointerEvent } from "react";
-import { createPointerFollower, hasRawPointerUpdates } from "@/lib/charts/pointer-follow";
+import { usePointerFollow } from "@/components/use-pointer-follow";
 import { keyedValue, trackValue } from "@/lib/charts/slider";
 
 /** Props of {@link RatioSlider}. */
@@ -26,32 +26,15 @@ export default function RatioSlider({ label, value, min, max, step, onChange, on
   const ref = useRef<HTMLDivElement>(null);
   /** The track's box, read when the drag starts, and the value the drag last sent (a move within a step sends none). */
   const drag = useRef<{ left: number; width: number; sent: number } | null>(null);
-  const follower = useRef(createPointerFollower());
-  const last = useRef({ onChange, min, max, step });
-  useEffect(() => {
-    last.current = { onChange, min, max, step };
-  });
-
-  const follow = (clientX: number) => {
+  const follow = ({ clientX }: { clientX: number }) => {
     const d = drag.current;
     if (!d) return;
-    const p = last.current;
-    const next = trackValue(clientX, d.left, d.width, p.min, p.max, p.step);
+    const next = trackValue(clientX, d.left, d.width, min, max, step);
     if (next === d.sent) return;
     d.sent = next;
-    p.onChange(next);
+    onChange(next);
   };
-
-  useEffect(() => {
-    const el = ref.current;
-    if (!el || !hasRawPointerUpdates()) return;
-    const raw = (e: Event) => {
-      const p = e as PointerEvent;
-      if (drag.current && follower.current.accept(p.clientX, p.clientY, true, performance.now())) follow(p.clientX);
-    };
-    el.addEventListener("pointerrawupdate", raw);
-    return () => el.removeEventListener("pointerrawupdate", raw);
-  }, []);
+  const pointer = usePointerFollow(ref, () => drag.current !== null, follow);
 
   const onPointerDown = (e: ReactPointerEvent<HTMLDivElement>) => {
     if (e.button !== 0) return;
@@ -60,12 +43,8 @@ export default function RatioSlider({ label, value, min, max, step, onChange, on
     e.currentTarget.setPointerCapture(e.pointerId);
     const box = e.currentTarget.getBoundingClientRect();
     drag.current = { left: box.left, width: box.width, sent: value };
-    follower.current.reset();
-    follower.current.accept(e.clientX, e.clientY, false, performance.now());
-    follow(e.clientX);
-  };
-  const onPointerMove = (e: ReactPointerEvent) => {
-    if (drag.current && follower.current.accept(e.clientX, e.clientY, false, performance.now())) follow(e.clientX);
+    pointer.reset();
+    follow(e);
   };
   const onPointerUp = () => {
     if (!drag.current) return;
@@ -92,7 +71,7 @@ export default function RatioSlider({ label, value, min, max, step, onChange, on
       aria-orientation="horizontal"
       className="ratio-slider"
       onPointerDown={onPointerDown}
-      onPointerMove={onPointerMove}
+      onPointerMove={pointer.onPointerMove}
       onPointerUp={onPointerUp}
       onPointerCancel={onPointerUp}
       onKeyDown={onKeyDown}
