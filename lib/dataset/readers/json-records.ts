@@ -62,8 +62,6 @@ export class JsonRowsSource implements RowSource {
   readonly fields: string[] = [];
   private readonly seen = new Set<string>();
   private readonly decoder = new TextDecoder("utf-8", { fatal: true });
-  /** A scan's row texts, decoded a run of ASCII rows at a time. */
-  private readonly texts = new RowTexts(this.decoder);
   /** True once every record has been parsed, so `fields` is the union over the whole file. */
   private complete = false;
 
@@ -116,14 +114,6 @@ export class JsonRowsSource implements RowSource {
 
   /** Parses every record in file order and calls `visit`; resolves null or the first problem. */
   async scan(visit: RecordVisitor, onProgress?: (fraction: number) => void): Promise<ParseProblem | null> {
-    try {
-      return await this.scanRows(visit, onProgress);
-    } finally {
-      this.texts.clear();
-    }
-  }
-
-  private async scanRows(visit: RecordVisitor, onProgress?: (fraction: number) => void): Promise<ParseProblem | null> {
     const settled = await this.settle();
     if (settled) return settled;
     const pending = this.pending;
@@ -133,7 +123,8 @@ export class JsonRowsSource implements RowSource {
     const n = starts.length;
     const order = identity(n);
     const total = pending ? this.bytes.size : n > 0 ? ends[n - 1] : 0;
-    const texts = this.texts;
+    // This scan's own: nothing of its chunks outlives it.
+    const texts = new RowTexts(this.decoder);
     for (const run of groupRanges(order, starts, ends)) {
       const chunk = await readBytes(this.bytes, run.start, run.end);
       texts.reset(chunk, run.start, starts, ends, run.members[run.members.length - 1]);
@@ -216,10 +207,12 @@ export class JsonRowsSource implements RowSource {
     const unique = distinctRows(rows, this.rowCount);
     unique.sort((a, b) => starts[a] - starts[b]);
     const byRow = new Map<number, RawRecord>();
+    const texts = new RowTexts(this.decoder);
     for (const run of groupRanges(unique, starts, ends)) {
       const chunk = await readBytes(this.bytes, run.start, run.end);
+      texts.reset(chunk, run.start, starts, ends, run.members[run.members.length - 1]);
       for (const row of run.members) {
-        const parsed = this.parseRow(row, chunk.subarray(starts[row] - run.start, ends[row] - run.start), index);
+        const parsed = this.parseRowText(row, texts, index);
         if (!parsed.ok) throw new SourceError(parsed.reason);
         byRow.set(row, parsed.data);
       }
@@ -254,12 +247,8 @@ export class JsonRowsSource implements RowSource {
     return this.complete ? null : this.scan(() => undefined);
   }
 
-  private parseRow(row: number, bytes: Uint8Array, index: JsonRowIndex): ParseResult<RawRecord> {
-    return this.parseRowText(row, { text: () => this.decoder.decode(bytes) }, index);
-  }
-
   /** Parses one row whose text `texts` decodes (throwing on invalid UTF-8). */
-  private parseRowText(row: number, texts: { text(row: number): string }, index: JsonRowIndex): ParseResult<RawRecord> {
+  private parseRowText(row: number, texts: RowTexts, index: JsonRowIndex): ParseResult<RawRecord> {
     const file = this.info.name;
     const line = index.lines[row];
     const startColumn = index.columns ? index.columns[row] : 1;

@@ -47,7 +47,7 @@ export function isAscii(bytes: Uint8Array, words: Uint32Array, from: number, to:
 }
 
 /**
- * The texts of rows visited in ascending order within one chunk of bytes: `text(row)` decodes the run of ASCII rows
+ * The texts of rows visited in ascending order (not necessarily every row) within one chunk of bytes: `text(row)` decodes the run of ASCII rows
  * that starts there (up to {@link ASCII_RUN_ROWS} rows and {@link ASCII_RUN_BYTES} bytes, not past `lastRow`) once and cuts later rows of it out of that
  * string. A row that is not ASCII is decoded alone (the decoder throws on invalid UTF-8, as it would for that row).
  */
@@ -79,11 +79,6 @@ export class RowTexts {
     this.lastRow = lastRow;
     this.runFirst = this.runEnd = 0;
     this.runText = "";
-  }
-
-  /** Drops the chunk and the run string (a finished scan must not keep its last 8 MB alive). */
-  clear(): void {
-    this.reset(new Uint8Array(0), 0, [], [], -1);
   }
 
   /** The row's text; throws the decoder's TypeError where its bytes are not valid UTF-8. */
