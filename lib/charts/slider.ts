@@ -4,6 +4,7 @@
  * frame-aligned `pointermove` (up to a frame late in Chromium); a slider of our own follows `pointerrawupdate`
  * (lib/charts/pointer-follow.ts).
  */
+import { withoutFloatNoise } from "@/lib/charts/snap";
 
 /** Decimals of a step as written (0.01 → 2, 1 → 0, 0.25 → 2). */
 function decimalsOf(step: number): number {
@@ -19,10 +20,7 @@ export function stepValue(value: number, min: number, max: number, step: number)
   const clamped = Math.min(Math.max(value, min), max);
   if (!(step > 0)) return clamped;
   const snapped = min + Math.round((clamped - min) / step) * step;
-  const written = Number(
-    Math.min(Math.max(snapped, min), max).toFixed(Math.min(100, decimalsOf(step) + decimalsOf(min))),
-  );
-  return Object.is(written, -0) ? 0 : written;
+  return withoutFloatNoise(Math.min(Math.max(snapped, min), max), decimalsOf(step) + decimalsOf(min));
 }
 
 /** The value under `clientX` on a track whose left edge is `left` and width `width` (min at the left edge). */
